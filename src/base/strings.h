@@ -1,0 +1,29 @@
+// Small string helpers used across modules.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace graft::base {
+
+[[nodiscard]] std::vector<std::string_view> split(std::string_view text, char separator);
+[[nodiscard]] std::string_view trim(std::string_view text);
+[[nodiscard]] std::string to_lower(std::string_view text);
+[[nodiscard]] std::string join(const std::vector<std::string>& parts, std::string_view separator);
+[[nodiscard]] bool starts_with(std::string_view text, std::string_view prefix);
+[[nodiscard]] bool ends_with(std::string_view text, std::string_view suffix);
+// Replaces every occurrence of `from` (non-empty) with `to`.
+[[nodiscard]] std::string replace_all(std::string_view text, std::string_view from,
+                                      std::string_view to);
+
+// Levenshtein distance, for "did you mean 'x'?".
+[[nodiscard]] std::size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate closest to `name` when it is close enough to be a likely typo, else "".
+[[nodiscard]] std::string closest_match(std::string_view name,
+                                        const std::vector<std::string>& candidates);
+
+// Quotes an argv element for display in a shell-like way ("a b" -> 'a b').
+[[nodiscard]] std::string shell_quote(std::string_view word);
+
+}  // namespace graft::base

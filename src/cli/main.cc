@@ -1,0 +1,34 @@
+// The graft binary: parses the command line and runs one verb. All verbs live in
+// cli/<verb>.cc and register themselves (see cli/verb.h).
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "base/log.h"
+#include "cli/verb.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"graft: reproducible conda environments and safe gray releases of models",
+               "graft"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("graft ") + GRAFT_VERSION);
+  bool verbose = false;
+  bool quiet = false;
+  app.add_flag("-v,--verbose", verbose, "log debug detail to stderr");
+  app.add_flag("-q,--quiet", quiet, "print only errors and results");
+  auto pick = graft::cli::install_verbs(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  graft::base::init_logging(verbose ? graft::base::LogLevel::kDebug
+                            : quiet ? graft::base::LogLevel::kError
+                                    : graft::base::LogLevel::kInfo);
+  graft::cli::VerbRun run = pick();
+  if (!run) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
+  }
+  return run();
+}

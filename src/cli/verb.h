@@ -1,0 +1,47 @@
+// Verb registry: each verb lives in its own cli/<verb>.cc and registers itself with
+// GRAFT_VERB. main() builds the CLI11 app from the registry, parses, and runs the one
+// verb the user picked. Multi-word names ("env export", "route status") nest.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/result.h"
+
+namespace graft::cli {
+
+// What a verb's setup returns: run after parsing, returns the process exit code.
+using VerbRun = std::function<int()>;
+
+struct Verb {
+  std::string name;  // "pack", "env export"
+  std::string help;  // one line for --help
+  // Adds the verb's flags to `command` (binding them to state the setup owns, e.g. a
+  // shared_ptr captured by the returned function) and returns the function to run.
+  std::function<VerbRun(CLI::App& command)> setup;
+};
+
+// Adds a verb; returns true so it can initialize a static. Called before main().
+bool register_verb(Verb verb);
+
+// Builds the verbs into `app` and returns the runner of the one picked after app.parse().
+// Used by main() only.
+std::function<VerbRun()> install_verbs(CLI::App& app);
+
+// Prints "graft: error: <message>" (and "hint: <hint>" when set) to stderr; returns the
+// exit code for the error (1; 2 for invalid arguments).
+int report_error(const Error& error);
+
+// Prints "graft: warning: <message>" to stderr.
+void report_warning(std::string_view message);
+
+}  // namespace graft::cli
+
+#define GRAFT_VERB_CONCAT_INNER_(a, b) a##b
+#define GRAFT_VERB_CONCAT_(a, b) GRAFT_VERB_CONCAT_INNER_(a, b)
+// GRAFT_VERB({.name = "pack", .help = "...", .setup = [](CLI::App& c) {...}});
+#define GRAFT_VERB(...)                                                      \
+  [[maybe_unused]] static const bool GRAFT_VERB_CONCAT_(graft_verb_, __LINE__) = \
+      ::graft::cli::register_verb(::graft::cli::Verb __VA_ARGS__)

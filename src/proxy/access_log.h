@@ -1,0 +1,97 @@
+// Asynchronous JSON-lines access log: one line per proxied request, written by a writer
+// thread so the request path never touches the disk.
+//
+// A line: {"ts":"2026-11-21T21:32:31.123Z","request_id":"...","method":"GET","path":"/",
+// "status":200,"variant":"baseline","upstream":"127.0.0.1:9001","latency_ms":1.234,
+// "upstream_latency_ms":1.001,"bytes_in":0,"bytes_out":512,"user":"9f2c...",
+// "model_version":"v3"} — `user` is a hash of the sticky key, never the raw id; empty
+// strings are written as null.
+//
+// Thread-safety: append() and reopen() may be called from any thread. The queue is bounded
+// (Options::max_queued_lines); when full, lines are dropped and counted (dropped()).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "base/result.h"
+
+namespace graft::proxy {
+
+struct AccessLogEntry {
+  std::chrono::system_clock::time_point time;
+  std::string_view request_id;
+  std::string_view method;
+  std::string_view path;
+  int status = 0;
+  std::string_view variant;
+  std::string_view upstream;  // "host:port", empty when no upstream was reached
+  double latency_ms = 0;
+  double upstream_latency_ms = 0;
+  std::uint64_t bytes_in = 0;   // request body bytes from the client
+  std::uint64_t bytes_out = 0;  // response bytes (head and body) to the client
+  std::string_view user;        // hash of the sticky key
+  std::string_view model_version;
+};
+
+// Formats one entry as a JSON line ending in '\n'. Pure; used by the log and by tests.
+[[nodiscard]] std::string format_access_log_line(const AccessLogEntry& entry);
+// RFC 3339 UTC with milliseconds: "2026-11-21T21:32:31.123Z".
+[[nodiscard]] std::string format_rfc3339_ms(std::chrono::system_clock::time_point time);
+// Appends `text` to `out` escaped for a JSON string (without the quotes).
+void append_json_escaped(std::string* out, std::string_view text);
+
+class AccessLog {
+ public:
+  struct Options {
+    std::filesystem::path path;              // "-" writes to stdout
+    std::size_t max_queued_lines = 65'536;   // beyond this, lines are dropped
+  };
+
+  // Opens (appending, creating) the file and starts the writer thread. kIo when the file
+  // cannot be opened.
+  [[nodiscard]] static Result<std::unique_ptr<AccessLog>> open(Options options);
+  ~AccessLog();  // flushes queued lines, then joins the writer
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
+  // Queues one formatted line; never blocks on I/O.
+  void append(const AccessLogEntry& entry);
+  // Closes and reopens the file before the next write (log rotation, SIGUSR1).
+  void reopen();
+  // Blocks until every line queued before the call is written (tests, shutdown).
+  void flush();
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_.load(); }
+  [[nodiscard]] std::uint64_t written() const { return written_.load(); }
+
+ private:
+  explicit AccessLog(Options options);
+  [[nodiscard]] Status open_file();
+  void run();
+  void write_batch(const std::string& batch);
+
+  Options options_;
+  int fd_ = -1;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable drained_;
+  std::deque<std::string> queue_;
+  bool stopping_ = false;
+  bool reopen_requested_ = false;
+  std::uint64_t enqueued_ = 0;  // guarded by mutex_
+  std::uint64_t done_ = 0;      // guarded by mutex_
+  std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> written_{0};
+  std::thread writer_;
+};
+
+}  // namespace graft::proxy

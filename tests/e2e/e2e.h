@@ -1,0 +1,40 @@
+// Helpers for end-to-end tests: run the built graft binary in a scratch directory and
+// look at what it printed and wrote.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/subprocess.h"
+
+namespace graft::e2e {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `graft args...` with cwd `cwd` (default: current) and HOME pointed at a scratch
+// home so nothing touches the user's ~/.conda. Extra environment in `env` ("K=V").
+Run graft(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
+          const std::vector<std::string>& env = {});
+
+// The conformance corpus, or empty when ../shared is absent (tests then GTEST_SKIP).
+std::filesystem::path conformance_dir();
+
+// A fresh scratch directory for one test, removed at exit.
+std::filesystem::path scratch_dir();
+
+}  // namespace graft::e2e
+
+// Skips the test with a clear message when the conformance corpus is absent.
+#define GRAFT_REQUIRE_CONFORMANCE()                                                   \
+  do {                                                                                \
+    if (::graft::e2e::conformance_dir().empty()) {                                    \
+      GTEST_SKIP() << "../shared/conformance is absent (it sits beside the checkout " \
+                      "in CI); skipping";                                             \
+    }                                                                                 \
+  } while (false)
