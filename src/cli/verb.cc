@@ -1,5 +1,6 @@
 #include "cli/verb.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -51,6 +52,33 @@ std::function<VerbRun()> install_verbs(CLI::App& app) {
     }
     return nullptr;
   };
+}
+
+int check_command_name(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word.empty() || word.front() == '-') {
+      if (path.empty()) continue;  // global flags come first
+      return 0;
+    }
+    std::vector<std::string> names;
+    for (const CLI::App* command : level->get_subcommands({})) names.push_back(command->get_name());
+    if (names.empty()) return 0;  // a leaf verb: the rest are its arguments
+    auto found = std::find(names.begin(), names.end(), word);
+    if (found == names.end()) {
+      std::string suggestion = base::closest_match(word, names);
+      Error error(ErrorCode::kInvalidArgument,
+                  fmt::format("unknown command '{}{}'", path, word) +
+                      (suggestion.empty() ? "" : fmt::format(", did you mean '{}{}'?", path, suggestion)));
+      error.with_hint("run 'graft " + path + "--help' to see the commands");
+      return report_error(error);
+    }
+    level = level->get_subcommand(std::string(word));
+    path += std::string(word) + " ";
+  }
+  return 0;
 }
 
 int report_error(const Error& error) {

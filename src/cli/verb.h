@@ -30,6 +30,10 @@ bool register_verb(Verb verb);
 // Used by main() only.
 std::function<VerbRun()> install_verbs(CLI::App& app);
 
+// When the first non-flag argument names no verb (or a group's second word names no
+// sub-verb), prints "unknown command 'x'" with a did-you-mean and returns 2; else 0.
+int check_command_name(const CLI::App& app, int argc, char** argv);
+
 // Prints "graft: error: <message>" (and "hint: <hint>" when set) to stderr; returns the
 // exit code for the error (1; 2 for invalid arguments).
 int report_error(const Error& error);

@@ -8,8 +8,8 @@
 //                                      of the key, no terminator)
 //     bucket   = key_hash mod 10,000
 // so one user always gets the same bucket for one salt; a new salt reshuffles everyone.
-// A request without a sticky key uses bucket = random mod 10,000, random being the
-// uniform 64-bit value the caller passes in (nothing is drawn in here).
+// A request without a sticky key uses bucket = (random & 0xffffffff) mod 10,000, random
+// being the uniform 64-bit value the caller passes in (nothing is drawn in here).
 //
 // Shares. Weights are relative. Treatment i (every variant after the first) gets
 // s_i = floor(w_i * 10,000 / W) buckets, W being the sum of all weights; the baseline
@@ -74,7 +74,9 @@ struct RouteRequest {
   // Whether the request carried a valid admin bearer token (checked by the proxy); only
   // consulted when the override requires a token.
   bool override_token_valid = false;
-  // A uniform random 64-bit value for this request: per-request draw and mirror sampling.
+  // A uniform random 64-bit value for this request: the low 32 bits give the bucket when
+  // there is no sticky key ((random & 0xffffffff) mod 10,000), the high 32 bits sample the
+  // mirror ((random >> 32) mod 10,000 < percent * 100).
   std::uint64_t random = 0;
 };
 

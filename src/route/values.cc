@@ -1,6 +1,7 @@
 #include "route/values.h"
 
 #include <charconv>
+#include <optional>
 
 #include <fmt/core.h>
 

@@ -1,0 +1,246 @@
+// Reading side of conda archives: member checks, info/ reads, safe extraction.
+// The writing side is in archive_write.cc.
+#include "conda/archive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <system_error>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "conda/archive_internal.h"
+
+namespace graft::conda {
+namespace {
+
+namespace fs = std::filesystem;
+using internal::ReadHandle;
+
+constexpr std::size_t kBlockBytes = 256 * 1024;
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+enum class Flow { kContinue, kStop };
+
+// Called once per tar member, with the reader positioned on the member's data. `path` is
+// the member path without a leading "./" or trailing '/'.
+using MemberVisitor =
+    std::function<Result<Flow>(archive* tar, archive_entry* entry, std::string_view path)>;
+
+std::string_view member_path(archive_entry* entry) {
+  const char* raw = archive_entry_pathname(entry);
+  std::string_view path = raw == nullptr ? std::string_view() : std::string_view(raw);
+  while (base::starts_with(path, "./")) path.remove_prefix(2);
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+
+Result<Flow> visit_tar(archive* tar, const MemberVisitor& visit) {
+  for (;;) {
+    archive_entry* entry = nullptr;
+    int status = archive_read_next_header(tar, &entry);
+    if (status == ARCHIVE_EOF) return Flow::kContinue;
+    if (status < ARCHIVE_WARN) return fail(internal::archive_error(tar, "cannot read tar header"));
+    GRAFT_ASSIGN_OR_RETURN(Flow flow, visit(tar, entry, member_path(entry)));
+    if (flow == Flow::kStop) return Flow::kStop;
+  }
+}
+
+Result<ReadHandle> open_for_read(const fs::path& file, ArchiveFormat format) {
+  std::error_code error;
+  if (!fs::exists(file, error)) {
+    return fail(ErrorCode::kNotFound, "package " + quoted(file.string()) + " does not exist");
+  }
+  ReadHandle reader(archive_read_new());
+  if (format == ArchiveFormat::kTarBz2) {
+    archive_read_support_filter_bzip2(reader.get());
+    archive_read_support_format_tar(reader.get());
+  } else {
+    archive_read_support_format_zip(reader.get());
+  }
+  if (archive_read_open_filename(reader.get(), file.c_str(), kBlockBytes) != ARCHIVE_OK) {
+    return fail(internal::archive_error(reader.get(), "cannot open archive"));
+  }
+  return reader;
+}
+
+// Feeds an inner tarball from the current member of the outer zip.
+struct InnerSource {
+  archive* zip = nullptr;
+  std::vector<char> buffer = std::vector<char>(kBlockBytes);
+};
+
+la_ssize_t read_inner(archive* /*inner*/, void* data, const void** block) {
+  auto* source = static_cast<InnerSource*>(data);
+  *block = source->buffer.data();
+  return archive_read_data(source->zip, source->buffer.data(), source->buffer.size());
+}
+
+Result<Flow> visit_inner_tarball(archive* zip, std::string_view name, const MemberVisitor& visit) {
+  InnerSource source{.zip = zip};
+  ReadHandle tar(archive_read_new());
+  archive_read_support_filter_zstd(tar.get());
+  archive_read_support_format_tar(tar.get());
+  if (archive_read_open(tar.get(), &source, nullptr, read_inner, nullptr) != ARCHIVE_OK) {
+    return fail(internal::archive_error(tar.get(), "cannot open member " + quoted(name)));
+  }
+  auto flow = visit_tar(tar.get(), visit);
+  if (!flow) return fail(std::move(flow).error().with_context("member " + quoted(name)));
+  return flow;
+}
+
+Result<Flow> visit_conda(archive* zip, ArchivePart part, const MemberVisitor& visit) {
+  bool saw_info = false;
+  for (;;) {
+    archive_entry* entry = nullptr;
+    int status = archive_read_next_header(zip, &entry);
+    if (status == ARCHIVE_EOF) break;
+    if (status < ARCHIVE_WARN) return fail(internal::archive_error(zip, "cannot read zip header"));
+    std::string_view name = member_path(entry);
+    bool is_info = base::starts_with(name, "info-") && base::ends_with(name, ".tar.zst");
+    bool is_pkg = base::starts_with(name, "pkg-") && base::ends_with(name, ".tar.zst");
+    if (!is_info && (!is_pkg || part == ArchivePart::kInfoOnly)) continue;
+    saw_info = saw_info || is_info;
+    GRAFT_ASSIGN_OR_RETURN(Flow flow, visit_inner_tarball(zip, name, visit));
+    if (flow == Flow::kStop || (is_info && part == ArchivePart::kInfoOnly)) return Flow::kStop;
+  }
+  if (!saw_info) {
+    return fail(ErrorCode::kCorrupt, "not a conda package: no 'info-*.tar.zst' member");
+  }
+  return Flow::kContinue;
+}
+
+// Calls `visit` for the members of a package, info tarball first when `part` asks only
+// for info/. Errors carry the archive's name as context.
+Status visit_package(const fs::path& file, ArchivePart part, const MemberVisitor& visit) {
+  GRAFT_ASSIGN_OR_RETURN(ArchiveFormat format, archive_format_of(file));
+  GRAFT_ASSIGN_OR_RETURN(ReadHandle reader, open_for_read(file, format));
+  Result<Flow> flow = format == ArchiveFormat::kConda ? visit_conda(reader.get(), part, visit)
+                                                      : visit_tar(reader.get(), visit);
+  if (!flow) return fail(std::move(flow).error().with_context(quoted(file.string())));
+  return ok();
+}
+
+Result<std::string> read_member_data(archive* tar, archive_entry* entry, std::string_view path) {
+  if (archive_entry_size(entry) > static_cast<la_int64_t>(kMaxInfoFileBytes)) {
+    return fail(ErrorCode::kCorrupt, quoted(path) + " is larger than 64 MiB");
+  }
+  std::string data;
+  std::vector<char> buffer(64 * 1024);
+  for (;;) {
+    la_ssize_t count = archive_read_data(tar, buffer.data(), buffer.size());
+    if (count < 0) return fail(internal::archive_error(tar, "cannot read " + quoted(path)));
+    if (count == 0) return data;
+    data.append(buffer.data(), static_cast<std::size_t>(count));
+    if (data.size() > kMaxInfoFileBytes) {
+      return fail(ErrorCode::kCorrupt, quoted(path) + " is larger than 64 MiB");
+    }
+  }
+}
+
+}  // namespace
+
+Result<ArchiveFormat> archive_format_of(const fs::path& path) {
+  std::string name = path.filename().string();
+  if (base::ends_with(name, ".conda")) return ArchiveFormat::kConda;
+  if (base::ends_with(name, ".tar.bz2")) return ArchiveFormat::kTarBz2;
+  return fail(ErrorCode::kInvalidArgument,
+              quoted(name) + " is not a conda package: expected a '.conda' or '.tar.bz2' file");
+}
+
+std::string_view archive_extension(ArchiveFormat format) {
+  return format == ArchiveFormat::kConda ? ".conda" : ".tar.bz2";
+}
+
+std::string archive_stem(const fs::path& path) {
+  std::string name = path.filename().string();
+  for (ArchiveFormat format : {ArchiveFormat::kConda, ArchiveFormat::kTarBz2}) {
+    std::string_view extension = archive_extension(format);
+    if (name.size() > extension.size() && base::ends_with(name, extension)) {
+      return name.substr(0, name.size() - extension.size());
+    }
+  }
+  return "";
+}
+
+Status check_member_path(std::string_view path) {
+  if (path.empty()) return fail(ErrorCode::kCorrupt, "a member has an empty path");
+  if (path.find('\0') != std::string_view::npos) {
+    return fail(ErrorCode::kCorrupt, quoted(path) + " has a NUL byte in its path");
+  }
+  if (path.front() == '/') return fail(ErrorCode::kCorrupt, quoted(path) + " is an absolute path");
+  for (std::string_view component : base::split(path, '/')) {
+    if (component.empty()) {
+      return fail(ErrorCode::kCorrupt, quoted(path) + " has an empty path component");
+    }
+    if (component == "." || component == "..") {
+      return fail(ErrorCode::kCorrupt,
+                  quoted(path) + " has a '" + std::string(component) + "' component");
+    }
+  }
+  return ok();
+}
+
+Status check_symlink_target(std::string_view link, std::string_view target) {
+  std::string what = "symlink " + quoted(link) + " -> " + quoted(target);
+  if (target.empty()) return fail(ErrorCode::kCorrupt, what + " has an empty target");
+  if (target.front() == '/') {
+    return fail(ErrorCode::kCorrupt, what + " points outside the package: the target is absolute");
+  }
+  std::size_t depth = base::split(link, '/').size() - 1;  // directories above the link
+  bool descended = false;
+  for (std::string_view component : base::split(target, '/')) {
+    if (component.empty() || component == ".") continue;
+    if (component != "..") {
+      descended = true;
+      continue;
+    }
+    if (descended) {
+      return fail(ErrorCode::kCorrupt, what + " is unsafe: '..' after a named component");
+    }
+    if (depth == 0) return fail(ErrorCode::kCorrupt, what + " points outside the package");
+    --depth;
+  }
+  return ok();
+}
+
+Result<std::map<std::string, std::string>> read_info_files(const fs::path& archive,
+                                                           const std::vector<std::string>& wanted) {
+  std::set<std::string, std::less<>> wanted_set(wanted.begin(), wanted.end());
+  std::map<std::string, std::string> files;
+  auto visit = [&](::archive* tar, archive_entry* entry, std::string_view path) -> Result<Flow> {
+    if (!base::starts_with(path, "info/") || archive_entry_filetype(entry) != AE_IFREG ||
+        archive_entry_hardlink(entry) != nullptr) {
+      return Flow::kContinue;
+    }
+    if (!wanted_set.empty() && !wanted_set.contains(path)) return Flow::kContinue;
+    GRAFT_ASSIGN_OR_RETURN(std::string data, read_member_data(tar, entry, path));
+    files[std::string(path)] = std::move(data);
+    bool done = !wanted_set.empty() && files.size() == wanted_set.size();
+    return done ? Flow::kStop : Flow::kContinue;
+  };
+  GRAFT_RETURN_IF_ERROR(visit_package(archive, ArchivePart::kInfoOnly, visit));
+  return files;
+}
+
+Result<ExtractStats> extract_archive(const fs::path& archive, const fs::path& destination,
+                                     const ExtractOptions& options) {
+  GRAFT_RETURN_IF_ERROR(archive_format_of(archive));
+  GRAFT_ASSIGN_OR_RETURN(internal::Staging staging, internal::Staging::open(destination));
+  internal::DiskExtractor extractor(staging.root(), options.part);
+  auto visit = [&](::archive* tar, archive_entry* entry, std::string_view path) -> Result<Flow> {
+    GRAFT_RETURN_IF_ERROR(extractor.extract(tar, entry, path));
+    return Flow::kContinue;
+  };
+  GRAFT_RETURN_IF_ERROR(visit_package(archive, options.part, visit));
+  auto finished = extractor.finish();
+  if (!finished) return fail(std::move(finished).error().with_context(quoted(archive.string())));
+  staging.commit();
+  return extractor.stats();
+}
+
+}  // namespace graft::conda

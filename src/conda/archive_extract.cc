@@ -1,0 +1,180 @@
+// Safe extraction of tar members into a staging directory (see archive.h for the rules).
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <system_error>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "conda/archive_internal.h"
+
+namespace graft::conda::internal {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+constexpr int kDiskFlags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                           ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+
+// Makes every directory under `root` writable so a tree with read-only directories (set by
+// a hostile archive) can still be removed.
+void make_removable(const fs::path& root) {
+  std::error_code error;
+  fs::permissions(root, fs::perms::owner_all, fs::perm_options::add, error);
+  for (fs::recursive_directory_iterator it(root, error), end; !error && it != end;
+       it.increment(error)) {
+    if (it->is_directory(error) && !it->is_symlink(error)) {
+      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, error);
+    }
+  }
+}
+
+}  // namespace
+
+void ReadFree::operator()(archive* handle) const { archive_read_free(handle); }
+void WriteFree::operator()(archive* handle) const { archive_write_free(handle); }
+
+Error archive_error(archive* handle, std::string_view what, ErrorCode code) {
+  const char* message = handle == nullptr ? nullptr : archive_error_string(handle);
+  return Error(code, std::string(what) + ": " + (message ? message : "unknown libarchive error"));
+}
+
+Result<Staging> Staging::open(const fs::path& destination) {
+  std::error_code error;
+  bool created = false;
+  if (fs::exists(fs::symlink_status(destination, error))) {
+    if (!fs::is_directory(fs::symlink_status(destination, error))) {
+      return fail(ErrorCode::kAlreadyExists,
+                  quoted(destination.string()) + " exists and is not a directory");
+    }
+    if (!fs::is_empty(destination, error)) {
+      return fail(ErrorCode::kAlreadyExists,
+                  "cannot extract into " + quoted(destination.string()) + ": it is not empty");
+    }
+  } else {
+    if (!fs::create_directory(destination, error)) {
+      return fail(ErrorCode::kIo,
+                  "cannot create " + quoted(destination.string()) + ": " + error.message());
+    }
+    created = true;
+  }
+  fs::path root = fs::canonical(destination, error);
+  if (error) {
+    if (created) fs::remove(destination, error);
+    return fail(ErrorCode::kIo, "cannot resolve " + quoted(destination.string()));
+  }
+  return Staging(root, created);
+}
+
+Staging::Staging(Staging&& other) noexcept
+    : root_(std::move(other.root_)), created_(other.created_), committed_(other.committed_) {
+  other.committed_ = true;  // the moved-from object owns nothing
+}
+
+Staging::~Staging() {
+  if (committed_ || root_.empty()) return;
+  make_removable(root_);
+  std::error_code error;
+  if (created_) {
+    fs::remove_all(root_, error);
+    return;
+  }
+  for (fs::directory_iterator it(root_, error), end; !error && it != end; it.increment(error)) {
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);
+  }
+}
+
+DiskExtractor::DiskExtractor(fs::path root, ArchivePart part)
+    : root_(std::move(root)), part_(part), disk_(archive_write_disk_new()) {
+  archive_write_disk_set_options(disk_.get(), kDiskFlags);
+}
+
+Result<bool> DiskExtractor::check(archive_entry* entry, std::string_view path) {
+  GRAFT_RETURN_IF_ERROR(check_member_path(path));
+  if (!members_.insert(std::string(path)).second) {
+    return fail(ErrorCode::kCorrupt, quoted(path) + " appears twice");
+  }
+  if (const char* hardlink = archive_entry_hardlink(entry)) {
+    std::string_view target = hardlink;
+    while (base::starts_with(target, "./")) target.remove_prefix(2);
+    GRAFT_RETURN_IF_ERROR(check_member_path(target));
+    if (!regular_files_.contains(target)) {
+      return fail(ErrorCode::kCorrupt, "hardlink " + quoted(path) + " -> " + quoted(target) +
+                                           " does not name a file extracted before it");
+    }
+    return true;
+  }
+  switch (archive_entry_filetype(entry)) {
+    case AE_IFREG:
+      regular_files_.insert(std::string(path));
+      return true;
+    case AE_IFDIR:
+      return true;
+    case AE_IFLNK: {
+      const char* raw = archive_entry_symlink(entry);
+      std::string_view target = raw == nullptr ? std::string_view() : std::string_view(raw);
+      if (target.empty()) {
+        stats_.skipped.push_back(quoted(path) + ": symlink with an empty target");
+        return false;
+      }
+      GRAFT_RETURN_IF_ERROR(check_symlink_target(path, target));
+      return true;
+    }
+    default:
+      return fail(ErrorCode::kCorrupt, quoted(path) +
+                                           " is a device, fifo or socket: conda packages hold "
+                                           "only files, directories and symlinks");
+  }
+}
+
+Status DiskExtractor::extract(archive* tar, archive_entry* entry, std::string_view path) {
+  if (part_ == ArchivePart::kInfoOnly && !base::starts_with(path, "info/")) return ok();
+  auto wanted = check(entry, path);
+  if (!wanted) return fail(std::move(wanted).error().with_context("unsafe member"));
+  if (!*wanted) return ok();
+  return write(tar, entry, path);
+}
+
+Status DiskExtractor::write(archive* tar, archive_entry* entry, std::string_view path) {
+  fs::path target = root_ / std::string(path);
+  archive_entry_set_pathname(entry, target.c_str());
+  if (const char* hardlink = archive_entry_hardlink(entry)) {
+    std::string_view link = hardlink;
+    while (base::starts_with(link, "./")) link.remove_prefix(2);
+    archive_entry_set_hardlink(entry, (root_ / std::string(link)).c_str());
+  }
+  archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
+  if (archive_write_header(disk_.get(), entry) < ARCHIVE_WARN) {
+    return fail(archive_error(disk_.get(), "cannot write " + quoted(path)));
+  }
+  const void* block = nullptr;
+  std::size_t size = 0;
+  la_int64_t offset = 0;
+  for (;;) {
+    int status = archive_read_data_block(tar, &block, &size, &offset);
+    if (status == ARCHIVE_EOF) break;
+    if (status < ARCHIVE_WARN) return fail(archive_error(tar, "cannot read " + quoted(path)));
+    if (archive_write_data_block(disk_.get(), block, size, offset) < ARCHIVE_WARN) {
+      return fail(archive_error(disk_.get(), "cannot write " + quoted(path), ErrorCode::kIo));
+    }
+    stats_.bytes += size;
+  }
+  if (archive_write_finish_entry(disk_.get()) < ARCHIVE_WARN) {
+    return fail(archive_error(disk_.get(), "cannot finish " + quoted(path), ErrorCode::kIo));
+  }
+  if (archive_entry_filetype(entry) != AE_IFDIR) ++stats_.entries;
+  return ok();
+}
+
+Status DiskExtractor::finish() {
+  if (archive_write_close(disk_.get()) != ARCHIVE_OK) {
+    return fail(archive_error(disk_.get(), "cannot finish extraction", ErrorCode::kIo));
+  }
+  return ok();
+}
+
+}  // namespace graft::conda::internal

@@ -1,0 +1,88 @@
+// Internal to the conda module: the JSON plumbing shared by record.cc, prefix_record.cc and
+// repodata.cc. Not for other modules (it pulls in simdjson).
+//
+// JsonWriter produces exactly what Python's json.dumps(obj, indent=2) produces (the format
+// conda writes conda-meta/*.json and repodata_record.json in, and conda-index repodata.json
+// with sort_keys=True): ", " never appears, items end in ",\n", empty containers are "{}"
+// and "[]", non-ASCII text is escaped as lower-case \uXXXX (surrogate pairs above U+FFFF).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "base/result.h"
+#include "conda/record.h"
+
+namespace graft::conda::detail {
+
+enum class SortKeys { kNo, kYes };
+
+// Appends to a caller-owned string. Not thread-safe; one writer per output.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void begin_object();
+  void end_object();
+  void begin_array();
+  void end_array();
+  void key(std::string_view name);
+  void string(std::string_view text);
+  void integer(std::int64_t number);
+  void boolean(bool value);
+  void string_list(const std::vector<std::string>& items);
+  // Writes a stored JSON value (minified text from read_raw_value), re-indented for its
+  // depth; objects inside get their keys sorted when `sort` is kYes.
+  void raw(std::string_view json, SortKeys sort = SortKeys::kNo);
+
+ private:
+  void before_value();
+  void newline_indent();
+  void emit_element(simdjson::dom::element element, SortKeys sort);
+
+  std::string& out_;
+  std::vector<int> counts_;  // items written so far in each open container
+  bool after_key_ = false;
+};
+
+// Python's repr() of a double ("1.5", "1e-05", "1e+16", "2.0").
+[[nodiscard]] std::string python_float(double value);
+
+// A JSON syntax error in `bytes`, located by line and column:
+// "<source>:<line>:<column>: invalid JSON: <reason>". Also reports non-UTF-8 input.
+[[nodiscard]] Error json_syntax_error(std::string_view source, std::string_view bytes,
+                                      simdjson::error_code code);
+
+// A value of the wrong JSON type: "<source>: field 'depends': expected a list of strings".
+[[nodiscard]] Error field_error(std::string_view source, std::string_view field,
+                                std::string_view expected);
+
+// Minified JSON text of any value (consumes it).
+[[nodiscard]] simdjson::error_code read_raw_value(simdjson::ondemand::value value,
+                                                  std::string& out);
+
+// Reads one repodata field into `record`. Returns true when `key` is a PackageRecord field
+// (including aliases like "build_string"), false when the caller should keep it as extra.
+// Errors: kCorrupt with field_error wording when the value has the wrong type.
+[[nodiscard]] Result<bool> read_record_field(std::string_view source, std::string_view key,
+                                             simdjson::ondemand::value value,
+                                             PackageRecord& record);
+
+// Fills what conda derives when absent (package_type from noarch).
+void finish_record(PackageRecord& record);
+
+// Writes the PackageRecord fields conda dumps, in conda's field order, including the extra
+// fields conda knows (arch, platform, legacy_bz2_md5, ...), up to and including "size".
+void write_record_fields(JsonWriter& writer, const PackageRecord& record);
+// Writes the extras whose names conda's record models do not have, in stored order.
+void write_unknown_extras(JsonWriter& writer, const PackageRecord& record);
+// True when conda's PrefixRecord model has a field `key` that graft keeps in `extra`.
+[[nodiscard]] bool is_known_extra(std::string_view key);
+// The raw JSON of extra field `key`, or nullptr.
+[[nodiscard]] const JsonField* find_extra(const PackageRecord& record, std::string_view key);
+
+}  // namespace graft::conda::detail
