@@ -22,7 +22,7 @@ using internal::ReadHandle;
 
 constexpr std::size_t kBlockBytes = 256 * 1024;
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 enum class Flow { kContinue, kStop };
 
@@ -53,7 +53,7 @@ Result<Flow> visit_tar(archive* tar, const MemberVisitor& visit) {
 Result<ReadHandle> open_for_read(const fs::path& file, ArchiveFormat format) {
   std::error_code error;
   if (!fs::exists(file, error)) {
-    return fail(ErrorCode::kNotFound, "package " + quoted(file.string()) + " does not exist");
+    return fail(ErrorCode::kNotFound, "package " + in_quotes(file.string()) + " does not exist");
   }
   ReadHandle reader(archive_read_new());
   if (format == ArchiveFormat::kTarBz2) {
@@ -86,10 +86,10 @@ Result<Flow> visit_inner_tarball(archive* zip, std::string_view name, const Memb
   archive_read_support_filter_zstd(tar.get());
   archive_read_support_format_tar(tar.get());
   if (archive_read_open(tar.get(), &source, nullptr, read_inner, nullptr) != ARCHIVE_OK) {
-    return fail(internal::archive_error(tar.get(), "cannot open member " + quoted(name)));
+    return fail(internal::archive_error(tar.get(), "cannot open member " + in_quotes(name)));
   }
   auto flow = visit_tar(tar.get(), visit);
-  if (!flow) return fail(std::move(flow).error().with_context("member " + quoted(name)));
+  if (!flow) return fail(std::move(flow).error().with_context("member " + in_quotes(name)));
   return flow;
 }
 
@@ -121,23 +121,23 @@ Status visit_package(const fs::path& file, ArchivePart part, const MemberVisitor
   GRAFT_ASSIGN_OR_RETURN(ReadHandle reader, open_for_read(file, format));
   Result<Flow> flow = format == ArchiveFormat::kConda ? visit_conda(reader.get(), part, visit)
                                                       : visit_tar(reader.get(), visit);
-  if (!flow) return fail(std::move(flow).error().with_context(quoted(file.string())));
+  if (!flow) return fail(std::move(flow).error().with_context(in_quotes(file.string())));
   return ok();
 }
 
 Result<std::string> read_member_data(archive* tar, archive_entry* entry, std::string_view path) {
   if (archive_entry_size(entry) > static_cast<la_int64_t>(kMaxInfoFileBytes)) {
-    return fail(ErrorCode::kCorrupt, quoted(path) + " is larger than 64 MiB");
+    return fail(ErrorCode::kCorrupt, in_quotes(path) + " is larger than 64 MiB");
   }
   std::string data;
   std::vector<char> buffer(64 * 1024);
   for (;;) {
     la_ssize_t count = archive_read_data(tar, buffer.data(), buffer.size());
-    if (count < 0) return fail(internal::archive_error(tar, "cannot read " + quoted(path)));
+    if (count < 0) return fail(internal::archive_error(tar, "cannot read " + in_quotes(path)));
     if (count == 0) return data;
     data.append(buffer.data(), static_cast<std::size_t>(count));
     if (data.size() > kMaxInfoFileBytes) {
-      return fail(ErrorCode::kCorrupt, quoted(path) + " is larger than 64 MiB");
+      return fail(ErrorCode::kCorrupt, in_quotes(path) + " is larger than 64 MiB");
     }
   }
 }
@@ -149,7 +149,7 @@ Result<ArchiveFormat> archive_format_of(const fs::path& path) {
   if (base::ends_with(name, ".conda")) return ArchiveFormat::kConda;
   if (base::ends_with(name, ".tar.bz2")) return ArchiveFormat::kTarBz2;
   return fail(ErrorCode::kInvalidArgument,
-              quoted(name) + " is not a conda package: expected a '.conda' or '.tar.bz2' file");
+              in_quotes(name) + " is not a conda package: expected a '.conda' or '.tar.bz2' file");
 }
 
 std::string_view archive_extension(ArchiveFormat format) {
@@ -170,23 +170,23 @@ std::string archive_stem(const fs::path& path) {
 Status check_member_path(std::string_view path) {
   if (path.empty()) return fail(ErrorCode::kCorrupt, "a member has an empty path");
   if (path.find('\0') != std::string_view::npos) {
-    return fail(ErrorCode::kCorrupt, quoted(path) + " has a NUL byte in its path");
+    return fail(ErrorCode::kCorrupt, in_quotes(path) + " has a NUL byte in its path");
   }
-  if (path.front() == '/') return fail(ErrorCode::kCorrupt, quoted(path) + " is an absolute path");
+  if (path.front() == '/') return fail(ErrorCode::kCorrupt, in_quotes(path) + " is an absolute path");
   for (std::string_view component : base::split(path, '/')) {
     if (component.empty()) {
-      return fail(ErrorCode::kCorrupt, quoted(path) + " has an empty path component");
+      return fail(ErrorCode::kCorrupt, in_quotes(path) + " has an empty path component");
     }
     if (component == "." || component == "..") {
       return fail(ErrorCode::kCorrupt,
-                  quoted(path) + " has a '" + std::string(component) + "' component");
+                  in_quotes(path) + " has a '" + std::string(component) + "' component");
     }
   }
   return ok();
 }
 
 Status check_symlink_target(std::string_view link, std::string_view target) {
-  std::string what = "symlink " + quoted(link) + " -> " + quoted(target);
+  std::string what = "symlink " + in_quotes(link) + " -> " + in_quotes(target);
   if (target.empty()) return fail(ErrorCode::kCorrupt, what + " has an empty target");
   if (target.front() == '/') {
     return fail(ErrorCode::kCorrupt, what + " points outside the package: the target is absolute");
@@ -238,7 +238,7 @@ Result<ExtractStats> extract_archive(const fs::path& archive, const fs::path& de
   };
   GRAFT_RETURN_IF_ERROR(visit_package(archive, options.part, visit));
   auto finished = extractor.finish();
-  if (!finished) return fail(std::move(finished).error().with_context(quoted(archive.string())));
+  if (!finished) return fail(std::move(finished).error().with_context(in_quotes(archive.string())));
   staging.commit();
   return extractor.stats();
 }

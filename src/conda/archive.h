@@ -93,16 +93,23 @@ struct WriteOptions {
   Overwrite overwrite = Overwrite::kRefuse;
 };
 
-// Writes the members `paths` (relative to `source_root`, '/'-separated; regular files and
-// symlinks) into a new archive at `output`, whose extension must match options.format.
-// info/ members go into the info tarball (`.conda`) or first (`.tar.bz2`); order is
-// otherwise the order given. Files are streamed; each becomes a full entry (no tar
-// hardlinks, which conda-package-handling's streaming reader can not follow). The archive
-// is written beside `output` under a temporary name and renamed into place.
-// Errors: kInvalidArgument (bad option, extension mismatch, bad member path),
-// kAlreadyExists (output exists and overwrite is kRefuse), kNotFound, kIo.
-[[nodiscard]] Status write_archive(const std::filesystem::path& source_root,
-                                   const std::vector<std::string>& paths,
+// One member of an archive being written: its path inside the archive ('/'-separated) and
+// the regular file or symlink on disk that provides it.
+struct ArchiveMember {
+  std::string path;
+  std::filesystem::path source;
+};
+
+// Writes `members` into a new archive at `output`, whose extension must match
+// options.format. info/ members go into the info tarball (`.conda`) or first (`.tar.bz2`);
+// order is otherwise the order given. Files are streamed; each becomes a full entry (no tar
+// hardlinks, which conda-package-handling's streaming reader can not follow); mode bits
+// and mtimes are kept, owners are 0. The archive is written beside `output` under a
+// temporary name and renamed into place.
+// Errors: kInvalidArgument (bad option, extension mismatch, bad member path, a source that
+// is neither file nor symlink), kAlreadyExists (output exists and overwrite is kRefuse),
+// kNotFound, kIo.
+[[nodiscard]] Status write_archive(const std::vector<ArchiveMember>& members,
                                    const std::filesystem::path& output,
                                    const WriteOptions& options = {});
 

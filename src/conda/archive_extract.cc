@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 constexpr int kDiskFlags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                            ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
@@ -48,23 +48,23 @@ Result<Staging> Staging::open(const fs::path& destination) {
   if (fs::exists(fs::symlink_status(destination, error))) {
     if (!fs::is_directory(fs::symlink_status(destination, error))) {
       return fail(ErrorCode::kAlreadyExists,
-                  quoted(destination.string()) + " exists and is not a directory");
+                  in_quotes(destination.string()) + " exists and is not a directory");
     }
     if (!fs::is_empty(destination, error)) {
       return fail(ErrorCode::kAlreadyExists,
-                  "cannot extract into " + quoted(destination.string()) + ": it is not empty");
+                  "cannot extract into " + in_quotes(destination.string()) + ": it is not empty");
     }
   } else {
     if (!fs::create_directory(destination, error)) {
       return fail(ErrorCode::kIo,
-                  "cannot create " + quoted(destination.string()) + ": " + error.message());
+                  "cannot create " + in_quotes(destination.string()) + ": " + error.message());
     }
     created = true;
   }
   fs::path root = fs::canonical(destination, error);
   if (error) {
     if (created) fs::remove(destination, error);
-    return fail(ErrorCode::kIo, "cannot resolve " + quoted(destination.string()));
+    return fail(ErrorCode::kIo, "cannot resolve " + in_quotes(destination.string()));
   }
   return Staging(root, created);
 }
@@ -96,14 +96,14 @@ DiskExtractor::DiskExtractor(fs::path root, ArchivePart part)
 Result<bool> DiskExtractor::check(archive_entry* entry, std::string_view path) {
   GRAFT_RETURN_IF_ERROR(check_member_path(path));
   if (!members_.insert(std::string(path)).second) {
-    return fail(ErrorCode::kCorrupt, quoted(path) + " appears twice");
+    return fail(ErrorCode::kCorrupt, in_quotes(path) + " appears twice");
   }
   if (const char* hardlink = archive_entry_hardlink(entry)) {
     std::string_view target = hardlink;
     while (base::starts_with(target, "./")) target.remove_prefix(2);
     GRAFT_RETURN_IF_ERROR(check_member_path(target));
     if (!regular_files_.contains(target)) {
-      return fail(ErrorCode::kCorrupt, "hardlink " + quoted(path) + " -> " + quoted(target) +
+      return fail(ErrorCode::kCorrupt, "hardlink " + in_quotes(path) + " -> " + in_quotes(target) +
                                            " does not name a file extracted before it");
     }
     return true;
@@ -118,14 +118,14 @@ Result<bool> DiskExtractor::check(archive_entry* entry, std::string_view path) {
       const char* raw = archive_entry_symlink(entry);
       std::string_view target = raw == nullptr ? std::string_view() : std::string_view(raw);
       if (target.empty()) {
-        stats_.skipped.push_back(quoted(path) + ": symlink with an empty target");
+        stats_.skipped.push_back(in_quotes(path) + ": symlink with an empty target");
         return false;
       }
       GRAFT_RETURN_IF_ERROR(check_symlink_target(path, target));
       return true;
     }
     default:
-      return fail(ErrorCode::kCorrupt, quoted(path) +
+      return fail(ErrorCode::kCorrupt, in_quotes(path) +
                                            " is a device, fifo or socket: conda packages hold "
                                            "only files, directories and symlinks");
   }
@@ -139,8 +139,9 @@ Status DiskExtractor::extract(archive* tar, archive_entry* entry, std::string_vi
   return write(tar, entry, path);
 }
 
-Status DiskExtractor::write(archive* tar, archive_entry* entry, std::string_view path) {
-  fs::path target = root_ / std::string(path);
+Status DiskExtractor::write(archive* tar, archive_entry* entry, std::string_view member) {
+  std::string path(member);  // `member` points into the entry, renamed below
+  fs::path target = root_ / path;
   archive_entry_set_pathname(entry, target.c_str());
   if (const char* hardlink = archive_entry_hardlink(entry)) {
     std::string_view link = hardlink;
@@ -149,7 +150,7 @@ Status DiskExtractor::write(archive* tar, archive_entry* entry, std::string_view
   }
   archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
   if (archive_write_header(disk_.get(), entry) < ARCHIVE_WARN) {
-    return fail(archive_error(disk_.get(), "cannot write " + quoted(path)));
+    return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path)));
   }
   const void* block = nullptr;
   std::size_t size = 0;
@@ -157,14 +158,14 @@ Status DiskExtractor::write(archive* tar, archive_entry* entry, std::string_view
   for (;;) {
     int status = archive_read_data_block(tar, &block, &size, &offset);
     if (status == ARCHIVE_EOF) break;
-    if (status < ARCHIVE_WARN) return fail(archive_error(tar, "cannot read " + quoted(path)));
+    if (status < ARCHIVE_WARN) return fail(archive_error(tar, "cannot read " + in_quotes(path)));
     if (archive_write_data_block(disk_.get(), block, size, offset) < ARCHIVE_WARN) {
-      return fail(archive_error(disk_.get(), "cannot write " + quoted(path), ErrorCode::kIo));
+      return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path), ErrorCode::kIo));
     }
     stats_.bytes += size;
   }
   if (archive_write_finish_entry(disk_.get()) < ARCHIVE_WARN) {
-    return fail(archive_error(disk_.get(), "cannot finish " + quoted(path), ErrorCode::kIo));
+    return fail(archive_error(disk_.get(), "cannot finish " + in_quotes(path), ErrorCode::kIo));
   }
   if (archive_entry_filetype(entry) != AE_IFDIR) ++stats_.entries;
   return ok();

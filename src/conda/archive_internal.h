@@ -67,7 +67,7 @@ class DiskExtractor {
 
  private:
   [[nodiscard]] Result<bool> check(archive_entry* entry, std::string_view path);
-  [[nodiscard]] Status write(archive* tar, archive_entry* entry, std::string_view path);
+  [[nodiscard]] Status write(archive* tar, archive_entry* entry, std::string_view member);
 
   std::filesystem::path root_;
   ArchivePart part_;

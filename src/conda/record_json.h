@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,7 @@ class JsonWriter {
   void integer(std::int64_t number);
   void boolean(bool value);
   void string_list(const std::vector<std::string>& items);
-  // Writes a stored JSON value (minified text from read_raw_value), re-indented for its
+  // Writes a stored JSON value (minified text from raw_value), re-indented for its
   // depth; objects inside get their keys sorted when `sort` is kYes.
   void raw(std::string_view json, SortKeys sort = SortKeys::kNo);
 
@@ -61,16 +62,36 @@ class JsonWriter {
 [[nodiscard]] Error field_error(std::string_view source, std::string_view field,
                                 std::string_view expected);
 
-// Minified JSON text of any value (consumes it).
-[[nodiscard]] simdjson::error_code read_raw_value(simdjson::ondemand::value value,
-                                                  std::string& out);
+// Parses `bytes` (with simdjson's DOM parser: its kernels are picked at run time, unlike
+// On-Demand's, which are fixed by the compile flags) and calls `on_field(key, value)` for
+// each field of the top-level object. Errors: json_syntax_error for malformed JSON,
+// "<source>: expected a JSON object", and whatever `on_field` returns.
+using FieldCallback = std::function<Status(std::string_view key, simdjson::dom::element value)>;
+[[nodiscard]] Status for_each_field(std::string_view bytes, std::string_view source,
+                                    const FieldCallback& on_field);
+
+// Reads a string (null reads as ""), a list of strings (null reads as empty), an integer.
+[[nodiscard]] Status read_string(std::string_view source, std::string_view key,
+                                 simdjson::dom::element value, std::string& out);
+[[nodiscard]] Status read_string_list(std::string_view source, std::string_view key,
+                                      simdjson::dom::element value,
+                                      std::vector<std::string>& out);
+[[nodiscard]] Status read_integer(std::string_view source, std::string_view key,
+                                  simdjson::dom::element value, std::int64_t& out);
+
+// Minified JSON text of any value.
+[[nodiscard]] std::string raw_value(simdjson::dom::element value);
 
 // Reads one repodata field into `record`. Returns true when `key` is a PackageRecord field
 // (including aliases like "build_string"), false when the caller should keep it as extra.
 // Errors: kCorrupt with field_error wording when the value has the wrong type.
 [[nodiscard]] Result<bool> read_record_field(std::string_view source, std::string_view key,
-                                             simdjson::ondemand::value value,
+                                             simdjson::dom::element value,
                                              PackageRecord& record);
+
+// Stores a field that read_record_field did not take in record.extra (minified).
+[[nodiscard]] Status read_extra_field(std::string_view source, std::string_view key,
+                                      simdjson::dom::element value, PackageRecord& record);
 
 // Fills what conda derives when absent (package_type from noarch).
 void finish_record(PackageRecord& record);

@@ -94,6 +94,8 @@ class Version::Parser {
     }
     if (!all_allowed(out)) return fail(reason("invalid character(s)"));
     version_.normalized_length_ = static_cast<std::uint32_t>(out.size());
+    version_.atoms_.reserve(out.size() + 2);  // at most one atom per character, plus fills
+    version_.segment_ends_.reserve(out.size() + 1);
     return ok();
   }
 

@@ -83,6 +83,10 @@ void Metrics::set_upstream_healthy(std::string_view variant, std::string_view up
       .Set(healthy ? 1 : 0);
 }
 
+void Metrics::count_retry() { retries_->Increment(); }
+void Metrics::count_mirror_sent() { mirror_sent_->Increment(); }
+void Metrics::count_mirror_dropped() { mirror_dropped_->Increment(); }
+
 void Metrics::set_access_log_dropped(std::uint64_t total) {
   access_log_dropped_->Set(static_cast<double>(total));
 }

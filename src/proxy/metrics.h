@@ -47,9 +47,9 @@ class Metrics {
   prometheus::Histogram& latency(std::string_view variant);
   prometheus::Counter& failovers(std::string_view variant);
   void set_upstream_healthy(std::string_view variant, std::string_view upstream, bool healthy);
-  prometheus::Counter& retries() { return *retries_; }
-  prometheus::Counter& mirror_sent() { return *mirror_sent_; }
-  prometheus::Counter& mirror_dropped() { return *mirror_dropped_; }
+  void count_retry();
+  void count_mirror_sent();
+  void count_mirror_dropped();
   void set_access_log_dropped(std::uint64_t total);
   void set_route_generation(std::uint64_t generation);
 

@@ -1,5 +1,7 @@
 #include "proxy/upstream.h"
 
+#include <utility>  // before asio: awaitable.hpp uses std::exchange
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
@@ -42,6 +44,7 @@ bool apply_health_signal(Upstream& upstream, HealthSignal signal,
   switch (signal) {
     case HealthSignal::kProbeOk: {
       upstream.fail_streak.store(0, std::memory_order_relaxed);
+      upstream.passive_fail_streak.store(0, std::memory_order_relaxed);
       std::uint32_t passes = upstream.pass_streak.fetch_add(1, std::memory_order_relaxed) + 1;
       if (passes >= config.passes && !upstream.healthy.load(std::memory_order_relaxed)) {
         return !upstream.healthy.exchange(true);
@@ -49,13 +52,17 @@ bool apply_health_signal(Upstream& upstream, HealthSignal signal,
       return false;
     }
     case HealthSignal::kPassiveOk:
-      upstream.fail_streak.store(0, std::memory_order_relaxed);
+      if (upstream.passive_fail_streak.load(std::memory_order_relaxed) != 0) {
+        upstream.passive_fail_streak.store(0, std::memory_order_relaxed);
+      }
       return false;
     case HealthSignal::kProbeFailed:
     case HealthSignal::kPassiveFailed: {
       upstream.pass_streak.store(0, std::memory_order_relaxed);
       upstream.failures.fetch_add(1, std::memory_order_relaxed);
-      std::uint32_t fails = upstream.fail_streak.fetch_add(1, std::memory_order_relaxed) + 1;
+      auto& streak = signal == HealthSignal::kProbeFailed ? upstream.fail_streak
+                                                          : upstream.passive_fail_streak;
+      std::uint32_t fails = streak.fetch_add(1, std::memory_order_relaxed) + 1;
       if (fails >= config.fails && upstream.healthy.load(std::memory_order_relaxed)) {
         return upstream.healthy.exchange(false);
       }

@@ -35,7 +35,8 @@ struct Upstream {
   boost::asio::ip::tcp::endpoint endpoint;
   std::uint64_t id = 0;  // unique per process: keys the connection pools
   std::atomic<bool> healthy{true};
-  std::atomic<std::uint32_t> fail_streak{0};
+  std::atomic<std::uint32_t> fail_streak{0};          // consecutive failed probes
+  std::atomic<std::uint32_t> passive_fail_streak{0};  // consecutive failed requests
   std::atomic<std::uint32_t> pass_streak{0};
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> failures{0};
@@ -50,8 +51,9 @@ enum class HealthSignal {
 };
 
 // Applies one signal; returns true when the upstream's healthy flag changed (the caller
-// logs). Passive successes reset the failure streak but never bring a down upstream back:
-// only active probes do. Thread-safe.
+// logs). Probes and proxied requests keep separate failure streaks, so a run of
+// successful requests does not hide failing probes (and vice versa); either streak
+// reaching `fails` marks the upstream down. Only active probes bring it back. Thread-safe.
 bool apply_health_signal(Upstream& upstream, HealthSignal signal,
                          const route::HealthConfig& config);
 

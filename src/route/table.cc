@@ -40,6 +40,70 @@ std::vector<std::uint32_t> shares_of(const std::vector<Variant>& variants) {
   return shares;
 }
 
+using BucketOwners = std::array<std::uint8_t, kBuckets>;
+
+// One lane of the layout: buckets [start, end), treatment `up` growing up from start and
+// treatment `down` growing down from end (down = 0 when the lane has one treatment).
+struct Lane {
+  std::uint32_t start = 0;
+  std::uint32_t end = 0;
+  std::size_t up = 0;
+  std::uint32_t up_share = 0;
+  std::size_t down = 0;
+  std::uint32_t down_share = 0;
+};
+
+// Fills one lane; returns the buckets that did not fit, for up and for down. When the
+// lane does not fit, the smaller share keeps its whole anchored range.
+std::pair<std::uint32_t, std::uint32_t> lay_out_lane(const Lane& lane, BucketOwners* owners) {
+  const std::uint32_t size = lane.end - lane.start;
+  std::uint32_t up_take = 0;
+  std::uint32_t down_take = 0;
+  if (lane.down_share < lane.up_share) {
+    down_take = std::min(lane.down_share, size);
+    up_take = std::min(lane.up_share, size - down_take);
+  } else {
+    up_take = std::min(lane.up_share, size);
+    down_take = std::min(lane.down_share, size - up_take);
+  }
+  std::fill(owners->begin() + lane.start, owners->begin() + lane.start + up_take,
+            static_cast<std::uint8_t>(lane.up));
+  std::fill(owners->begin() + lane.end - down_take, owners->begin() + lane.end,
+            static_cast<std::uint8_t>(lane.down));
+  return {lane.up_share - up_take, lane.down_share - down_take};
+}
+
+// Lays the shares out over the buckets (see the layout comment in table.h).
+void lay_out(const std::vector<std::uint32_t>& shares, BucketOwners* owners) {
+  owners->fill(0);
+  const std::size_t treatments = shares.size() - 1;
+  const std::size_t lanes = (treatments + 1) / 2;
+  std::vector<std::uint32_t> pending(shares.size(), 0);
+  for (std::size_t lane = 0; lane < lanes; ++lane) {
+    const std::size_t up = 2 * lane + 1;
+    const std::size_t down = 2 * lane + 2 <= treatments ? 2 * lane + 2 : 0;
+    const auto [up_left, down_left] = lay_out_lane(
+        {.start = static_cast<std::uint32_t>(lane * kBuckets / lanes),
+         .end = static_cast<std::uint32_t>((lane + 1) * kBuckets / lanes),
+         .up = up,
+         .up_share = shares[up],
+         .down = down,
+         .down_share = down == 0 ? 0 : shares[down]},
+        owners);
+    pending[up] = up_left;
+    pending[down] += down_left;  // pending[0] (no second treatment) stays 0
+  }
+  // What did not fit in its lane takes the lowest baseline buckets, in treatment order.
+  std::uint32_t bucket = 0;
+  for (std::size_t variant = 1; variant < shares.size(); ++variant) {
+    for (; pending[variant] > 0; ++bucket) {
+      if ((*owners)[bucket] != 0) continue;
+      (*owners)[bucket] = static_cast<std::uint8_t>(variant);
+      --pending[variant];
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view route_reason_name(RouteReason reason) {
@@ -99,36 +163,7 @@ Status RouteTable::rebuild() {
   std::vector<std::uint32_t> shares = shares_of(variants_);
   for (std::size_t i = 0; i < variants_.size(); ++i) variants_[i].buckets = shares[i];
 
-  bucket_owner_.fill(0);
-  const std::size_t treatments = variants_.size() - 1;
-  const std::size_t lanes = (treatments + 1) / 2;
-  std::vector<std::uint32_t> pending(variants_.size(), 0);
-  for (std::size_t lane = 0; lane < lanes; ++lane) {
-    const auto start = static_cast<std::uint32_t>(lane * kBuckets / lanes);
-    const auto end = static_cast<std::uint32_t>((lane + 1) * kBuckets / lanes);
-    const std::size_t up = 2 * lane + 1;
-    const std::uint32_t up_take = std::min(shares[up], end - start);
-    std::fill(bucket_owner_.begin() + start, bucket_owner_.begin() + start + up_take,
-              static_cast<std::uint8_t>(up));
-    pending[up] = shares[up] - up_take;
-    const std::size_t down = 2 * lane + 2;
-    if (down > treatments) continue;
-    const std::uint32_t down_take = std::min(shares[down], end - start - up_take);
-    std::fill(bucket_owner_.begin() + end - down_take, bucket_owner_.begin() + end,
-              static_cast<std::uint8_t>(down));
-    pending[down] = shares[down] - down_take;
-  }
-  // Overflow of lanes that did not fit: the lowest baseline buckets, treatment order.
-  std::uint32_t bucket = 0;
-  for (std::size_t variant = 1; variant < variants_.size(); ++variant) {
-    while (pending[variant] > 0) {
-      if (bucket_owner_[bucket] == 0) {
-        bucket_owner_[bucket] = static_cast<std::uint8_t>(variant);
-        --pending[variant];
-      }
-      ++bucket;
-    }
-  }
+  lay_out(shares, &bucket_owner_);
   return ok();
 }
 

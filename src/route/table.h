@@ -28,9 +28,10 @@
 //   - growing a treatment's share only takes buckets from the baseline, and shrinking it
 //     only gives buckets back to the baseline: a user never moves from one treatment to
 //     another, and nobody in a treatment leaves it while its weight grows.
-// When a lane does not fit (e.g. three treatments with one above a half), the part that
-// does not fit is placed on the lowest baseline buckets; shares stay exact, the
-// guarantees above do not hold for the overflowing treatment.
+// When a lane does not fit (e.g. three treatments, one above a half), the smaller share
+// of the lane keeps its whole anchored range, the larger fills the rest of the lane and
+// its remainder takes the lowest baseline buckets left after all lanes are laid out.
+// Shares stay exact; the guarantees above do not hold for the overflowing treatment.
 #pragma once
 
 #include <array>

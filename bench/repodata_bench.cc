@@ -1,0 +1,126 @@
+// repodata_bench: how fast graft turns repodata.json into PackageRecords, against Python's
+// json.load of the same file (what conda does first), measured in the same run.
+//
+//   repodata_bench [repodata.json]   (default: the corpus' pytorch linux-64, 1.3 MB)
+//
+// graft: parse_repodata() repeated until >= 100 MB went through; MB/s = bytes / time.
+// python: `python3 -c 'import json,sys; json.load(open(sys.argv[1]))' FILE`, run
+// kPythonRuns times, minus the start-up of `python3 -c ''` run as often, interleaved (mean
+// of each: the kernel accounts child CPU time in ticks, so single runs are coarse; the mean
+// is not biased). Times are CPU times (ours: CLOCK_PROCESS_CPUTIME_ID; the child's: getrusage
+// RUSAGE_CHILDREN user+system), so a machine busy with other work skews neither side;
+// graft's wall time is printed too. Targets: >= 500 MB/s and >= 10x python.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include <sys/resource.h>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/subprocess.h"
+#include "conda/repodata.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kMegabyte = 1e6;
+constexpr std::size_t kMinimumBytes = 100'000'000;
+constexpr int kPythonRuns = 30;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double process_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+double children_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Mean CPU time of `runs` runs of each of `commands` (interleaved), in seconds; empty
+// when a run fails.
+std::vector<double> mean_cpu_times(const std::vector<std::vector<std::string>>& commands, int runs) {
+  std::vector<double> totals(commands.size(), 0.0);
+  for (int i = 0; i < runs; ++i) {
+    for (std::size_t c = 0; c < commands.size(); ++c) {
+      const double start = children_cpu_seconds();
+      auto result = graft::base::run_process({.argv = commands[c]});
+      if (!result || result->exit_code != 0) {
+        std::fprintf(stderr, "'%s' failed: %s\n", commands[c][0].c_str(),
+                     result ? result->stderr_text.c_str() : result.error().message().c_str());
+        return {};
+      }
+      totals[c] += children_cpu_seconds() - start;
+    }
+  }
+  for (double& total : totals) total /= runs;
+  return totals;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string path = argc > 1 ? argv[1]
+                                    : std::string(GRAFT_CONFORMANCE_DIR) +
+                                          "/rattler/channels/pytorch/linux-64/repodata.json";
+  auto bytes = graft::base::read_file(path);
+  if (!bytes) {
+    std::fprintf(stderr, "repodata_bench: %s\n", bytes.error().message().c_str());
+    return 1;
+  }
+  const graft::conda::RepodataSource source{
+      .subdir_url = "https://conda.anaconda.org/pytorch/linux-64", .display_name = path};
+
+  // Warm-up, and a sanity check that the parse is real.
+  auto first = graft::conda::parse_repodata(*bytes, source);
+  if (!first) {
+    std::fprintf(stderr, "repodata_bench: %s\n", first.error().message().c_str());
+    return 1;
+  }
+  const std::size_t records = first->records.size();
+
+  std::size_t total = 0;
+  std::size_t iterations = 0;
+  const auto start = Clock::now();
+  const double cpu_start = process_cpu_seconds();
+  while (total < kMinimumBytes) {
+    auto repodata = graft::conda::parse_repodata(*bytes, source);
+    if (!repodata || repodata->records.size() != records) return 1;
+    total += bytes->size();
+    ++iterations;
+  }
+  const double graft_wall = seconds_since(start);
+  const double graft_seconds = process_cpu_seconds() - cpu_start;
+  const double graft_mbps = static_cast<double>(total) / kMegabyte / graft_seconds;
+
+  const std::vector<double> python = mean_cpu_times(
+      {{"python3", "-c", "import json,sys; json.load(open(sys.argv[1]))", path}, {"python3", "-c", ""}},
+      kPythonRuns);
+  if (python.empty()) return 1;
+  const double with_json = python[0];
+  const double startup = python[1];
+  const double python_seconds = std::max(with_json - startup, 1e-6);
+  const double python_mbps = static_cast<double>(bytes->size()) / kMegabyte / python_seconds;
+
+  std::printf("file: %s (%.2f MB, %zu records)\n", path.c_str(),
+              static_cast<double>(bytes->size()) / kMegabyte, records);
+  std::printf("graft parse_repodata: %zu parses in %.3f s CPU (%.3f s wall) = %.0f MB/s (%.3f ms per parse)\n",
+              iterations, graft_seconds, graft_wall, graft_mbps,
+              1e3 * graft_seconds / static_cast<double>(iterations));
+  std::printf("python3 json.load:    %.3f ms CPU (%.3f ms run - %.3f ms start-up) = %.0f MB/s\n",
+              1e3 * python_seconds, 1e3 * with_json, 1e3 * startup, python_mbps);
+  std::printf("ratio graft/python:   %.1fx (targets: >= 500 MB/s, >= 10x)\n", graft_mbps / python_mbps);
+  return 0;
+}

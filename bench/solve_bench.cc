@@ -1,0 +1,87 @@
+// solve_bench: wall time of graft::solve::solve() on SAT-hard and real inputs.
+//
+//   solve_bench [--explain]
+//
+// - sudoku: the hardest-known puzzle on a generated correct encoding (729 packages);
+//   ARCHITECTURE.md's solver notes put libsolv-based peers (micromamba 2.8.1) at ~60 ms;
+// - flawed sudoku: mamba's sudoku.json with the classic givens, unsatisfiable: time until
+//   the explained error (--explain prints it);
+// - numpy: `numpy` from conda-forge's numpy linux-64 repodata of the corpus.
+// Each figure is the fastest of kRuns runs (scheduler noise on a shared machine), in ms,
+// and covers the whole solve: model, libsolv, explanation, ordering. Records are loaded
+// once, outside the timing.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "base/fs.h"
+#include "conda/repodata.h"
+#include "solve/solver.h"
+#include "solve/sudoku.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kRuns = 7;
+constexpr std::string_view kHardPuzzle =
+    "800000000003600000070090200050007000000045700000100030001000068008500010090000400";
+constexpr std::string_view kClassicPuzzle =
+    "530070000600195000098000060800060003400803001700020006060000280000419005000080079";
+
+// Fastest of kRuns solves, in ms; prints the outcome of the last run.
+double time_solve(const char* label, const graft::solve::Request& request, bool explain) {
+  double best = 1e30;
+  std::string outcome;
+  for (int i = 0; i < kRuns; ++i) {
+    const auto start = Clock::now();
+    auto result = graft::solve::solve(request);
+    best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    outcome = result ? std::to_string(result->link.size()) + " packages to link"
+                     : "error: " + result.error().message();
+  }
+  std::size_t newline = outcome.find('\n');
+  std::printf("%-14s %9.1f ms   %s\n", label, best,
+              explain ? outcome.c_str() : outcome.substr(0, newline).c_str());
+  return best;
+}
+
+std::vector<graft::conda::PackageRecord> load(const std::string& relative) {
+  const std::string path = std::string(GRAFT_CONFORMANCE_DIR) + "/" + relative;
+  auto text = graft::base::read_file(path);
+  if (!text) {
+    std::fprintf(stderr, "%s\n", text.error().message().c_str());
+    return {};
+  }
+  auto repodata = graft::conda::parse_repodata(*text, {.subdir_url = "file:///bench"});
+  if (!repodata) {
+    std::fprintf(stderr, "%s\n", repodata.error().message().c_str());
+    return {};
+  }
+  return std::move(repodata->records);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool explain = argc > 1 && std::strcmp(argv[1], "--explain") == 0;
+  using graft::solve::sudoku_request;
+  time_solve("sudoku", sudoku_request(graft::solve::sudoku_channel("cell"), "cell", kHardPuzzle),
+             false);
+  auto flawed = load("mamba/repodata/sudoku.json");
+  if (!flawed.empty()) {
+    time_solve("flawed sudoku", sudoku_request(std::move(flawed), "sudoku", kClassicPuzzle),
+               explain);
+  }
+  auto numpy = load("mamba/repodata/conda-forge-numpy-linux-64.json");
+  if (!numpy.empty()) {
+    graft::solve::Request request;
+    request.channels = {{.name = "conda-forge", .records = std::move(numpy)}};
+    auto spec = graft::conda::MatchSpec::parse("numpy");
+    if (spec) request.install.push_back(*spec);
+    request.options.subdir = "linux-64";
+    time_solve("numpy", request, false);
+  }
+  return 0;
+}

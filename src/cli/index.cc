@@ -1,0 +1,65 @@
+// `graft index CHANNEL_DIR`: write <subdir>/repodata.json for a local channel, like
+// `conda index` (see conda/channel_index.h).
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/verb.h"
+#include "conda/channel_index.h"
+
+namespace graft::cli {
+namespace {
+
+struct IndexFlags {
+  std::string channel_dir;
+  unsigned threads = 0;
+  bool json = false;
+};
+
+void print_json(const conda::IndexReport& report) {
+  nlohmann::json subdirs = nlohmann::json::array();
+  for (const conda::SubdirSummary& subdir : report.subdirs) {
+    subdirs.push_back({{"subdir", subdir.subdir},
+                       {"packages", subdir.tar_bz2},
+                       {"packages.conda", subdir.conda}});
+  }
+  nlohmann::json out = {{"subdirs", subdirs}, {"skipped", report.skipped}};
+  std::printf("%s\n", out.dump(2).c_str());
+}
+
+int run_index(const IndexFlags& flags) {
+  auto report = conda::index_channel({.channel_dir = flags.channel_dir, .threads = flags.threads});
+  if (!report) return report_error(report.error());
+  for (const std::string& skipped : report->skipped) {
+    report_warning("skipped " + skipped);
+  }
+  if (flags.json) {
+    print_json(*report);
+    return 0;
+  }
+  for (const conda::SubdirSummary& subdir : report->subdirs) {
+    std::printf("%s: %zu .conda, %zu .tar.bz2\n", subdir.subdir.c_str(), subdir.conda,
+                subdir.tar_bz2);
+  }
+  return 0;
+}
+
+VerbRun setup_index(CLI::App& command) {
+  auto flags = std::make_shared<IndexFlags>();
+  command.add_option("CHANNEL_DIR", flags->channel_dir, "local channel directory")->required();
+  command.add_option("--threads", flags->threads,
+                     "packages read in parallel (default: one per CPU)");
+  command.add_flag("--json", flags->json, "print the summary as JSON");
+  return [flags] { return run_index(*flags); };
+}
+
+}  // namespace
+
+GRAFT_VERB({.name = "index",
+            .help = "write repodata.json for every subdir of a local channel",
+            .setup = setup_index});
+
+}  // namespace graft::cli

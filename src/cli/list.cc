@@ -1,0 +1,62 @@
+// `graft list [-n NAME | -p PATH] [REGEX] [--json]`: the packages of an environment, in
+// conda list's table or JSON shape. Reads records written by conda, mamba or graft.
+#include <cstdio>
+#include <memory>
+#include <regex>
+#include <string>
+
+#include "base/subprocess.h"
+#include "cli/verb.h"
+#include "env/listing.h"
+#include "env/locations.h"
+#include "env/prefix_data.h"
+
+namespace graft::cli {
+namespace {
+
+struct ListFlags {
+  env::PrefixChoice prefix;
+  std::string pattern;
+  bool json = false;
+};
+
+int run_list(const ListFlags& flags) {
+  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  if (!prefix) return report_error(prefix.error());
+  auto records = env::load_records(*prefix);
+  if (!records) return report_error(records.error());
+  if (!flags.pattern.empty()) {
+    std::regex pattern;
+    try {
+      pattern = std::regex(flags.pattern);
+    } catch (const std::regex_error& error) {
+      return report_error(Error(ErrorCode::kInvalidArgument,
+                                "'" + flags.pattern + "' is not a valid regular expression: " +
+                                    error.what()));
+    }
+    std::erase_if(*records, [&](const auto& record) {
+      return !std::regex_search(record.name, pattern);
+    });
+  }
+  const std::string out = flags.json ? env::format_list_json(*records) + "\n"
+                                     : env::format_list_table(*prefix, *records);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+VerbRun setup_list(CLI::App& command) {
+  auto flags = std::make_shared<ListFlags>();
+  command.add_option("-n,--name", flags->prefix.name, "environment name (under <root>/envs)");
+  command.add_option("-p,--prefix", flags->prefix.path, "environment path");
+  command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
+                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  command.add_option("REGEX", flags->pattern, "only packages whose name matches");
+  command.add_flag("--json", flags->json, "print conda list --json output");
+  return [flags] { return run_list(*flags); };
+}
+
+}  // namespace
+
+GRAFT_VERB({.name = "list", .help = "list the packages of an environment", .setup = setup_list});
+
+}  // namespace graft::cli

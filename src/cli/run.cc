@@ -1,0 +1,87 @@
+// `graft run [-n NAME | -p PATH] [--cwd DIR] -- COMMAND [ARGS...]`: runs a command inside
+// an environment (see env/run_plan.h). graft replaces itself with the command (execve), so
+// its exit code, signals, stdin and terminal pass straight through.
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/subprocess.h"
+#include "cli/verb.h"
+#include "env/locations.h"
+#include "env/run_plan.h"
+
+namespace graft::cli {
+namespace {
+
+struct RunFlags {
+  env::PrefixChoice prefix;
+  std::string cwd;
+  std::vector<std::string> command;
+};
+
+int exec_plan(const env::RunPlan& plan) {
+  if (!plan.working_directory.empty() && ::chdir(plan.working_directory.c_str()) != 0) {
+    return report_error(Error(ErrorCode::kNotFound, "cannot enter '" +
+                                                        plan.working_directory.string() +
+                                                        "': " + base::errno_text(errno)));
+  }
+  std::vector<std::string> entries;
+  for (const auto& [key, value] : plan.environment) entries.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (std::string& entry : entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_storage = plan.argv;
+  std::vector<char*> argv;
+  for (std::string& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  ::execve(argv[0], argv.data(), envp.data());
+  const int error_number = errno;
+  report_error(Error(ErrorCode::kNotFound, "cannot run '" + plan.argv[0] + "': " +
+                                               base::errno_text(error_number)));
+  return error_number == ENOENT ? 127 : 126;  // the shell's codes for "not found"/"cannot run"
+}
+
+int run_run(const RunFlags& flags) {
+  const auto environment = base::current_environment();
+  auto prefix = env::resolve_existing_prefix(flags.prefix, environment);
+  if (!prefix) return report_error(prefix.error());
+  auto plan = env::plan_run({.prefix = *prefix,
+                             .display_name = flags.prefix.name,
+                             .command = flags.command,
+                             .working_directory = flags.cwd,
+                             .base_environment = environment});
+  if (!plan) return report_error(plan.error());
+  return exec_plan(*plan);
+}
+
+VerbRun setup_run(CLI::App& command) {
+  auto flags = std::make_shared<RunFlags>();
+  command.add_option("-n,--name", flags->prefix.name, "environment name (under <root>/envs)");
+  command.add_option("-p,--prefix", flags->prefix.path, "environment path");
+  command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
+                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  command.add_option("--cwd", flags->cwd, "directory to run the command in");
+  // Everything from the first word that is not one of our options (or after "--") is the
+  // command: `graft run -n ml python -V` and `graft run -n ml -- python -V` both work.
+  command.prefix_command();
+  command.footer("COMMAND [ARGS...] follows the options, optionally after --");
+  CLI::App* app = &command;
+  return [flags, app] {
+    flags->command = app->remaining();
+    if (!flags->command.empty() && flags->command.front() == "--") {
+      flags->command.erase(flags->command.begin());
+    }
+    return run_run(*flags);
+  };
+}
+
+}  // namespace
+
+GRAFT_VERB({.name = "run", .help = "run a command inside an environment", .setup = setup_run});
+
+}  // namespace graft::cli

@@ -1,0 +1,279 @@
+#include "conda/record.h"
+
+#include <array>
+#include <cmath>
+
+#include "base/strings.h"
+#include "conda/record_json.h"
+
+namespace graft::conda {
+namespace detail {
+namespace {
+
+
+// Fields of conda's PackageRecord / PrefixRecord models that graft keeps in `extra`.
+constexpr std::array<std::string_view, 9> kKnownExtras = {
+    "legacy_bz2_md5", "legacy_bz2_size", "arch", "platform", "extra_depends",
+    "flags",          "preferred_env",   "date", "auth"};
+
+constexpr std::int64_t kLatestSecondsTimestamp = 253402300799;  // 9999-12-31, as conda uses
+
+// "a b", "a,b" or ["a", "b"] -> {"a", "b"} (conda's _FeaturesField).
+Status read_features(std::string_view source, std::string_view key,
+                     simdjson::dom::element value, std::vector<std::string>& out) {
+  out.clear();
+  std::vector<std::string> parts;
+  if (value.is_array()) {
+    GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, parts));
+  } else {
+    std::string text;
+    GRAFT_RETURN_IF_ERROR(read_string(source, key, value, text));
+    for (char& c : text) {
+      if (c == ',') c = ' ';
+    }
+    for (std::string_view part : base::split(text, ' ')) parts.emplace_back(part);
+  }
+  for (const std::string& part : parts) {
+    const std::string_view trimmed = base::trim(part);
+    if (!trimmed.empty()) out.emplace_back(trimmed);
+  }
+  return ok();
+}
+
+Status read_timestamp(std::string_view source, simdjson::dom::element value,
+                      std::int64_t& out) {
+  if (value.is_null()) {
+    out = 0;
+    return ok();
+  }
+  double number = 0;
+  if (value.get_double().get(number) || !std::isfinite(number)) {
+    return fail(field_error(source, "timestamp", "a number"));
+  }
+  // conda stores seconds and writes milliseconds: values up to year 9999 are seconds.
+  if (number != 0 && std::abs(number) < static_cast<double>(kLatestSecondsTimestamp)) {
+    number *= 1000;
+  }
+  out = static_cast<std::int64_t>(number);
+  return ok();
+}
+
+Status read_size(std::string_view source, simdjson::dom::element value, std::uint64_t& out) {
+  if (value.is_null()) {
+    out = 0;
+    return ok();
+  }
+  if (value.get_uint64().get(out)) return fail(field_error(source, "size", "a non-negative integer"));
+  return ok();
+}
+
+Status read_noarch(std::string_view source, simdjson::dom::element value, std::string& out) {
+  if (value.is_bool()) {
+    bool flag = false;
+    if (value.get_bool().get(flag)) return fail(field_error(source, "noarch", "a string"));
+    out = flag ? "generic" : "";
+    return ok();
+  }
+  GRAFT_RETURN_IF_ERROR(read_string(source, "noarch", value, out));
+  if (out == "true") out = "generic";
+  if (out == "false") out.clear();
+  return ok();
+}
+
+// Fields read into plain strings (dispatched on the first letter: this runs per field of
+// every repodata entry).
+std::string* string_field(std::string_view key, PackageRecord& record) {
+  if (key.empty()) return nullptr;
+  switch (key.front()) {
+    case 'b': return key == "build" ? &record.build : nullptr;
+    case 'c': return key == "channel" ? &record.channel : nullptr;
+    case 'f': return key == "fn" ? &record.fn : nullptr;
+    case 'l':
+      if (key == "license") return &record.license;
+      return key == "license_family" ? &record.license_family : nullptr;
+    case 'm': return key == "md5" ? &record.md5 : nullptr;
+    case 'n': return key == "name" ? &record.name : nullptr;
+    case 'p':
+      if (key == "package_type") return &record.package_type;
+      return key == "python_site_packages_path" ? &record.python_site_packages_path : nullptr;
+    case 's':
+      if (key == "sha256") return &record.sha256;
+      return key == "subdir" ? &record.subdir : nullptr;
+    case 'u': return key == "url" ? &record.url : nullptr;
+    case 'v': return key == "version" ? &record.version : nullptr;
+    default: return nullptr;
+  }
+}
+
+// Aliases conda reads when the main field is absent.
+std::string* alias_field(std::string_view key, PackageRecord& record) {
+  if (key == "build_string") return &record.build;
+  if (key == "schannel") return &record.channel;
+  if (key == "filename") return &record.fn;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<bool> read_record_field(std::string_view source, std::string_view key,
+                               simdjson::dom::element value, PackageRecord& record) {
+  if (std::string* target = string_field(key, record)) {
+    GRAFT_RETURN_IF_ERROR(read_string(source, key, value, *target));
+    return true;
+  }
+  if (std::string* target = alias_field(key, record)) {
+    std::string text;
+    GRAFT_RETURN_IF_ERROR(read_string(source, key, value, text));
+    if (target->empty()) *target = std::move(text);
+    return true;
+  }
+  if (key == "depends") {
+    GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, record.depends));
+  } else if (key == "constrains") {
+    GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, record.constrains));
+  } else if (key == "build_number") {
+    GRAFT_RETURN_IF_ERROR(read_integer(source, key, value, record.build_number));
+  } else if (key == "size") {
+    GRAFT_RETURN_IF_ERROR(read_size(source, value, record.size));
+  } else if (key == "timestamp") {
+    GRAFT_RETURN_IF_ERROR(read_timestamp(source, value, record.timestamp));
+  } else if (key == "track_features") {
+    GRAFT_RETURN_IF_ERROR(read_features(source, key, value, record.track_features));
+  } else if (key == "features") {
+    std::vector<std::string> features;
+    GRAFT_RETURN_IF_ERROR(read_features(source, key, value, features));
+    record.features = base::join(features, " ");
+  } else if (key == "noarch") {
+    GRAFT_RETURN_IF_ERROR(read_noarch(source, value, record.noarch));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Status read_extra_field(std::string_view source, std::string_view key,
+                        simdjson::dom::element value, PackageRecord& record) {
+  (void)source;
+  record.extra.push_back({std::string(key == "extra-depends" ? "extra_depends" : key), raw_value(value)});
+  return ok();
+}
+
+void finish_record(PackageRecord& record) {
+  if (record.package_type.empty() && !record.noarch.empty()) {
+    record.package_type = "noarch_" + record.noarch;
+  }
+}
+
+bool is_known_extra(std::string_view key) {
+  for (std::string_view known : kKnownExtras) {
+    if (key == known) return true;
+  }
+  return false;
+}
+
+const JsonField* find_extra(const PackageRecord& record, std::string_view key) {
+  for (const JsonField& field : record.extra) {
+    if (field.key == key) return &field;
+  }
+  return nullptr;
+}
+
+void write_record_fields(JsonWriter& writer, const PackageRecord& record) {
+  const auto text = [&](std::string_view key, const std::string& value) {
+    if (value.empty()) return;
+    writer.key(key);
+    writer.string(value);
+  };
+  const auto stored = [&](std::string_view key) {
+    if (const JsonField* field = find_extra(record, key)) {
+      writer.key(key);
+      writer.raw(field->json);
+    }
+  };
+  text("name", record.name);
+  text("version", record.version);
+  text("build", record.build);
+  writer.key("build_number");
+  writer.integer(record.build_number);
+  text("channel", record.channel);
+  text("subdir", record.subdir);
+  text("fn", record.fn);
+  text("md5", record.md5);
+  stored("legacy_bz2_md5");
+  stored("legacy_bz2_size");
+  text("url", record.url);
+  text("sha256", record.sha256);
+  stored("arch");
+  stored("platform");
+  writer.key("depends");
+  writer.string_list(record.depends);
+  writer.key("constrains");
+  writer.string_list(record.constrains);
+  stored("extra_depends");
+  stored("flags");
+  text("track_features", base::join(record.track_features, " "));
+  text("features", record.features);
+  text("noarch", record.noarch);
+  stored("preferred_env");
+  text("python_site_packages_path", record.python_site_packages_path);
+  text("license", record.license);
+  text("license_family", record.license_family);
+  text("package_type", record.package_type.empty() && !record.noarch.empty()
+                           ? "noarch_" + record.noarch
+                           : record.package_type);
+  if (record.timestamp != 0) {
+    writer.key("timestamp");
+    writer.integer(record.timestamp);
+  }
+  stored("date");
+  if (record.size != 0) {
+    writer.key("size");
+    writer.integer(static_cast<std::int64_t>(record.size));
+  }
+}
+
+void write_unknown_extras(JsonWriter& writer, const PackageRecord& record) {
+  for (const JsonField& field : record.extra) {
+    if (is_known_extra(field.key)) continue;
+    writer.key(field.key);
+    writer.raw(field.json);
+  }
+}
+
+}  // namespace detail
+
+std::string dist_name(const PackageRecord& record) {
+  return record.name + "-" + record.version + "-" + record.build;
+}
+
+std::string strip_package_extension(std::string_view fn) {
+  for (std::string_view extension : {".conda", ".tar.bz2"}) {
+    if (base::ends_with(fn, extension)) return std::string(fn.substr(0, fn.size() - extension.size()));
+  }
+  return std::string(fn);
+}
+
+Result<PackageRecord> parse_package_record(std::string_view json, std::string_view source) {
+  PackageRecord record;
+  GRAFT_RETURN_IF_ERROR(detail::for_each_field(
+      json, source, [&](std::string_view key, simdjson::dom::element value) -> Status {
+        GRAFT_ASSIGN_OR_RETURN(const bool known,
+                               detail::read_record_field(source, key, value, record));
+        if (known) return ok();
+        return detail::read_extra_field(source, key, value, record);
+      }));
+  detail::finish_record(record);
+  return record;
+}
+
+std::string write_package_record(const PackageRecord& record) {
+  std::string out;
+  detail::JsonWriter writer(out);
+  writer.begin_object();
+  detail::write_record_fields(writer, record);
+  write_unknown_extras(writer, record);
+  writer.end_object();
+  return out;
+}
+
+}  // namespace graft::conda

@@ -1,0 +1,182 @@
+#include "env/locations.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "base/fs.h"
+#include "base/strings.h"
+
+namespace graft::env {
+namespace fs = std::filesystem;
+namespace {
+
+std::string lookup(const Environment& environment, const std::string& key) {
+  auto it = environment.find(key);
+  return it == environment.end() ? std::string() : it->second;
+}
+
+bool is_environment(const fs::path& prefix) {
+  std::error_code error;
+  return fs::is_directory(prefix / "conda-meta", error);
+}
+
+fs::path normal_absolute(const fs::path& path) {
+  std::error_code error;
+  fs::path absolute = fs::absolute(path, error);
+  if (error) absolute = path;
+  fs::path normal = absolute.lexically_normal();
+  std::string text = normal.string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return text;
+}
+
+// Holds an exclusive flock on an open file for the object's life.
+class LockedFile {
+ public:
+  explicit LockedFile(const fs::path& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT, 0644)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~LockedFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  LockedFile(const LockedFile&) = delete;
+  LockedFile& operator=(const LockedFile&) = delete;
+  [[nodiscard]] bool ok() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+std::vector<std::string> registry_lines(const fs::path& registry) {
+  std::vector<std::string> lines;
+  auto text = base::read_file(registry);
+  if (!text) return lines;
+  for (std::string_view line : base::split(*text, '\n')) {
+    std::string_view trimmed = base::trim(line);
+    if (!trimmed.empty()) lines.emplace_back(trimmed);
+  }
+  return lines;
+}
+
+Status write_lines(const fs::path& registry, const std::vector<std::string>& lines) {
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  return base::write_file_atomic(registry, text);
+}
+
+}  // namespace
+
+Result<fs::path> root_prefix(const std::string& flag, const Environment& environment) {
+  if (!flag.empty()) return normal_absolute(flag);
+  for (const char* key : {"GRAFT_ROOT_PREFIX", "CONDA_ROOT_PREFIX"}) {
+    const std::string value = lookup(environment, key);
+    if (!value.empty()) return normal_absolute(value);
+  }
+  const std::string home = lookup(environment, "HOME");
+  if (home.empty()) {
+    return fail(Error(ErrorCode::kInvalidArgument, "cannot find the root prefix: HOME is not set")
+                    .with_hint("pass --root-prefix DIR or set GRAFT_ROOT_PREFIX"));
+  }
+  return normal_absolute(fs::path(home) / ".graft");
+}
+
+Status check_environment_name(std::string_view name) {
+  auto invalid = [&](std::string_view cause) {
+    return fail(ErrorCode::kInvalidArgument,
+                "'" + std::string(name) + "' is not a valid environment name: " +
+                    std::string(cause));
+  };
+  if (name.empty()) return invalid("it is empty");
+  if (name == "." || name == "..") return invalid("it names a directory link");
+  for (char c : std::string_view("/ :#")) {
+    if (name.find(c) != std::string_view::npos) {
+      return invalid(std::string("it contains '") + c + "'");
+    }
+  }
+  return ok();
+}
+
+Result<fs::path> named_prefix(const fs::path& root, std::string_view name) {
+  GRAFT_RETURN_IF_ERROR(check_environment_name(name));
+  if (name == "base") return root;
+  return root / "envs" / std::string(name);
+}
+
+std::vector<std::string> environment_names(const fs::path& root) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (fs::directory_iterator it(root / "envs", error), end; !error && it != end;
+       it.increment(error)) {
+    if (is_environment(it->path())) names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Result<fs::path> resolve_existing_prefix(const PrefixChoice& choice,
+                                         const Environment& environment) {
+  if (!choice.name.empty() && !choice.path.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "cannot use both -n and -p: pick one");
+  }
+  if (!choice.path.empty()) {
+    const fs::path prefix = normal_absolute(choice.path);
+    if (!is_environment(prefix)) {
+      return fail(ErrorCode::kNotFound, "no environment at '" + prefix.string() +
+                                            "': it has no conda-meta directory");
+    }
+    return prefix;
+  }
+  if (choice.name.empty()) {
+    const std::string active = lookup(environment, "CONDA_PREFIX");
+    if (active.empty()) {
+      return fail(Error(ErrorCode::kInvalidArgument, "no environment given and none is active")
+                      .with_hint("pass -n NAME or -p PATH"));
+    }
+    return resolve_existing_prefix({.path = active}, environment);
+  }
+  GRAFT_ASSIGN_OR_RETURN(fs::path root, root_prefix(choice.root_prefix_flag, environment));
+  GRAFT_ASSIGN_OR_RETURN(fs::path prefix, named_prefix(root, choice.name));
+  if (is_environment(prefix)) return prefix;
+  Error error(ErrorCode::kNotFound, "environment '" + choice.name + "' does not exist at " +
+                                        prefix.string());
+  const std::string near = base::closest_match(choice.name, environment_names(root));
+  if (!near.empty()) error.with_hint("did you mean '" + near + "'?");
+  return fail(std::move(error));
+}
+
+Result<fs::path> environments_registry(const Environment& environment) {
+  const std::string home = lookup(environment, "HOME");
+  if (home.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "cannot find ~/.conda/environments.txt: HOME is not set");
+  }
+  return fs::path(home) / ".conda" / "environments.txt";
+}
+
+Status register_environment(const fs::path& registry, const fs::path& prefix) {
+  GRAFT_RETURN_IF_ERROR(base::make_directories(registry.parent_path()));
+  LockedFile lock(registry.string() + ".lock");
+  const std::string line = normal_absolute(prefix).string();
+  std::vector<std::string> lines = registry_lines(registry);
+  if (std::find(lines.begin(), lines.end(), line) != lines.end()) return ok();
+  lines.push_back(line);
+  return write_lines(registry, lines);
+}
+
+Status unregister_environment(const fs::path& registry, const fs::path& prefix) {
+  std::error_code error;
+  if (!fs::exists(registry, error)) return ok();
+  LockedFile lock(registry.string() + ".lock");
+  const std::string line = normal_absolute(prefix).string();
+  std::vector<std::string> lines = registry_lines(registry);
+  const auto removed = std::remove(lines.begin(), lines.end(), line);
+  if (removed == lines.end()) return ok();
+  lines.erase(removed, lines.end());
+  return write_lines(registry, lines);
+}
+
+}  // namespace graft::env

@@ -1,0 +1,65 @@
+// Where environments live: the root prefix, `-n NAME` resolution and the user's
+// ~/.conda/environments.txt registry (shared with conda and mamba).
+//
+// Root prefix (documented for users): `--root-prefix DIR` when given, else
+// $GRAFT_ROOT_PREFIX, else $CONDA_ROOT_PREFIX, else ~/.graft. Named environments are
+// `<root>/envs/<name>`; the name "base" is the root prefix itself, as in conda.
+//
+// Functions take the process environment as a map so tests can feed it; they are
+// thread-safe except the registry writers, which lock the registry file (flock) so
+// concurrent graft processes do not lose each other's lines.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace graft::env {
+
+using Environment = std::map<std::string, std::string>;
+
+// The root prefix (see above). kInvalidArgument when no rule applies (no HOME).
+[[nodiscard]] Result<std::filesystem::path> root_prefix(const std::string& flag,
+                                                        const Environment& environment);
+
+// Checks an environment name: non-empty, no '/', ' ', ':', '#', not "." or "..".
+// kInvalidArgument "'a/b' is not a valid environment name: it contains '/'".
+[[nodiscard]] Status check_environment_name(std::string_view name);
+
+// `-n NAME` -> <root>/envs/NAME ("base" -> root). Does not check existence.
+[[nodiscard]] Result<std::filesystem::path> named_prefix(const std::filesystem::path& root,
+                                                         std::string_view name);
+
+// What the user picked with -n/-p.
+struct PrefixChoice {
+  std::string name;               // -n
+  std::filesystem::path path;     // -p
+  std::string root_prefix_flag;   // --root-prefix
+};
+
+// Resolves -n/-p to an existing environment (a directory with conda-meta/). With neither
+// flag: $CONDA_PREFIX (the active environment). Errors: kInvalidArgument (both flags, no
+// flag and no active env, bad name), kNotFound "environment 'x' does not exist at /r/envs/x"
+// with a did-you-mean hint listing the nearest known name.
+[[nodiscard]] Result<std::filesystem::path> resolve_existing_prefix(
+    const PrefixChoice& choice, const Environment& environment);
+
+// Names of the environments under <root>/envs (directories holding conda-meta/), sorted.
+[[nodiscard]] std::vector<std::string> environment_names(const std::filesystem::path& root);
+
+// ~/.conda/environments.txt. kInvalidArgument without HOME.
+[[nodiscard]] Result<std::filesystem::path> environments_registry(const Environment& environment);
+
+// Adds `prefix` (absolute, lexically normal) to the registry unless a line already names
+// it; creates the file and ~/.conda when absent. Errors: kIo.
+[[nodiscard]] Status register_environment(const std::filesystem::path& registry,
+                                          const std::filesystem::path& prefix);
+// Removes every line naming `prefix`. A missing registry is not an error.
+[[nodiscard]] Status unregister_environment(const std::filesystem::path& registry,
+                                            const std::filesystem::path& prefix);
+
+}  // namespace graft::env

@@ -1,0 +1,100 @@
+#include "env/locations.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "base/fs.h"
+#include "env/testing.h"
+
+namespace graft::env {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(RootPrefix, FlagThenGraftThenCondaThenHome) {
+  EXPECT_EQ(*root_prefix("/flag/", {{"GRAFT_ROOT_PREFIX", "/g"}}), fs::path("/flag"));
+  EXPECT_EQ(*root_prefix("", {{"GRAFT_ROOT_PREFIX", "/g"}, {"CONDA_ROOT_PREFIX", "/c"}}),
+            fs::path("/g"));
+  EXPECT_EQ(*root_prefix("", {{"CONDA_ROOT_PREFIX", "/c/./x"}, {"HOME", "/h"}}),
+            fs::path("/c/x"));
+  EXPECT_EQ(*root_prefix("", {{"HOME", "/home/u"}}), fs::path("/home/u/.graft"));
+  auto none = root_prefix("", {});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().message(), "cannot find the root prefix: HOME is not set");
+}
+
+TEST(NamedPrefix, MapsNamesAndRejectsBadOnes) {
+  EXPECT_EQ(*named_prefix("/r", "ml"), fs::path("/r/envs/ml"));
+  EXPECT_EQ(*named_prefix("/r", "base"), fs::path("/r"));
+  struct Case {
+    const char* name;
+    const char* message;
+  };
+  for (const Case& c : {Case{"a/b", "'a/b' is not a valid environment name: it contains '/'"},
+                        Case{"", "'' is not a valid environment name: it is empty"},
+                        Case{"..", "'..' is not a valid environment name: it names a directory link"},
+                        Case{"x y", "'x y' is not a valid environment name: it contains ' '"}}) {
+    auto result = named_prefix("/r", c.name);
+    ASSERT_FALSE(result) << c.name;
+    EXPECT_EQ(result.error().message(), c.message);
+  }
+}
+
+class LocationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = base::TempDir::create("graft-loc-");
+    ASSERT_TRUE(dir);
+    dir_ = std::make_unique<base::TempDir>(std::move(*dir));
+    root_ = dir_->path() / "root";
+    fs::create_directories(root_ / "envs/ml-gpu/conda-meta");
+    fs::create_directories(root_ / "envs/not-an-env");
+  }
+  std::unique_ptr<base::TempDir> dir_;
+  fs::path root_;
+};
+
+TEST_F(LocationsTest, ResolvesNamesPathsAndTheActiveEnvironment) {
+  const Environment environment{{"GRAFT_ROOT_PREFIX", root_.string()}};
+  EXPECT_EQ(*resolve_existing_prefix({.name = "ml-gpu"}, environment), root_ / "envs/ml-gpu");
+  EXPECT_EQ(*resolve_existing_prefix({.path = root_ / "envs/ml-gpu/"}, {}), root_ / "envs/ml-gpu");
+  EXPECT_EQ(*resolve_existing_prefix({}, {{"CONDA_PREFIX", (root_ / "envs/ml-gpu").string()}}),
+            root_ / "envs/ml-gpu");
+  EXPECT_EQ(environment_names(root_), std::vector<std::string>{"ml-gpu"});
+}
+
+TEST_F(LocationsTest, UnknownNameSuggestsTheClosest) {
+  auto result = resolve_existing_prefix({.name = "ml-gpo"}, {{"GRAFT_ROOT_PREFIX", root_.string()}});
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(result.error().message(),
+            "environment 'ml-gpo' does not exist at " + (root_ / "envs/ml-gpo").string());
+  EXPECT_EQ(result.error().hint(), "did you mean 'ml-gpu'?");
+  auto both = resolve_existing_prefix({.name = "a", .path = "/b"}, {});
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().message(), "cannot use both -n and -p: pick one");
+  auto none = resolve_existing_prefix({}, {});
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().hint(), "pass -n NAME or -p PATH");
+  auto not_env = resolve_existing_prefix({.path = root_ / "envs/not-an-env"}, {});
+  ASSERT_FALSE(not_env);
+  EXPECT_EQ(not_env.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(LocationsTest, RegistryHasNoDuplicatesAndKeepsOtherLines) {
+  auto registry = environments_registry({{"HOME", dir_->path().string()}});
+  ASSERT_TRUE(registry);
+  EXPECT_EQ(*registry, dir_->path() / ".conda/environments.txt");
+  testing::write_text(*registry, "/opt/conda\n/opt/conda/envs/old\n");
+  ASSERT_TRUE(register_environment(*registry, "/x/envs/a"));
+  ASSERT_TRUE(register_environment(*registry, "/x/envs/a/"));
+  ASSERT_TRUE(register_environment(*registry, "/x/envs/b"));
+  EXPECT_EQ(testing::read_text(*registry),
+            "/opt/conda\n/opt/conda/envs/old\n/x/envs/a\n/x/envs/b\n");
+  ASSERT_TRUE(unregister_environment(*registry, "/x/envs/a"));
+  EXPECT_EQ(testing::read_text(*registry), "/opt/conda\n/opt/conda/envs/old\n/x/envs/b\n");
+}
+
+}  // namespace
+}  // namespace graft::env

@@ -1,0 +1,23 @@
+// A tiny fork-join helper for per-file work (linking, unlinking): no queue, no futures,
+// just N threads pulling indices from an atomic counter in chunks.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+#include "base/result.h"
+
+namespace graft::env {
+
+// Threads used for file work when the caller passes 0: enough to keep the disk busy on a
+// small machine (hardware threads, at least 2, at most 8).
+[[nodiscard]] unsigned default_file_threads();
+
+// Calls `work(i)` for every i in [0, count), on up to `threads` threads (0: the default;
+// small counts run inline). After the first failure no new indices are handed out; the
+// error returned is the one of the lowest failing index seen. `work` must be safe to call
+// concurrently for different indices.
+[[nodiscard]] Status parallel_for(std::size_t count, unsigned threads,
+                                  const std::function<Status(std::size_t)>& work);
+
+}  // namespace graft::env

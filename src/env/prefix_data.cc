@@ -1,0 +1,90 @@
+#include "env/prefix_data.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+#include <system_error>
+
+#include "base/fs.h"
+
+namespace graft::env {
+namespace fs = std::filesystem;
+
+Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix) {
+  std::vector<conda::PrefixRecord> records;
+  const fs::path meta = prefix / "conda-meta";
+  std::error_code error;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(meta, error), end; !error && it != end; it.increment(error)) {
+    if (conda::is_prefix_record_file_name(it->path().filename().string())) {
+      files.push_back(it->path());
+    }
+  }
+  if (error && error != std::errc::no_such_file_or_directory) {
+    return fail(ErrorCode::kIo, "cannot list '" + meta.string() + "': " + error.message());
+  }
+  for (const fs::path& file : files) {
+    GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(file));
+    GRAFT_ASSIGN_OR_RETURN(conda::PrefixRecord record,
+                           conda::parse_prefix_record(text, file.string()));
+    records.push_back(std::move(record));
+  }
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return a.name != b.name ? a.name < b.name : a.version < b.version;
+  });
+  return records;
+}
+
+Status write_record(const fs::path& prefix, const conda::PrefixRecord& record,
+                    Journal* journal) {
+  const fs::path meta = prefix / "conda-meta";
+  GRAFT_RETURN_IF_ERROR(base::make_directories(meta));
+  const std::string name = conda::prefix_record_file_name(record);
+  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(meta / name, conda::write_prefix_record(record),
+                                                base::Durability::kNoFsync));
+  if (journal != nullptr) journal->record_created("conda-meta/" + name);
+  return ok();
+}
+
+void prune_empty_directories(const fs::path& prefix, const std::vector<std::string>& paths) {
+  std::set<std::string, std::greater<>> directories;
+  for (const std::string& path : paths) {
+    for (std::size_t slash = path.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = path.rfind('/', slash - 1)) {
+      directories.insert(path.substr(0, slash));
+    }
+  }
+  // Deepest first: "a/b/c" sorts after "a/b", so descending order visits children first.
+  for (const std::string& directory : directories) {
+    if (directory == "conda-meta") continue;
+    ::rmdir((prefix / directory).c_str());  // fails harmlessly when not empty
+  }
+}
+
+Status unlink_package(const fs::path& prefix, const conda::PrefixRecord& record,
+                      Journal* journal) {
+  for (const std::string& file : record.files) {
+    const fs::path path = prefix / file;
+    if (journal != nullptr) {
+      struct stat info;
+      if (::lstat(path.c_str(), &info) != 0) continue;
+      GRAFT_RETURN_IF_ERROR(journal->move_aside(file));
+    } else if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != EISDIR) {
+      return fail(ErrorCode::kIo, "cannot remove '" + path.string() + "': " +
+                                      base::errno_text(errno));
+    }
+  }
+  prune_empty_directories(prefix, record.files);
+  const std::string meta = "conda-meta/" + conda::prefix_record_file_name(record);
+  if (journal != nullptr) {
+    std::error_code error;
+    if (fs::exists(prefix / meta, error)) GRAFT_RETURN_IF_ERROR(journal->move_aside(meta));
+    return ok();
+  }
+  return base::remove_tree(prefix / meta);
+}
+
+}  // namespace graft::env

@@ -1,0 +1,84 @@
+// Test helpers for the env module (header-only; included by *_test.cc files only): build
+// small real packages with conda::pack_package and extract them like a package cache.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "base/fs.h"
+#include "conda/archive.h"
+#include "conda/package_builder.h"
+#include "env/package_info.h"
+
+namespace graft::env::testing {
+
+namespace fs = std::filesystem;
+
+struct TestPackage {
+  std::string name;
+  std::string version = "1.0";
+  std::map<std::string, std::string> files;     // path -> content
+  std::map<std::string, std::string> symlinks;  // path -> target
+  std::vector<std::string> executables;         // paths given mode 0755
+  std::string placeholder;                      // detected as has_prefix when set
+  conda::NoarchKind noarch = conda::NoarchKind::kNone;
+  std::vector<std::string> entry_points;
+  std::vector<std::string> depends;
+};
+
+inline void write_text(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+inline std::string read_text(const fs::path& path) {
+  auto text = base::read_file(path);
+  return text ? *text : std::string("<missing: " + path.string() + ">");
+}
+
+// Packs `package` into <pkgs>/ and extracts it to <pkgs>/<dist>/; returns that directory.
+inline fs::path make_package(const fs::path& pkgs, const TestPackage& package) {
+  const fs::path source = pkgs / ("src-" + package.name + "-" + package.version);
+  fs::create_directories(source);
+  for (const auto& [path, content] : package.files) write_text(source / path, content);
+  for (const auto& path : package.executables) {
+    fs::permissions(source / path, fs::perms(0755));
+  }
+  for (const auto& [path, target] : package.symlinks) {
+    fs::create_directories((source / path).parent_path());
+    fs::create_symlink(target, source / path);
+  }
+  conda::PackOptions options{.source_dir = source,
+                             .name = package.name,
+                             .version = package.version,
+                             .depends = package.depends,
+                             .noarch = package.noarch,
+                             .entry_points = package.entry_points,
+                             .prefix_placeholder = package.placeholder,
+                             .output_dir = pkgs,
+                             .timestamp_ms = 1700000000000};
+  auto packed = conda::pack_package(options);
+  EXPECT_TRUE(packed) << (packed ? "" : packed.error().message());
+  if (!packed) return {};
+  const fs::path extracted = pkgs / conda::archive_stem(packed->output);
+  auto extracted_ok = conda::extract_archive(packed->output, extracted);
+  EXPECT_TRUE(extracted_ok) << (extracted_ok ? "" : extracted_ok.error().message());
+  fs::remove_all(source);
+  return extracted;
+}
+
+inline PackageInfo load(const fs::path& directory) {
+  auto info = read_package_info(directory);
+  EXPECT_TRUE(info) << (info ? "" : info.error().message());
+  return info ? *info : PackageInfo{};
+}
+
+}  // namespace graft::env::testing

@@ -1,0 +1,238 @@
+#include "env/transaction.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <system_error>
+
+#include "base/fs.h"
+#include "base/subprocess.h"
+#include "env/history.h"
+#include "env/link_scripts.h"
+#include "env/locations.h"
+#include "env/prefix_data.h"
+
+namespace graft::env {
+namespace fs = std::filesystem;
+namespace {
+
+// What the steps of one apply() share.
+struct Run {
+  fs::path prefix;      // final path
+  fs::path write_root;  // staging dir (new env) or the prefix
+  const std::vector<conda::PrefixRecord>& unlink;
+  const std::vector<PackageToLink>& link;
+  const TransactionOptions& options;
+  std::vector<conda::PrefixRecord> installed;  // before the change
+  Journal* journal = nullptr;
+  TransactionResult result;
+};
+
+std::int64_t now_or(std::int64_t seconds) {
+  if (seconds != 0) return seconds;
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ScriptContext script_context(const Run& run, const fs::path& script_root) {
+  return ScriptContext{.prefix = run.prefix,
+                       .script_root = script_root,
+                       .root_prefix = run.options.root_prefix,
+                       .base_environment = run.options.script_environment.empty()
+                                               ? base::current_environment()
+                                               : run.options.script_environment};
+}
+
+Status run_scripts(Run& run, ScriptAction action) {
+  for (const PackageToLink& package : run.link) {
+    const fs::path root = action == ScriptAction::kPreLink ? package.info.directory : run.prefix;
+    GRAFT_ASSIGN_OR_RETURN(ScriptOutcome outcome,
+                           run_link_script(package.info.record, action, script_context(run, root)));
+    if (!outcome.messages.empty()) run.result.messages.push_back(outcome.messages);
+    if (outcome.failed) return fail(script_failure(package.info.record, action, outcome));
+  }
+  return ok();
+}
+
+void run_pre_unlink_scripts(Run& run) {
+  for (const conda::PrefixRecord& record : run.unlink) {
+    auto outcome = run_link_script(record, ScriptAction::kPreUnlink, script_context(run, run.prefix));
+    if (!outcome) {
+      run.result.warnings.push_back(outcome.error().message());
+    } else if (outcome->failed) {
+      run.result.warnings.push_back("pre-unlink script failed for package '" +
+                                    package_label(record) +
+                                    "'; consider notifying the package maintainer");
+    }
+  }
+}
+
+std::optional<PythonTarget> find_python(const Run& run) {
+  for (const PackageToLink& package : run.link) {
+    if (package.info.record.name == "python") {
+      if (auto target = python_target(package.info.record)) return *target;
+    }
+  }
+  std::set<std::string> leaving;
+  for (const auto& record : run.unlink) leaving.insert(package_label(record));
+  for (const auto& record : run.installed) {
+    if (record.name == "python" && !leaving.contains(package_label(record))) {
+      if (auto target = python_target(record)) return *target;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string clobber_warning(const Clobber& clobber, const Run& run) {
+  std::string loser = clobber.loser;
+  for (const auto& record : run.installed) {
+    if (!loser.empty()) break;
+    for (const std::string& file : record.files) {
+      if (file == clobber.path) loser = record.name;
+    }
+  }
+  if (loser.empty()) {
+    return "'" + clobber.path + "' was already in the environment: replaced by the file of '" +
+           clobber.winner + "'";
+  }
+  return "'" + clobber.path + "' is in both '" + loser + "' and '" + clobber.winner +
+         "': the file of '" + clobber.winner + "' is kept";
+}
+
+Status link_and_record(Run& run) {
+  std::optional<PythonTarget> python = find_python(run);
+  LinkTarget target{.write_prefix = run.write_root, .final_prefix = run.prefix,
+                    .mode = run.options.mode, .python = python, .threads = run.options.threads};
+  GRAFT_ASSIGN_OR_RETURN(LinkResult linked, link_packages(run.link, target, run.journal));
+  for (const Clobber& clobber : linked.clobbers) {
+    run.result.warnings.push_back(clobber_warning(clobber, run));
+  }
+  if (python && !linked.python_files.empty()) {
+    GRAFT_ASSIGN_OR_RETURN(CompileOutcome compiled,
+                           compile_python_files(run.write_root, linked.python_files, *python));
+    if (run.journal != nullptr) {
+      for (const auto& record : linked.records) {
+        for (const auto& entry : record.paths_data->paths) {
+          if (entry.path_type == "pyc_file") run.journal->record_created(entry.path);
+        }
+      }
+    }
+    if (compiled == CompileOutcome::kFailed) {
+      run.result.warnings.push_back("python could not compile every .py file of the noarch: "
+                                    "python packages; they will run without cached bytecode");
+    }
+  }
+  for (const conda::PrefixRecord& record : linked.records) {
+    GRAFT_RETURN_IF_ERROR(write_record(run.write_root, record, run.journal));
+  }
+  run.result.linked = std::move(linked.records);
+  return ok();
+}
+
+HistoryEntry history_entry(const Run& run) {
+  HistoryEntry entry{.timestamp = history_timestamp(now_or(run.options.now_seconds)),
+                     .command = run.options.command,
+                     .remove_specs = run.options.remove_specs,
+                     .update_specs = run.options.update_specs};
+  for (const auto& record : run.unlink) entry.removed.push_back(history_dist(record));
+  for (const auto& record : run.result.linked) entry.added.push_back(history_dist(record));
+  return entry;
+}
+
+Status finish_new_environment(Run& run) {
+  GRAFT_RETURN_IF_ERROR(link_and_record(run));
+  GRAFT_RETURN_IF_ERROR(append_history(run.write_root, history_entry(run)));
+  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(
+      run.write_root / "conda-meta" / "created_at",
+      std::to_string(now_or(run.options.now_seconds)), base::Durability::kNoFsync));
+  return base::rename_path(run.write_root, run.prefix);
+}
+
+Result<TransactionResult> create_environment(Run& run) {
+  run.write_root = staging_path(run.prefix);
+  GRAFT_RETURN_IF_ERROR(base::remove_tree(run.write_root));
+  GRAFT_RETURN_IF_ERROR(base::make_directories(run.write_root / "conda-meta"));
+  auto built = run_scripts(run, ScriptAction::kPreLink);
+  if (built) built = finish_new_environment(run);
+  if (!built) {
+    (void)base::remove_tree(run.write_root);
+    return fail(std::move(built).error());
+  }
+  if (auto scripts = run_scripts(run, ScriptAction::kPostLink); !scripts) {
+    // Take the half-made environment away again: rename first, so it vanishes at once.
+    if (!base::rename_path(run.prefix, run.write_root)) (void)base::remove_tree(run.prefix);
+    (void)base::remove_tree(run.write_root);
+    return fail(std::move(scripts).error());
+  }
+  run.result.created = true;
+  return std::move(run.result);
+}
+
+Status change_steps(Run& run) {
+  run_pre_unlink_scripts(run);
+  for (const conda::PrefixRecord& record : run.unlink) {
+    GRAFT_RETURN_IF_ERROR(unlink_package(run.prefix, record, run.journal));
+  }
+  GRAFT_RETURN_IF_ERROR(run_scripts(run, ScriptAction::kPreLink));
+  GRAFT_RETURN_IF_ERROR(link_and_record(run));
+  GRAFT_RETURN_IF_ERROR(run_scripts(run, ScriptAction::kPostLink));
+  return append_history(run.prefix, history_entry(run));
+}
+
+Result<TransactionResult> change_environment(Run& run) {
+  run.write_root = run.prefix;
+  remove_stale_leftovers(run.prefix, kTrashPrefix);
+  GRAFT_ASSIGN_OR_RETURN(run.installed, load_records(run.prefix));
+  Journal journal(run.prefix);
+  run.journal = &journal;
+  if (auto status = change_steps(run); !status) {
+    (void)journal.rollback();
+    return fail(std::move(status).error());
+  }
+  GRAFT_RETURN_IF_ERROR(journal.commit());
+  return std::move(run.result);
+}
+
+bool is_empty_directory(const fs::path& path) {
+  std::error_code error;
+  return fs::is_directory(path, error) && fs::is_empty(path, error);
+}
+
+}  // namespace
+
+fs::path staging_path(const fs::path& prefix) {
+  return prefix.parent_path() /
+         ("." + prefix.filename().string() + ".graft-staging-" + std::to_string(::getpid()));
+}
+
+Result<TransactionResult> apply(const fs::path& prefix_in,
+                                const std::vector<conda::PrefixRecord>& unlink,
+                                const std::vector<PackageToLink>& link,
+                                const TransactionOptions& options) {
+  const fs::path prefix = fs::absolute(prefix_in).lexically_normal();
+  Run run{.prefix = prefix, .unlink = unlink, .link = link, .options = options};
+  remove_stale_leftovers(prefix.parent_path(), "." + prefix.filename().string() + ".graft-staging-");
+  std::error_code error;
+  const bool exists = fs::exists(prefix, error);
+  Result<TransactionResult> result = [&]() -> Result<TransactionResult> {
+    if (fs::is_directory(prefix / "conda-meta", error)) return change_environment(run);
+    if (exists && !is_empty_directory(prefix)) {
+      return fail(Error(ErrorCode::kAlreadyExists,
+                        "'" + prefix.string() + "' exists and is not an environment")
+                      .with_hint("pick another path or remove the directory"));
+    }
+    GRAFT_RETURN_IF_ERROR(base::make_directories(prefix.parent_path()));
+    return create_environment(run);
+  }();
+  if (result && !options.registry.empty()) {
+    if (auto status = register_environment(options.registry, prefix); !status) {
+      result->warnings.push_back(status.error().message());
+    }
+  }
+  return result;
+}
+
+}  // namespace graft::env

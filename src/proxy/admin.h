@@ -1,0 +1,32 @@
+// The admin API, served on its own listener by the control thread:
+//   GET  /status    JSON state (Server::status_json)
+//   GET  /weights   {"baseline": 80, "treatment": 20}
+//   PUT  /weights   same shape; names not listed keep their weight (route::with_weights)
+//   POST /rollback  all traffic to the baseline in one swap
+//   POST /reload    re-read the config file (also on SIGHUP)
+//   GET  /metrics   Prometheus text format
+// With a token (token_file), every request needs "Authorization: Bearer <token>"
+// (constant-time compare; 401 otherwise). Without one, only loopback peers are served
+// (403 otherwise). One request per connection; bodies up to 64 KiB.
+// Thread-safety: handle_admin_request may run on any thread (Server is thread-safe).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "proxy/server.h"
+
+namespace graft::proxy {
+
+struct AdminResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// Routes one authorized admin request. Errors become 4xx/5xx responses with a JSON body
+// {"error": "..."}; nothing is thrown.
+[[nodiscard]] AdminResponse handle_admin_request(Server& server, std::string_view method,
+                                                 std::string_view path, std::string_view body);
+
+}  // namespace graft::proxy

@@ -1,0 +1,241 @@
+// The admin API, hot weight changes under load, mirroring, the access log and /metrics.
+#include "proxy/admin.h"
+
+#include <fstream>
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "proxy/server.h"
+#include "proxy/test_support.h"
+#include "route/holder.h"
+
+namespace graft::proxy {
+namespace {
+
+using testing::Client;
+using testing::get;
+using testing::Response;
+using testing::TestUpstream;
+
+class AdminTest : public ::testing::Test {
+ protected:
+  route::RouteConfig config() {
+    route::RouteConfig config;
+    config.listen = {.host = "127.0.0.1", .port = 0};
+    config.admin = {.host = "127.0.0.1", .port = 0};
+    config.variants = {{.name = "baseline",
+                        .upstreams = {{.host = "127.0.0.1", .port = baseline_.port()}},
+                        .weight = 80},
+                       {.name = "treatment",
+                        .upstreams = {{.host = "127.0.0.1", .port = treatment_.port()}},
+                        .weight = 20}};
+    config.sticky = {.source = route::StickySource::kHeader, .name = "X-User-Id"};
+    config.salt = "s1";
+    return config;
+  }
+
+  std::unique_ptr<Server> start(route::RouteConfig config, std::filesystem::path path = {}) {
+    auto server = Server::start({.config = std::move(config), .config_path = std::move(path),
+                                 .threads = 2, .shutdown_grace = std::chrono::milliseconds(500)});
+    EXPECT_TRUE(server.has_value()) << server.error().message();
+    return server ? std::move(*server) : nullptr;
+  }
+
+  std::filesystem::path scratch() {
+    auto dir = std::filesystem::temp_directory_path() /
+               ("graft-proxy-test-" + std::to_string(::getpid()) + "-" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+  }
+
+  TestUpstream baseline_{"baseline"};
+  TestUpstream treatment_{"treatment"};
+};
+
+Response admin(std::uint16_t port, std::string method, std::string path, std::string body = "",
+               std::string token = "") {
+  Client client(port);
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: admin\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  return client.request(request + "\r\n" + body);
+}
+
+TEST_F(AdminTest, WeightsStatusAndRollback) {
+  auto server = start(config());
+  ASSERT_TRUE(server);
+  Response weights = admin(server->admin_port(), "GET", "/weights");
+  EXPECT_EQ(nlohmann::json::parse(weights.body), (nlohmann::json{{"baseline", 80}, {"treatment", 20}}));
+  Response put = admin(server->admin_port(), "PUT", "/weights", R"({"treatment": 50})");
+  EXPECT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(nlohmann::json::parse(put.body)["baseline"], 50);
+  Response bad = admin(server->admin_port(), "PUT", "/weights", R"({"tretment": 5})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("did you mean 'treatment'"), std::string::npos) << bad.body;
+  EXPECT_EQ(admin(server->admin_port(), "PUT", "/weights", "[1]").status, 400);
+  EXPECT_EQ(admin(server->admin_port(), "POST", "/rollback").status, 200);
+  auto status = nlohmann::json::parse(admin(server->admin_port(), "GET", "/status").body);
+  EXPECT_EQ(status["variants"][0]["share_percent"], 100.0);
+  EXPECT_EQ(status["variants"][1]["weight"], 0);
+  EXPECT_EQ(status["variants"][1]["upstreams"][0]["healthy"], true);
+  EXPECT_EQ(admin(server->admin_port(), "GET", "/nope").status, 404);
+  EXPECT_EQ(admin(server->admin_port(), "DELETE", "/weights").status, 405);
+}
+
+TEST_F(AdminTest, TokenIsRequiredWhenConfigured) {
+  auto dir = scratch();
+  { std::ofstream(dir / "admin.token") << "s3cret\n"; }
+  auto cfg = config();
+  cfg.token_file = "admin.token";
+  auto server = start(cfg, dir / "route.yml");
+  ASSERT_TRUE(server);
+  EXPECT_EQ(admin(server->admin_port(), "GET", "/status").status, 401);
+  EXPECT_EQ(admin(server->admin_port(), "GET", "/status", "", "wrong").status, 401);
+  EXPECT_EQ(admin(server->admin_port(), "GET", "/status", "", "s3cret").status, 200);
+}
+
+TEST_F(AdminTest, FiftyWeightChangesAndRollbackUnderLoadLoseNothing) {
+  auto server = start(config());
+  ASSERT_TRUE(server);
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, total{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      Client client(server->port());
+      for (int i = 0; !done && i < 20000; ++i) {
+        Response response =
+            client.request(get("/", {"X-User-Id: u" + std::to_string(t * 100000 + i)}));
+        ++total;
+        if (response.status != 200) ++failures;
+      }
+    });
+  }
+  for (int change = 0; change < 50; ++change) {
+    ASSERT_TRUE(server->set_weights({{"treatment", static_cast<std::uint32_t>(change * 2)}}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server->rollback();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  int treatment_before = treatment_.requests.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  done = true;
+  for (auto& thread : clients) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(total.load(), 100);
+  EXPECT_EQ(treatment_.requests.load(), treatment_before);  // nothing after the rollback
+}
+
+TEST_F(AdminTest, AccessLogHasEveryField) {
+  auto dir = scratch();
+  auto cfg = config();
+  cfg.access_log = (dir / "access.jsonl").string();
+  auto server = start(cfg);
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  ASSERT_EQ(client.request(get("/path?q=1", {"X-User-Id: alice", "X-Request-Id: r-1"})).status, 200);
+  ASSERT_EQ(client.request("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello").status, 200);
+  server->stop();
+  auto text = base::read_file(dir / "access.jsonl");
+  ASSERT_TRUE(text.has_value());
+  std::istringstream lines(*text);
+  std::string line;
+  std::vector<nlohmann::json> entries;
+  while (std::getline(lines, line)) entries.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(entries.size(), 2u);
+  const auto& first = entries[0];
+  EXPECT_TRUE(std::regex_match(first["ts"].get<std::string>(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  EXPECT_EQ(first["request_id"], "r-1");
+  EXPECT_EQ(first["method"], "GET");
+  EXPECT_EQ(first["path"], "/path");
+  EXPECT_EQ(first["status"], 200);
+  EXPECT_EQ(first["upstream"].get<std::string>().rfind("127.0.0.1:", 0), 0u);
+  std::string variant = first["variant"];
+  EXPECT_EQ(first["model_version"], "model-" + variant);
+  EXPECT_EQ(first["user"].get<std::string>().size(), 16u);
+  EXPECT_EQ(line.find("alice"), std::string::npos);
+  EXPECT_GE(first["latency_ms"].get<double>(), first["upstream_latency_ms"].get<double>());
+  EXPECT_EQ(entries[1]["bytes_in"], 5);
+  EXPECT_GT(entries[1]["bytes_out"].get<int>(), 5);
+  EXPECT_TRUE(entries[1]["user"].is_null());
+}
+
+TEST_F(AdminTest, MetricsParseAsPrometheusText) {
+  auto server = start(config());
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(client.request(get("/")).status, 200);
+  Response metrics = admin(server->admin_port(), "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  std::regex sample(R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="[^"]*",?)*\})? [-+0-9.eEInfa]+( \d+)?)");
+  std::istringstream lines(metrics.body);
+  std::string line;
+  int samples = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    ++samples;
+  }
+  EXPECT_GT(samples, 10);
+  EXPECT_NE(metrics.body.find("graft_proxy_request_duration_seconds_bucket{variant="),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("graft_proxy_upstream_healthy{"), std::string::npos);
+  EXPECT_NE(metrics.body.find("graft_proxy_mirror_dropped_total"), std::string::npos);
+}
+
+TEST_F(AdminTest, MirrorsACopyToTheShadow) {
+  TestUpstream shadow("shadow");
+  auto cfg = config();
+  cfg.variants.push_back({.name = "shadow",
+                          .upstreams = {{.host = "127.0.0.1", .port = shadow.port()}},
+                          .weight = 0});
+  cfg.mirror = route::MirrorConfig{.variant = "shadow", .percent = 100};
+  auto server = start(cfg);
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  for (int i = 0; i < 20; ++i) {
+    Response response = client.request("POST /echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi");
+    EXPECT_EQ(response.body, "hi");
+    EXPECT_NE(response.headers["x-graft-variant"], "shadow");
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (shadow.requests.load() < 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(shadow.requests.load(), 20);
+}
+
+TEST_F(AdminTest, ReloadRereadsTheFile) {
+  auto dir = scratch();
+  auto write_config = [&](int treatment_weight) {
+    std::ofstream(dir / "route.yml")
+        << "listen: 127.0.0.1:0\nadmin: 127.0.0.1:0\nvariants:\n  baseline: {upstreams: ["
+        << baseline_.address() << "], weight: " << 100 - treatment_weight
+        << "}\n  treatment: {upstreams: [" << treatment_.address()
+        << "], weight: " << treatment_weight << "}\n";
+  };
+  write_config(0);
+  auto text = base::read_file(dir / "route.yml");
+  auto parsed = route::parse_route_config(*text, "route.yml");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
+  auto server = start(*parsed, dir / "route.yml");
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  EXPECT_EQ(client.request(get("/")).body, "baseline");
+  write_config(100);
+  EXPECT_EQ(admin(server->admin_port(), "POST", "/reload").status, 200);
+  EXPECT_EQ(client.request(get("/")).body, "treatment");
+  std::ofstream(dir / "route.yml") << "listen: [\n";
+  Response broken = admin(server->admin_port(), "POST", "/reload");
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(client.request(get("/")).body, "treatment");
+}
+
+}  // namespace
+}  // namespace graft::proxy

@@ -1,0 +1,123 @@
+// Server's control-plane members: reload, weight changes, rollback, status and metrics.
+// They run on whatever thread calls them (admin thread, signal handler thread, tests) and
+// only swap immutable snapshots, so the request path never waits on them.
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/fs.h"
+#include "proxy/server_state.h"
+#include "route/table.h"
+
+namespace graft::proxy {
+
+namespace {
+
+void warn_fixed_settings(const route::RouteConfig& running, const route::RouteConfig& fresh) {
+  if (running.listen != fresh.listen || running.admin != fresh.admin) {
+    spdlog::warn("reload: listen and admin addresses apply after a restart only");
+  }
+  if (running.limits != fresh.limits || running.timeouts != fresh.timeouts ||
+      running.health != fresh.health || running.access_log != fresh.access_log ||
+      running.token_file != fresh.token_file) {
+    spdlog::warn("reload: limits, timeouts, health, access_log and token_file apply after a "
+                 "restart only");
+  }
+}
+
+}  // namespace
+
+Status Server::reload() {
+  State& state = *state_;
+  if (state.options.config_path.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "cannot reload: the proxy was not started from a file");
+  }
+  std::lock_guard lock(state.reload_mutex);
+  auto started = std::chrono::steady_clock::now();
+  GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(state.options.config_path));
+  GRAFT_ASSIGN_OR_RETURN(route::RouteConfig config,
+                         route::parse_route_config(text, state.options.config_path.string()));
+  GRAFT_ASSIGN_OR_RETURN(route::RouteTable table, route::RouteTable::create(config));
+  GRAFT_ASSIGN_OR_RETURN(auto upstreams, UpstreamSet::build(config, state.upstreams.load().get()));
+  warn_fixed_settings(state.options.config, config);
+  for (const auto& upstream : upstreams->all()) {
+    state.metrics.set_upstream_healthy(upstream->variant, upstream->label, upstream->healthy.load());
+  }
+  state.upstreams.store(std::move(upstreams));
+  state.upstreams_version.fetch_add(1, std::memory_order_acq_rel);
+  state.holder.store(std::make_shared<const route::RouteTable>(std::move(table)));
+  state.metrics.set_route_generation(state.holder.load()->generation());
+  spdlog::info("reloaded '{}' in {:.2f} ms", state.options.config_path.string(),
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                   .count());
+  return ok();
+}
+
+Status Server::set_weights(const std::map<std::string, std::uint32_t, std::less<>>& weights) {
+  auto stored = state_->holder.update(
+      [&](const route::RouteTable& table) { return table.with_weights(weights); });
+  if (!stored) return fail(std::move(stored).error());
+  state_->metrics.set_route_generation((*stored)->generation());
+  return ok();
+}
+
+void Server::rollback() {
+  auto stored = state_->holder.update(
+      [](const route::RouteTable& table) -> Result<route::RouteTable> { return table.rolled_back(); });
+  if (stored) {
+    state_->metrics.set_route_generation((*stored)->generation());
+    spdlog::warn("rollback: all traffic goes to the baseline '{}'",
+                 (*stored)->variants().front().name);
+  }
+}
+
+void Server::reopen_access_log() {
+  if (state_->access_log) state_->access_log->reopen();
+}
+
+std::string Server::status_json() const {
+  const State& state = *state_;
+  auto table = state.holder.load();
+  auto upstreams = state.upstreams.load();
+  nlohmann::json variants = nlohmann::json::array();
+  for (const route::Variant& variant : table->variants()) {
+    nlohmann::json list = nlohmann::json::array();
+    if (const auto* of = upstreams->of(variant.name)) {
+      for (const auto& upstream : *of) {
+        list.push_back({{"address", upstream->label},
+                        {"healthy", upstream->healthy.load()},
+                        {"requests", upstream->requests.load()},
+                        {"failures", upstream->failures.load()}});
+      }
+    }
+    variants.push_back({{"name", variant.name},
+                        {"weight", variant.weight},
+                        {"share_percent", variant.buckets / 100.0},
+                        {"healthy", upstreams->any_healthy(variant.name)},
+                        {"upstreams", std::move(list)}});
+  }
+  nlohmann::json mirror = nullptr;
+  if (auto index = table->mirror_variant()) {
+    mirror = {{"variant", table->variants()[*index].name}, {"percent", table->mirror_percent()}};
+  }
+  nlohmann::json status = {
+      {"generation", table->generation()},
+      {"baseline", table->variants().front().name},
+      {"variants", std::move(variants)},
+      {"mirror", std::move(mirror)},
+      {"counters",
+       {{"requests", state.requests_total.load()},
+        {"connections", state.connections.load()},
+        {"failovers", state.failovers_total.load()},
+        {"retries", state.retries_total.load()},
+        {"mirror_sent", state.mirror_sent_total.load()},
+        {"mirror_dropped", state.mirror_dropped_total.load()},
+        {"access_log_dropped", state.access_log ? state.access_log->dropped() : 0}}}};
+  return status.dump();
+}
+
+std::string Server::metrics_text() const {
+  if (state_->access_log) state_->metrics.set_access_log_dropped(state_->access_log->dropped());
+  return state_->metrics.serialize();
+}
+
+}  // namespace graft::proxy

@@ -1,0 +1,148 @@
+// Shadow traffic: a copy of a request sent to the mirror variant on the same worker, its
+// response read to the end (so the connection can be pooled) and discarded. Runs as its
+// own coroutine after the primary exchange, so it never delays the primary response; at
+// most ServerOptions::mirror_max_in_flight run at once per worker, the rest are dropped
+// and counted.
+#include <utility>  // before asio: awaitable.hpp uses std::exchange
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "proxy/session.h"
+
+namespace graft::proxy {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kMirrorBufferBytes = 16 * 1024;
+
+class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRequest> {
+ public:
+  MirrorRequest(Worker& worker, std::string variant, std::string request)
+      : worker_(worker), variant_(std::move(variant)), request_(std::move(request)),
+        socket_(worker.io), buffer_(kMirrorBufferBytes) {
+    ++worker_.mirrors_in_flight;
+    worker_.add(this);
+  }
+  ~MirrorRequest() override {
+    worker_.remove(this);
+    --worker_.mirrors_in_flight;
+  }
+
+  void on_timeout() override {
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  asio::awaitable<void> run() {
+    auto self = shared_from_this();
+    const Upstream* upstream = pick();
+    if (upstream == nullptr) co_return;
+    bool reused = worker_.pool.take(*upstream, &socket_);
+    if (!reused && !co_await connect(*upstream)) co_return;
+    if (!co_await send() && reused) {
+      socket_ = tcp::socket(worker_.io);  // a stale pooled connection: one fresh try
+      if (!co_await connect(*upstream) || !co_await send()) co_return;
+    }
+    if (co_await drain_response()) worker_.pool.give_back(*upstream, std::move(socket_));
+  }
+
+ private:
+  const Upstream* pick() {
+    const auto* list = worker_.upstreams().of(variant_);
+    if (list == nullptr || list->empty()) return nullptr;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const Upstream* candidate = (*list)[(worker_.round_robin++) % list->size()].get();
+      if (candidate->healthy.load(std::memory_order_relaxed)) return candidate;
+    }
+    return nullptr;
+  }
+
+  asio::awaitable<bool> connect(const Upstream& upstream) {
+    deadline = Clock::now() + worker_.state.options.config.timeouts.connect;
+    boost::system::error_code error;
+    co_await socket_.async_connect(upstream.endpoint, asio::redirect_error(asio::use_awaitable, error));
+    co_return !error;
+  }
+
+  asio::awaitable<bool> send() {
+    deadline = Clock::now() + worker_.state.options.config.timeouts.read;
+    boost::system::error_code error;
+    co_await asio::async_write(socket_, asio::buffer(request_),
+                               asio::redirect_error(asio::use_awaitable, error));
+    co_return !error;
+  }
+
+  // Reads and discards the response; true when the connection can be reused.
+  asio::awaitable<bool> drain_response() {
+    ResponseHead response;
+    std::size_t scan = 0;
+    ParseStatus status = ParseStatus::kNeedMore;
+    while (status == ParseStatus::kNeedMore) {
+      if (!co_await read_more()) co_return false;
+      status = parse_response(buffer_.unread(), kMirrorBufferBytes, &scan, &response);
+    }
+    if (status != ParseStatus::kComplete) co_return false;
+    std::string_view method = std::string_view(request_).substr(0, request_.find(' '));
+    buffer_.consume(response.head_bytes);
+    if (response_has_no_body(method, response.status)) co_return response.keep_alive();
+    if (!response.chunked && !response.content_length) co_return false;  // until close
+    ChunkedFramer framer;
+    std::uint64_t remaining = response.content_length.value_or(0);
+    while (true) {
+      std::string_view available = buffer_.unread();
+      if (response.chunked) {
+        buffer_.consume(framer.consume(available));
+        if (framer.state() == ChunkedFramer::State::kError) co_return false;
+        if (framer.state() == ChunkedFramer::State::kDone) break;
+      } else {
+        std::size_t take = std::min<std::uint64_t>(remaining, available.size());
+        buffer_.consume(take);
+        remaining -= take;
+        if (remaining == 0) break;
+      }
+      if (!co_await read_more()) co_return false;
+    }
+    co_return response.keep_alive() && buffer_.empty();
+  }
+
+  asio::awaitable<bool> read_more() {
+    deadline = Clock::now() + worker_.state.options.config.timeouts.read;
+    auto [data, size] = buffer_.space();
+    if (size == 0) co_return false;
+    boost::system::error_code error;
+    std::size_t read = co_await socket_.async_read_some(
+        asio::buffer(data, size), asio::redirect_error(asio::use_awaitable, error));
+    if (error) co_return false;
+    buffer_.commit(read);
+    co_return true;
+  }
+
+  Worker& worker_;
+  std::string variant_;
+  std::string request_;
+  tcp::socket socket_;
+  Buffer buffer_;
+};
+
+}  // namespace
+
+void spawn_mirror(Worker& worker, std::string variant, std::string request) {
+  Server::State& state = worker.state;
+  if (worker.mirrors_in_flight >= state.options.mirror_max_in_flight ||
+      state.stopping.load(std::memory_order_relaxed)) {
+    state.mirror_dropped_total.fetch_add(1, std::memory_order_relaxed);
+    state.metrics.count_mirror_dropped();
+    return;
+  }
+  state.mirror_sent_total.fetch_add(1, std::memory_order_relaxed);
+  state.metrics.count_mirror_sent();
+  auto mirror = std::make_shared<MirrorRequest>(worker, std::move(variant), std::move(request));
+  asio::co_spawn(worker.io, [mirror]() { return mirror->run(); }, asio::detached);
+}
+
+}  // namespace graft::proxy

@@ -1,0 +1,136 @@
+// Session::handle: one request from parsed head to access-log line — body plan, request
+// id, routing (with failover to the baseline) and the mirror copy.
+#include <utility>  // before asio: awaitable.hpp uses std::exchange
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "proxy/request_keys.h"
+#include "proxy/session.h"
+#include "route/table.h"
+
+namespace graft::proxy {
+namespace asio = boost::asio;
+
+namespace {
+
+// Classifies the body from the bytes already read after the head. False: malformed
+// chunked framing.
+bool plan_body(const RequestHead& head, std::string_view after_head, BodyPlan* plan) {
+  if (head.chunked) {
+    plan->chunked = true;
+    ChunkedFramer probe;
+    std::size_t used = probe.consume(after_head);
+    if (probe.state() == ChunkedFramer::State::kError) return false;
+    plan->buffered = probe.state() == ChunkedFramer::State::kDone;
+    plan->buffered_bytes = plan->buffered ? used : 0;
+    return true;
+  }
+  plan->length = head.content_length.value_or(0);
+  plan->buffered = after_head.size() >= plan->length;
+  plan->buffered_bytes = plan->buffered ? plan->length : 0;
+  return true;
+}
+
+}  // namespace
+
+asio::awaitable<bool> Session::handle(const RequestHead& head) {
+  auto wall = std::chrono::system_clock::now();
+  Clock::time_point started = Clock::now();
+  Server::State& state = worker_.state;
+  method_.assign(head.method);
+  target_.assign(head.target);
+  response_started_ = false;
+  mirror_wanted_ = mirror_overflow_ = false;
+  std::optional<std::string_view> incoming_id = head.find("x-request-id");
+  std::string request_id = incoming_id && acceptable_request_id(*incoming_id)
+                               ? std::string(*incoming_id)
+                               : format_request_id(worker_.random(), worker_.random());
+  Outcome outcome;
+  in_.consume(head.head_bytes);  // the head's views stay valid until the next read
+
+  BodyPlan body;
+  int early_status = 0;
+  if (!plan_body(head, in_.unread(), &body)) early_status = 400;
+  else if (body.length > state.options.config.limits.max_body_bytes) early_status = 413;
+  const route::RouteTable& table = worker_.table.get();
+  const UpstreamSet& upstreams = worker_.upstreams();
+  route::RouteRequest route_request{.sticky_key = sticky_value(head, table.sticky()),
+                                    .random = worker_.random()};
+  if (table.overrides().enabled) {
+    route_request.override_value = head.find(table.overrides().header);
+    if (route_request.override_value && table.overrides().require_token) {
+      route_request.override_token_valid =
+          bearer_token_matches(head.find("authorization"), state.admin_token);
+    }
+  }
+  route::RouteDecision decision = table.route(route_request);
+  if (decision.key_hash) outcome.user = route::format_user_hash(*decision.key_hash);
+  std::size_t variant = decision.variant;
+  if (variant != 0 && !upstreams.any_healthy(table.variants()[variant].name)) {
+    const std::string& unhealthy = table.variants()[variant].name;
+    state.failovers_total.fetch_add(1, std::memory_order_relaxed);
+    worker_.recorder.failover(unhealthy);
+    if (worker_.should_warn()) {
+      spdlog::warn("variant '{}' has no healthy upstream: sending its requests to the "
+                   "baseline '{}'", unhealthy, table.variants()[0].name);
+    }
+    variant = 0;
+  }
+  outcome.variant = table.variants()[variant].name;
+  if (decision.mirror && upstreams.of(table.variants()[*decision.mirror].name)) {
+    mirror_wanted_ = true;
+  }
+
+  bool keep = false;
+  if (early_status != 0) {
+    co_await send_error(early_status, request_id, &outcome);
+  } else {
+    if (head.expect_continue && !body.buffered) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      set_deadline(Phase::kClientWrite);
+      boost::system::error_code error;
+      co_await asio::async_write(client_, asio::buffer(kContinue),
+                                 asio::redirect_error(asio::use_awaitable, error));
+    }
+    keep = co_await exchange(head, body, request_id, &outcome);
+  }
+  if (mirror_wanted_) {
+    if (mirror_overflow_ || mirror_copy_.empty()) {
+      state.mirror_dropped_total.fetch_add(1, std::memory_order_relaxed);
+      state.metrics.count_mirror_dropped();
+    } else {
+      spawn_mirror(worker_, table.variants()[*decision.mirror].name, std::move(mirror_copy_));
+    }
+    mirror_copy_.clear();
+  }
+  finish(request_id, outcome, started, wall);
+  co_return keep;
+}
+
+void Session::finish(std::string_view request_id, const Outcome& outcome,
+                     Clock::time_point started, std::chrono::system_clock::time_point wall) {
+  Server::State& state = worker_.state;
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  state.requests_total.fetch_add(1, std::memory_order_relaxed);
+  worker_.recorder.record(outcome.variant.empty() ? std::string_view("none") : outcome.variant,
+                          outcome.status, seconds);
+  if (!state.access_log) return;
+  state.access_log->append({.time = wall,
+                            .request_id = request_id,
+                            .method = method_,
+                            .path = std::string_view(target_).substr(0, target_.find('?')),
+                            .status = outcome.status,
+                            .variant = outcome.variant,
+                            .upstream = outcome.upstream ? outcome.upstream->label : "",
+                            .latency_ms = seconds * 1000.0,
+                            .upstream_latency_ms = outcome.upstream_latency_ms,
+                            .bytes_in = outcome.bytes_in,
+                            .bytes_out = outcome.bytes_out,
+                            .user = outcome.user,
+                            .model_version = outcome.model_version});
+}
+
+}  // namespace graft::proxy

@@ -1,0 +1,255 @@
+#include "proxy/server.h"
+
+#include <sys/socket.h>
+
+#include <utility>  // before asio: awaitable.hpp uses std::exchange
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "proxy/server_state.h"
+#include "route/table.h"
+
+namespace graft::proxy {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kSweepInterval = std::chrono::milliseconds(50);
+
+std::filesystem::path resolve_relative(const std::filesystem::path& config_path,
+                                       const std::string& path) {
+  std::filesystem::path result(path);
+  if (path == "-" || result.is_absolute() || config_path.empty()) return result;
+  return config_path.parent_path() / result;
+}
+
+Result<std::string> read_token(const ServerOptions& options) {
+  if (options.config.token_file.empty()) return std::string();
+  auto path = resolve_relative(options.config_path, options.config.token_file);
+  auto text = base::read_file(path);
+  if (!text) {
+    return fail(ErrorCode::kIo, fmt::format("cannot read admin token file '{}': {}",
+                                            path.string(), text.error().message()));
+  }
+  std::string token(base::trim(*text));
+  if (token.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("admin token file '{}' is empty", path.string()));
+  }
+  return token;
+}
+
+Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
+                                                     const route::Address& address,
+                                                     std::uint16_t port, bool reuse_port) {
+  boost::system::error_code error;
+  auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host,
+                                   error);
+  if (error) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("cannot listen on '{}': not an IP address", address.to_string()));
+  }
+  tcp::endpoint endpoint(ip, port);
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  acceptor->open(endpoint.protocol(), error);
+  if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
+  if (!error && reuse_port) {
+    int one = 1;
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      error = boost::system::error_code(errno, boost::system::system_category());
+    }
+  }
+  if (!error) acceptor->bind(endpoint, error);
+  if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return fail(ErrorCode::kIo, fmt::format("cannot listen on '{}': {}",
+                                            tcp::endpoint(ip, port).address().to_string() + ":" +
+                                                std::to_string(port),
+                                            error.message()));
+  }
+  return acceptor;
+}
+
+asio::awaitable<void> accept_loop(Worker& worker) {
+  Server::State& state = worker.state;
+  while (!state.stopping.load(std::memory_order_relaxed)) {
+    boost::system::error_code error;
+    tcp::socket client = co_await worker.acceptor->async_accept(
+        asio::redirect_error(asio::use_awaitable, error));
+    if (error) {
+      if (error == asio::error::operation_aborted || !worker.acceptor->is_open()) co_return;
+      continue;  // EMFILE and friends: keep accepting
+    }
+    spawn_session(worker, std::move(client));
+  }
+}
+
+void schedule_sweep(Worker& worker) {
+  worker.sweep_timer.expires_after(kSweepInterval);
+  worker.sweep_timer.async_wait([&worker](const boost::system::error_code& error) {
+    if (error) return;
+    worker.sweep();
+    schedule_sweep(worker);
+  });
+}
+
+void stop_worker_accepting(Worker& worker) {
+  asio::post(worker.io, [&worker] {
+    boost::system::error_code ignored;
+    if (worker.acceptor) worker.acceptor->close(ignored);
+    for (Timed* timed = worker.timed_head; timed != nullptr;) {
+      Timed* next = timed->next;  // on_shutdown may unlink `timed`
+      timed->on_shutdown();
+      timed = next;
+    }
+  });
+}
+
+}  // namespace
+
+Worker::Worker(Server::State& state_in, std::size_t index_in)
+    : state(state_in),
+      index(index_in),
+      table(state_in.holder),
+      recorder(&state_in.metrics),
+      rng_state(0x9e3779b97f4a7c15ULL ^ (static_cast<std::uint64_t>(
+                    Clock::now().time_since_epoch().count()) + index_in * 0x2545F4914F6CDD1DULL)) {}
+
+Worker::~Worker() {
+  io.stop();
+  if (thread.joinable()) thread.join();
+  pool.clear();
+  acceptor.reset();
+}
+
+const UpstreamSet& Worker::upstreams() {
+  std::uint64_t version = state.upstreams_version.load(std::memory_order_acquire);
+  if (version != upstreams_version) {
+    upstreams_cache = state.upstreams.load();
+    upstreams_version = version;
+    pool.clear();
+  }
+  return *upstreams_cache;
+}
+
+void Worker::add(Timed* timed) {
+  timed->previous = nullptr;
+  timed->next = timed_head;
+  if (timed_head != nullptr) timed_head->previous = timed;
+  timed_head = timed;
+}
+
+void Worker::remove(Timed* timed) {
+  if (timed->previous != nullptr) timed->previous->next = timed->next;
+  else if (timed_head == timed) timed_head = timed->next;
+  if (timed->next != nullptr) timed->next->previous = timed->previous;
+  timed->previous = timed->next = nullptr;
+}
+
+void Worker::sweep() {
+  Clock::time_point now = Clock::now();
+  for (Timed* timed = timed_head; timed != nullptr;) {
+    Timed* next = timed->next;
+    if (timed->deadline <= now) {
+      timed->deadline = Clock::time_point::max();
+      timed->on_timeout();
+    }
+    timed = next;
+  }
+}
+
+std::uint64_t Worker::random() {
+  // splitmix64: fast, good enough for traffic splitting and request ids.
+  std::uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+bool Worker::should_warn() {
+  Clock::time_point now = Clock::now();
+  if (now - last_warning < std::chrono::seconds(1)) return false;
+  last_warning = now;
+  return true;
+}
+
+Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {
+  state_->server = this;
+}
+
+Server::~Server() { stop(); }
+
+Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
+  GRAFT_ASSIGN_OR_RETURN(auto table, route::RouteTable::create(options.config));
+  auto state = std::make_unique<State>(std::make_shared<const route::RouteTable>(std::move(table)));
+  GRAFT_ASSIGN_OR_RETURN(state->admin_token, read_token(options));
+  GRAFT_ASSIGN_OR_RETURN(auto upstreams, UpstreamSet::build(options.config, nullptr));
+  state->upstreams.store(std::move(upstreams));
+  if (!options.config.access_log.empty()) {
+    AccessLog::Options log_options{
+        .path = resolve_relative(options.config_path, options.config.access_log)};
+    GRAFT_ASSIGN_OR_RETURN(state->access_log, AccessLog::open(std::move(log_options)));
+  }
+  if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+  state->options = std::move(options);
+  const route::RouteConfig& config = state->options.config;
+  for (std::size_t i = 0; i < state->options.threads; ++i) {
+    auto worker = std::make_unique<Worker>(*state, i);
+    GRAFT_ASSIGN_OR_RETURN(worker->acceptor,
+                           bind_acceptor(worker->io, config.listen,
+                                         i == 0 ? config.listen.port : state->port, true));
+    if (i == 0) state->port = worker->acceptor->local_endpoint().port();
+    state->workers.push_back(std::move(worker));
+  }
+  state->control = std::make_unique<asio::io_context>(1);
+  GRAFT_ASSIGN_OR_RETURN(state->admin_acceptor,
+                         bind_acceptor(*state->control, config.admin, config.admin.port, false));
+  state->admin_port = state->admin_acceptor->local_endpoint().port();
+  std::unique_ptr<Server> server(new Server(std::move(state)));
+  State& started = *server->state_;
+  for (auto& worker : started.workers) {
+    asio::co_spawn(worker->io, accept_loop(*worker), asio::detached);
+    schedule_sweep(*worker);
+    worker->thread = std::thread([raw = worker.get()] { raw->io.run(); });
+  }
+  start_admin(started);
+  start_health_checks(started);
+  started.control_thread = std::thread([&started] { started.control->run(); });
+  started.metrics.set_route_generation(started.holder.load()->generation());
+  return server;
+}
+
+std::uint16_t Server::port() const { return state_->port; }
+std::uint16_t Server::admin_port() const { return state_->admin_port; }
+route::RouteTableHolder& Server::routes() { return state_->holder; }
+
+void Server::stop() {
+  std::call_once(state_->stop_once, [this] {
+    State& state = *state_;
+    state.stopping.store(true);
+    for (auto& worker : state.workers) stop_worker_accepting(*worker);
+    Clock::time_point give_up = Clock::now() + state.options.shutdown_grace;
+    while (state.connections.load() > 0 && Clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (state.connections.load() > 0) {
+      spdlog::warn("closing {} connections still open after the {} ms shutdown grace",
+                   state.connections.load(), state.options.shutdown_grace.count());
+    }
+    state.control->stop();
+    if (state.control_thread.joinable()) state.control_thread.join();
+    state.workers.clear();
+    state.admin_acceptor.reset();
+    if (state.access_log) state.access_log->flush();
+  });
+}
+
+}  // namespace graft::proxy

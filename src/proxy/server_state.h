@@ -1,0 +1,154 @@
+// Internals of Server shared by server.cc, session.cc, exchange.cc, mirror.cc, health.cc
+// and admin.cc. Not part of the module's interface.
+//
+// Ownership: Server owns State; State owns the workers and the control thread. A Worker
+// and everything created on its io_context (sessions, mirror requests, pooled sockets) is
+// only touched from that worker's thread, except `stopping` and the atomics.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "proxy/access_log.h"
+#include "proxy/metrics.h"
+#include "proxy/server.h"
+#include "proxy/upstream.h"
+#include "route/holder.h"
+
+namespace graft::proxy {
+
+using Clock = std::chrono::steady_clock;
+using boost::asio::ip::tcp;
+
+// Something with a deadline, checked by its worker's sweep timer.
+class Timed {
+ public:
+  virtual ~Timed() = default;
+  // Called on the worker thread once `deadline` has passed; the deadline is then reset.
+  virtual void on_timeout() = 0;
+  // Called on the worker thread when the server starts stopping.
+  virtual void on_shutdown() {}
+
+  Clock::time_point deadline = Clock::time_point::max();
+  Timed* previous = nullptr;
+  Timed* next = nullptr;
+};
+
+// A byte buffer with a read cursor: bytes [begin, end) are unread.
+class Buffer {
+ public:
+  explicit Buffer(std::size_t capacity)
+      : data_(new char[capacity]), capacity_(capacity) {}
+  [[nodiscard]] std::string_view unread() const { return {data_.get() + begin_, end_ - begin_}; }
+  [[nodiscard]] bool empty() const { return begin_ == end_; }
+  void consume(std::size_t count) {
+    begin_ += count;
+    if (begin_ == end_) begin_ = end_ = 0;
+  }
+  // Free space after the unread bytes (moving them to the front when that helps).
+  [[nodiscard]] std::pair<char*, std::size_t> space() {
+    if (end_ == capacity_ && begin_ > 0) {
+      std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    return {data_.get() + end_, capacity_ - end_};
+  }
+  void commit(std::size_t count) { end_ += count; }
+  void clear() { begin_ = end_ = 0; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
+struct Worker;
+
+struct Server::State {
+  ServerOptions options;
+  std::string admin_token;  // empty: no token (admin only on loopback)
+  route::RouteTableHolder holder;
+  Metrics metrics;
+  std::unique_ptr<AccessLog> access_log;  // null: no access log
+
+  // The upstream set, swapped on reload; readers cache it per worker by version.
+  std::atomic<std::shared_ptr<const UpstreamSet>> upstreams;
+  std::atomic<std::uint64_t> upstreams_version{1};
+  std::mutex reload_mutex;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<std::int64_t> connections{0};
+  std::atomic<std::uint64_t> requests_total{0};
+  std::atomic<std::uint64_t> failovers_total{0};
+  std::atomic<std::uint64_t> mirror_dropped_total{0};
+  std::atomic<std::uint64_t> mirror_sent_total{0};
+  std::atomic<std::uint64_t> retries_total{0};
+
+  std::uint16_t port = 0;
+  std::uint16_t admin_port = 0;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<boost::asio::io_context> control;  // admin listener + health checks
+  std::unique_ptr<tcp::acceptor> admin_acceptor;
+  std::thread control_thread;
+  std::once_flag stop_once;
+
+  explicit State(std::shared_ptr<const route::RouteTable> table) : holder(std::move(table)) {}
+  Server* server = nullptr;
+};
+
+struct Worker {
+  Worker(Server::State& state, std::size_t index);
+  ~Worker();
+
+  // The current upstream set (cached; one atomic load when unchanged).
+  const UpstreamSet& upstreams();
+  void add(Timed* timed);
+  void remove(Timed* timed);
+  void sweep();
+  [[nodiscard]] std::uint64_t random();
+  // Logs a warning at most once per second per worker (rate-limited degraded modes).
+  [[nodiscard]] bool should_warn();
+
+  Server::State& state;
+  std::size_t index;
+  route::CachedTable table;
+  MetricsRecorder recorder;
+  UpstreamPool pool;
+  std::shared_ptr<const UpstreamSet> upstreams_cache;
+  std::uint64_t upstreams_version = 0;
+  std::uint64_t rng_state;
+  std::size_t round_robin = 0;
+  std::size_t mirrors_in_flight = 0;
+  Clock::time_point last_warning{};
+  Timed* timed_head = nullptr;
+  std::thread thread;
+  // Declared last so it is destroyed first: frames still pending on it unregister from
+  // the members above while they are alive.
+  std::unique_ptr<tcp::acceptor> acceptor;
+  boost::asio::io_context io{1};
+  boost::asio::steady_timer sweep_timer{io};
+};
+
+// Starts serving one accepted client connection on `worker` (session.cc).
+void spawn_session(Worker& worker, tcp::socket client);
+// Starts the admin accept loop and health checks on the control context (admin.cc,
+// health.cc).
+void start_admin(Server::State& state);
+void start_health_checks(Server::State& state);
+
+}  // namespace graft::proxy

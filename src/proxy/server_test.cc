@@ -1,0 +1,173 @@
+// Integration tests of the data plane: a real Server on 127.0.0.1:0 in front of in-process
+// upstreams. Every wait is bounded by a deadline.
+#include "proxy/server.h"
+
+#include <gtest/gtest.h>
+
+#include "proxy/test_support.h"
+#include "route/holder.h"
+
+namespace graft::proxy {
+namespace {
+
+using testing::Client;
+using testing::get;
+using testing::Response;
+using testing::TestUpstream;
+
+route::RouteConfig base_config(std::vector<route::VariantConfig> variants) {
+  route::RouteConfig config;
+  config.listen = {.host = "127.0.0.1", .port = 0};
+  config.admin = {.host = "127.0.0.1", .port = 0};
+  config.variants = std::move(variants);
+  config.health.interval = std::chrono::milliseconds(50);
+  config.health.timeout = std::chrono::milliseconds(500);
+  config.health.fails = 2;
+  config.health.passes = 2;
+  config.timeouts.header = std::chrono::milliseconds(300);
+  config.timeouts.read = std::chrono::milliseconds(2000);
+  config.limits.max_header_bytes = 4096;
+  config.limits.max_body_bytes = 1 << 20;
+  return config;
+}
+
+route::VariantConfig variant(std::string name, const TestUpstream& upstream, std::uint32_t weight) {
+  return {.name = std::move(name),
+          .upstreams = {{.host = "127.0.0.1", .port = upstream.port()}},
+          .weight = weight};
+}
+
+std::unique_ptr<Server> start(route::RouteConfig config) {
+  auto server = Server::start({.config = std::move(config), .threads = 2,
+                               .shutdown_grace = std::chrono::milliseconds(1000)});
+  EXPECT_TRUE(server.has_value()) << server.error().message();
+  return server ? std::move(*server) : nullptr;
+}
+
+// Polls `condition` every 10 ms for up to `limit`.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  auto give_up = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return condition();
+}
+
+class ProxyTest : public ::testing::Test {
+ protected:
+  TestUpstream baseline_{"baseline"};
+  TestUpstream treatment_{"treatment"};
+};
+
+TEST_F(ProxyTest, SplitsTrafficByWeightAndTagsResponses) {
+  auto server = start(base_config({variant("baseline", baseline_, 50),
+                                   variant("treatment", treatment_, 50)}));
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 400; ++i) {
+    Response response = client.request(get("/"));
+    ASSERT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, response.headers["x-graft-variant"]);
+    EXPECT_EQ(response.headers["x-request-id"].size(), 32u);
+    ++seen[response.body];
+  }
+  EXPECT_GT(seen["baseline"], 140);
+  EXPECT_GT(seen["treatment"], 140);
+}
+
+TEST_F(ProxyTest, StickyUsersKeepTheirVariant) {
+  auto config = base_config({variant("baseline", baseline_, 50), variant("treatment", treatment_, 50)});
+  config.sticky = {.source = route::StickySource::kHeader, .name = "X-User-Id"};
+  auto server = start(std::move(config));
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  std::set<std::string> variants_used;
+  for (int user = 0; user < 30; ++user) {
+    std::string first;
+    for (int repeat = 0; repeat < 5; ++repeat) {
+      Response response = client.request(get("/", {"X-User-Id: user-" + std::to_string(user)}));
+      ASSERT_EQ(response.status, 200);
+      if (repeat == 0) first = response.body;
+      EXPECT_EQ(response.body, first) << "user " << user;
+    }
+    variants_used.insert(first);
+  }
+  EXPECT_EQ(variants_used.size(), 2u);
+}
+
+TEST_F(ProxyTest, OverrideHeaderPicksTheVariant) {
+  auto server = start(base_config({variant("baseline", baseline_, 100),
+                                   variant("treatment", treatment_, 0)}));
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(client.request(get("/", {"X-Graft-Variant: treatment"})).body, "treatment");
+    EXPECT_EQ(client.request(get("/")).body, "baseline");
+  }
+}
+
+TEST_F(ProxyTest, ForwardsRequestIdAndGeneratesOne) {
+  auto server = start(base_config({variant("baseline", baseline_, 100)}));
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  Response response = client.request(get("/", {"X-Request-Id: abc-123"}));
+  EXPECT_EQ(response.headers["x-request-id"], "abc-123");
+  EXPECT_EQ(baseline_.last_header("x-request-id"), "abc-123");
+  EXPECT_EQ(baseline_.last_header("x-forwarded-for"), "127.0.0.1");
+  response = client.request(get("/"));
+  EXPECT_EQ(baseline_.last_header("x-request-id"), response.headers["x-request-id"]);
+  EXPECT_EQ(response.headers["x-model-version"], "model-baseline");
+}
+
+TEST_F(ProxyTest, FailsOverToTheBaselineAndRecovers) {
+  auto server = start(base_config({variant("baseline", baseline_, 0),
+                                   variant("treatment", treatment_, 100)}));
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  EXPECT_EQ(client.request(get("/")).body, "treatment");
+  treatment_.health_status = 500;
+  ASSERT_TRUE(eventually([&] { return client.request(get("/")).body == "baseline"; }));
+  EXPECT_NE(server->status_json().find("\"failovers\":"), std::string::npos);
+  EXPECT_NE(server->metrics_text().find("graft_proxy_failovers_total{variant=\"treatment\"}"),
+            std::string::npos);
+  treatment_.health_status = 200;
+  EXPECT_TRUE(eventually([&] { return client.request(get("/")).body == "treatment"; }));
+}
+
+TEST_F(ProxyTest, RetriesAConnectFailureOnAnotherUpstream) {
+  TestUpstream doomed("doomed");
+  std::uint16_t dead_port = doomed.port();
+  doomed.stop();
+  auto config = base_config({});
+  config.variants.push_back({.name = "baseline",
+                             .upstreams = {{.host = "127.0.0.1", .port = dead_port},
+                                           {.host = "127.0.0.1", .port = baseline_.port()}},
+                             .weight = 100});
+  config.health.interval = std::chrono::seconds(60);
+  config.health.fails = 100;  // keep the dead upstream "healthy" so retries are exercised
+  auto server = start(std::move(config));
+  ASSERT_TRUE(server);
+  for (int i = 0; i < 10; ++i) {
+    Client client(server->port());
+    EXPECT_EQ(client.request(get("/")).status, 200) << i;
+  }
+  EXPECT_NE(server->metrics_text().find("graft_proxy_upstream_retries_total"), std::string::npos);
+}
+
+TEST_F(ProxyTest, AllUpstreamsDownGives502) {
+  TestUpstream doomed("doomed");
+  auto config = base_config({variant("baseline", doomed, 100)});
+  doomed.stop();
+  auto server = start(std::move(config));
+  ASSERT_TRUE(server);
+  Client client(server->port());
+  Response response = client.request(get("/"));
+  EXPECT_EQ(response.status, 502);
+  EXPECT_TRUE(response.closed);
+}
+
+}  // namespace
+}  // namespace graft::proxy

@@ -1,0 +1,111 @@
+// One client connection of the data plane (internal to the proxy module). The request
+// loop lives in session.cc, the upstream exchange in exchange.cc.
+//
+// Thread-safety: a Session lives on one worker's thread; nothing else touches it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>  // before asio: awaitable.hpp uses std::exchange
+
+#include <boost/asio/awaitable.hpp>
+
+#include "proxy/http_parser.h"
+#include "proxy/server_state.h"
+
+namespace graft::proxy {
+
+// Who a deadline closes: the client socket or the current upstream socket.
+enum class Phase { kIdle, kHead, kClientBody, kConnect, kUpstreamIo, kClientWrite };
+
+// What one proxied request produced, for the access log and metrics.
+struct Outcome {
+  int status = 0;
+  std::string variant;
+  const Upstream* upstream = nullptr;
+  double upstream_latency_ms = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::string model_version;
+  std::string user;
+  bool keep_alive = false;
+};
+
+// How a request body arrives: none, all of it already in the read buffer, or streamed.
+struct BodyPlan {
+  bool chunked = false;
+  std::uint64_t length = 0;      // Content-Length bodies
+  bool buffered = false;         // the whole body is in the client buffer after the head
+  std::uint64_t buffered_bytes = 0;
+};
+
+class Session : public Timed, public std::enable_shared_from_this<Session> {
+ public:
+  Session(Worker& worker, tcp::socket client);
+  ~Session() override;
+  boost::asio::awaitable<void> run();
+  void on_timeout() override;
+  void on_shutdown() override;
+
+ private:
+  enum class HeadResult { kComplete, kClosed, kTimedOut, kBad, kTooLarge };
+  boost::asio::awaitable<HeadResult> read_head(RequestHead* head);
+  boost::asio::awaitable<bool> handle(const RequestHead& head);
+  boost::asio::awaitable<void> send_error(int status, std::string_view request_id,
+                                          Outcome* outcome);
+  void finish(std::string_view request_id, const Outcome& outcome,
+              Clock::time_point started, std::chrono::system_clock::time_point wall);
+
+  // exchange.cc
+  // Forwards the request to an upstream of outcome->variant and relays the response.
+  // Returns whether the client connection stays open.
+  boost::asio::awaitable<bool> exchange(const RequestHead& head, const BodyPlan& body,
+                                        std::string_view request_id, Outcome* outcome);
+  boost::asio::awaitable<bool> fail_exchange(int status, std::string_view request_id,
+                                             Outcome* outcome);
+  boost::asio::awaitable<bool> connect(const Upstream& upstream, tcp::socket* socket);
+  enum class SendResult { kOk, kUpstreamFailed, kClientFailed, kTooLarge };
+  boost::asio::awaitable<SendResult> send_request(tcp::socket& socket, const BodyPlan& body,
+                                                  bool* body_consumed, std::uint64_t* bytes_in);
+  boost::asio::awaitable<SendResult> stream_body(tcp::socket& socket, const BodyPlan& body,
+                                                 std::uint64_t* bytes_in);
+  boost::asio::awaitable<bool> read_response_head(tcp::socket& socket, ResponseHead* response,
+                                                  bool* got_bytes);
+  boost::asio::awaitable<bool> relay_response(tcp::socket& socket, const RequestHead& request,
+                                              const ResponseHead& response,
+                                              std::string_view request_id, Outcome* outcome,
+                                              bool* upstream_reusable);
+  void build_upstream_head(const RequestHead& head, std::string_view request_id,
+                           std::string_view variant);
+  void build_client_head(const ResponseHead& response, std::string_view request_id,
+                         std::string_view variant, bool keep_alive);
+  const Upstream* pick_upstream(std::string_view variant, const Upstream* exclude);
+  void set_deadline(Phase phase);
+  void launch_mirror(std::size_t variant_index);
+
+  Worker& worker_;
+  tcp::socket client_;
+  tcp::socket* upstream_socket_ = nullptr;  // the socket a kUpstreamIo deadline cancels
+  Phase phase_ = Phase::kIdle;
+  bool timed_out_ = false;
+  bool first_request_ = true;
+  bool response_started_ = false;
+  Buffer in_;
+  std::unique_ptr<Buffer> upstream_in_;
+  std::string out_head_;     // rewritten head (to the upstream, then to the client)
+  std::string remote_ip_;
+  std::string method_;  // copies of the request's method and target (the head's views
+  std::string target_;  // die when the buffer is compacted during body streaming)
+  std::string mirror_copy_;  // head + body of a mirrored request, when one is due
+  bool mirror_wanted_ = false;
+  bool mirror_overflow_ = false;
+};
+
+// A copy of a request sent to the mirror variant; the response is read and discarded
+// (mirror.cc). `request` is the complete upstream request (head and body).
+void spawn_mirror(Worker& worker, std::string variant, std::string request);
+
+}  // namespace graft::proxy

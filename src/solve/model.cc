@@ -1,0 +1,214 @@
+#include "solve/model.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace graft::solve::detail {
+namespace {
+
+const std::vector<sat::PackageIndex> kNoPackages;
+
+bool has_track_features(const conda::PackageRecord& record) {
+  return !record.track_features.empty();
+}
+
+// conda's preference between two packages of one name: no track_features first, then
+// version, build number and timestamp. Negative when `a` is worse than `b`.
+int compare_preference(const Candidate& a, const Candidate& b) {
+  bool a_features = has_track_features(*a.record);
+  bool b_features = has_track_features(*b.record);
+  if (a_features != b_features) return a_features ? -1 : 1;
+  if (a.version && b.version) {
+    if (int order = a.version->compare(*b.version); order != 0) return order;
+  } else if (a.version.has_value() != b.version.has_value()) {
+    return a.version ? 1 : -1;
+  }
+  if (a.record->build_number != b.record->build_number) {
+    return a.record->build_number < b.record->build_number ? -1 : 1;
+  }
+  if (a.record->timestamp != b.record->timestamp) {
+    return a.record->timestamp < b.record->timestamp ? -1 : 1;
+  }
+  return 0;
+}
+
+bool wanted_subdir(const conda::PackageRecord& record, const std::string& subdir) {
+  return subdir.empty() || record.subdir.empty() || record.subdir == subdir ||
+         record.subdir == "noarch";
+}
+
+// conda adds pip to python 2 and 3 (add_pip_as_python_dependency).
+bool python_wants_pip(const conda::PackageRecord& record) {
+  return record.name == "python" &&
+         (record.version.starts_with("2.") || record.version.starts_with("3."));
+}
+
+int channel_priority(const Options& options, std::size_t channel, std::size_t count) {
+  if (options.channel_priority == ChannelPriority::kDisabled) return 1;
+  return static_cast<int>(count - channel);
+}
+
+}  // namespace
+
+Model::Model(const Request& request) : request_(request) {
+  const std::size_t channels = request.channels.size();
+  const int top = static_cast<int>(channels) + 1;
+  // The installed repo ranks lowest: libsolv's strict repo priority would otherwise hide
+  // every channel package of an installed name, and installed packages are kept by
+  // libsolv's own update rules, not by priority.
+  problem_.repos.push_back({.name = "installed", .priority = 0, .installed = true});
+  problem_.repos.push_back({.name = "virtual", .priority = top});
+  for (std::size_t i = 0; i < channels; ++i) {
+    problem_.repos.push_back({.name = request.channels[i].name,
+                              .priority = channel_priority(request.options, i, channels)});
+  }
+  problem_.strict_repo_priority = request.options.channel_priority == ChannelPriority::kStrict;
+  problem_.resolve = [this](sat::KeyIndex key, std::vector<sat::PackageIndex>& out) {
+    resolve(key, out);
+  };
+  add_candidates();
+  assign_ranks();
+  add_dependencies();
+}
+
+void Model::add_candidates() {
+  for (const auto& record : request_.installed) add_candidate(record, Origin::kInstalled, 0);
+  for (const auto& record : request_.virtual_packages) add_candidate(record, Origin::kVirtual, 0);
+  for (std::size_t channel = 0; channel < request_.channels.size(); ++channel) {
+    for (const auto& record : request_.channels[channel].records) {
+      if (!wanted_subdir(record, request_.options.subdir)) continue;
+      add_candidate(record, Origin::kChannel, channel);
+    }
+  }
+}
+
+void Model::add_candidate(const conda::PackageRecord& record, Origin origin,
+                          std::size_t channel) {
+  Candidate candidate{.record = &record, .origin = origin, .channel = channel};
+  if (auto version = conda::Version::parse(record.version)) candidate.version = *version;
+  std::uint32_t repo = origin == Origin::kInstalled ? kInstalledRepo
+                       : origin == Origin::kVirtual ? kVirtualRepo
+                                                    : kFirstChannelRepo + channel;
+  auto index = static_cast<sat::PackageIndex>(candidates_.size());
+  candidates_.push_back(std::move(candidate));
+  problem_.packages.push_back({.name = record.name, .repo = repo});
+  by_name_[record.name].push_back(index);
+}
+
+void Model::assign_ranks() {
+  for (auto& [name, indices] : by_name_) {
+    std::vector<sat::PackageIndex> order = indices;
+    std::stable_sort(order.begin(), order.end(), [this](auto a, auto b) {
+      return compare_preference(candidates_[a], candidates_[b]) < 0;
+    });
+    std::uint32_t rank = 0;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (i == 0 || compare_preference(candidates_[order[i - 1]], candidates_[order[i]]) != 0) {
+        ++rank;
+      }
+      problem_.packages[order[i]].rank = rank;
+    }
+  }
+}
+
+void Model::add_dependencies() {
+  const bool pip = request_.options.add_pip_as_python_dependency && by_name_.contains("pip");
+  for (sat::PackageIndex i = 0; i < candidates_.size(); ++i) {
+    const conda::PackageRecord& record = *candidates_[i].record;
+    sat::Package& package = problem_.packages[i];
+    for (const auto& text : record.depends) package.depends.push_back(intern(KeyKind::kMatch, text));
+    for (const auto& text : record.constrains) {
+      package.conflicts.push_back(intern(KeyKind::kExclude, text));
+    }
+    if (pip && python_wants_pip(record)) package.recommends.push_back(intern(KeyKind::kMatch, "pip"));
+  }
+}
+
+sat::KeyIndex Model::intern(KeyKind kind, std::string_view text) {
+  std::string id = (kind == KeyKind::kMatch ? "m:" : "x:") + std::string(text);
+  if (auto found = key_index_.find(id); found != key_index_.end()) return found->second;
+  Key key{.kind = kind, .text = std::string(text)};
+  if (auto spec = conda::MatchSpec::parse(text)) {
+    key.spec = std::move(*spec);
+  } else {
+    key.error = spec.error().message();
+  }
+  auto index = static_cast<sat::KeyIndex>(keys_.size());
+  keys_.push_back(std::move(key));
+  problem_.keys.push_back(id);
+  key_index_.emplace(std::move(id), index);
+  return index;
+}
+
+sat::KeyIndex Model::intern(KeyKind kind, const conda::MatchSpec& spec) {
+  return intern(kind, spec.original().empty() ? spec.to_string() : spec.original());
+}
+
+bool Model::matches(const conda::MatchSpec& spec, const Candidate& candidate) const {
+  if (candidate.version) return spec.matches(*candidate.record, *candidate.version);
+  return spec.matches(*candidate.record);
+}
+
+void Model::resolve(sat::KeyIndex index, std::vector<sat::PackageIndex>& out) const {
+  const Key& key = keys_[index];
+  if (!key.spec) return;
+  const conda::MatchSpec& spec = *key.spec;
+  if (key.kind == KeyKind::kExclude) {
+    if (!spec.has_exact_name()) return;
+    for (sat::PackageIndex i : named(spec.name())) {
+      if (!matches(spec, candidates_[i])) out.push_back(i);
+    }
+    return;
+  }
+  if (spec.has_exact_name()) {
+    for (sat::PackageIndex i : named(spec.name())) {
+      if (matches(spec, candidates_[i])) out.push_back(i);
+    }
+    return;
+  }
+  for (sat::PackageIndex i = 0; i < candidates_.size(); ++i) {
+    if (matches(spec, candidates_[i])) out.push_back(i);
+  }
+}
+
+const std::vector<sat::PackageIndex>& Model::named(std::string_view name) const {
+  auto found = by_name_.find(std::string(name));
+  return found == by_name_.end() ? kNoPackages : found->second;
+}
+
+std::vector<std::string> Model::names() const {
+  std::vector<std::string> result;
+  result.reserve(by_name_.size());
+  for (const auto& entry : by_name_) result.push_back(entry.first);
+  std::sort(result.begin(), result.end());
+  return result;
+}
+
+std::string Model::describe(sat::PackageIndex index) const {
+  const Candidate& candidate = candidates_[index];
+  std::string text = conda::dist_name(*candidate.record);
+  if (candidate.origin == Origin::kInstalled) text += " (installed)";
+  return text;
+}
+
+std::vector<std::string> Model::available_versions(std::string_view name) const {
+  std::vector<const Candidate*> found;
+  for (sat::PackageIndex i : named(name)) {
+    if (candidates_[i].origin != Origin::kInstalled) found.push_back(&candidates_[i]);
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Candidate* a, const Candidate* b) {
+    if (a->version && b->version) return a->version->compare(*b->version) > 0;
+    return a->version.has_value() && !b->version.has_value();
+  });
+  std::vector<std::string> versions;
+  for (const Candidate* candidate : found) {
+    const std::string& version = candidate->record->version;
+    if (std::find(versions.begin(), versions.end(), version) == versions.end()) {
+      versions.push_back(version);
+    }
+  }
+  return versions;
+}
+
+}  // namespace graft::solve::detail

@@ -1,0 +1,95 @@
+// The conda side of the libsolv adapter (internal to module solve): turns a Request's
+// records into sat::Packages ranked in conda's order, and MatchSpecs into dependency keys
+// that the sat layer resolves through Model::resolve().
+//
+// A Model borrows the Request it is built from (records are referenced, not copied): the
+// Request must outlive it. Not thread-safe (keys are interned lazily); one Model per solve.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "conda/match_spec.h"
+#include "conda/record.h"
+#include "conda/version.h"
+#include "solve/sat.h"
+#include "solve/solver.h"
+
+namespace graft::solve::detail {
+
+enum class KeyKind {
+  kMatch,    // the packages the spec matches
+  kExclude,  // the packages of the spec's name that it does not match (constrains, pins)
+};
+
+struct Key {
+  KeyKind kind = KeyKind::kMatch;
+  std::string text;                      // the spec as written
+  std::optional<conda::MatchSpec> spec;  // nullopt when `text` does not parse
+  std::string error;                     // why it does not parse
+};
+
+enum class Origin { kInstalled, kVirtual, kChannel };
+
+struct Candidate {
+  const conda::PackageRecord* record = nullptr;
+  std::optional<conda::Version> version;  // nullopt when record->version does not parse
+  Origin origin = Origin::kChannel;
+  std::size_t channel = 0;  // index into Request::channels when origin is kChannel
+};
+
+// Repo indices in the sat::Problem.
+inline constexpr std::uint32_t kInstalledRepo = 0;
+inline constexpr std::uint32_t kVirtualRepo = 1;
+inline constexpr std::uint32_t kFirstChannelRepo = 2;
+
+class Model {
+ public:
+  explicit Model(const Request& request);
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  [[nodiscard]] const Request& request() const { return request_; }
+  [[nodiscard]] sat::Problem& problem() { return problem_; }
+  [[nodiscard]] const sat::Problem& problem() const { return problem_; }
+  [[nodiscard]] const Candidate& candidate(sat::PackageIndex index) const {
+    return candidates_[index];
+  }
+  [[nodiscard]] std::size_t size() const { return candidates_.size(); }
+  [[nodiscard]] const Key& key(sat::KeyIndex index) const { return keys_[index]; }
+
+  // Interns a dependency key (same kind and text give the same index).
+  sat::KeyIndex intern(KeyKind kind, std::string_view text);
+  sat::KeyIndex intern(KeyKind kind, const conda::MatchSpec& spec);
+
+  // Appends the packages `key` matches, in increasing index order.
+  void resolve(sat::KeyIndex key, std::vector<sat::PackageIndex>& out) const;
+  // Every package with this exact name (installed, virtual and channel ones).
+  [[nodiscard]] const std::vector<sat::PackageIndex>& named(std::string_view name) const;
+  // Every distinct package name, sorted.
+  [[nodiscard]] std::vector<std::string> names() const;
+  // "name-version-build", plus " (installed)" for installed packages.
+  [[nodiscard]] std::string describe(sat::PackageIndex index) const;
+  // The distinct channel and virtual versions of `name`, newest first, e.g. {"2.0", "1.0"}.
+  [[nodiscard]] std::vector<std::string> available_versions(std::string_view name) const;
+
+ private:
+  void add_candidates();
+  void add_candidate(const conda::PackageRecord& record, Origin origin, std::size_t channel);
+  void assign_ranks();
+  void add_dependencies();
+  [[nodiscard]] bool matches(const conda::MatchSpec& spec, const Candidate& candidate) const;
+
+  const Request& request_;
+  sat::Problem problem_;
+  std::vector<Candidate> candidates_;
+  std::vector<Key> keys_;
+  std::unordered_map<std::string, sat::KeyIndex> key_index_;
+  std::unordered_map<std::string, std::vector<sat::PackageIndex>> by_name_;
+};
+
+}  // namespace graft::solve::detail

@@ -1,0 +1,217 @@
+#include "solve/solver.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "base/strings.h"
+#include "solve/explain.h"
+#include "solve/model.h"
+#include "solve/sat.h"
+
+namespace graft::solve {
+namespace {
+
+using detail::JobNote;
+using detail::JobOrigin;
+using detail::KeyKind;
+using detail::Model;
+using detail::Origin;
+
+std::string spec_text(const conda::MatchSpec& spec) {
+  return spec.original().empty() ? spec.to_string() : spec.original();
+}
+
+// The names the request mentions: installed packages of these names are not favored/locked.
+std::set<std::string> requested_names(const Request& request) {
+  std::set<std::string> names;
+  for (const auto* specs : {&request.install, &request.update, &request.remove}) {
+    for (const auto& spec : *specs) names.insert(spec.name());
+  }
+  return names;
+}
+
+Status check_requested_names(const Model& model, const Request& request) {
+  std::vector<std::string> missing;
+  for (const auto* specs : {&request.install, &request.update}) {
+    for (const auto& spec : *specs) {
+      if (spec.has_exact_name() && model.named(spec.name()).empty()) missing.push_back(spec.name());
+    }
+  }
+  if (missing.empty()) return ok();
+  std::string message = "package '" + missing[0] + "' is not available from the channels";
+  if (missing.size() > 1) {
+    message = "packages '" + base::join(missing, "', '") + "' are not available from the channels";
+  }
+  Error error(ErrorCode::kNotFound, message);
+  if (std::string close = base::closest_match(missing[0], model.names()); !close.empty()) {
+    return fail(std::move(error).with_hint("did you mean '" + close + "'?"));
+  }
+  return fail(std::move(error).with_hint("check the name, or add a channel that has it"));
+}
+
+class JobPlan {
+ public:
+  explicit JobPlan(Model& model) : model_(model) {}
+
+  void add(sat::Job job, JobOrigin origin, std::string text) {
+    model_.problem().jobs.push_back(job);
+    notes_.push_back({origin, std::move(text)});
+  }
+  const std::vector<JobNote>& notes() const { return notes_; }
+
+  void add_requests(const Request& request) {
+    for (const auto& spec : request.install) {
+      add({sat::JobKind::kInstall, model_.intern(KeyKind::kMatch, spec)}, JobOrigin::kInstall,
+          spec_text(spec));
+    }
+    for (const auto& spec : request.update) {
+      sat::KeyIndex key = model_.intern(KeyKind::kMatch, spec);
+      add({sat::JobKind::kInstall, key}, JobOrigin::kUpdate, spec_text(spec));
+      add({sat::JobKind::kUpdate, key}, JobOrigin::kUpdate, spec_text(spec));
+    }
+    if (request.update_all) add({sat::JobKind::kUpdateAll, 0}, JobOrigin::kUpdate, "--all");
+  }
+
+  // A pin keeps every channel package of its name that it does not match out.
+  void add_pins(const Request& request) {
+    for (const auto& pin : request.pins) {
+      std::vector<sat::PackageIndex> excluded;
+      model_.resolve(model_.intern(KeyKind::kExclude, pin), excluded);
+      for (sat::PackageIndex package : excluded) {
+        if (model_.candidate(package).origin != Origin::kChannel) continue;
+        add({sat::JobKind::kLock, package}, JobOrigin::kPin, spec_text(pin));
+      }
+    }
+  }
+
+  // Installed packages the request does not name are favored, or locked when frozen (or
+  // when removing: conda's remove changes nothing else).
+  void keep_installed(const Request& request, const std::set<sat::PackageIndex>& removed) {
+    if (request.update_all) return;
+    const bool lock = request.options.update_scope == UpdateScope::kFreezeInstalled ||
+                      !request.remove.empty();
+    const std::set<std::string> named = requested_names(request);
+    for (sat::PackageIndex i = 0; i < model_.size(); ++i) {
+      const auto& candidate = model_.candidate(i);
+      if (candidate.origin != Origin::kInstalled || removed.contains(i)) continue;
+      if (named.contains(candidate.record->name)) continue;
+      add({lock ? sat::JobKind::kLock : sat::JobKind::kFavor, i}, JobOrigin::kKeep,
+          model_.describe(i));
+    }
+  }
+
+ private:
+  Model& model_;
+  std::vector<JobNote> notes_;
+};
+
+// True when some installed package outside `removed` satisfies `dependency`.
+bool still_met(const Model& model, const std::string& dependency,
+               const std::set<sat::PackageIndex>& removed) {
+  auto spec = conda::MatchSpec::parse(dependency);
+  if (!spec || !spec->has_exact_name()) return true;
+  bool any_removed = false;
+  for (sat::PackageIndex i : model.named(spec->name())) {
+    const auto& candidate = model.candidate(i);
+    if (candidate.origin == Origin::kChannel || !spec->matches(*candidate.record)) continue;
+    if (!removed.contains(i)) return true;
+    any_removed = true;
+  }
+  return !any_removed;  // a dependency that was already unmet is not ours to enforce
+}
+
+// The installed packages `remove` takes: those matched, then whatever depends on them.
+Result<std::set<sat::PackageIndex>> removal_set(const Model& model, const Request& request) {
+  std::set<sat::PackageIndex> removed;
+  for (const auto& spec : request.remove) {
+    bool found = false;
+    for (sat::PackageIndex i = 0; i < model.size(); ++i) {
+      const auto& candidate = model.candidate(i);
+      if (candidate.origin != Origin::kInstalled || !spec.matches(*candidate.record)) continue;
+      removed.insert(i);
+      found = true;
+    }
+    if (!found) {
+      return fail(ErrorCode::kNotFound, "cannot remove '" + spec_text(spec) +
+                                            "': no installed package matches it");
+    }
+  }
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (sat::PackageIndex i = 0; i < model.size(); ++i) {
+      const auto& candidate = model.candidate(i);
+      if (candidate.origin != Origin::kInstalled || removed.contains(i)) continue;
+      for (const auto& dependency : candidate.record->depends) {
+        if (still_met(model, dependency, removed)) continue;
+        removed.insert(i);
+        grew = true;
+        break;
+      }
+    }
+  }
+  return removed;
+}
+
+Error unsatisfiable(const Model& model, const std::vector<JobNote>& notes,
+                    const sat::Outcome& outcome) {
+  bool only_missing = std::all_of(outcome.problems.begin(), outcome.problems.end(),
+                                  [](const auto& rules) {
+                                    return rules.size() == 1 &&
+                                           rules[0].kind == sat::RuleKind::kJobNothingMatches;
+                                  });
+  std::string body = detail::explain_problems(model, notes, outcome.problems);
+  if (only_missing) {
+    return Error(ErrorCode::kNotFound,
+                 "no package in the channels matches the request:\n" + body);
+  }
+  return Error(ErrorCode::kConflict, "cannot satisfy the request:\n" + body);
+}
+
+Transaction make_transaction(const Model& model, const std::vector<sat::PackageIndex>& after) {
+  std::set<sat::PackageIndex> kept(after.begin(), after.end());
+  std::vector<conda::PackageRecord> link;
+  std::vector<conda::PackageRecord> unlink;
+  for (sat::PackageIndex i = 0; i < model.size(); ++i) {
+    const auto& candidate = model.candidate(i);
+    if (candidate.origin == Origin::kChannel && kept.contains(i)) link.push_back(*candidate.record);
+    if (candidate.origin == Origin::kInstalled && !kept.contains(i)) {
+      unlink.push_back(*candidate.record);
+    }
+  }
+  // The same package unlinked and linked again is no change.
+  std::erase_if(link, [&unlink](const conda::PackageRecord& record) {
+    auto same = std::find_if(unlink.begin(), unlink.end(), [&record](const auto& old) {
+      return conda::dist_name(old) == conda::dist_name(record);
+    });
+    if (same == unlink.end()) return false;
+    unlink.erase(same);
+    return true;
+  });
+  Transaction transaction;
+  transaction.link = dependency_order(std::move(link));
+  transaction.unlink = dependency_order(std::move(unlink));
+  std::reverse(transaction.unlink.begin(), transaction.unlink.end());
+  return transaction;
+}
+
+}  // namespace
+
+Result<Transaction> solve(const Request& request) {
+  Model model(request);
+  GRAFT_RETURN_IF_ERROR(check_requested_names(model, request));
+  GRAFT_ASSIGN_OR_RETURN(std::set<sat::PackageIndex> removed, removal_set(model, request));
+  JobPlan plan(model);
+  for (sat::PackageIndex package : removed) {
+    plan.add({sat::JobKind::kErase, package}, JobOrigin::kRemove, model.describe(package));
+  }
+  model.problem().allow_uninstall = !removed.empty();
+  plan.add_requests(request);
+  plan.add_pins(request);
+  plan.keep_installed(request, removed);
+  sat::Outcome outcome = sat::solve_sat(model.problem());
+  if (!outcome.solved) return fail(unsatisfiable(model, plan.notes(), outcome));
+  return make_transaction(model, outcome.installed);
+}
+
+}  // namespace graft::solve

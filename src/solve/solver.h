@@ -1,0 +1,90 @@
+// graft::solve: from what the user asks (install, update, remove) and what exists (installed
+// records, channels' records) to a Transaction, with libsolv underneath.
+//
+// Conda semantics kept here:
+// - order: among packages of one name, conda's order decides (version, then build number,
+//   then timestamp); a package with track_features ranks below every one without, so it is
+//   only chosen when nothing else works;
+// - channel priority: strict (a name is only taken from the highest-priority channel that
+//   has it), flexible (higher priority preferred, lower used when needed) or disabled;
+// - run_constrained (`constrains`): a package excludes the versions its constraints reject;
+// - pins (conda-meta/pinned): a pinned name may only be installed in a matching version;
+// - installed packages stay unless a request needs them changed (favored, or locked with
+//   UpdateScope::kFreezeInstalled); `update` and `update --all` move them to the best;
+// - remove takes the packages that depend on a removed one along, as conda does;
+// - add_pip_as_python_dependency: python pulls in pip when a pip can be installed.
+//
+// Pure: no disk, no network, no clock. Thread-safe: solve() shares nothing between calls.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "conda/match_spec.h"
+#include "conda/record.h"
+
+namespace graft::solve {
+
+enum class ChannelPriority {
+  kStrict,    // a package name comes only from the highest-priority channel that has it
+  kFlexible,  // conda's default: higher-priority channels preferred, others still usable
+  kDisabled,  // channels are equal; the best version wins wherever it is
+};
+
+enum class UpdateScope {
+  kKeepInstalled,    // installed packages are favored; changed only when a request needs it
+  kFreezeInstalled,  // installed packages not named by a request are locked as they are
+};
+
+struct Options {
+  ChannelPriority channel_priority = ChannelPriority::kFlexible;
+  UpdateScope update_scope = UpdateScope::kKeepInstalled;
+  // The platform being solved for, e.g. "linux-64": channel records of other subdirs
+  // (except "noarch") are ignored. Empty: keep every record.
+  std::string subdir;
+  // conda's add_pip_as_python_dependency (default true).
+  bool add_pip_as_python_dependency = true;
+};
+
+// One channel's candidate records (all its subdirs together).
+struct ChannelRecords {
+  std::string name;  // shown in messages, e.g. "conda-forge"
+  std::vector<conda::PackageRecord> records;
+};
+
+struct Request {
+  std::vector<conda::MatchSpec> install;  // `install`/`create` specs
+  std::vector<conda::MatchSpec> update;   // `update NAME...`: move these to their best
+  bool update_all = false;                // `update --all`
+  std::vector<conda::MatchSpec> remove;   // `remove` specs (dependents go too)
+  std::vector<conda::PackageRecord> installed;  // the prefix's conda-meta records
+  std::vector<ChannelRecords> channels;         // highest priority first
+  std::vector<conda::MatchSpec> pins;           // conda-meta/pinned
+  std::vector<conda::PackageRecord> virtual_packages;  // see virtual_packages.h
+  Options options;
+};
+
+struct Transaction {
+  // Records to link, each after the records it depends on (ties by name): deterministic.
+  std::vector<conda::PackageRecord> link;
+  // Installed records to unlink, each before the records it depends on.
+  std::vector<conda::PackageRecord> unlink;
+
+  [[nodiscard]] bool empty() const { return link.empty() && unlink.empty(); }
+};
+
+// Solves `request`. Errors:
+//   kConflict  the request cannot be satisfied; the message explains it in plain words
+//              (each requested spec involved, the dependency chain, the versions that
+//              exist), e.g. "cannot install 'unsatisfiable': ...";
+//   kNotFound  a requested name is in no channel ("... did you mean 'x'?" when close), or
+//              a package to remove is not installed.
+[[nodiscard]] Result<Transaction> solve(const Request& request);
+
+// Orders `records` so that each comes after the records among them it depends on; cycles
+// are broken deterministically (by name). Ties are broken by name.
+[[nodiscard]] std::vector<conda::PackageRecord> dependency_order(
+    std::vector<conda::PackageRecord> records);
+
+}  // namespace graft::solve

@@ -1,0 +1,64 @@
+// SAT-hard inputs: sudoku encoded as packages. A correct encoding must yield the puzzle's
+// unique solution; mamba's flawed encoding (conformance/mamba/repodata/sudoku.json) makes
+// the classic givens unsatisfiable, and the error must say so in readable form.
+#include <algorithm>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "solve/solver.h"
+#include "solve/sudoku.h"
+#include "solve/testing.h"
+
+namespace graft::solve {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Arto Inkala's "world's hardest sudoku" (2012) and its unique solution.
+constexpr std::string_view kHardPuzzle =
+    "800000000003600000070090200050007000000045700000100030001000068008500010090000400";
+constexpr std::string_view kHardSolution =
+    "812753649943682175675491283154237896369845721287169534521974368438526917796318452";
+// The classic puzzle of Wikipedia's "Sudoku" article (cell 0,0 is 5).
+constexpr std::string_view kClassicPuzzle =
+    "530070000600195000098000060800060003400803001700020006060000280000419005000080079";
+
+TEST(SudokuTest, GeneratedChannelHasTheExpectedShape) {
+  std::vector<conda::PackageRecord> channel = sudoku_channel("cell");
+  ASSERT_EQ(channel.size(), 729u);
+  const auto& first = channel.front();
+  EXPECT_EQ(conda::dist_name(first), "cell_0_0-1-0");
+  EXPECT_EQ(first.depends.size(), 20u);
+  EXPECT_NE(std::find(first.depends.begin(), first.depends.end(), "cell_1_1 !=1"),
+            first.depends.end());
+  EXPECT_EQ(std::find(first.depends.begin(), first.depends.end(), "cell_0_0 !=1"),
+            first.depends.end());
+}
+
+TEST(SudokuTest, SolvesAHardPuzzle) {
+  Request request = sudoku_request(sudoku_channel("cell"), "cell", kHardPuzzle);
+  auto transaction = solve(request);
+  ASSERT_TRUE(transaction) << transaction.error().message();
+  EXPECT_EQ(transaction->link.size(), 81u);
+  EXPECT_EQ(sudoku_grid(transaction->link, "cell"), kHardSolution);
+}
+
+TEST(SudokuTest, FlawedEncodingIsUnsatisfiableAndExplained) {
+  GRAFT_SOLVE_REQUIRE_CONFORMANCE();
+  auto channel = testing::load_repodata("mamba/repodata/sudoku.json", "sudoku");
+  ASSERT_EQ(channel.size(), 729u);
+  auto result = solve(sudoku_request(std::move(channel), "sudoku", kClassicPuzzle));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kConflict);
+  const std::string& message = result.error().message();
+  EXPECT_THAT(message, StartsWith("cannot satisfy the request:\n- you asked for 'sudoku_"));
+  EXPECT_THAT(message, HasSubstr(" requires 'sudoku_"));
+  auto lines = std::count(message.begin(), message.end(), '\n');
+  EXPECT_LE(lines, 42) << message;
+}
+
+}  // namespace
+}  // namespace graft::solve
