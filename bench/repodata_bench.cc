@@ -51,7 +51,8 @@ double children_cpu_seconds() {
 
 // Mean CPU time of `runs` runs of each of `commands` (interleaved), in seconds; empty
 // when a run fails.
-std::vector<double> mean_cpu_times(const std::vector<std::vector<std::string>>& commands, int runs) {
+std::vector<double> mean_cpu_times(const std::vector<std::vector<std::string>>& commands,
+                                   int runs) {
   std::vector<double> totals(commands.size(), 0.0);
   for (int i = 0; i < runs; ++i) {
     for (std::size_t c = 0; c < commands.size(); ++c) {
@@ -67,6 +68,49 @@ std::vector<double> mean_cpu_times(const std::vector<std::vector<std::string>>& 
   }
   for (double& total : totals) total /= runs;
   return totals;
+}
+
+struct GraftFigures {
+  std::size_t iterations = 0;
+  double cpu_seconds = 0;
+  double wall_seconds = 0;
+  double megabytes_per_second = 0;
+};
+
+// Parses `bytes` until kMinimumBytes went through; false when a parse fails.
+bool measure_graft(const std::string& bytes, const graft::conda::RepodataSource& source,
+                   std::size_t records, GraftFigures& figures) {
+  std::size_t total = 0;
+  const auto start = Clock::now();
+  const double cpu_start = process_cpu_seconds();
+  while (total < kMinimumBytes) {
+    auto repodata = graft::conda::parse_repodata(bytes, source);
+    if (!repodata || repodata->records.size() != records) return false;
+    total += bytes.size();
+    ++figures.iterations;
+  }
+  figures.wall_seconds = seconds_since(start);
+  figures.cpu_seconds = process_cpu_seconds() - cpu_start;
+  figures.megabytes_per_second = static_cast<double>(total) / kMegabyte / figures.cpu_seconds;
+  return true;
+}
+
+void print_figures(const std::string& path, std::size_t size, std::size_t records,
+                   const GraftFigures& graft_figures, double with_json, double startup) {
+  const double python_seconds = std::max(with_json - startup, 1e-6);
+  const double python_mbps = static_cast<double>(size) / kMegabyte / python_seconds;
+  std::printf("file: %s (%.2f MB, %zu records)\n", path.c_str(),
+              static_cast<double>(size) / kMegabyte, records);
+  std::printf(
+      "graft parse_repodata: %zu parses in %.3f s CPU (%.3f s wall) = %.0f MB/s (%.3f ms per "
+      "parse)\n",
+      graft_figures.iterations, graft_figures.cpu_seconds, graft_figures.wall_seconds,
+      graft_figures.megabytes_per_second,
+      1e3 * graft_figures.cpu_seconds / static_cast<double>(graft_figures.iterations));
+  std::printf("python3 json.load:    %.3f ms CPU (%.3f ms run - %.3f ms start-up) = %.0f MB/s\n",
+              1e3 * python_seconds, 1e3 * with_json, 1e3 * startup, python_mbps);
+  std::printf("ratio graft/python:   %.1fx (targets: >= 500 MB/s, >= 10x)\n",
+              graft_figures.megabytes_per_second / python_mbps);
 }
 
 }  // namespace
@@ -91,36 +135,14 @@ int main(int argc, char** argv) {
   }
   const std::size_t records = first->records.size();
 
-  std::size_t total = 0;
-  std::size_t iterations = 0;
-  const auto start = Clock::now();
-  const double cpu_start = process_cpu_seconds();
-  while (total < kMinimumBytes) {
-    auto repodata = graft::conda::parse_repodata(*bytes, source);
-    if (!repodata || repodata->records.size() != records) return 1;
-    total += bytes->size();
-    ++iterations;
-  }
-  const double graft_wall = seconds_since(start);
-  const double graft_seconds = process_cpu_seconds() - cpu_start;
-  const double graft_mbps = static_cast<double>(total) / kMegabyte / graft_seconds;
+  GraftFigures graft_figures;
+  if (!measure_graft(*bytes, source, records, graft_figures)) return 1;
 
-  const std::vector<double> python = mean_cpu_times(
-      {{"python3", "-c", "import json,sys; json.load(open(sys.argv[1]))", path}, {"python3", "-c", ""}},
-      kPythonRuns);
+  const std::vector<double> python =
+      mean_cpu_times({{"python3", "-c", "import json,sys; json.load(open(sys.argv[1]))", path},
+                      {"python3", "-c", ""}},
+                     kPythonRuns);
   if (python.empty()) return 1;
-  const double with_json = python[0];
-  const double startup = python[1];
-  const double python_seconds = std::max(with_json - startup, 1e-6);
-  const double python_mbps = static_cast<double>(bytes->size()) / kMegabyte / python_seconds;
-
-  std::printf("file: %s (%.2f MB, %zu records)\n", path.c_str(),
-              static_cast<double>(bytes->size()) / kMegabyte, records);
-  std::printf("graft parse_repodata: %zu parses in %.3f s CPU (%.3f s wall) = %.0f MB/s (%.3f ms per parse)\n",
-              iterations, graft_seconds, graft_wall, graft_mbps,
-              1e3 * graft_seconds / static_cast<double>(iterations));
-  std::printf("python3 json.load:    %.3f ms CPU (%.3f ms run - %.3f ms start-up) = %.0f MB/s\n",
-              1e3 * python_seconds, 1e3 * with_json, 1e3 * startup, python_mbps);
-  std::printf("ratio graft/python:   %.1fx (targets: >= 500 MB/s, >= 10x)\n", graft_mbps / python_mbps);
+  print_figures(path, bytes->size(), records, graft_figures, python[0], python[1]);
   return 0;
 }

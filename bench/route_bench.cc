@@ -53,14 +53,14 @@ int main() {
   double sticky = nanoseconds_per_call(kCalls, [&](int i) {
     sink += table->route({.sticky_key = users[i & 4095], .random = rng()}).variant;
   });
-  double random = nanoseconds_per_call(kCalls, [&](int) {
-    sink += table->route({.random = rng()}).variant;
-  });
+  double random =
+      nanoseconds_per_call(kCalls, [&](int) { sink += table->route({.random = rng()}).variant; });
   route::CachedTable cached(holder);
   double through_holder = nanoseconds_per_call(kCalls, [&](int i) {
     sink += cached.get().route({.sticky_key = users[i & 4095], .random = rng()}).variant;
   });
-  double holder_load = nanoseconds_per_call(kCalls, [&](int) { sink += holder.load()->generation(); });
+  double holder_load =
+      nanoseconds_per_call(kCalls, [&](int) { sink += holder.load()->generation(); });
 
   constexpr int kSwaps = 2'000;
   double swap = nanoseconds_per_call(kSwaps, [&](int i) {

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   bool quiet = false;
   app.add_flag("-v,--verbose", verbose, "log debug detail to stderr");
   app.add_flag("-q,--quiet", quiet, "print only errors and results");
+  graft::cli::set_command_line(argc, argv);
   auto pick = graft::cli::install_verbs(app);
   if (int code = graft::cli::check_command_name(app, argc, argv); code != 0) return code;
   try {

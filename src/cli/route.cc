@@ -1,298 +1,60 @@
 // `graft route status|set|rollback`: talk to a running proxy's admin API (see
-// src/proxy/admin.h) over HTTP with libcurl.
+// src/proxy/admin.h; the client is cli/route_admin.h).
 //   graft route status [--admin ADDR | -c route.yml] [--token-file F] [--json]
 //   graft route set NAME=W... [--admin ADDR | -c route.yml] [--token-file F]
 //   graft route rollback [--admin ADDR | -c route.yml] [--token-file F]
-#include <cerrno>
 #include <cstdio>
-#include <filesystem>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <curl/curl.h>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include "base/fs.h"
-#include "base/strings.h"
+#include "cli/route_admin.h"
 #include "cli/verb.h"
-#include "route/config.h"
 
 namespace graft::cli {
 namespace {
 
-namespace fs = std::filesystem;
-using Json = nlohmann::json;
-
-constexpr const char* kDefaultAdmin = "127.0.0.1:8081";
-constexpr long kConnectTimeoutMs = 2'000;
-constexpr long kTotalTimeoutMs = 15'000;
-
-struct AdminOptions {
-  std::string admin;        // --admin HOST:PORT
-  std::string config_path;  // -c route.yml
-  std::string token_file;   // --token-file F
-};
-
-// Where to send admin requests and with which bearer token ("" for none).
-struct AdminTarget {
-  std::string address;  // host:port, IPv6 in brackets
-  std::string token;
-};
-
 void add_admin_flags(CLI::App& command, AdminOptions& options) {
   command.add_option("--admin", options.admin,
-                     fmt::format("admin API address HOST:PORT (default {})", kDefaultAdmin));
+                     fmt::format("admin API address HOST:PORT (default {})", kDefaultAdminAddress));
   command.add_option("-c,--config", options.config_path,
                      "read the admin address and token file from this route.yml");
   command.add_option("--token-file", options.token_file, "file holding the admin bearer token");
 }
 
-Result<std::string> read_token(const fs::path& path) {
-  auto text = base::read_file(path);
-  if (!text) {
-    return fail(ErrorCode::kInvalidArgument,
-                fmt::format("could not read the admin token from '{}': {}", path.string(),
-                            text.error().message()));
-  }
-  std::string token(base::trim(*text));
-  if (token.empty()) {
-    return fail(ErrorCode::kInvalidArgument,
-                fmt::format("the admin token file '{}' is empty", path.string()));
-  }
-  return token;
-}
-
-// The address to connect to for a listen address: wildcard hosts become loopback.
-std::string connect_address(route::Address address) {
-  if (address.host == "0.0.0.0") address.host = "127.0.0.1";
-  if (address.host == "::") address.host = "::1";
-  return address.to_string();
-}
-
-Result<AdminTarget> resolve_target(const AdminOptions& options) {
-  AdminTarget target{.address = kDefaultAdmin};
-  fs::path token_file = options.token_file;
-  if (!options.config_path.empty()) {
-    auto text = base::read_file(options.config_path);
-    if (!text) return fail(std::move(text).error());
-    GRAFT_ASSIGN_OR_RETURN(route::RouteConfig config,
-                           route::parse_route_config(*text, options.config_path));
-    if (config.admin.port == 0) {
-      return fail(Error(ErrorCode::kInvalidArgument,
-                        fmt::format("the admin port in '{}' is 0 (picked at start-up)",
-                                    options.config_path))
-                      .with_hint("pass the address the proxy printed: --admin HOST:PORT"));
-    }
-    target.address = connect_address(config.admin);
-    if (token_file.empty() && !config.token_file.empty()) {
-      token_file = fs::path(options.config_path).parent_path() / config.token_file;
-    }
-  }
-  if (!options.admin.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(route::Address address,
-                           route::parse_address(options.admin, route::PortPolicy::kRequireNonZero));
-    target.address = connect_address(address);
-  }
-  if (!token_file.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(target.token, read_token(token_file));
-  }
-  return target;
-}
-
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
-Error unreachable(const AdminTarget& target, CURL* curl, CURLcode code) {
-  long os_errno = 0;
-  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-  std::string cause = code == CURLE_OPERATION_TIMEDOUT ? "timed out"
-                      : os_errno != 0 ? base::to_lower(base::errno_text(static_cast<int>(os_errno)))
-                                      : base::to_lower(curl_easy_strerror(code));
-  return Error(ErrorCode::kUnavailable,
-               fmt::format("could not reach the admin API at {}: {}", target.address, cause))
-      .with_hint("is `graft proxy -c route.yml` running? (or pass --admin HOST:PORT)");
-}
-
-struct AdminReply {
-  long status = 0;
-  std::string body;
-};
-
-Result<AdminReply> call_admin(const AdminTarget& target, const char* method,
-                              std::string_view path, const std::string& body) {
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return fail(ErrorCode::kInternal, "could not initialise libcurl");
-  std::unique_ptr<curl_slist, HeaderListDeleter> headers;
-  auto add_header = [&](const std::string& header) {
-    headers.reset(curl_slist_append(headers.release(), header.c_str()));
-  };
-  add_header("Content-Type: application/json");
-  if (!target.token.empty()) add_header("Authorization: Bearer " + target.token);
-  const std::string url = fmt::format("http://{}{}", target.address, path);
-  AdminReply reply;
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
-  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");  // never send the token to a proxy
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
-  if (std::string_view(method) != "GET") {
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
-  if (CURLcode code = curl_easy_perform(curl.get()); code != CURLE_OK) {
-    return fail(unreachable(target, curl.get(), code));
-  }
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
-  return reply;
-}
-
-// Sends one request and returns the JSON reply; non-2xx replies become errors carrying
-// the proxy's {"error": "..."} message.
-Result<Json> call_admin_json(const AdminTarget& target, const char* method,
-                             std::string_view path, const std::string& body = "") {
-  GRAFT_ASSIGN_OR_RETURN(AdminReply reply, call_admin(target, method, path, body));
-  Json json = Json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
-  if (reply.status >= 200 && reply.status < 300 && !json.is_discarded()) return json;
-  std::string cause = json.is_object() && json.contains("error") && json["error"].is_string()
-                          ? json["error"].get<std::string>()
-                          : std::string(base::trim(reply.body.substr(0, 200)));
-  Error error(reply.status == 400 ? ErrorCode::kInvalidArgument : ErrorCode::kUnavailable,
-              fmt::format("the admin API at {} answered {} {}: {}", target.address, method,
-                          path, cause.empty() ? fmt::format("HTTP {}", reply.status) : cause));
-  if (reply.status == 401) error.with_hint("pass --token-file with the proxy's admin token");
-  if (reply.status == 403) error.with_hint("run this on the proxy's machine, or set token_file");
-  return fail(std::move(error));
-}
-
-// Parses NAME=W arguments into the PUT /weights body.
-Result<Json> parse_assignments(const std::vector<std::string>& assignments) {
-  Json weights = Json::object();
-  for (const std::string& assignment : assignments) {
-    std::size_t equals = assignment.find('=');
-    std::string name = assignment.substr(0, equals);
-    std::string value = equals == std::string::npos ? "" : assignment.substr(equals + 1);
-    bool digits = !value.empty() && value.size() <= 7 &&
-                  value.find_first_not_of("0123456789") == std::string::npos;
-    if (name.empty() || !digits || std::stoul(value) > route::kMaxWeight) {
-      return fail(ErrorCode::kInvalidArgument,
-                  fmt::format("'{}' is not a valid weight: expected NAME=WEIGHT with WEIGHT "
-                              "from 0 to {}, e.g. treatment=20",
-                              assignment, route::kMaxWeight));
-    }
-    if (weights.contains(name)) {
-      return fail(ErrorCode::kInvalidArgument,
-                  fmt::format("variant '{}' is given twice", name));
-    }
-    weights[name] = std::stoul(value);
-  }
-  return weights;
-}
-
-std::string format_weights(const Json& weights) {
-  std::vector<std::string> parts;
-  for (const auto& [name, weight] : weights.items()) parts.push_back(name + "=" + weight.dump());
-  return base::join(parts, " ");
-}
-
-std::uint64_t variant_requests(const Json& variant) {
-  if (variant.contains("requests")) return variant["requests"].get<std::uint64_t>();
-  std::uint64_t total = 0;
-  for (const Json& upstream : variant.value("upstreams", Json::array())) {
-    total += upstream.value("requests", std::uint64_t{0});
-  }
-  return total;
-}
-
-std::string format_upstreams(const Json& variant) {
-  std::vector<std::string> parts;
-  for (const Json& upstream : variant.value("upstreams", Json::array())) {
-    parts.push_back(fmt::format("{} ({})", upstream.value("address", std::string("?")),
-                                upstream.value("healthy", false) ? "up" : "down"));
-  }
-  return parts.empty() ? "-" : base::join(parts, ", ");
-}
-
-// The readable `route status` table.
-std::string format_status(const Json& status) {
-  std::size_t width = 7;
-  for (const Json& variant : status.at("variants")) {
-    width = std::max(width, variant.at("name").get<std::string>().size());
-  }
-  std::string out = fmt::format("{:<{}}  {:>7}  {:>7}  {:<6}  {:>9}  {}\n", "variant", width,
-                                "weight", "share", "health", "requests", "upstreams");
-  for (const Json& variant : status.at("variants")) {
-    out += fmt::format("{:<{}}  {:>7}  {:>6.2f}%  {:<6}  {:>9}  {}\n",
-                       variant.at("name").get<std::string>(), width,
-                       variant.at("weight").get<std::uint64_t>(),
-                       variant.value("share_percent", 0.0),
-                       variant.value("healthy", false) ? "up" : "down", variant_requests(variant),
-                       format_upstreams(variant));
-  }
-  if (status.contains("mirror") && status["mirror"].is_object()) {
-    out += fmt::format("mirror: {}% of requests copied to '{}'\n",
-                       status["mirror"].value("percent", 0),
-                       status["mirror"].value("variant", std::string("?")));
-  }
-  const Json counters = status.value("counters", Json::object());
-  out += fmt::format("generation {}, {} requests, {} open connections\n",
-                     status.value("generation", std::uint64_t{0}),
-                     counters.value("requests", std::uint64_t{0}),
-                     counters.value("connections", std::uint64_t{0}));
-  return out;
-}
-
 int run_status(const AdminOptions& options, bool json) {
-  auto target = resolve_target(options);
+  auto target = resolve_admin_target(options);
   if (!target) return report_error(target.error());
-  auto status = call_admin_json(*target, "GET", "/status");
+  auto status = call_admin(*target, "GET", "/status");
   if (!status) return report_error(status.error());
   if (json) {
     std::printf("%s\n", status->dump(2).c_str());
     return 0;
   }
-  try {
-    std::fputs(format_status(*status).c_str(), stdout);
-  } catch (const Json::exception& error) {
-    return report_error(Error(ErrorCode::kCorrupt,
-                              fmt::format("the admin API at {} sent a status this graft cannot "
-                                          "read: {}",
-                                          target->address, error.what()))
-                            .with_hint("use --json to see it raw"));
-  }
+  auto table = format_status(*status);
+  if (!table) return report_error(table.error());
+  std::fputs(table->c_str(), stdout);
   return 0;
 }
 
 int run_set(const AdminOptions& options, const std::vector<std::string>& assignments) {
-  auto weights = parse_assignments(assignments);
+  auto weights = parse_weight_assignments(assignments);
   if (!weights) return report_error(weights.error());
-  auto target = resolve_target(options);
+  auto target = resolve_admin_target(options);
   if (!target) return report_error(target.error());
-  auto applied = call_admin_json(*target, "PUT", "/weights", weights->dump());
+  auto applied = call_admin(*target, "PUT", "/weights", weights->dump());
   if (!applied) return report_error(applied.error());
   std::printf("weights: %s\n", format_weights(*applied).c_str());
   return 0;
 }
 
 int run_rollback(const AdminOptions& options) {
-  auto target = resolve_target(options);
+  auto target = resolve_admin_target(options);
   if (!target) return report_error(target.error());
-  auto applied = call_admin_json(*target, "POST", "/rollback");
+  auto applied = call_admin(*target, "POST", "/rollback");
   if (!applied) return report_error(applied.error());
   std::printf("rolled back: all traffic to the baseline\nweights: %s\n",
               format_weights(*applied).c_str());
@@ -316,9 +78,10 @@ GRAFT_VERB({.name = "route set",
             .setup = [](CLI::App& command) -> VerbRun {
               auto options = std::make_shared<AdminOptions>();
               auto assignments = std::make_shared<std::vector<std::string>>();
-              command.add_option("weights", *assignments,
-                                 "NAME=WEIGHT pairs, e.g. treatment=20 (the baseline takes "
-                                 "the rest when the weights add up to 100)")
+              command
+                  .add_option("weights", *assignments,
+                              "NAME=WEIGHT pairs, e.g. treatment=20 (the baseline takes "
+                              "the rest when the weights add up to 100)")
                   ->required();
               add_admin_flags(command, *options);
               return [options, assignments] { return run_set(*options, *assignments); };

@@ -66,16 +66,22 @@ VerbRun setup_run(CLI::App& command) {
   command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
                      "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
   command.add_option("--cwd", flags->cwd, "directory to run the command in");
-  // Everything from the first word that is not one of our options (or after "--") is the
-  // command: `graft run -n ml python -V` and `graft run -n ml -- python -V` both work.
+  // The command is the first word that is not one of our options (CLI11 fills `program`)
+  // and everything after it, which prefix_command() leaves in remaining() in order. A "--"
+  // before the command is left there too. Words after the command that look like our own
+  // flags (-n, -p) are still taken as ours: put the command after "--" to avoid that.
+  auto program = std::make_shared<std::string>();
+  command.add_option("COMMAND", *program, "the command to run, then its arguments");
   command.prefix_command();
-  command.footer("COMMAND [ARGS...] follows the options, optionally after --");
+  command.footer("usage: graft run -n NAME [--cwd DIR] -- COMMAND [ARGS...]");
   CLI::App* app = &command;
-  return [flags, app] {
-    flags->command = app->remaining();
-    if (!flags->command.empty() && flags->command.front() == "--") {
-      flags->command.erase(flags->command.begin());
+  return [flags, app, program] {
+    flags->command = {*program};
+    for (const std::string& word : app->remaining()) {
+      if (word == "--" && flags->command.size() == 1) continue;
+      flags->command.push_back(word);
     }
+    if (program->empty()) flags->command.clear();
     return run_run(*flags);
   };
 }

@@ -81,6 +81,20 @@ int check_command_name(const CLI::App& app, int argc, char** argv) {
   return 0;
 }
 
+namespace {
+std::string& command_line_storage() {
+  static std::string line;
+  return line;
+}
+}  // namespace
+
+void set_command_line(int argc, char** argv) {
+  std::vector<std::string> words(argv, argv + argc);
+  command_line_storage() = base::join(words, " ");
+}
+
+const std::string& command_line() { return command_line_storage(); }
+
 int report_error(const Error& error) {
   std::fprintf(stderr, "graft: error: %s\n", error.message().c_str());
   if (!error.hint().empty()) std::fprintf(stderr, "hint: %s\n", error.hint().c_str());

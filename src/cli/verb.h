@@ -34,6 +34,11 @@ std::function<VerbRun()> install_verbs(CLI::App& app);
 // sub-verb), prints "unknown command 'x'" with a did-you-mean and returns 2; else 0.
 int check_command_name(const CLI::App& app, int argc, char** argv);
 
+// The command line as typed (argv joined by spaces), for history's "# cmd:" line. Set once
+// by main().
+void set_command_line(int argc, char** argv);
+[[nodiscard]] const std::string& command_line();
+
 // Prints "graft: error: <message>" (and "hint: <hint>" when set) to stderr; returns the
 // exit code for the error (1; 2 for invalid arguments).
 int report_error(const Error& error);

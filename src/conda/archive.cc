@@ -118,9 +118,13 @@ Result<Flow> visit_conda(archive* zip, ArchivePart part, const MemberVisitor& vi
 // for info/. Errors carry the archive's name as context.
 Status visit_package(const fs::path& file, ArchivePart part, const MemberVisitor& visit) {
   GRAFT_ASSIGN_OR_RETURN(ArchiveFormat format, archive_format_of(file));
-  GRAFT_ASSIGN_OR_RETURN(ReadHandle reader, open_for_read(file, format));
-  Result<Flow> flow = format == ArchiveFormat::kConda ? visit_conda(reader.get(), part, visit)
-                                                      : visit_tar(reader.get(), visit);
+  auto reader = open_for_read(file, format);
+  if (!reader) {
+    if (reader.error().code() == ErrorCode::kNotFound) return fail(std::move(reader).error());
+    return fail(std::move(reader).error().with_context(in_quotes(file.string())));
+  }
+  Result<Flow> flow = format == ArchiveFormat::kConda ? visit_conda(reader->get(), part, visit)
+                                                      : visit_tar(reader->get(), visit);
   if (!flow) return fail(std::move(flow).error().with_context(in_quotes(file.string())));
   return ok();
 }

@@ -351,6 +351,7 @@ TEST_F(ArchiveTest, ExtractErrors) {
   auto junk = extract_archive(path("junk.conda"), path("o"));
   ASSERT_FALSE(junk);
   EXPECT_EQ(junk.error().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(junk.error().message(), HasSubstr("junk.conda': cannot open archive: "));
   EXPECT_FALSE(fs::exists(path("o")));
   write_bytes(path("full/x"), "x");
   write_bytes(path("ok.tar.bz2"), make_tarball({{.path = "a", .data = "1"}}, "bzip2"));

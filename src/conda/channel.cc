@@ -68,11 +68,12 @@ bool is_path(std::string_view value) {
 Result<std::string> path_to_url(std::string_view value, const ChannelContext& context) {
   std::string path = base::replace_all(value, "\\", "/");
   const auto missing = [&](std::string_view what) {
-    return fail(ErrorCode::kInvalidArgument, "channel '" + std::string(value) + "' is a " +
-                                                 std::string(what));
+    return fail(ErrorCode::kInvalidArgument,
+                "channel '" + std::string(value) + "' is a " + std::string(what));
   };
   if (path.starts_with('~')) {
-    if (context.home_directory.empty()) return missing("home-relative path: no home directory known");
+    if (context.home_directory.empty())
+      return missing("home-relative path: no home directory known");
     path = context.home_directory + path.substr(1);
   } else if (!path.starts_with('/') && !(path.size() > 1 && path[1] == ':')) {
     if (context.working_directory.empty()) {
@@ -135,7 +136,8 @@ Placement place(std::string_view scheme, const std::string& full, const ChannelC
   placement.location = slash == std::string::npos ? "" : full.substr(0, slash);
   placement.name = slash == std::string::npos ? full : full.substr(slash + 1);
   if (placement.location.empty() && scheme == "file") placement.location = "/";
-  placement.canonical_name = std::string(scheme) + "://" + join_path(placement.location, placement.name);
+  placement.canonical_name =
+      std::string(scheme) + "://" + join_path(placement.location, placement.name);
   return placement;
 }
 
@@ -195,7 +197,8 @@ std::string with_credentials(const std::string& url, const Channel& channel) {
 
 }  // namespace
 
-std::vector<std::string> Channel::subdir_urls(std::string_view subdir, Credentials credentials) const {
+std::vector<std::string> Channel::subdir_urls(std::string_view subdir,
+                                              Credentials credentials) const {
   std::vector<std::string> urls;
   for (const std::string& url : base_urls) {
     const std::string full = url + "/" + std::string(subdir);
@@ -239,11 +242,16 @@ std::vector<std::string> repodata_urls(const Channel& channel, std::string_view 
 }
 
 const std::vector<std::string_view>& known_subdirs() {
-  static const std::vector<std::string_view> subdirs = {
-      "noarch",        "emscripten-wasm32", "wasi-wasm32",   "freebsd-64",    "linux-32",
-      "linux-64",      "linux-aarch64",     "linux-armv6l",  "linux-armv7l",  "linux-ppc64",
-      "linux-ppc64le", "linux-riscv64",     "linux-s390x",   "osx-64",        "osx-arm64",
-      "win-32",        "win-64",            "win-arm64",     "zos-z"};
+  static const std::vector<std::string_view> subdirs = {"noarch",        "emscripten-wasm32",
+                                                        "wasi-wasm32",   "freebsd-64",
+                                                        "linux-32",      "linux-64",
+                                                        "linux-aarch64", "linux-armv6l",
+                                                        "linux-armv7l",  "linux-ppc64",
+                                                        "linux-ppc64le", "linux-riscv64",
+                                                        "linux-s390x",   "osx-64",
+                                                        "osx-arm64",     "win-32",
+                                                        "win-64",        "win-arm64",
+                                                        "zos-z"};
   return subdirs;
 }
 

@@ -35,12 +35,12 @@ struct ChannelContext {
 enum class Credentials { kWithout, kWith };
 
 struct Channel {
-  std::string scheme;    // "https", "http", "file"; "" for a multichannel
-  std::string auth;      // "user:password" from the URL, "" when none
-  std::string location;  // "conda.anaconda.org", "host:8080/prefix", "/srv" (file channels)
-  std::string token;     // from "/t/<token>/", "" when none; never shown
-  std::string name;      // "conda-forge", "conda-forge/label/dev", "pkgs/main", "defaults"
-  std::string platform;  // the subdir named in the value ("linux-64"), "" when none
+  std::string scheme;            // "https", "http", "file"; "" for a multichannel
+  std::string auth;              // "user:password" from the URL, "" when none
+  std::string location;          // "conda.anaconda.org", "host:8080/prefix", "/srv" (file channels)
+  std::string token;             // from "/t/<token>/", "" when none; never shown
+  std::string name;              // "conda-forge", "conda-forge/label/dev", "pkgs/main", "defaults"
+  std::string platform;          // the subdir named in the value ("linux-64"), "" when none
   std::string package_filename;  // "zlib-1.2.11-0.conda" when the value was a package URL
   // As conda prints it: "conda-forge", "defaults", or the URL for channels outside the
   // alias ("file:///srv/chan", "https://host/path/chan"). Never contains credentials.
@@ -52,8 +52,8 @@ struct Channel {
   // The first (for a plain channel the only) base URL.
   [[nodiscard]] const std::string& base_url() const { return base_urls.front(); }
   // "<base_url>/<subdir>" for every base URL; with kWith, auth and "/t/<token>" included.
-  [[nodiscard]] std::vector<std::string> subdir_urls(std::string_view subdir,
-                                                     Credentials credentials = Credentials::kWithout) const;
+  [[nodiscard]] std::vector<std::string> subdir_urls(
+      std::string_view subdir, Credentials credentials = Credentials::kWithout) const;
 
   friend bool operator==(const Channel&, const Channel&) = default;
 };
@@ -66,8 +66,9 @@ struct Channel {
 // The repodata.json URLs to fetch for `channel` on `platform`, in priority order:
 // "<url>/<platform>/repodata.json" then "<url>/noarch/repodata.json" for every base URL. A
 // channel that names its subdir fetches that subdir (and noarch).
-[[nodiscard]] std::vector<std::string> repodata_urls(const Channel& channel, std::string_view platform,
-                                                     Credentials credentials = Credentials::kWithout);
+[[nodiscard]] std::vector<std::string> repodata_urls(
+    const Channel& channel, std::string_view platform,
+    Credentials credentials = Credentials::kWithout);
 
 // Every subdir conda knows, "noarch" first.
 [[nodiscard]] const std::vector<std::string_view>& known_subdirs();

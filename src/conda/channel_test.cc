@@ -31,15 +31,17 @@ struct ParseCase {
 
 TEST(ChannelTest, ParsesLikeConda) {
   const ParseCase cases[] = {
-      {"conda-forge", "conda-forge", "https://conda.anaconda.org/conda-forge", "conda-forge", "", "", ""},
+      {"conda-forge", "conda-forge", "https://conda.anaconda.org/conda-forge", "conda-forge", "",
+       "", ""},
       {"conda-forge/label/dev", "conda-forge/label/dev",
        "https://conda.anaconda.org/conda-forge/label/dev", "conda-forge/label/dev", "", "", ""},
-      {"conda-forge/linux-64", "conda-forge", "https://conda.anaconda.org/conda-forge", "conda-forge",
-       "linux-64", "", ""},
+      {"conda-forge/linux-64", "conda-forge", "https://conda.anaconda.org/conda-forge",
+       "conda-forge", "linux-64", "", ""},
       {"https://conda.anaconda.org/conda-forge/linux-64", "conda-forge",
        "https://conda.anaconda.org/conda-forge", "conda-forge", "linux-64", "", ""},
       {"https://conda.anaconda.org/t/tk-123/conda-forge/noarch/six-1.0-0.conda", "conda-forge",
-       "https://conda.anaconda.org/conda-forge", "conda-forge", "noarch", "tk-123", "six-1.0-0.conda"},
+       "https://conda.anaconda.org/conda-forge", "conda-forge", "noarch", "tk-123",
+       "six-1.0-0.conda"},
       {"https://host.example:8080/prefix/chan/osx-arm64", "https://host.example:8080/prefix/chan",
        "https://host.example:8080/prefix/chan", "chan", "osx-arm64", "", ""},
       {"pkgs/main", "defaults", "https://repo.anaconda.com/pkgs/main", "pkgs/main", "", "", ""},
@@ -99,15 +101,17 @@ TEST(ChannelTest, AliasAndCustomChannels) {
 }
 
 TEST(ChannelTest, RepodataUrlsWithAndWithoutCredentials) {
-  auto channel = parse_channel("https://me:pw@conda.anaconda.org/t/tk-123/conda-forge", test_context());
+  auto channel =
+      parse_channel("https://me:pw@conda.anaconda.org/t/tk-123/conda-forge", test_context());
   ASSERT_TRUE(channel);
   EXPECT_EQ(channel->auth, "me:pw");
   EXPECT_THAT(repodata_urls(*channel, "linux-64"),
               ElementsAre("https://conda.anaconda.org/conda-forge/linux-64/repodata.json",
                           "https://conda.anaconda.org/conda-forge/noarch/repodata.json"));
-  EXPECT_THAT(repodata_urls(*channel, "osx-arm64", Credentials::kWith),
-              ElementsAre("https://me:pw@conda.anaconda.org/t/tk-123/conda-forge/osx-arm64/repodata.json",
-                          "https://me:pw@conda.anaconda.org/t/tk-123/conda-forge/noarch/repodata.json"));
+  EXPECT_THAT(
+      repodata_urls(*channel, "osx-arm64", Credentials::kWith),
+      ElementsAre("https://me:pw@conda.anaconda.org/t/tk-123/conda-forge/osx-arm64/repodata.json",
+                  "https://me:pw@conda.anaconda.org/t/tk-123/conda-forge/noarch/repodata.json"));
   auto pinned = parse_channel("conda-forge/osx-arm64", test_context());
   ASSERT_TRUE(pinned);
   EXPECT_THAT(repodata_urls(*pinned, "linux-64"),
@@ -154,7 +158,8 @@ TEST(ChannelTest, PlatformsAndSubdirs) {
 }
 
 TEST(ChannelTest, StripsTokens) {
-  EXPECT_EQ(strip_url_token("https://h/t/abc/conda-forge/linux-64"), "https://h/conda-forge/linux-64");
+  EXPECT_EQ(strip_url_token("https://h/t/abc/conda-forge/linux-64"),
+            "https://h/conda-forge/linux-64");
   EXPECT_EQ(strip_url_token("https://h/conda-forge"), "https://h/conda-forge");
 }
 

@@ -1,6 +1,7 @@
 #include "conda/match_spec.h"
 
 #include <algorithm>
+#include <cctype>
 #include <regex>
 
 #include "base/strings.h"
@@ -107,7 +108,7 @@ std::string quoted_pair(std::string_view key, std::string_view value) {
 
 // `key=value`, quoted when the value holds a separator (conda quotes on ", =").
 std::string bracket_pair(std::string_view key, std::string_view value) {
-  if (any_of_chars(value, ", =[]")) return quoted_pair(key, value);
+  if (any_of_chars(value, ", =[]'\"")) return quoted_pair(key, value);
   return std::string(key) + "=" + std::string(value);
 }
 
@@ -190,63 +191,102 @@ Result<MatchSpec> MatchSpec::from_fields(
   return build(std::move(raw), "");
 }
 
-Result<MatchSpec> MatchSpec::build(RawFields raw, std::string original) {
-  auto invalid = [&](const Error& error) {
-    return Error(ErrorCode::kInvalidArgument,
-                 "invalid match spec '" + original + "': " + error.message());
-  };
-  auto compiled = std::make_shared<Compiled>();
-  auto glob = [&](MatchSpecField field, std::optional<std::regex>& out, bool lower) -> Status {
-    std::optional<std::string>& value = raw[index(field)];
-    if (!value) return ok();
+namespace {
+
+std::optional<std::string>& field(MatchSpec::RawFields& raw, MatchSpecField which) {
+  return raw[static_cast<std::size_t>(which)];
+}
+
+// Name, build, license and channel values: lower-cased where conda does, globs compiled.
+Status compile_globs(MatchSpec::RawFields& raw, MatchSpec::Compiled& compiled) {
+  using F = MatchSpecField;
+  std::optional<std::string>& channel = field(raw, F::kChannel);
+  if (channel && (channel->empty() || *channel == "*")) channel.reset();  // matches all
+  for (auto [which, target, lower] :
+       {std::tuple{F::kName, &compiled.name, true}, std::tuple{F::kBuild, &compiled.build, false},
+        std::tuple{F::kLicense, &compiled.license, true},
+        std::tuple{F::kLicenseFamily, &compiled.license_family, true},
+        std::tuple{F::kChannel, &compiled.channel, false}}) {
+    std::optional<std::string>& value = field(raw, which);
+    if (!value) continue;
     if (lower) *value = base::to_lower(*value);
-    if (*value == "*") return ok();
-    GRAFT_ASSIGN_OR_RETURN(out, compile_glob(*value));
+    if (*value == "*") continue;
+    GRAFT_ASSIGN_OR_RETURN(*target, compile_glob(*value));
+  }
+  return ok();
+}
+
+// Name and channel are written outside brackets: they cannot hold what ends them there.
+Status validate_name_and_channel(const MatchSpec::RawFields& raw) {
+  const std::string& name = *raw[static_cast<std::size_t>(MatchSpecField::kName)];
+  bool bad = name.empty() || std::any_of(name.begin(), name.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("=<>!~[]#:@'\"").find(c) != std::string_view::npos;
+  });
+  if (bad) return fail(ErrorCode::kInvalidArgument, "'" + name + "' is not a valid package name");
+  const std::optional<std::string>& channel = raw[static_cast<std::size_t>(MatchSpecField::kChannel)];
+  if (channel && std::any_of(channel->begin(), channel->end(), [](char c) {
+        return std::isspace(static_cast<unsigned char>(c)) != 0 ||
+               std::string_view("[]#'\"").find(c) != std::string_view::npos;
+      })) {
+    return fail(ErrorCode::kInvalidArgument, "'" + *channel + "' is not a valid channel");
+  }
+  return ok();
+}
+
+// A plain integer compares as one; anything else (">=3", "^1.$") as a version spec.
+Status compile_build_number(MatchSpec::RawFields& raw, MatchSpec::Compiled& compiled) {
+  std::optional<std::string>& number = field(raw, MatchSpecField::kBuildNumber);
+  if (!number) return ok();
+  *number = std::string(base::trim(*number));
+  bool digits = !number->empty() && number->size() < 19 &&
+                std::all_of(number->begin(), number->end(),
+                            [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    compiled.build_number = std::stoll(*number);
     return ok();
-  };
-  for (auto [field, target, lower] :
-       {std::tuple{MatchSpecField::kName, &compiled->name, true},
-        std::tuple{MatchSpecField::kBuild, &compiled->build, false},
-        std::tuple{MatchSpecField::kLicense, &compiled->license, true},
-        std::tuple{MatchSpecField::kLicenseFamily, &compiled->license_family, true}}) {
-    if (auto status = glob(field, *target, lower); !status) return fail(invalid(status.error()));
   }
-  std::optional<std::string>& channel = raw[index(MatchSpecField::kChannel)];
-  if (channel && (channel->empty() || *channel == "*")) channel.reset();
-  if (auto status = glob(MatchSpecField::kChannel, compiled->channel, false); !status) {
-    return fail(invalid(status.error()));
-  }
-  MatchSpec spec;
-  std::optional<std::string>& version = raw[index(MatchSpecField::kVersion)];
-  if (version) {
-    auto parsed = VersionSpec::parse(*version);
-    if (!parsed) return fail(invalid(parsed.error()));
-    version.reset();
-    if (!parsed->is_any()) {
-      version = parsed->to_string();
-      spec.version_ = std::move(*parsed);
-    }
-  }
-  if (std::optional<std::string>& number = raw[index(MatchSpecField::kBuildNumber)]) {
-    *number = std::string(base::trim(*number));
-    bool digits = !number->empty() && number->size() < 19 &&
-                  std::all_of(number->begin(), number->end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits) {
-      compiled->build_number = std::stoll(*number);
-    } else {
-      auto parsed = VersionSpec::parse(*number);
-      if (!parsed) return fail(invalid(parsed.error()));
-      compiled->build_number_spec = std::move(*parsed);
-    }
-  }
-  for (auto [field, target] :
-       {std::pair{MatchSpecField::kTrackFeatures, &compiled->track_features},
-        std::pair{MatchSpecField::kFeatures, &compiled->features}}) {
-    if (std::optional<std::string>& value = raw[index(field)]) {
+  GRAFT_ASSIGN_OR_RETURN(compiled.build_number_spec, VersionSpec::parse(*number));
+  return ok();
+}
+
+void compile_features(MatchSpec::RawFields& raw, MatchSpec::Compiled& compiled) {
+  for (auto [which, target] :
+       {std::pair{MatchSpecField::kTrackFeatures, &compiled.track_features},
+        std::pair{MatchSpecField::kFeatures, &compiled.features}}) {
+    if (std::optional<std::string>& value = field(raw, which)) {
       *target = feature_set(*value);
       *value = base::join(*target, " ");
     }
   }
+}
+
+// Parses the version; "*" constrains nothing and is dropped, as conda prints it.
+Result<std::optional<VersionSpec>> compile_version(MatchSpec::RawFields& raw) {
+  std::optional<std::string>& version = field(raw, MatchSpecField::kVersion);
+  if (!version) return std::optional<VersionSpec>();
+  GRAFT_ASSIGN_OR_RETURN(VersionSpec parsed, VersionSpec::parse(*version));
+  version.reset();
+  if (parsed.is_any()) return std::optional<VersionSpec>();
+  version = parsed.to_string();
+  return std::optional<VersionSpec>(std::move(parsed));
+}
+
+}  // namespace
+
+Result<MatchSpec> MatchSpec::build(RawFields raw, std::string original) {
+  auto compiled = std::make_shared<Compiled>();
+  Status status = validate_name_and_channel(raw);
+  if (status) status = compile_globs(raw, *compiled);
+  if (status) status = compile_build_number(raw, *compiled);
+  auto version = status ? compile_version(raw) : tl::unexpected<Error>(status.error());
+  if (!version) {
+    return fail(ErrorCode::kInvalidArgument,
+                "invalid match spec '" + original + "': " + version.error().message());
+  }
+  compile_features(raw, *compiled);
+  MatchSpec spec;
+  spec.version_ = std::move(*version);
   spec.raw_ = std::move(raw);
   spec.compiled_ = std::move(compiled);
   spec.original_ = std::move(original);
@@ -306,15 +346,23 @@ void MatchSpec::append_version_and_build(std::string& out,
   const std::optional<std::string>& build = raw_[index(MatchSpecField::kBuild)];
   bool version_exact = false;
   if (const std::optional<std::string>& v = raw_[index(MatchSpecField::kVersion)]) {
-    if (any_of_chars(*v, "><$^|,")) {
+    std::string_view operand = *v;
+    if (operand.starts_with("==") || operand.starts_with("!=") || operand.starts_with("~=")) {
+      operand.remove_prefix(operand.starts_with("===") ? 3 : 2);
+    }
+    // conda brackets versions with operators; graft also those that would not re-parse.
+    if (any_of_chars(*v, "><$^|,") || any_of_chars(operand, "= []#'\"")) {
       brackets.push_back(quoted_pair("version", *v));
     } else if (v->starts_with("!=") || v->starts_with("~=")) {
       if (build) brackets.push_back(quoted_pair("version", *v));
       else out += *v;
+    } else if (v->starts_with("===")) {
+      out += *v;
+      version_exact = true;
     } else if (v->ends_with(".*")) {
       out += "=" + v->substr(0, v->size() - 2);
-    } else if (v->ends_with("*")) {
-      out += "=" + v->substr(0, v->size() - 1);
+    } else if (v->ends_with("*")) {  // "=x" reads back as "x*" unless x ends with '*'
+      out += "=" + (v->ends_with("**") ? *v : v->substr(0, v->size() - 1));
     } else {
       out += v->starts_with("==") ? *v : "==" + *v;
       version_exact = true;

@@ -41,8 +41,10 @@ std::string sanitize_version(std::string_view version, bool has_build) {
     return std::string(version);
   }
   std::string_view bare = version.substr(version.find_first_not_of('='));
-  if (version.starts_with("==") && !has_build) return std::string(bare);
-  if (bare.find_first_of("=,|") == std::string_view::npos) {
+  bool single = bare.find_first_of("=,|") == std::string_view::npos;
+  // conda strips "==" from compound specs too; equal in meaning, kept so text round-trips.
+  if (version.starts_with("==") && !has_build && single) return std::string(bare);
+  if (single) {
     if (!has_build && !bare.ends_with("*")) return std::string(bare) + "*";
     return std::string(bare);
   }
@@ -311,7 +313,7 @@ class Parser {
 
   Status take_name_version_build(std::string_view spec) {
     spec = base::trim(spec);
-    std::size_t name_end = std::min(spec.find_first_of(" =<>!~"), spec.size());
+    std::size_t name_end = std::min(spec.find_first_of(" \t\n\v\f\r=<>!~"), spec.size());
     if (name_end == 0) {
       return fail(error("no package name found in '" + std::string(spec) + "'"));
     }

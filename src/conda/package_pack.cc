@@ -153,7 +153,8 @@ Result<PackResult> pack_package(const PackOptions& options) {
     return fail(ErrorCode::kNotFound,
                 "output directory " + in_quotes(output_dir.string()) + " does not exist");
   }
-  fs::path output = output_dir / plan.file_name;
+  fs::path output = options.output_dir.empty() ? fs::path(plan.file_name)
+                                                : options.output_dir / plan.file_name;
   if (options.overwrite == Overwrite::kRefuse && fs::exists(fs::symlink_status(output, error))) {
     return fail(ErrorCode::kAlreadyExists, in_quotes(output.string()) + " already exists");
   }

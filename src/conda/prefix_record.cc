@@ -26,20 +26,23 @@ Status read_optional_uint(std::string_view source, std::string_view key, element
   out.reset();
   if (value.is_null()) return ok();
   std::uint64_t number = 0;
-  if (value.get_uint64().get(number)) return fail(field_error(source, key, "a non-negative integer"));
+  if (value.get_uint64().get(number))
+    return fail(field_error(source, key, "a non-negative integer"));
   out = number;
   return ok();
 }
 
 Status read_path_entry(std::string_view source, element value, PathEntry& entry) {
   simdjson::dom::object object;
-  if (value.get_object().get(object)) return fail(field_error(source, "paths_data", "a list of objects"));
+  if (value.get_object().get(object))
+    return fail(field_error(source, "paths_data", "a list of objects"));
   for (const simdjson::dom::key_value_pair field : object) {
     const std::string_view key = field.key;
     if (key == "_path") {
       GRAFT_RETURN_IF_ERROR(detail::read_string(source, "_path", field.value, entry.path));
     } else if (key == "prefix_placeholder") {
-      GRAFT_RETURN_IF_ERROR(detail::read_string(source, key, field.value, entry.prefix_placeholder));
+      GRAFT_RETURN_IF_ERROR(
+          detail::read_string(source, key, field.value, entry.prefix_placeholder));
     } else if (key == "file_mode") {
       GRAFT_RETURN_IF_ERROR(detail::read_string(source, key, field.value, entry.file_mode));
     } else if (key == "path_type") {
@@ -69,10 +72,12 @@ Status read_paths_data(std::string_view source, element value, std::optional<Pat
   PathsData data;
   for (const simdjson::dom::key_value_pair field : object) {
     if (field.key == "paths_version") {
-      GRAFT_RETURN_IF_ERROR(detail::read_integer(source, "paths_version", field.value, data.paths_version));
+      GRAFT_RETURN_IF_ERROR(
+          detail::read_integer(source, "paths_version", field.value, data.paths_version));
     } else if (field.key == "paths") {
       simdjson::dom::array paths;
-      if (field.value.get_array().get(paths)) return fail(field_error(source, "paths_data", "a list of objects"));
+      if (field.value.get_array().get(paths))
+        return fail(field_error(source, "paths_data", "a list of objects"));
       data.paths.resize(paths.size());
       std::size_t index = 0;
       for (const element path : paths) {
@@ -94,14 +99,16 @@ Result<LinkType> parse_link_type(std::string_view source, element value) {
   if (!value.get_string().get(text)) {
     std::string name;
     for (char c : text) {
-      if (c != '-' && c != '_') name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (c != '-' && c != '_')
+        name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     if (name == "hard" || name == "hardlink") return LinkType::kHardLink;
     if (name == "soft" || name == "softlink") return LinkType::kSoftLink;
     if (name == "copy") return LinkType::kCopy;
     if (name == "directory") return LinkType::kDirectory;
   }
-  return fail(field_error(source, "link", "a link type (1-4, \"hardlink\", \"softlink\", \"copy\")"));
+  return fail(
+      field_error(source, "link", "a link type (1-4, \"hardlink\", \"softlink\", \"copy\")"));
 }
 
 Status read_link(std::string_view source, element value, std::optional<Link>& out) {
@@ -141,13 +148,14 @@ Status read_prefix_field(std::string_view source, std::string_view key, element 
   if (key == "extracted_package_dir") {
     return detail::read_string(source, key, value, record.extracted_package_dir);
   }
-  if (key == "requested_spec") return detail::read_string(source, key, value, record.requested_spec);
+  if (key == "requested_spec")
+    return detail::read_string(source, key, value, record.requested_spec);
   if (key == "requested_specs" || key == "_requested_specs") {
     return read_requested_specs(source, key, value, record.requested_specs);
   }
   GRAFT_ASSIGN_OR_RETURN(const bool known, detail::read_record_field(source, key, value, record));
-  if (known) return ok();
-  return detail::read_extra_field(source, key, value, record);
+  if (!known) detail::read_extra_field(key, value, record);
+  return ok();
 }
 
 void write_path_entry(JsonWriter& writer, const PathEntry& entry) {
@@ -223,15 +231,20 @@ void write_install_fields(JsonWriter& writer, const PrefixRecord& record) {
 
 }  // namespace
 
-Result<PrefixRecord> parse_prefix_record(std::string_view json, std::string_view source) {
+Result<PrefixRecord> parse_prefix_record(std::string_view json, std::string_view source,
+                                         PrefixRecordParts parts) {
   if (base::starts_with(base_name(source), "._") || base::starts_with(json, kAppleDoubleMagic)) {
-    return fail(Error(ErrorCode::kCorrupt,
-                      std::string(source) + ": macOS metadata file (AppleDouble), not a package record")
-                    .with_hint("delete it; macOS leaves such files when copying to other filesystems"));
+    return fail(
+        Error(ErrorCode::kCorrupt,
+              std::string(source) + ": macOS metadata file (AppleDouble), not a package record")
+            .with_hint("delete it; macOS leaves such files when copying to other filesystems"));
   }
   PrefixRecord record;
-  GRAFT_RETURN_IF_ERROR(detail::for_each_field(
-      json, source, [&](std::string_view key, element value) {
+  GRAFT_RETURN_IF_ERROR(
+      detail::for_each_field(json, source, [&](std::string_view key, element value) {
+        if (parts == PrefixRecordParts::kPackageOnly && (key == "files" || key == "paths_data")) {
+          return ok();
+        }
         return read_prefix_field(source, key, value, record);
       }));
   if (!record.requested_specs && !record.requested_spec.empty()) {

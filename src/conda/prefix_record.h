@@ -69,12 +69,20 @@ struct PrefixRecord : PackageRecord {
   friend bool operator==(const PrefixRecord&, const PrefixRecord&) = default;
 };
 
+// How much of a conda-meta record to read.
+enum class PrefixRecordParts {
+  kAll,          // everything
+  kPackageOnly,  // skip "files" and "paths_data" (left empty): for list/export, which
+                 // need only the package fields of environments with many files
+};
+
 // Parses a conda-meta/*.json file. `source` names it in errors (the path). Errors (kCorrupt):
 // "<source>:<line>:<column>: invalid JSON: ...", "<source>: not UTF-8 text: ...",
 // "<source>: expected a JSON object", "<source>: field 'files': expected a list of strings",
 // "<source>: macOS metadata file (AppleDouble), not a package record" (with a hint).
-[[nodiscard]] Result<PrefixRecord> parse_prefix_record(std::string_view json,
-                                                       std::string_view source);
+[[nodiscard]] Result<PrefixRecord> parse_prefix_record(
+    std::string_view json, std::string_view source,
+    PrefixRecordParts parts = PrefixRecordParts::kAll);
 
 // Serializes exactly as conda 26 writes conda-meta/<dist>.json.
 [[nodiscard]] std::string write_prefix_record(const PrefixRecord& record);

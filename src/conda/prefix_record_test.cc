@@ -26,7 +26,8 @@ std::string slurp(const fs::path& path) {
 }
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
   return text;
@@ -138,7 +139,8 @@ TEST(PrefixRecordTest, ReportsWrongTypesByField) {
       {R"({"name": "a", "files": "x"})", "r.json: field 'files': expected a list of strings"},
       {R"({"name": 3})", "r.json: field 'name': expected a string"},
       {R"({"link": {"source": "/p", "type": 9}})", "r.json: field 'link': expected a link type"},
-      {R"({"paths_data": {"paths": [1]}})", "r.json: field 'paths_data': expected a list of objects"},
+      {R"({"paths_data": {"paths": [1]}})",
+       "r.json: field 'paths_data': expected a list of objects"},
       {R"({"size": -1})", "r.json: field 'size': expected a non-negative integer"},
       {R"([1, 2])", "r.json: expected a JSON object"},
       {R"({"name": "a"} x)", "r.json:1:15: invalid JSON: syntax error"},
@@ -158,7 +160,8 @@ TEST(PrefixRecordTest, RequestedSpecsFollowCondaDump) {
   };
   const Case cases[] = {
       {R"({"requested_spec": "zlib"})",
-       "\"requested_spec\": \"zlib\",\n  \"files\": [],\n  \"requested_specs\": [\n    \"zlib\"\n  ]\n}"},
+       "\"requested_spec\": \"zlib\",\n  \"files\": [],\n  \"requested_specs\": [\n    \"zlib\"\n  "
+       "]\n}"},
       {R"({"_requested_specs": []})", "\"_requested_specs\": [],\n  \"files\": []\n}"},
       {R"({"requested_specs": ["a", "b >1"]})",
        "\"files\": [],\n  \"requested_specs\": [\n    \"a\",\n    \"b >1\"\n  ]\n}"},
@@ -171,12 +174,14 @@ TEST(PrefixRecordTest, RequestedSpecsFollowCondaDump) {
 }
 
 TEST(PrefixRecordTest, LinkTypesAcceptCondaNames) {
-  const std::pair<const char*, LinkType> cases[] = {
-      {"1", LinkType::kHardLink}, {"\"hard-link\"", LinkType::kHardLink},
-      {"\"softlink\"", LinkType::kSoftLink}, {"\"COPY\"", LinkType::kCopy},
-      {"4", LinkType::kDirectory}};
+  const std::pair<const char*, LinkType> cases[] = {{"1", LinkType::kHardLink},
+                                                    {"\"hard-link\"", LinkType::kHardLink},
+                                                    {"\"softlink\"", LinkType::kSoftLink},
+                                                    {"\"COPY\"", LinkType::kCopy},
+                                                    {"4", LinkType::kDirectory}};
   for (const auto& [text, type] : cases) {
-    auto record = parse_prefix_record(std::string(R"({"link": {"source": "/c", "type": )") + text + "}}", "r");
+    auto record = parse_prefix_record(
+        std::string(R"({"link": {"source": "/c", "type": )") + text + "}}", "r");
     ASSERT_TRUE(record) << record.error().message();
     ASSERT_TRUE(record->link);
     EXPECT_EQ(record->link->type, type) << text;
@@ -196,8 +201,8 @@ TEST(PrefixRecordTest, WritesARecordBuiltInCode) {
   package.extra.push_back({"zz_unknown", R"({"b":1,"a":[true,null,1.5]})"});
   PrefixRecord record = make_prefix_record(package);
   record.files = {"a\xc3\xa9.txt"};
-  record.paths_data = PathsData{1, {PathEntry{.path = "a\xc3\xa9.txt", .path_type = "hardlink",
-                                              .size_in_bytes = 0}}};
+  record.paths_data = PathsData{
+      1, {PathEntry{.path = "a\xc3\xa9.txt", .path_type = "hardlink", .size_in_bytes = 0}}};
   record.link = Link{"/pkgs/dependency-2.0-0", LinkType::kCopy};
   EXPECT_EQ(write_prefix_record(record), R"({
   "name": "dependency",
@@ -236,6 +241,22 @@ TEST(PrefixRecordTest, WritesARecordBuiltInCode) {
     ]
   }
 })");
+}
+
+TEST(PrefixRecordTest, PackageOnlySkipsFileLists) {
+  const char* json = R"({"name": "a", "version": "1", "build": "0", "files": ["x"],
+                         "paths_data": {"paths_version": 1, "paths": [{"_path": "x"}]},
+                         "link": {"source": "/p", "type": 1}, "requested_spec": "a"})";
+  auto full = parse_prefix_record(json, "r.json");
+  auto light = parse_prefix_record(json, "r.json", PrefixRecordParts::kPackageOnly);
+  ASSERT_TRUE(full && light);
+  EXPECT_EQ(full->files.size(), 1U);
+  EXPECT_TRUE(light->files.empty());
+  EXPECT_FALSE(light->paths_data);
+  PrefixRecord expected = *full;
+  expected.files.clear();
+  expected.paths_data.reset();
+  EXPECT_EQ(*light, expected);
 }
 
 TEST(PrefixRecordTest, FileNames) {

@@ -1,5 +1,6 @@
 #include "conda/record.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -10,7 +11,6 @@ namespace graft::conda {
 namespace detail {
 namespace {
 
-
 // Fields of conda's PackageRecord / PrefixRecord models that graft keeps in `extra`.
 constexpr std::array<std::string_view, 9> kKnownExtras = {
     "legacy_bz2_md5", "legacy_bz2_size", "arch", "platform", "extra_depends",
@@ -19,8 +19,8 @@ constexpr std::array<std::string_view, 9> kKnownExtras = {
 constexpr std::int64_t kLatestSecondsTimestamp = 253402300799;  // 9999-12-31, as conda uses
 
 // "a b", "a,b" or ["a", "b"] -> {"a", "b"} (conda's _FeaturesField).
-Status read_features(std::string_view source, std::string_view key,
-                     simdjson::dom::element value, std::vector<std::string>& out) {
+Status read_features(std::string_view source, std::string_view key, simdjson::dom::element value,
+                     std::vector<std::string>& out) {
   out.clear();
   std::vector<std::string> parts;
   if (value.is_array()) {
@@ -40,8 +40,7 @@ Status read_features(std::string_view source, std::string_view key,
   return ok();
 }
 
-Status read_timestamp(std::string_view source, simdjson::dom::element value,
-                      std::int64_t& out) {
+Status read_timestamp(std::string_view source, simdjson::dom::element value, std::int64_t& out) {
   if (value.is_null()) {
     out = 0;
     return ok();
@@ -63,7 +62,8 @@ Status read_size(std::string_view source, simdjson::dom::element value, std::uin
     out = 0;
     return ok();
   }
-  if (value.get_uint64().get(out)) return fail(field_error(source, "size", "a non-negative integer"));
+  if (value.get_uint64().get(out))
+    return fail(field_error(source, "size", "a non-negative integer"));
   return ok();
 }
 
@@ -151,17 +151,23 @@ Result<bool> read_record_field(std::string_view source, std::string_view key,
   return true;
 }
 
-Status read_extra_field(std::string_view source, std::string_view key,
-                        simdjson::dom::element value, PackageRecord& record) {
-  (void)source;
-  record.extra.push_back({std::string(key == "extra-depends" ? "extra_depends" : key), raw_value(value)});
-  return ok();
+void read_extra_field(std::string_view key, simdjson::dom::element value, PackageRecord& record) {
+  record.extra.push_back(
+      {std::string(key == "extra-depends" ? "extra_depends" : key), raw_value(value)});
 }
 
 void finish_record(PackageRecord& record) {
   if (record.package_type.empty() && !record.noarch.empty()) {
     record.package_type = "noarch_" + record.noarch;
   }
+  // Extras in the order they are written (known ones at conda's positions, then unknown
+  // ones as read), so a record read, written and read again compares equal.
+  const auto rank = [](const JsonField& field) {
+    const auto* known = std::find(kKnownExtras.begin(), kKnownExtras.end(), field.key);
+    return static_cast<std::size_t>(known - kKnownExtras.begin());
+  };
+  std::stable_sort(record.extra.begin(), record.extra.end(),
+                   [&](const JsonField& a, const JsonField& b) { return rank(a) < rank(b); });
 }
 
 bool is_known_extra(std::string_view key) {
@@ -178,58 +184,76 @@ const JsonField* find_extra(const PackageRecord& record, std::string_view key) {
   return nullptr;
 }
 
-void write_record_fields(JsonWriter& writer, const PackageRecord& record) {
-  const auto text = [&](std::string_view key, const std::string& value) {
-    if (value.empty()) return;
+namespace {
+
+// Writes `value` under `key` unless it is empty (conda omits unset fields).
+void write_text(JsonWriter& writer, std::string_view key, const std::string& value) {
+  if (value.empty()) return;
+  writer.key(key);
+  writer.string(value);
+}
+
+// Writes the stored extra field `key` when the record has it.
+void write_stored(JsonWriter& writer, const PackageRecord& record, std::string_view key) {
+  if (const JsonField* field = find_extra(record, key)) {
     writer.key(key);
-    writer.string(value);
-  };
-  const auto stored = [&](std::string_view key) {
-    if (const JsonField* field = find_extra(record, key)) {
-      writer.key(key);
-      writer.raw(field->json);
-    }
-  };
-  text("name", record.name);
-  text("version", record.version);
-  text("build", record.build);
+    writer.raw(field->json);
+  }
+}
+
+// name ... sha256: what identifies the package and its file.
+void write_identity_fields(JsonWriter& writer, const PackageRecord& record) {
+  write_text(writer, "name", record.name);
+  write_text(writer, "version", record.version);
+  write_text(writer, "build", record.build);
   writer.key("build_number");
   writer.integer(record.build_number);
-  text("channel", record.channel);
-  text("subdir", record.subdir);
-  text("fn", record.fn);
-  text("md5", record.md5);
-  stored("legacy_bz2_md5");
-  stored("legacy_bz2_size");
-  text("url", record.url);
-  text("sha256", record.sha256);
-  stored("arch");
-  stored("platform");
+  write_text(writer, "channel", record.channel);
+  write_text(writer, "subdir", record.subdir);
+  write_text(writer, "fn", record.fn);
+  write_text(writer, "md5", record.md5);
+  write_stored(writer, record, "legacy_bz2_md5");
+  write_stored(writer, record, "legacy_bz2_size");
+  write_text(writer, "url", record.url);
+  write_text(writer, "sha256", record.sha256);
+  write_stored(writer, record, "arch");
+  write_stored(writer, record, "platform");
+}
+
+// depends ... size: what the solver and the linker use.
+void write_metadata_fields(JsonWriter& writer, const PackageRecord& record) {
   writer.key("depends");
   writer.string_list(record.depends);
   writer.key("constrains");
   writer.string_list(record.constrains);
-  stored("extra_depends");
-  stored("flags");
-  text("track_features", base::join(record.track_features, " "));
-  text("features", record.features);
-  text("noarch", record.noarch);
-  stored("preferred_env");
-  text("python_site_packages_path", record.python_site_packages_path);
-  text("license", record.license);
-  text("license_family", record.license_family);
-  text("package_type", record.package_type.empty() && !record.noarch.empty()
-                           ? "noarch_" + record.noarch
-                           : record.package_type);
+  write_stored(writer, record, "extra_depends");
+  write_stored(writer, record, "flags");
+  write_text(writer, "track_features", base::join(record.track_features, " "));
+  write_text(writer, "features", record.features);
+  write_text(writer, "noarch", record.noarch);
+  write_stored(writer, record, "preferred_env");
+  write_text(writer, "python_site_packages_path", record.python_site_packages_path);
+  write_text(writer, "license", record.license);
+  write_text(writer, "license_family", record.license_family);
+  write_text(writer, "package_type",
+             record.package_type.empty() && !record.noarch.empty() ? "noarch_" + record.noarch
+                                                                   : record.package_type);
   if (record.timestamp != 0) {
     writer.key("timestamp");
     writer.integer(record.timestamp);
   }
-  stored("date");
+  write_stored(writer, record, "date");
   if (record.size != 0) {
     writer.key("size");
     writer.integer(static_cast<std::int64_t>(record.size));
   }
+}
+
+}  // namespace
+
+void write_record_fields(JsonWriter& writer, const PackageRecord& record) {
+  write_identity_fields(writer, record);
+  write_metadata_fields(writer, record);
 }
 
 void write_unknown_extras(JsonWriter& writer, const PackageRecord& record) {
@@ -248,7 +272,8 @@ std::string dist_name(const PackageRecord& record) {
 
 std::string strip_package_extension(std::string_view fn) {
   for (std::string_view extension : {".conda", ".tar.bz2"}) {
-    if (base::ends_with(fn, extension)) return std::string(fn.substr(0, fn.size() - extension.size()));
+    if (base::ends_with(fn, extension))
+      return std::string(fn.substr(0, fn.size() - extension.size()));
   }
   return std::string(fn);
 }
@@ -259,8 +284,8 @@ Result<PackageRecord> parse_package_record(std::string_view json, std::string_vi
       json, source, [&](std::string_view key, simdjson::dom::element value) -> Status {
         GRAFT_ASSIGN_OR_RETURN(const bool known,
                                detail::read_record_field(source, key, value, record));
-        if (known) return ok();
-        return detail::read_extra_field(source, key, value, record);
+        if (!known) detail::read_extra_field(key, value, record);
+        return ok();
       }));
   detail::finish_record(record);
   return record;

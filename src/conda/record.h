@@ -32,18 +32,18 @@ struct PackageRecord {
   std::string version;  // as written; parse with conda::Version when ordering matters
   std::string build;    // "build" (or its alias "build_string")
   std::int64_t build_number = 0;
-  std::vector<std::string> depends;      // MatchSpec strings; null reads as empty
-  std::vector<std::string> constrains;   // MatchSpec strings (run_constrained)
+  std::vector<std::string> depends;         // MatchSpec strings; null reads as empty
+  std::vector<std::string> constrains;      // MatchSpec strings (run_constrained)
   std::vector<std::string> track_features;  // read from "a b", "a,b" or a list
-  std::string features;  // legacy features, normalized to space-separated
-  std::string subdir;    // "linux-64", "noarch", ...
-  std::string noarch;    // "", "generic" or "python" (legacy `true` reads as "generic")
+  std::string features;                     // legacy features, normalized to space-separated
+  std::string subdir;                       // "linux-64", "noarch", ...
+  std::string noarch;  // "", "generic" or "python" (legacy `true` reads as "generic")
   std::string license;
   std::string md5;
   std::string sha256;
   std::uint64_t size = 0;      // bytes of the package file; 0 = unknown (not written)
   std::int64_t timestamp = 0;  // milliseconds since the epoch (seconds are normalized); 0 = unknown
-  std::string fn;       // file name, e.g. "zlib-1.2.11-h7b6447c_3.conda"
+  std::string fn;              // file name, e.g. "zlib-1.2.11-h7b6447c_3.conda"
   std::string channel;  // channel URL or name as recorded (conda 26: "<channel url>/<subdir>")
   std::string url;      // full package URL
   std::string license_family;

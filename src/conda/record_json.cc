@@ -32,41 +32,61 @@ std::size_t decode_utf8(std::string_view text, std::size_t i, unsigned& code_poi
   return length;
 }
 
+// Appends text[i...] (non-ASCII) as \uXXXX escapes; returns the bytes consumed. Invalid
+// UTF-8 becomes U+FFFD, one byte at a time.
+std::size_t append_non_ascii(std::string& out, std::string_view text, std::size_t i) {
+  unsigned code_point = 0xFFFD;
+  const std::size_t length = decode_utf8(text, i, code_point);
+  if (length == 0) code_point = 0xFFFD;
+  if (code_point >= 0x10000) {
+    code_point -= 0x10000;
+    append_hex4(out, 0xD800 + (code_point >> 10));
+    append_hex4(out, 0xDC00 + (code_point & 0x3FF));
+  } else {
+    append_hex4(out, code_point);
+  }
+  return length == 0 ? 1 : length;
+}
+
+void append_escaped_ascii(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    default:
+      if (c < 0x20) {
+        append_hex4(out, c);
+      } else {
+        out += static_cast<char>(c);
+      }
+  }
+}
+
+bool is_plain(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+}
+
 // Python json.dumps(ensure_ascii=True) string escaping.
 void append_escaped(std::string& out, std::string_view text) {
   out += '"';
   std::size_t i = 0;
   while (i < text.size()) {
+    std::size_t run = i;  // copy printable ASCII without escapes in one go
+    while (run < text.size() && is_plain(text[run])) ++run;
+    out.append(text.data() + i, run - i);
+    i = run;
+    if (i == text.size()) break;
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      unsigned code_point = 0xFFFD;
-      const std::size_t length = decode_utf8(text, i, code_point);
-      i += length == 0 ? 1 : length;
-      if (length == 0) code_point = 0xFFFD;
-      if (code_point >= 0x10000) {
-        code_point -= 0x10000;
-        append_hex4(out, 0xD800 + (code_point >> 10));
-        append_hex4(out, 0xDC00 + (code_point & 0x3FF));
-      } else {
-        append_hex4(out, code_point);
-      }
-      continue;
-    }
-    ++i;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          append_hex4(out, c);
-        } else {
-          out += static_cast<char>(c);
-        }
+      i += append_non_ascii(out, text, i);
+    } else {
+      append_escaped_ascii(out, c);
+      ++i;
     }
   }
   out += '"';
@@ -171,6 +191,22 @@ void JsonWriter::raw(std::string_view json, SortKeys sort) {
   emit_element(element, sort);
 }
 
+void JsonWriter::emit_object(simdjson::dom::object object, SortKeys sort) {
+  std::vector<std::pair<std::string_view, simdjson::dom::element>> fields;
+  for (const simdjson::dom::key_value_pair field : object)
+    fields.emplace_back(field.key, field.value);
+  if (sort == SortKeys::kYes) {
+    std::stable_sort(fields.begin(), fields.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  begin_object();
+  for (const auto& [name, value] : fields) {
+    key(name);
+    emit_element(value, sort);
+  }
+  end_object();
+}
+
 void JsonWriter::emit_element(simdjson::dom::element element, SortKeys sort) {
   using simdjson::dom::element_type;
   switch (element.type()) {
@@ -181,22 +217,7 @@ void JsonWriter::emit_element(simdjson::dom::element element, SortKeys sort) {
       end_array();
       return;
     }
-    case element_type::OBJECT: {
-      const simdjson::dom::object object = element.get_object().value_unsafe();
-      std::vector<std::pair<std::string_view, simdjson::dom::element>> fields;
-      for (const simdjson::dom::key_value_pair field : object) fields.emplace_back(field.key, field.value);
-      if (sort == SortKeys::kYes) {
-        std::stable_sort(fields.begin(), fields.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-      }
-      begin_object();
-      for (const auto& [name, value] : fields) {
-        key(name);
-        emit_element(value, sort);
-      }
-      end_object();
-      return;
-    }
+    case element_type::OBJECT: emit_object(element.get_object().value_unsafe(), sort); return;
     case element_type::STRING: string(element.get_string().value_unsafe()); return;
     case element_type::INT64: integer(element.get_int64().value_unsafe()); return;
     case element_type::UINT64:
@@ -208,7 +229,10 @@ void JsonWriter::emit_element(simdjson::dom::element element, SortKeys sort) {
       out_ += python_float(element.get_double().value_unsafe());
       return;
     case element_type::BOOL: boolean(element.get_bool().value_unsafe()); return;
-    case element_type::NULL_VALUE: before_value(); out_ += "null"; return;
+    case element_type::NULL_VALUE:
+      before_value();
+      out_ += "null";
+      return;
   }
 }
 
@@ -258,11 +282,14 @@ Error json_syntax_error(std::string_view source, std::string_view bytes,
   try {
     [[maybe_unused]] const auto parsed = nlohmann::json::parse(bytes.begin(), bytes.end());
   } catch (const nlohmann::json::parse_error& error) {
-    const std::size_t offset = std::min<std::size_t>(error.byte > 0 ? error.byte - 1 : 0, bytes.size());
+    const std::size_t offset =
+        std::min<std::size_t>(error.byte > 0 ? error.byte - 1 : 0, bytes.size());
     const std::string_view before = bytes.substr(0, offset);
-    const std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t line =
+        1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
     const std::size_t line_start = before.rfind('\n');
-    const std::size_t column = offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    const std::size_t column =
+        offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
     std::string reason = error.what();
     const std::size_t cut = reason.find(": ", reason.find("column"));
     if (cut != std::string::npos) reason = reason.substr(cut + 2);
@@ -270,8 +297,8 @@ Error json_syntax_error(std::string_view source, std::string_view bytes,
                                           std::to_string(column) + ": invalid JSON: " + reason);
   } catch (const std::exception&) {
   }
-  return Error(ErrorCode::kCorrupt, std::string(source) + ": invalid JSON: " +
-                                        simdjson::error_message(code));
+  return Error(ErrorCode::kCorrupt,
+               std::string(source) + ": invalid JSON: " + simdjson::error_message(code));
 }
 
 Error field_error(std::string_view source, std::string_view field, std::string_view expected) {
@@ -308,8 +335,8 @@ Status read_string(std::string_view source, std::string_view key, simdjson::dom:
   return ok();
 }
 
-Status read_string_list(std::string_view source, std::string_view key,
-                        simdjson::dom::element value, std::vector<std::string>& out) {
+Status read_string_list(std::string_view source, std::string_view key, simdjson::dom::element value,
+                        std::vector<std::string>& out) {
   out.clear();
   if (value.is_null()) return ok();
   simdjson::dom::array array;
@@ -329,6 +356,8 @@ Status read_integer(std::string_view source, std::string_view key, simdjson::dom
   return ok();
 }
 
-std::string raw_value(simdjson::dom::element value) { return simdjson::minify(value); }
+std::string raw_value(simdjson::dom::element value) {
+  return simdjson::minify(value);
+}
 
 }  // namespace graft::conda::detail

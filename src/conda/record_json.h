@@ -44,6 +44,7 @@ class JsonWriter {
   void before_value();
   void newline_indent();
   void emit_element(simdjson::dom::element element, SortKeys sort);
+  void emit_object(simdjson::dom::object object, SortKeys sort);
 
   std::string& out_;
   std::vector<int> counts_;  // items written so far in each open container
@@ -74,8 +75,7 @@ using FieldCallback = std::function<Status(std::string_view key, simdjson::dom::
 [[nodiscard]] Status read_string(std::string_view source, std::string_view key,
                                  simdjson::dom::element value, std::string& out);
 [[nodiscard]] Status read_string_list(std::string_view source, std::string_view key,
-                                      simdjson::dom::element value,
-                                      std::vector<std::string>& out);
+                                      simdjson::dom::element value, std::vector<std::string>& out);
 [[nodiscard]] Status read_integer(std::string_view source, std::string_view key,
                                   simdjson::dom::element value, std::int64_t& out);
 
@@ -86,14 +86,13 @@ using FieldCallback = std::function<Status(std::string_view key, simdjson::dom::
 // (including aliases like "build_string"), false when the caller should keep it as extra.
 // Errors: kCorrupt with field_error wording when the value has the wrong type.
 [[nodiscard]] Result<bool> read_record_field(std::string_view source, std::string_view key,
-                                             simdjson::dom::element value,
-                                             PackageRecord& record);
+                                             simdjson::dom::element value, PackageRecord& record);
 
 // Stores a field that read_record_field did not take in record.extra (minified).
-[[nodiscard]] Status read_extra_field(std::string_view source, std::string_view key,
-                                      simdjson::dom::element value, PackageRecord& record);
+void read_extra_field(std::string_view key, simdjson::dom::element value, PackageRecord& record);
 
-// Fills what conda derives when absent (package_type from noarch).
+// Fills what conda derives when absent (package_type from noarch) and orders `extra` the
+// way it is written (known fields in conda's order, then unknown ones as read).
 void finish_record(PackageRecord& record);
 
 // Writes the PackageRecord fields conda dumps, in conda's field order, including the extra

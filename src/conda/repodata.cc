@@ -32,7 +32,8 @@ std::string normalize_path(std::string_view path) {
     if (i > 0) out += '/';
     out += kept[i];
   }
-  if (!path.empty() && path.front() == '/' && (out.empty() || out.front() != '/')) out.insert(0, "/");
+  if (!path.empty() && path.front() == '/' && (out.empty() || out.front() != '/'))
+    out.insert(0, "/");
   return out;
 }
 
@@ -62,14 +63,15 @@ Status parse_section(const Shared& shared, element section, std::vector<PackageR
     for (const simdjson::dom::key_value_pair field : fields) {
       auto known = detail::read_record_field(display, field.key, field.value, record);
       if (!known) {
-        return fail(ErrorCode::kCorrupt,
-                    std::string(display) + ": package '" + std::string(package.key) + "'" +
-                        known.error().message().substr(display.size()));
+        return fail(ErrorCode::kCorrupt, std::string(display) + ": package '" +
+                                             std::string(package.key) + "'" +
+                                             known.error().message().substr(display.size()));
       }
-      if (!*known) GRAFT_RETURN_IF_ERROR(detail::read_extra_field(display, field.key, field.value, record));
+      if (!*known) detail::read_extra_field(field.key, field.value, record);
     }
     record.fn = package.key;
     if (record.subdir.empty()) record.subdir = shared.subdir;
+    record.url.clear();
     record.url.reserve(shared.url_prefix.size() + record.fn.size());
     record.url.append(shared.url_prefix).append(record.fn);
     record.channel = shared.channel;
@@ -85,9 +87,11 @@ Status parse_info(std::string_view display, element info, Repodata& repodata) {
   }
   for (const simdjson::dom::key_value_pair field : object) {
     if (field.key == "subdir") {
-      GRAFT_RETURN_IF_ERROR(detail::read_string(display, "info.subdir", field.value, repodata.subdir));
+      GRAFT_RETURN_IF_ERROR(
+          detail::read_string(display, "info.subdir", field.value, repodata.subdir));
     } else if (field.key == "base_url") {
-      GRAFT_RETURN_IF_ERROR(detail::read_string(display, "info.base_url", field.value, repodata.base_url));
+      GRAFT_RETURN_IF_ERROR(
+          detail::read_string(display, "info.base_url", field.value, repodata.base_url));
     }
   }
   return ok();
@@ -96,7 +100,8 @@ Status parse_info(std::string_view display, element info, Repodata& repodata) {
 void drop_tar_bz2_twins(std::vector<PackageRecord>& records) {
   std::unordered_set<std::string> conda_names;
   for (const PackageRecord& record : records) {
-    if (base::ends_with(record.fn, ".conda")) conda_names.insert(strip_package_extension(record.fn));
+    if (base::ends_with(record.fn, ".conda"))
+      conda_names.insert(strip_package_extension(record.fn));
   }
   if (conda_names.empty()) return;
   std::erase_if(records, [&](const PackageRecord& record) {
@@ -115,8 +120,8 @@ Status parse_document(std::string_view display, element root, const RepodataSour
   if (!object["info"].get(info)) GRAFT_RETURN_IF_ERROR(parse_info(display, info, repodata));
   element version;
   if (!object["repodata_version"].get(version)) {
-    GRAFT_RETURN_IF_ERROR(detail::read_integer(display, "repodata_version", version,
-                                               repodata.repodata_version));
+    GRAFT_RETURN_IF_ERROR(
+        detail::read_integer(display, "repodata_version", version, repodata.repodata_version));
   }
   if (repodata.repodata_version < 2) repodata.base_url.clear();
   Shared shared{.display = display, .subdir = repodata.subdir};
@@ -149,11 +154,12 @@ std::string resolve_package_url(std::string_view subdir_url, std::string_view ba
     base = normalize_path(std::string(subdir_url) + "/" + std::string(base_url));
   } else {
     // Relative to the subdir URL: keep scheme://authority, resolve the path.
-    const std::size_t path_start = std::min(subdir_url.find('/', scheme_end + 3), subdir_url.size());
+    const std::size_t path_start =
+        std::min(subdir_url.find('/', scheme_end + 3), subdir_url.size());
     const std::string_view authority = subdir_url.substr(0, path_start);
-    const std::string path = base_url.front() == '/'
-                                 ? std::string(base_url)
-                                 : std::string(subdir_url.substr(path_start)) + "/" + std::string(base_url);
+    const std::string path = base_url.front() == '/' ? std::string(base_url)
+                                                     : std::string(subdir_url.substr(path_start)) +
+                                                           "/" + std::string(base_url);
     base = std::string(authority) + normalize_path(path);
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -205,14 +211,16 @@ std::vector<FieldEmitter> repodata_fields(detail::JsonWriter& writer, const Pack
     fields.emplace_back("size", [&] { writer.integer(static_cast<std::int64_t>(record.size)); });
   }
   text("subdir", record.subdir);
-  if (record.timestamp != 0) fields.emplace_back("timestamp", [&] { writer.integer(record.timestamp); });
+  if (record.timestamp != 0)
+    fields.emplace_back("timestamp", [&] { writer.integer(record.timestamp); });
   if (!record.track_features.empty()) {
     fields.emplace_back("track_features",
                         [&] { writer.string(base::join(record.track_features, " ")); });
   }
   text("version", record.version);
   for (const JsonField& field : record.extra) {
-    fields.emplace_back(field.key, [&writer, &field] { writer.raw(field.json, detail::SortKeys::kYes); });
+    fields.emplace_back(field.key,
+                        [&writer, &field] { writer.raw(field.json, detail::SortKeys::kYes); });
   }
   std::stable_sort(fields.begin(), fields.end(),
                    [](const FieldEmitter& a, const FieldEmitter& b) { return a.first < b.first; });

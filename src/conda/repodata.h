@@ -44,8 +44,8 @@ struct RepodataSource {
 };
 
 struct Repodata {
-  std::string subdir;             // info.subdir, "" when absent
-  std::string base_url;           // info.base_url as written (repodata_version 2), or ""
+  std::string subdir;    // info.subdir, "" when absent
+  std::string base_url;  // info.base_url as written (repodata_version 2), or ""
   std::int64_t repodata_version = 1;
   std::vector<PackageRecord> records;  // "packages" then "packages.conda", in file order
   std::vector<std::string> removed;    // file names listed under "removed"

@@ -17,8 +17,9 @@
 namespace {
 
 void check_repodata(std::string_view input) {
-  const graft::conda::RepodataSource source{.subdir_url = "https://example.org/c/noarch",
-                                            .duplicates = graft::conda::DuplicateArchives::kKeepBoth};
+  const graft::conda::RepodataSource source{
+      .subdir_url = "https://example.org/c/noarch",
+      .duplicates = graft::conda::DuplicateArchives::kKeepBoth};
   auto repodata = graft::conda::parse_repodata(input, source);
   if (!repodata) {
     if (repodata.error().message().empty()) std::abort();
@@ -35,7 +36,8 @@ void check_repodata(std::string_view input) {
 
 void check_records(std::string_view input) {
   if (auto record = graft::conda::parse_package_record(input, "fuzz.json")) {
-    auto again = graft::conda::parse_package_record(graft::conda::write_package_record(*record), "w");
+    auto again =
+        graft::conda::parse_package_record(graft::conda::write_package_record(*record), "w");
     if (!again || again->name != record->name || again->depends != record->depends) std::abort();
   }
   if (auto record = graft::conda::parse_prefix_record(input, "fuzz.json")) {

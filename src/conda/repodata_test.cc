@@ -31,9 +31,10 @@ std::vector<fs::path> corpus_repodata_files() {
   if (!fs::exists(kConformance)) return files;
   for (const auto& entry : fs::recursive_directory_iterator(kConformance)) {
     const std::string name = entry.path().filename().string();
-    const bool repodata = name.starts_with("repodata") && name.ends_with(".json") &&
-                          name != "repodata_record.json";
-    const bool mamba = entry.path().parent_path().filename() == "repodata" && name.ends_with(".json");
+    const bool repodata =
+        name.starts_with("repodata") && name.ends_with(".json") && name != "repodata_record.json";
+    const bool mamba =
+        entry.path().parent_path().filename() == "repodata" && name.ends_with(".json");
     if (entry.is_regular_file() && (repodata || mamba)) files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -138,9 +139,9 @@ TEST(RepodataTest, ResolvesBaseUrls) {
 }
 
 TEST(RepodataTest, WritesWhatCondaIndexWrites) {
-  for (const char* relative : {"conda/test-recipes/noarch/repodata.json",
-                               "conda/conda_format_repo/linux-64/repodata.json",
-                               "conda/conda_format_repo/noarch/repodata.json"}) {
+  for (const char* relative :
+       {"conda/test-recipes/noarch/repodata.json", "conda/conda_format_repo/linux-64/repodata.json",
+        "conda/conda_format_repo/noarch/repodata.json"}) {
     const fs::path file = kConformance / relative;
     if (!fs::exists(file)) GTEST_SKIP() << "conformance corpus not found at " << kConformance;
     const std::string text = slurp(file);
@@ -193,7 +194,8 @@ TEST(RepodataTest, MalformedInputGivesPathErrors) {
        "chan/repodata.json: package 'a-1-0.tar.bz2': field 'depends': expected a list of strings"},
       {"{\"packages\": []}", "chan/repodata.json: package lists must be JSON objects"},
       {"{\"packages\": {\"a\": 1}}", "chan/repodata.json: package 'a': expected a JSON object"},
-      {"{\"info\": {\"subdir\": 64}}", "chan/repodata.json: field 'info.subdir': expected a string"},
+      {"{\"info\": {\"subdir\": 64}}",
+       "chan/repodata.json: field 'info.subdir': expected a string"},
       {"{\"packages\": {\n  \"a\": {,}}}", "chan/repodata.json:2:9: invalid JSON"},
       {"[]", "chan/repodata.json: expected a JSON object"},
       {"\xff", "chan/repodata.json: not UTF-8 text: invalid byte 0xff at offset 0"},

@@ -126,5 +126,36 @@ TEST_F(CondaOracleTest, NoarchPythonRecordsMatchConda) {
   }
 }
 
+TEST_F(CondaOracleTest, TestRecipesLinkScriptsAndClobbers) {
+  const std::string channel = "conda/test-recipes";
+  TransactionOptions options{.command = "x", .script_environment = {{"PATH", "/usr/bin:/bin"}}};
+  // post-link runs activated: the package's activate.d script sets TEST_VAR for it.
+  auto activated = apply(dir_->path() / "root/envs/activated", {},
+                         {cache(channel, "noarch", "post_link_run_in_env_package-1.0-0.conda", "")},
+                         options);
+  ASSERT_TRUE(activated) << activated.error().message();
+  EXPECT_THAT(activated->messages,
+              ::testing::ElementsAre("TEST_VAR is set to :1:\nSuccess: TEST_VAR is set correctly\n"));
+
+  const fs::path failed_prefix = dir_->path() / "root/envs/failed";
+  auto failed = apply(failed_prefix, {},
+                      {cache(channel, "noarch", "failing_post_link-1.0-0.conda", "")}, options);
+  ASSERT_FALSE(failed);
+  EXPECT_THAT(failed.error().message(),
+              ::testing::StartsWith("post-link script failed for package "
+                                    "'failing_post_link-1.0-0': exit code 1"));
+  EXPECT_FALSE(fs::exists(failed_prefix));
+
+  auto clobbered = apply(dir_->path() / "root/envs/clobber", {},
+                         {cache(channel, "noarch", "clobber-a-1.0-0.conda", ""),
+                          cache(channel, "noarch", "clobber-b-1.0-0.conda", "")},
+                         options);
+  ASSERT_TRUE(clobbered) << clobbered.error().message();
+  EXPECT_THAT(clobbered->warnings,
+              ::testing::ElementsAre("'bin/clobber-test-file' is in both 'clobber-a' and "
+                                     "'clobber-b': the file of 'clobber-b' is kept"));
+  EXPECT_EQ(read_text(dir_->path() / "root/envs/clobber/bin/clobber-test-file"), "clobber-b\n");
+}
+
 }  // namespace
 }  // namespace graft::env

@@ -46,65 +46,65 @@ Status move_out_of_the_way(const FileOp& op, const OpContext& context) {
   return base::remove_tree(context.write_prefix / op.target);
 }
 
-// One attempt at placing the file. Returns the errno of the step that failed (EEXIST
-// when the target is taken), 0 on success; `error` holds non-errno failures.
+// The helpers below return the errno of the step that failed (EEXIST when the target is
+// taken), 0 on success; `error` receives failures that are not an errno.
+int copy_into(const fs::path& source, const fs::path& target, std::optional<Error>& error) {
+  struct stat info;
+  if (::lstat(target.c_str(), &info) == 0) return EEXIST;
+  if (auto status = base::copy_file_contents(source, target); !status) error = status.error();
+  return 0;
+}
+
+int rewrite_into(FileOp& op, const fs::path& target, const std::string& final_prefix,
+                 std::optional<Error>& error) {
+  struct stat info;
+  if (::stat(op.source.c_str(), &info) != 0) return errno;
+  auto data = base::read_file(op.source);
+  if (!data) {
+    error = data.error();
+    return 0;
+  }
+  auto replaced = replace_prefix(*data, op.manifest->file_mode, op.manifest->prefix_placeholder,
+                                 final_prefix);
+  if (!replaced) {
+    error = replaced.error();
+    return 0;
+  }
+  op.sha256_in_prefix = base::sha256_hex(*replaced);
+  return write_new_file(target, *replaced, info.st_mode & 07777);
+}
+
+int symlink_into(const fs::path& source, const fs::path& target, std::optional<Error>& error) {
+  std::error_code code;
+  const fs::path link_target = fs::read_symlink(source, code);
+  // Listed as a softlink but stored as a file (old packages such as zlib 1.2.11): conda
+  // copies it.
+  if (code.value() == EINVAL) return copy_into(source, target, error);
+  if (code) return code.value();
+  return ::symlink(link_target.c_str(), target.c_str()) == 0 ? 0 : errno;
+}
+
+int hard_link_into(const fs::path& source, const fs::path& target, std::optional<Error>& error) {
+  if (::link(source.c_str(), target.c_str()) == 0) return 0;
+  const int error_number = errno;
+  if (error_number == EEXIST || error_number == ENOENT) return error_number;
+  auto placed = base::link_or_copy(source, target);  // reflink, then copy
+  if (!placed) error = placed.error();
+  return 0;
+}
+
+// One attempt at placing the file.
 int attempt(FileOp& op, const OpContext& context, std::optional<Error>& error) {
   const fs::path target = context.write_prefix / op.target;
   switch (op.action) {
-    case FileAction::kLink: {
-      if (::link(op.source.c_str(), target.c_str()) == 0) return 0;
-      const int error_number = errno;
-      if (error_number == EEXIST || error_number == ENOENT) return error_number;
-      auto placed = base::link_or_copy(op.source, target);
-      if (!placed) error = placed.error();
-      return 0;
-    }
-    case FileAction::kCopy: {
-      struct stat info;
-      if (::lstat(target.c_str(), &info) == 0) return EEXIST;
-      if (auto status = base::copy_file_contents(op.source, target); !status) {
-        error = status.error();
-      }
-      return 0;
-    }
-    case FileAction::kRewrite: {
-      struct stat info;
-      if (::stat(op.source.c_str(), &info) != 0) return errno;
-      auto data = base::read_file(op.source);
-      if (!data) {
-        error = data.error();
-        return 0;
-      }
-      auto replaced = replace_prefix(*data, op.manifest->file_mode,
-                                     op.manifest->prefix_placeholder, context.final_prefix);
-      if (!replaced) {
-        error = replaced.error();
-        return 0;
-      }
-      op.sha256_in_prefix = base::sha256_hex(*replaced);
-      return write_new_file(target, *replaced, info.st_mode & 07777);
-    }
-    case FileAction::kSymlink: {
-      std::error_code code;
-      const fs::path link_target = fs::read_symlink(op.source, code);
-      if (code.value() == EINVAL) {
-        // Listed as a softlink but stored as a file (old packages): conda copies it.
-        struct stat info;
-        if (::lstat(target.c_str(), &info) == 0) return EEXIST;
-        if (auto status = base::copy_file_contents(op.source, target); !status) {
-          error = status.error();
-        }
-        return 0;
-      }
-      if (code) return code.value();
-      return ::symlink(link_target.c_str(), target.c_str()) == 0 ? 0 : errno;
-    }
-    case FileAction::kScript:
-      return write_new_file(target, op.content, 0755);
+    case FileAction::kLink: return hard_link_into(op.source, target, error);
+    case FileAction::kCopy: return copy_into(op.source, target, error);
+    case FileAction::kRewrite: return rewrite_into(op, target, context.final_prefix, error);
+    case FileAction::kSymlink: return symlink_into(op.source, target, error);
+    case FileAction::kScript: return write_new_file(target, op.content, 0755);
     case FileAction::kDirectory:
       return ::mkdir(target.c_str(), 0755) == 0 || errno == EEXIST ? 0 : errno;
-    case FileAction::kSkip:
-      return 0;
+    case FileAction::kSkip: return 0;
   }
   return 0;
 }
@@ -123,10 +123,13 @@ Status run_file_op(FileOp& op, const OpContext& context) {
       }
       return ok();
     }
-    if (error_number != EEXIST || round == 1) {
-      return fail(io_error(error_number == ENOENT ? "find the source of" : "create", op.target,
-                           error_number));
+    if (error_number == ENOENT && op.action != FileAction::kScript) {
+      return fail(Error(ErrorCode::kNotFound, "'" + op.target +
+                                                  "' is missing from the extracted package at '" +
+                                                  op.source.string() + "'")
+                      .with_hint("the package cache entry is damaged: remove it and retry"));
     }
+    if (error_number != EEXIST || round == 1) return fail(io_error("create", op.target, error_number));
     op.clobbered = true;
     GRAFT_RETURN_IF_ERROR(move_out_of_the_way(op, context));
   }

@@ -1,12 +1,39 @@
 #include "env/link_scripts.h"
 
+#include <algorithm>
 #include <system_error>
+#include <vector>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "base/subprocess.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
+
+namespace {
+
+// `bash -x <script>`; post-link runs activated as conda does (activate=True): the prefix's
+// etc/conda/activate.d/*.sh are sourced first, in name order.
+std::vector<std::string> script_command(const fs::path& prefix, ScriptAction action,
+                                        const fs::path& script) {
+  std::vector<fs::path> activation;
+  std::error_code error;
+  if (action == ScriptAction::kPostLink) {
+    for (fs::directory_iterator it(prefix / "etc/conda/activate.d", error), end;
+         !error && it != end; it.increment(error)) {
+      if (it->path().extension() == ".sh") activation.push_back(it->path());
+    }
+  }
+  if (activation.empty()) return {"bash", "-x", script.string()};
+  std::sort(activation.begin(), activation.end());
+  std::string command;
+  for (const fs::path& file : activation) command += ". " + base::shell_quote(file.string()) + "\n";
+  command += "exec bash -x \"$0\"\n";
+  return {"bash", "-c", command, script.string()};
+}
+
+}  // namespace
 
 std::string_view script_action_name(ScriptAction action) {
   switch (action) {
@@ -36,7 +63,7 @@ Result<ScriptOutcome> run_link_script(const conda::PackageRecord& record, Script
   const std::string path = environment["PATH"];
   environment["PATH"] = prefix + "/bin" + (path.empty() ? "" : ":" + path);
   if (action == ScriptAction::kPreLink) environment["SOURCE_DIR"] = prefix;
-  base::ProcessOptions options{.argv = {"bash", "-x", script.string()},
+  base::ProcessOptions options{.argv = script_command(context.prefix, action, script),
                                .environment = std::move(environment),
                                .working_directory = script.parent_path()};
   GRAFT_ASSIGN_OR_RETURN(base::ProcessResult process, base::run_process(options));

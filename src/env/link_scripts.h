@@ -1,7 +1,8 @@
 // Package link scripts, run as conda runs them (conda/core/link.py run_script):
 // `bash -x <script>` with PREFIX, PKG_NAME, PKG_VERSION, PKG_BUILDNUM, ROOT_PREFIX set,
 // the prefix's bin/ first on PATH and CONDA_PREFIX set (a minimal activation), in the
-// script's directory. Scripts are `bin/.<name>-<action>.sh`: pre-link is read from the
+// script's directory; post-link scripts run after the prefix's etc/conda/activate.d/*.sh
+// are sourced (conda runs them activated). Scripts are `bin/.<name>-<action>.sh`: pre-link is read from the
 // extracted package (before its files are placed), post-link and pre-unlink from the prefix.
 // A script's `$PREFIX/.messages.txt` is collected and removed.
 //

@@ -69,8 +69,8 @@ struct LinkResult {
 // and every path moved aside is recorded there, so the caller can roll back; without one
 // (a fresh staging directory) nothing is recorded. Errors: kInvalidArgument (noarch: python
 // without a python), kConflict (a binary prefix too long), kNotFound (a manifest file missing
-// from the package: "package 'x' is incomplete: 'lib/a.so' is missing"), kIo; the message
-// names the package and path.
+// from the package: "linking 'x-1-0': 'lib/a.so' is missing from the extracted package at
+// '<pkgs>/x-1-0/lib/a.so'", with a hint), kIo; the message names the package and path.
 [[nodiscard]] Result<LinkResult> link_packages(const std::vector<PackageToLink>& packages,
                                                const LinkTarget& target, Journal* journal);
 
@@ -86,7 +86,7 @@ enum class CompileOutcome {
                                                 const std::vector<std::string>& python_files,
                                                 const PythonTarget& python);
 
-// "<name> <version> <build>"-style label used in messages: "name-version-build".
+// "name-version-build", how messages name a package.
 [[nodiscard]] std::string package_label(const conda::PackageRecord& record);
 
 }  // namespace graft::env

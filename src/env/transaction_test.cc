@@ -187,7 +187,9 @@ TEST_F(TransactionTest, FailureInAnExistingEnvironmentRollsEverythingBack) {
   auto result = run({fresh, broken}, records());  // also unlink base-pkg
   ASSERT_FALSE(result);
   EXPECT_THAT(result.error().message(), HasSubstr("linking 'broken-1.0-0': "));
-  EXPECT_THAT(result.error().message(), HasSubstr("share/broken/two.txt"));
+  EXPECT_THAT(result.error().message(),
+              HasSubstr("'share/broken/two.txt' is missing from the extracted package at"));
+  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
 
   EXPECT_EQ(read_text(prefix_ / "share/base.txt"), "b\n") << "the unlinked package is restored";
   EXPECT_FALSE(fs::exists(prefix_ / "share/fresh"));
@@ -258,6 +260,14 @@ TEST_F(TransactionTest, LeftoverStagingOfADeadRunIsRemoved) {
   ASSERT_TRUE(run({package({.name = "a", .files = {{"share/a", "a"}}})}));
   EXPECT_FALSE(fs::exists(stale));
   EXPECT_THAT(envs_listing(), ::testing::ElementsAre("e"));
+}
+
+TEST_F(TransactionTest, RegistersTheEnvironmentOnce) {
+  const fs::path registry = dir_->path() / "home/.conda/environments.txt";
+  TransactionOptions options{.registry = registry, .script_environment = {{"PATH", "/bin"}}};
+  ASSERT_TRUE(apply(prefix_, {}, {package({.name = "a", .files = {{"share/a", "a"}}})}, options));
+  ASSERT_TRUE(apply(prefix_, {}, {package({.name = "b", .files = {{"share/b", "b"}}})}, options));
+  EXPECT_EQ(read_text(registry), prefix_.string() + "\n");
 }
 
 TEST_F(TransactionTest, RefusesANonEmptyDirectoryThatIsNoEnvironment) {

@@ -1,8 +1,13 @@
 // Session::exchange: one request/response exchange with an upstream — connection from
 // the worker's pool (or a new one, retried once on another upstream for idempotent
 // methods), request head and body streamed up, response head rewritten and body streamed
-// down. A pooled connection the upstream closed meanwhile is replaced transparently when
-// the request can be replayed (its body is still in the read buffer).
+// down. A pooled connection the upstream closed meanwhile is replaced transparently for
+// idempotent requests whose body is still in the read buffer (replayed, as Go's
+// http.Transport does); for other methods a pooled connection is checked with a
+// non-blocking peek before use instead, so a POST is never sent twice.
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
 #include <boost/asio/redirect_error.hpp>
@@ -26,6 +31,13 @@ bool is_hop_by_hop(std::string_view name) {
          iequals(name, "expect");
 }
 
+// False when the peer closed an idle pooled connection (EOF or error pending).
+bool still_open(tcp::socket& socket) {
+  char byte;
+  ssize_t got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 void append_field(std::string* out, std::string_view name, std::string_view value) {
   out->append(name).append(": ").append(value).append("\r\n");
 }
@@ -42,19 +54,21 @@ void note_health(Server::State& state, Upstream& upstream, HealthSignal signal) 
 
 }  // namespace
 
-const Upstream* Session::pick_upstream(std::string_view variant, const Upstream* exclude) {
+std::shared_ptr<Upstream> Session::pick_upstream(std::string_view variant,
+                                                 const Upstream* exclude) {
   const auto* list = worker_.upstreams().of(variant);
   if (list == nullptr || list->empty()) return nullptr;
   std::size_t count = list->size();
   std::size_t start = worker_.round_robin++;
-  const Upstream* fallback = nullptr;
+  const std::shared_ptr<Upstream>* fallback = nullptr;
   for (std::size_t i = 0; i < count; ++i) {
-    const Upstream* candidate = (*list)[(start + i) % count].get();
-    if (candidate == exclude) continue;
+    const std::shared_ptr<Upstream>& candidate = (*list)[(start + i) % count];
+    if (candidate.get() == exclude) continue;
     if (candidate->healthy.load(std::memory_order_relaxed)) return candidate;
-    if (fallback == nullptr) fallback = candidate;
+    if (fallback == nullptr) fallback = &candidate;
   }
-  return fallback;  // nothing healthy: try anyway rather than refuse
+  if (fallback != nullptr) return *fallback;
+  return nullptr;  // nothing healthy: the fallback above tries anyway rather than refuse
 }
 
 void Session::build_upstream_head(const RequestHead& head, std::string_view request_id,
@@ -129,7 +143,7 @@ asio::awaitable<bool> Session::fail_exchange(int status, std::string_view reques
 asio::awaitable<bool> Session::exchange(const RequestHead& head, const BodyPlan& body,
                                         std::string_view request_id, Outcome* outcome) {
   Server::State& state = worker_.state;
-  const Upstream* upstream = pick_upstream(outcome->variant, nullptr);
+  std::shared_ptr<Upstream> upstream = pick_upstream(outcome->variant, nullptr);
   if (upstream == nullptr) co_return co_await fail_exchange(502, request_id, outcome);
   build_upstream_head(head, request_id, outcome->variant);
   if (!upstream_in_) upstream_in_ = std::make_unique<Buffer>(kUpstreamBufferBytes);
@@ -138,13 +152,17 @@ asio::awaitable<bool> Session::exchange(const RequestHead& head, const BodyPlan&
   bool retried_connect = false;
   tcp::socket socket(worker_.io);
   for (int stale = 0;;) {
-    Upstream& target = const_cast<Upstream&>(*upstream);
+    Upstream& target = *upstream;
     bool reused = stale < kMaxStaleRetries && worker_.pool.take(target, &socket);
+    if (reused && !head.idempotent() && !still_open(socket)) {
+      ++stale;  // closed by the upstream while idle; a POST is not replayed, so check first
+      continue;
+    }
     if (!reused && !co_await connect(target, &socket)) {
       note_health(state, target, HealthSignal::kPassiveFailed);
-      const Upstream* other = head.idempotent() && !retried_connect && !timed_out_
-                                  ? pick_upstream(outcome->variant, upstream)
-                                  : nullptr;
+      std::shared_ptr<Upstream> other = head.idempotent() && !retried_connect && !timed_out_
+                                            ? pick_upstream(outcome->variant, upstream.get())
+                                            : nullptr;
       if (other != nullptr && other != upstream) {
         retried_connect = true;
         state.retries_total.fetch_add(1, std::memory_order_relaxed);
@@ -168,7 +186,7 @@ asio::awaitable<bool> Session::exchange(const RequestHead& head, const BodyPlan&
       socket.close(ignored);
       if (sent == SendResult::kClientFailed) co_return false;
       if (sent == SendResult::kTooLarge) co_return co_await fail_exchange(413, request_id, outcome);
-      if (reused && !body_consumed && !got_bytes && !timed_out_) {
+      if (reused && head.idempotent() && !body_consumed && !got_bytes && !timed_out_) {
         ++stale;  // the upstream closed a pooled connection: replay on another one
         upstream_in_->clear();
         continue;

@@ -40,7 +40,7 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
 
   asio::awaitable<void> run() {
     auto self = shared_from_this();
-    const Upstream* upstream = pick();
+    std::shared_ptr<Upstream> upstream = pick();
     if (upstream == nullptr) co_return;
     bool reused = worker_.pool.take(*upstream, &socket_);
     if (!reused && !co_await connect(*upstream)) co_return;
@@ -52,11 +52,11 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
   }
 
  private:
-  const Upstream* pick() {
+  std::shared_ptr<Upstream> pick() {
     const auto* list = worker_.upstreams().of(variant_);
     if (list == nullptr || list->empty()) return nullptr;
     for (std::size_t i = 0; i < list->size(); ++i) {
-      const Upstream* candidate = (*list)[(worker_.round_robin++) % list->size()].get();
+      const std::shared_ptr<Upstream>& candidate = (*list)[(worker_.round_robin++) % list->size()];
       if (candidate->healthy.load(std::memory_order_relaxed)) return candidate;
     }
     return nullptr;

@@ -36,6 +36,41 @@ bool plan_body(const RequestHead& head, std::string_view after_head, BodyPlan* p
 
 }  // namespace
 
+std::optional<std::string> Session::choose_variant(const RequestHead& head,
+                                                   const route::RouteTable& table,
+                                                   Outcome* outcome) {
+  Server::State& state = worker_.state;
+  const UpstreamSet& upstreams = worker_.upstreams();
+  route::RouteRequest route_request{.sticky_key = sticky_value(head, table.sticky()),
+                                    .random = worker_.random()};
+  if (table.overrides().enabled) {
+    route_request.override_value = head.find(table.overrides().header);
+    if (route_request.override_value && table.overrides().require_token) {
+      route_request.override_token_valid =
+          bearer_token_matches(head.find("authorization"), state.admin_token);
+    }
+  }
+  route::RouteDecision decision = table.route(route_request);
+  if (decision.key_hash) outcome->user = route::format_user_hash(*decision.key_hash);
+  std::size_t variant = decision.variant;
+  if (variant != 0 && !upstreams.any_healthy(table.variants()[variant].name)) {
+    const std::string& unhealthy = table.variants()[variant].name;
+    state.failovers_total.fetch_add(1, std::memory_order_relaxed);
+    worker_.recorder.failover(unhealthy);
+    if (worker_.should_warn()) {
+      spdlog::warn("variant '{}' has no healthy upstream: sending its requests to the "
+                   "baseline '{}'", unhealthy, table.variants()[0].name);
+    }
+    variant = 0;
+  }
+  outcome->variant = table.variants()[variant].name;
+  if (decision.mirror && upstreams.of(table.variants()[*decision.mirror].name)) {
+    mirror_wanted_ = true;
+    return table.variants()[*decision.mirror].name;
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<bool> Session::handle(const RequestHead& head) {
   auto wall = std::chrono::system_clock::now();
   Clock::time_point started = Clock::now();
@@ -55,34 +90,9 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
   int early_status = 0;
   if (!plan_body(head, in_.unread(), &body)) early_status = 400;
   else if (body.length > state.options.config.limits.max_body_bytes) early_status = 413;
-  const route::RouteTable& table = worker_.table.get();
-  const UpstreamSet& upstreams = worker_.upstreams();
-  route::RouteRequest route_request{.sticky_key = sticky_value(head, table.sticky()),
-                                    .random = worker_.random()};
-  if (table.overrides().enabled) {
-    route_request.override_value = head.find(table.overrides().header);
-    if (route_request.override_value && table.overrides().require_token) {
-      route_request.override_token_valid =
-          bearer_token_matches(head.find("authorization"), state.admin_token);
-    }
-  }
-  route::RouteDecision decision = table.route(route_request);
-  if (decision.key_hash) outcome.user = route::format_user_hash(*decision.key_hash);
-  std::size_t variant = decision.variant;
-  if (variant != 0 && !upstreams.any_healthy(table.variants()[variant].name)) {
-    const std::string& unhealthy = table.variants()[variant].name;
-    state.failovers_total.fetch_add(1, std::memory_order_relaxed);
-    worker_.recorder.failover(unhealthy);
-    if (worker_.should_warn()) {
-      spdlog::warn("variant '{}' has no healthy upstream: sending its requests to the "
-                   "baseline '{}'", unhealthy, table.variants()[0].name);
-    }
-    variant = 0;
-  }
-  outcome.variant = table.variants()[variant].name;
-  if (decision.mirror && upstreams.of(table.variants()[*decision.mirror].name)) {
-    mirror_wanted_ = true;
-  }
+  // The table reference is only valid until this worker's next get(): use it before any
+  // co_await and keep copies of what is needed after.
+  std::optional<std::string> mirror = choose_variant(head, worker_.table.get(), &outcome);
 
   bool keep = false;
   if (early_status != 0) {
@@ -102,7 +112,7 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
       state.mirror_dropped_total.fetch_add(1, std::memory_order_relaxed);
       state.metrics.count_mirror_dropped();
     } else {
-      spawn_mirror(worker_, table.variants()[*decision.mirror].name, std::move(mirror_copy_));
+      spawn_mirror(worker_, std::move(*mirror), std::move(mirror_copy_));
     }
     mirror_copy_.clear();
   }

@@ -15,6 +15,7 @@
 
 #include "proxy/http_parser.h"
 #include "proxy/server_state.h"
+#include "route/table.h"
 
 namespace graft::proxy {
 
@@ -25,7 +26,7 @@ enum class Phase { kIdle, kHead, kClientBody, kConnect, kUpstreamIo, kClientWrit
 struct Outcome {
   int status = 0;
   std::string variant;
-  const Upstream* upstream = nullptr;
+  std::shared_ptr<Upstream> upstream;  // shared: a reload may drop it from the set meanwhile
   double upstream_latency_ms = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
@@ -54,6 +55,11 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   enum class HeadResult { kComplete, kClosed, kTimedOut, kBad, kTooLarge };
   boost::asio::awaitable<HeadResult> read_head(RequestHead* head);
   boost::asio::awaitable<bool> handle(const RequestHead& head);
+  // Routes the request (sticky key, override, weights), fails over to the baseline when
+  // the variant has no healthy upstream, fills outcome->variant/user. Returns the mirror
+  // variant's name when a copy is due.
+  std::optional<std::string> choose_variant(const RequestHead& head,
+                                            const route::RouteTable& table, Outcome* outcome);
   boost::asio::awaitable<void> send_error(int status, std::string_view request_id,
                                           Outcome* outcome);
   void finish(std::string_view request_id, const Outcome& outcome,
@@ -82,7 +88,7 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
                            std::string_view variant);
   void build_client_head(const ResponseHead& response, std::string_view request_id,
                          std::string_view variant, bool keep_alive);
-  const Upstream* pick_upstream(std::string_view variant, const Upstream* exclude);
+  std::shared_ptr<Upstream> pick_upstream(std::string_view variant, const Upstream* exclude);
   void set_deadline(Phase phase);
   void launch_mirror(std::size_t variant_index);
 

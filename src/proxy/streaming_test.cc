@@ -124,6 +124,18 @@ TEST_F(StreamingTest, UpstreamDyingMidResponseClosesTheClient) {
   EXPECT_EQ(next.request(get("/")).status, 200);
 }
 
+TEST_F(StreamingTest, PooledConnectionsClosedByTheUpstreamAreNotUsed) {
+  Client client(server_->port());
+  for (const std::string& next :
+       {get("/"), std::string("POST /echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nok")}) {
+    ASSERT_EQ(client.request(get("/close")).status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the FIN arrive
+    Response response = client.request(next);
+    EXPECT_EQ(response.status, 200) << next;
+  }
+  EXPECT_EQ(upstream_.requests.load(), 4);  // nothing was sent twice
+}
+
 TEST_F(StreamingTest, SlowUpstreamGets504) {
   Client client(server_->port());
   Response response = client.request(get("/slow?ms=3000"));

@@ -181,6 +181,7 @@ inline std::string get(std::string_view path, const std::vector<std::string>& he
 //   /big?bytes=N     N bytes of 'x'
 //   /chunked         a 3-chunk chunked response "alpha" "beta" "gamma"
 //   /die             promises 100000 bytes, sends 10 and closes
+//   /close           a complete keep-alive response, then closes the connection
 //   /slow?ms=N       answers after N ms
 //   anything else    body = name
 // Every response carries X-Upstream: name and X-Model-Version: model-<name>.
@@ -329,6 +330,10 @@ class TestUpstream {
     }
     if (target == "/die") {
       send_all(fd, "HTTP/1.1 200 OK\r\n" + common + "Content-Length: 100000\r\n\r\n0123456789");
+      return false;
+    }
+    if (target == "/close") {  // keep-alive response, then the upstream drops the connection
+      send_all(fd, simple(200, name_));
       return false;
     }
     if (target.rfind("/slow", 0) == 0) {

@@ -32,8 +32,8 @@ Status variant_count(std::size_t count) {
 Status variant_name(std::string_view name) {
   bool valid = !name.empty() && name.size() <= 64;
   for (char c : name) {
-    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-');
+    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '.' || c == '-');
   }
   if (valid) return ok();
   return invalid(fmt::format(
@@ -49,14 +49,14 @@ Status unique_name(std::string_view name, const std::vector<VariantConfig>& earl
 
 Status has_upstreams(const VariantConfig& variant) {
   if (!variant.upstreams.empty()) return ok();
-  return invalid(fmt::format("variant '{}' has no upstreams: list at least one host:port",
-                             variant.name));
+  return invalid(
+      fmt::format("variant '{}' has no upstreams: list at least one host:port", variant.name));
 }
 
 Status weight(std::string_view name, std::uint64_t weight) {
   if (weight <= kMaxWeight) return ok();
-  return invalid(fmt::format("weight of '{}' must be at most {}, got {}", name, kMaxWeight,
-                             weight));
+  return invalid(
+      fmt::format("weight of '{}' must be at most {}, got {}", name, kMaxWeight, weight));
 }
 
 Status weights_not_all_zero(const std::vector<VariantConfig>& variants) {
@@ -80,8 +80,8 @@ Status mirror_variant(std::string_view name, const std::vector<VariantConfig>& v
   for (const VariantConfig& variant : variants) {
     if (variant.name == name) return ok();
   }
-  return tl::unexpected(unknown_name(fmt::format("mirror variant '{}' is not defined", name),
-                                     name, names_of(variants)));
+  return tl::unexpected(unknown_name(fmt::format("mirror variant '{}' is not defined", name), name,
+                                     names_of(variants)));
 }
 
 Status admin_address(const Address& admin, std::string_view token_file) {

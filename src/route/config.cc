@@ -8,9 +8,9 @@
 namespace graft::route {
 namespace {
 
-const std::vector<std::string> kTopKeys = {
-    "listen", "admin", "token_file", "sticky",   "salt",     "variants",
-    "mirror", "health", "access_log", "limits", "timeouts", "override"};
+const std::vector<std::string> kTopKeys = {"listen",     "admin",    "token_file", "sticky",
+                                           "salt",       "variants", "mirror",     "health",
+                                           "access_log", "limits",   "timeouts",   "override"};
 
 // Walks one route block; every read reports its own location.
 class ConfigParser {
@@ -19,8 +19,9 @@ class ConfigParser {
 
   Result<RouteConfig> parse(const YAML::Node& root) {
     if (root.IsNull() || !root.IsDefined()) {
-      return fail(reader_.error_at(root, "the route config is empty: expected a map with "
-                                         "'listen' and 'variants'"));
+      return fail(reader_.error_at(root,
+                                   "the route config is empty: expected a map with "
+                                   "'listen' and 'variants'"));
     }
     GRAFT_RETURN_IF_ERROR(reader_.expect_map(root, "the route config"));
     GRAFT_RETURN_IF_ERROR(reader_.check_keys(root, "", kTopKeys));
@@ -66,8 +67,8 @@ class ConfigParser {
     }
     // Where the admin address came from (explicit key, or the listen line it clashes with).
     const YAML::Node admin_node = root["admin"] ? root["admin"] : root["listen"];
-    GRAFT_RETURN_IF_ERROR(reader_.located(
-        admin_node, checks::admin_address(config_.admin, config_.token_file)));
+    GRAFT_RETURN_IF_ERROR(
+        reader_.located(admin_node, checks::admin_address(config_.admin, config_.token_file)));
     return reader_.located(admin_node, checks::admin_not_listen(config_.admin, config_.listen));
   }
 
@@ -92,7 +93,8 @@ class ConfigParser {
     const std::string what = fmt::format("variant '{}'", name);
     if (body.IsNull()) {
       return fail(reader_.error_at(key, fmt::format("{} has no value: give it 'upstreams' and "
-                                                    "a 'weight'", what)));
+                                                    "a 'weight'",
+                                                    what)));
     }
     GRAFT_RETURN_IF_ERROR(reader_.expect_map(body, what));
     GRAFT_RETURN_IF_ERROR(reader_.check_keys(body, name, {"upstreams", "weight"}));
@@ -103,7 +105,8 @@ class ConfigParser {
     }
     if (!upstreams.IsSequence()) {
       return fail(reader_.error_at(upstreams, fmt::format("'upstreams' of '{}' must be a list "
-                                                          "of host:port", name)));
+                                                          "of host:port",
+                                                          name)));
     }
     for (const YAML::Node& upstream : upstreams) {
       GRAFT_ASSIGN_OR_RETURN(Address address,
@@ -112,9 +115,9 @@ class ConfigParser {
     }
     GRAFT_RETURN_IF_ERROR(reader_.located(upstreams, checks::has_upstreams(variant)));
     if (body["weight"]) {
-      GRAFT_ASSIGN_OR_RETURN(std::uint64_t weight,
-                             reader_.unsigned_integer(body["weight"],
-                                                      fmt::format("weight of '{}'", name)));
+      GRAFT_ASSIGN_OR_RETURN(
+          std::uint64_t weight,
+          reader_.unsigned_integer(body["weight"], fmt::format("weight of '{}'", name)));
       GRAFT_RETURN_IF_ERROR(reader_.located(body["weight"], checks::weight(name, weight)));
       variant.weight = static_cast<std::uint32_t>(weight);
     }
@@ -144,26 +147,28 @@ class ConfigParser {
                                  std::uint64_t minimum) {
     GRAFT_ASSIGN_OR_RETURN(std::uint64_t value, reader_.unsigned_integer(node, what));
     if (value < minimum) {
-      return fail(reader_.error_at(node, fmt::format("{} must be at least {}, got {}", what,
-                                                     minimum, value)));
+      return fail(reader_.error_at(
+          node, fmt::format("{} must be at least {}, got {}", what, minimum, value)));
     }
     return value;
   }
 
   Status parse_health(const YAML::Node& health) {
     GRAFT_RETURN_IF_ERROR(reader_.expect_map(health, "'health'"));
-    GRAFT_RETURN_IF_ERROR(reader_.check_keys(health, "health",
-                                             {"path", "interval", "timeout", "fails", "passes"}));
+    GRAFT_RETURN_IF_ERROR(
+        reader_.check_keys(health, "health", {"path", "interval", "timeout", "fails", "passes"}));
     HealthConfig& out = config_.health;
     if (health["path"]) {
       GRAFT_ASSIGN_OR_RETURN(out.path, reader_.string(health["path"], "'health.path'"));
       if (out.path.empty() || out.path.front() != '/') {
         return fail(reader_.error_at(health["path"], fmt::format("'health.path' must start "
-                                                                 "with '/', got '{}'", out.path)));
+                                                                 "with '/', got '{}'",
+                                                                 out.path)));
       }
     }
     if (health["interval"]) {
-      GRAFT_ASSIGN_OR_RETURN(out.interval, reader_.duration(health["interval"], "'health.interval'"));
+      GRAFT_ASSIGN_OR_RETURN(out.interval,
+                             reader_.duration(health["interval"], "'health.interval'"));
     }
     if (health["timeout"]) {
       GRAFT_ASSIGN_OR_RETURN(out.timeout, reader_.duration(health["timeout"], "'health.timeout'"));
@@ -185,8 +190,8 @@ class ConfigParser {
         limits, "limits", {"max_header_bytes", "max_body_bytes", "max_connections"}));
     LimitsConfig& out = config_.limits;
     if (limits["max_header_bytes"]) {
-      GRAFT_ASSIGN_OR_RETURN(out.max_header_bytes,
-                             at_least(limits["max_header_bytes"], "'limits.max_header_bytes'", 1024));
+      GRAFT_ASSIGN_OR_RETURN(out.max_header_bytes, at_least(limits["max_header_bytes"],
+                                                            "'limits.max_header_bytes'", 1024));
     }
     if (limits["max_body_bytes"]) {
       GRAFT_ASSIGN_OR_RETURN(out.max_body_bytes,
@@ -204,13 +209,14 @@ class ConfigParser {
     GRAFT_RETURN_IF_ERROR(
         reader_.check_keys(timeouts, "timeouts", {"connect", "read", "idle", "header"}));
     TimeoutsConfig& out = config_.timeouts;
-    const std::pair<const char*, std::chrono::milliseconds*> fields[] = {
-        {"connect", &out.connect}, {"read", &out.read}, {"idle", &out.idle},
-        {"header", &out.header}};
+    const std::pair<const char*, std::chrono::milliseconds*> fields[] = {{"connect", &out.connect},
+                                                                         {"read", &out.read},
+                                                                         {"idle", &out.idle},
+                                                                         {"header", &out.header}};
     for (const auto& [key, field] : fields) {
       if (!timeouts[key]) continue;
-      GRAFT_ASSIGN_OR_RETURN(*field, reader_.duration(timeouts[key],
-                                                      fmt::format("'timeouts.{}'", key)));
+      GRAFT_ASSIGN_OR_RETURN(*field,
+                             reader_.duration(timeouts[key], fmt::format("'timeouts.{}'", key)));
     }
     return ok();
   }
@@ -225,7 +231,8 @@ class ConfigParser {
       auto as_key = parse_sticky_key("header:" + out.header);
       if (!as_key) {
         return fail(reader_.error_at(node["header"], fmt::format("'{}' is not a valid header "
-                                                                 "name", out.header)));
+                                                                 "name",
+                                                                 out.header)));
       }
     }
     if (node["enabled"]) {
@@ -274,8 +281,8 @@ Status validate_route_config(const RouteConfig& config) {
   for (std::size_t i = 0; i < config.variants.size(); ++i) {
     const VariantConfig& variant = config.variants[i];
     GRAFT_RETURN_IF_ERROR(checks::variant_name(variant.name));
-    GRAFT_RETURN_IF_ERROR(checks::unique_name(
-        variant.name, {config.variants.begin(), config.variants.begin() + i}));
+    GRAFT_RETURN_IF_ERROR(
+        checks::unique_name(variant.name, {config.variants.begin(), config.variants.begin() + i}));
     GRAFT_RETURN_IF_ERROR(checks::has_upstreams(variant));
     GRAFT_RETURN_IF_ERROR(checks::weight(variant.name, variant.weight));
   }

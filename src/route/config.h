@@ -57,19 +57,19 @@ struct MirrorConfig {
 // Active health checks of every upstream: GET `path` every `interval`; an upstream is
 // marked down after `fails` consecutive failures and up again after `passes` successes.
 struct HealthConfig {
-  std::string path = "/health";                    // starts with '/'
+  std::string path = "/health";  // starts with '/'
   std::chrono::milliseconds interval{1000};
-  std::chrono::milliseconds timeout{1000};         // per probe
-  std::uint32_t fails = 3;                         // >= 1
-  std::uint32_t passes = 2;                        // >= 1
+  std::chrono::milliseconds timeout{1000};  // per probe
+  std::uint32_t fails = 3;                  // >= 1
+  std::uint32_t passes = 2;                 // >= 1
   friend bool operator==(const HealthConfig&, const HealthConfig&) = default;
 };
 
 // Hard limits of the data plane; exceeding one gets 431/413/503 from the proxy.
 struct LimitsConfig {
-  std::uint64_t max_header_bytes = 16 * 1024;         // request line + headers, >= 1024
-  std::uint64_t max_body_bytes = 10 * 1024 * 1024;    // request body
-  std::uint64_t max_connections = 10'000;             // concurrent client connections, >= 1
+  std::uint64_t max_header_bytes = 16 * 1024;       // request line + headers, >= 1024
+  std::uint64_t max_body_bytes = 10 * 1024 * 1024;  // request body
+  std::uint64_t max_connections = 10'000;           // concurrent client connections, >= 1
   friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
 };
 
@@ -90,18 +90,18 @@ struct OverrideConfig {
 };
 
 struct RouteConfig {
-  Address listen;                                      // required
-  Address admin{.host = "127.0.0.1", .port = 8081};    // loopback unless token_file is set
-  std::string token_file;                              // empty: no token
-  StickyKey sticky;                                    // default none
-  std::string salt;                                    // default ""
-  std::vector<VariantConfig> variants;                 // >= 1, first is the baseline
+  Address listen;                                    // required
+  Address admin{.host = "127.0.0.1", .port = 8081};  // loopback unless token_file is set
+  std::string token_file;                            // empty: no token
+  StickyKey sticky;                                  // default none
+  std::string salt;                                  // default ""
+  std::vector<VariantConfig> variants;               // >= 1, first is the baseline
   std::optional<MirrorConfig> mirror;
   HealthConfig health;
-  std::string access_log;                              // empty: no access log
+  std::string access_log;  // empty: no access log
   LimitsConfig limits;
   TimeoutsConfig timeouts;
-  OverrideConfig overrides;                            // YAML key `override`
+  OverrideConfig overrides;  // YAML key `override`
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
 

@@ -30,8 +30,9 @@ void check_table(const route::RouteTable& table, std::string_view text) {
   for (std::uint32_t bucket = 0; bucket < route::kBuckets; bucket += 97) {
     check(table.variant_of_bucket(bucket) < table.variants().size());
   }
-  route::RouteDecision decision = table.route(
-      {.sticky_key = text.substr(0, 16), .override_value = text.substr(0, 8), .random = text.size()});
+  route::RouteDecision decision = table.route({.sticky_key = text.substr(0, 16),
+                                               .override_value = text.substr(0, 8),
+                                               .random = text.size()});
   check(decision.variant < table.variants().size());
   check(decision.bucket < route::kBuckets);
   route::RouteTable rolled = table.rolled_back();

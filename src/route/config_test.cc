@@ -40,7 +40,8 @@ TEST(ParseRouteConfig, FullExample) {
   EXPECT_EQ(config->variants[1], (VariantConfig{"treatment", {{"127.0.0.1", 9002}}, 10}));
   EXPECT_EQ(config->variants[2], (VariantConfig{"shadow", {{"::1", 9004}}, 0}));
   EXPECT_EQ(config->mirror, (MirrorConfig{"shadow", 100}));
-  EXPECT_EQ(config->health, (HealthConfig{"/health", milliseconds(1000), milliseconds(1000), 3, 2}));
+  EXPECT_EQ(config->health,
+            (HealthConfig{"/health", milliseconds(1000), milliseconds(1000), 3, 2}));
   EXPECT_EQ(config->access_log, "access.jsonl");
   EXPECT_EQ(config->limits, (LimitsConfig{8192, 1048576, 500}));
   EXPECT_EQ(config->timeouts, (TimeoutsConfig{milliseconds(250), milliseconds(120'000),
@@ -128,7 +129,8 @@ TEST(ParseRouteConfig, BadFilesGiveExactMessages) {
        "route.yml:3: variant 'a' has no value: give it 'upstreams' and a 'weight'"},
       {"listen: 127.0.0.1:8080\nvariants:\n  a: 5\n",
        "route.yml:3: variant 'a' must be a map, got a scalar"},
-      {"listen: 127.0.0.1:8080\nvariants: []\n", "route.yml:2: 'variants' must be a map, got a list"},
+      {"listen: 127.0.0.1:8080\nvariants: []\n",
+       "route.yml:2: 'variants' must be a map, got a list"},
       {"listen: 127.0.0.1:8080\nvariants: {}\n",
        "route.yml:2: no variants: define at least the baseline under 'variants'"},
       {"listen: 127.0.0.1:8080\nvariants:\n  'a b': {upstreams: [h:1], weight: 1}\n",
@@ -136,7 +138,8 @@ TEST(ParseRouteConfig, BadFilesGiveExactMessages) {
        "or '-'"},
       {"listen: 8080\n" + std::string(kVariants),
        "route.yml:1: '8080' is not a valid address: expected host:port"},
-      {"listen: [::1]:8080\n" + std::string(kVariants), "route.yml:1: invalid YAML: end of map not found"},
+      {"listen: [::1]:8080\n" + std::string(kVariants),
+       "route.yml:1: invalid YAML: end of map not found"},
       {"listen: {a: 1}\n" + std::string(kVariants),
        "route.yml:1: 'listen' must be host:port, got a map: quote IPv6 addresses, e.g. "
        "'[::1]:8080'"},
@@ -173,8 +176,9 @@ TEST(ParseRouteConfig, BadFilesGiveExactMessages) {
        "route.yml:5: 'limits.max_body_bytes' is too large: 99999999999999999999999"},
       {ok + "timeouts: {conect: 1s}\n",
        "route.yml:5: unknown key 'conect' in 'timeouts', did you mean 'connect'?"},
-      {ok + "timeouts:\n  read: 0s\n", "route.yml:6: '0s' is not a valid duration: must be "
-                                       "greater than zero"},
+      {ok + "timeouts:\n  read: 0s\n",
+       "route.yml:6: '0s' is not a valid duration: must be "
+       "greater than zero"},
       {ok + "override: {enabled: maybe}\n",
        "route.yml:5: 'override.enabled' must be true or false, got maybe"},
       {ok + "override: {header: 'X Bad'}\n", "route.yml:5: 'X Bad' is not a valid header name"},
@@ -211,7 +215,8 @@ TEST(ParseRouteConfigAt, NestedBlockKeepsDocumentLineNumbers) {
             "experiment.yml:5: weight of 'baseline' must be a non-negative integer, got x");
 
   Result<RouteConfig> good = parse_route_config_at(
-      "name: ctr\nroute:\n  listen: 127.0.0.1:8080\n  variants: {b: {upstreams: [h:1], weight: 1}}\n",
+      "name: ctr\nroute:\n  listen: 127.0.0.1:8080\n  variants: {b: {upstreams: [h:1], weight: "
+      "1}}\n",
       "experiment.yml", "route");
   ASSERT_TRUE(good) << good.error().message();
   EXPECT_EQ(good->variants[0].name, "b");

@@ -30,23 +30,24 @@ TEST(RouteTableHolder, StoreSwapsAndOldSnapshotsStayValid) {
 
 TEST(RouteTableHolder, UpdateAppliesChangeOrKeepsTableOnError) {
   RouteTableHolder holder(make_table(10));
-  auto raised = holder.update(
-      [](const RouteTable& table) { return table.with_weights({{"treatment", 30}}); });
+  auto raised = holder.update([](const RouteTable& table) {
+    return table.with_weights({{"treatment", 30}});
+  });
   ASSERT_TRUE(raised) << raised.error().message();
   EXPECT_EQ(holder.load(), *raised);
   EXPECT_EQ(holder.load()->variants()[0].weight, 70u);
   EXPECT_EQ(holder.load()->generation(), 2u);
 
   const std::uint64_t version = holder.version();
-  auto bad = holder.update(
-      [](const RouteTable& table) { return table.with_weights({{"nope", 30}}); });
+  auto bad = holder.update([](const RouteTable& table) {
+    return table.with_weights({{"nope", 30}});
+  });
   ASSERT_FALSE(bad);
   EXPECT_EQ(holder.version(), version);
   EXPECT_EQ(holder.load(), *raised);
 
-  auto rolled = holder.update([](const RouteTable& table) -> Result<RouteTable> {
-    return table.rolled_back();
-  });
+  auto rolled = holder.update(
+      [](const RouteTable& table) -> Result<RouteTable> { return table.rolled_back(); });
   ASSERT_TRUE(rolled);
   EXPECT_EQ(holder.load()->variants()[1].buckets, 0u);
 }

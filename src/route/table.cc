@@ -33,7 +33,9 @@ std::vector<std::uint32_t> shares_of(const std::vector<Variant>& variants) {
   // Baseline weight 0: the leftover goes to the largest remainders, earliest first.
   std::vector<std::size_t> order(variants.size() - 1);
   std::iota(order.begin(), order.end(), std::size_t{1});
-  auto remainder = [&](std::size_t i) { return variants[i].weight * std::uint64_t{kBuckets} % total; };
+  auto remainder = [&](std::size_t i) {
+    return variants[i].weight * std::uint64_t{kBuckets} % total;
+  };
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return remainder(a) > remainder(b); });
   for (std::size_t i = 0; i < leftover; ++i) ++shares[order[i]];
@@ -82,14 +84,14 @@ void lay_out(const std::vector<std::uint32_t>& shares, BucketOwners* owners) {
   for (std::size_t lane = 0; lane < lanes; ++lane) {
     const std::size_t up = 2 * lane + 1;
     const std::size_t down = 2 * lane + 2 <= treatments ? 2 * lane + 2 : 0;
-    const auto [up_left, down_left] = lay_out_lane(
-        {.start = static_cast<std::uint32_t>(lane * kBuckets / lanes),
-         .end = static_cast<std::uint32_t>((lane + 1) * kBuckets / lanes),
-         .up = up,
-         .up_share = shares[up],
-         .down = down,
-         .down_share = down == 0 ? 0 : shares[down]},
-        owners);
+    const auto [up_left, down_left] =
+        lay_out_lane({.start = static_cast<std::uint32_t>(lane * kBuckets / lanes),
+                      .end = static_cast<std::uint32_t>((lane + 1) * kBuckets / lanes),
+                      .up = up,
+                      .up_share = shares[up],
+                      .down = down,
+                      .down_share = down == 0 ? 0 : shares[down]},
+                     owners);
     pending[up] = up_left;
     pending[down] += down_left;  // pending[0] (no second treatment) stays 0
   }
@@ -126,7 +128,9 @@ std::string_view override_outcome_name(OverrideOutcome outcome) {
   return "unknown";
 }
 
-std::string format_user_hash(std::uint64_t key_hash) { return fmt::format("{:016x}", key_hash); }
+std::string format_user_hash(std::uint64_t key_hash) {
+  return fmt::format("{:016x}", key_hash);
+}
 
 Result<RouteTable> RouteTable::create(const RouteConfig& config) {
   GRAFT_RETURN_IF_ERROR(checks::variant_count(config.variants.size()));
@@ -227,8 +231,7 @@ std::uint64_t RouteTable::key_hash(std::string_view sticky_key) const {
 }
 
 std::size_t RouteTable::pick(const RouteRequest& request, RouteDecision* decision) const {
-  if (sticky_.source != StickySource::kNone && request.sticky_key &&
-      !request.sticky_key->empty()) {
+  if (sticky_.source != StickySource::kNone && request.sticky_key && !request.sticky_key->empty()) {
     decision->key_hash = key_hash(*request.sticky_key);
     decision->bucket = bucket_of_hash(*decision->key_hash);
     decision->reason = RouteReason::kSticky;

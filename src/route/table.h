@@ -101,7 +101,7 @@ struct RouteDecision {
   std::size_t variant = 0;  // index into RouteTable::variants()
   RouteReason reason = RouteReason::kRandom;
   OverrideOutcome override_outcome = OverrideOutcome::kAbsent;
-  std::uint32_t bucket = 0;             // the bucket used (also set under an override)
+  std::uint32_t bucket = 0;               // the bucket used (also set under an override)
   std::optional<std::uint64_t> key_hash;  // XXH3 of salt:key when a sticky key was used
   // Set when a copy of the request also goes to this (mirror) variant.
   std::optional<std::size_t> mirror;

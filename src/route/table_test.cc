@@ -33,7 +33,9 @@ RouteTable make_table(const Weights& weights, StickySource sticky = StickySource
   return std::move(table).value();
 }
 
-std::string user(int i) { return "user-" + std::to_string(i); }
+std::string user(int i) {
+  return "user-" + std::to_string(i);
+}
 
 std::size_t route_user(const RouteTable& table, const std::string& key) {
   return table.route({.sticky_key = key}).variant;
@@ -81,7 +83,8 @@ TEST(RouteTable, NewSaltReshufflesUsers) {
   config.salt = "ctr-v4";
   RouteTable second = *RouteTable::create(config);
   int moved = 0;
-  for (int i = 0; i < 10'000; ++i) moved += route_user(first, user(i)) != route_user(second, user(i));
+  for (int i = 0; i < 10'000; ++i)
+    moved += route_user(first, user(i)) != route_user(second, user(i));
   EXPECT_NEAR(moved / 100.0, 50.0, 3.0);
 }
 
@@ -227,11 +230,11 @@ TEST(RouteTable, Overrides) {
       {false, false, "treatment", true, 0, RouteReason::kSticky, OverrideOutcome::kDisabled},
   };
   for (const Case& c : cases) {
-    config.overrides = {.header = "X-Graft-Variant", .enabled = c.enabled,
-                        .require_token = c.require_token};
+    config.overrides = {
+        .header = "X-Graft-Variant", .enabled = c.enabled, .require_token = c.require_token};
     RouteTable table = *RouteTable::create(config);
-    RouteDecision decision = table.route({.sticky_key = "user-1", .override_value = c.value,
-                                          .override_token_valid = c.token_valid});
+    RouteDecision decision = table.route(
+        {.sticky_key = "user-1", .override_value = c.value, .override_token_valid = c.token_valid});
     SCOPED_TRACE(std::string(c.value.value_or("(none)")));
     EXPECT_EQ(decision.variant, c.variant);
     EXPECT_EQ(decision.reason, c.reason);

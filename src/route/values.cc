@@ -63,8 +63,7 @@ Result<Address> parse_address(std::string_view text, PortPolicy policy) {
   std::optional<std::uint64_t> port = parse_unsigned(rest);
   std::uint64_t min_port = policy == PortPolicy::kAllowZero ? 0 : 1;
   if (!port || *port < min_port || *port > 65535) {
-    return bad_address(text, fmt::format("the port must be a number from {} to 65535",
-                                         min_port));
+    return bad_address(text, fmt::format("the port must be a number from {} to 65535", min_port));
   }
   return Address{.host = std::string(host), .port = static_cast<std::uint16_t>(*port)};
 }
@@ -141,10 +140,14 @@ Result<StickyKey> parse_sticky_key(std::string_view text) {
   std::string_view kind = text.substr(0, colon);
   std::string_view name = text.substr(colon + 1);
   StickyKey key;
-  if (kind == "header") key.source = StickySource::kHeader;
-  else if (kind == "cookie") key.source = StickySource::kCookie;
-  else if (kind == "query") key.source = StickySource::kQuery;
-  else return bad(fmt::format("unknown source '{}' (header, cookie, query or none)", kind));
+  if (kind == "header")
+    key.source = StickySource::kHeader;
+  else if (kind == "cookie")
+    key.source = StickySource::kCookie;
+  else if (kind == "query")
+    key.source = StickySource::kQuery;
+  else
+    return bad(fmt::format("unknown source '{}' (header, cookie, query or none)", kind));
   if (name.empty()) return bad("the name after ':' is empty");
   for (char c : name) {
     bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -59,9 +59,9 @@ TEST(ParseAddress, FormatsIpv6InBrackets) {
 
 TEST(IsLoopback, Table) {
   const std::pair<std::string, bool> cases[] = {
-      {"127.0.0.1", true}, {"127.1.2.3", true},  {"localhost", true}, {"LOCALHOST", true},
-      {"::1", true},       {"0.0.0.0", false},   {"10.0.0.1", false}, {"127.0.0.256", false},
-      {"127.0.0", false},  {"127.example", false}, {"::", false},     {"example.com", false},
+      {"127.0.0.1", true}, {"127.1.2.3", true},    {"localhost", true}, {"LOCALHOST", true},
+      {"::1", true},       {"0.0.0.0", false},     {"10.0.0.1", false}, {"127.0.0.256", false},
+      {"127.0.0", false},  {"127.example", false}, {"::", false},       {"example.com", false},
   };
   for (const auto& [host, loopback] : cases) {
     EXPECT_EQ(is_loopback({.host = host, .port = 1}), loopback) << host;
@@ -71,9 +71,9 @@ TEST(IsLoopback, Table) {
 TEST(ParseDuration, Valid) {
   using std::chrono::milliseconds;
   const std::pair<std::string, milliseconds> cases[] = {
-      {"250ms", milliseconds(250)},   {"1s", milliseconds(1000)},
-      {"2m", milliseconds(120'000)},  {"1h", milliseconds(3'600'000)},
-      {"1500us", milliseconds(1)},    {"24h", milliseconds(86'400'000)},
+      {"250ms", milliseconds(250)},  {"1s", milliseconds(1000)},
+      {"2m", milliseconds(120'000)}, {"1h", milliseconds(3'600'000)},
+      {"1500us", milliseconds(1)},   {"24h", milliseconds(86'400'000)},
   };
   for (const auto& [text, expected] : cases) {
     Result<milliseconds> parsed = parse_duration(text);
@@ -88,12 +88,14 @@ TEST(ParseDuration, Errors) {
       {"1", "'1' is not a valid duration: missing unit (us, ms, s, m or h)"},
       {"1.5s", "'1.5s' is not a valid duration: unknown unit '.5s' (us, ms, s, m or h)"},
       {"10d", "'10d' is not a valid duration: unknown unit 'd' (us, ms, s, m or h)"},
-      {"-1s", "'-1s' is not a valid duration: expected a whole number and a unit, e.g. 250ms, "
-              "1s, 2m"},
+      {"-1s",
+       "'-1s' is not a valid duration: expected a whole number and a unit, e.g. 250ms, "
+       "1s, 2m"},
       {"0s", "'0s' is not a valid duration: must be greater than zero"},
       {"25h", "'25h' is not a valid duration: longer than 24h"},
-      {"99999999999999999999999s", "'99999999999999999999999s' is not a valid duration: "
-                                   "longer than 24h"},
+      {"99999999999999999999999s",
+       "'99999999999999999999999s' is not a valid duration: "
+       "longer than 24h"},
       {"5000000000h", "'5000000000h' is not a valid duration: longer than 24h"},
       {"999us", "'999us' is not a valid duration: shorter than 1ms"},
   };
@@ -124,13 +126,16 @@ TEST(ParseStickyKey, Table) {
     EXPECT_EQ(parsed->to_string(), text);
   }
   const std::pair<std::string, std::string> invalid[] = {
-      {"user", "'user' is not a valid sticky key: expected header:NAME, cookie:NAME, "
-               "query:NAME or none"},
-      {"body:x", "'body:x' is not a valid sticky key: unknown source 'body' (header, cookie, "
-                 "query or none)"},
+      {"user",
+       "'user' is not a valid sticky key: expected header:NAME, cookie:NAME, "
+       "query:NAME or none"},
+      {"body:x",
+       "'body:x' is not a valid sticky key: unknown source 'body' (header, cookie, "
+       "query or none)"},
       {"header:", "'header:' is not a valid sticky key: the name after ':' is empty"},
-      {"header:X User", "'header:X User' is not a valid sticky key: invalid character ' ' in "
-                        "the name"},
+      {"header:X User",
+       "'header:X User' is not a valid sticky key: invalid character ' ' in "
+       "the name"},
   };
   for (const auto& [text, message] : invalid) {
     Result<StickyKey> parsed = parse_sticky_key(text);

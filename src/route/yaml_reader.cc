@@ -95,9 +95,8 @@ Status YamlReader::check_keys(const YAML::Node& map, std::string_view where,
     }
     std::string suggestion = base::closest_match(name, allowed);
     std::string message = fmt::format("unknown key '{}'{}", name, in);
-    message += suggestion.empty()
-                   ? fmt::format(": expected one of {}", base::join(allowed, ", "))
-                   : fmt::format(", did you mean '{}'?", suggestion);
+    message += suggestion.empty() ? fmt::format(": expected one of {}", base::join(allowed, ", "))
+                                  : fmt::format(", did you mean '{}'?", suggestion);
     return fail(error_at(key, message));
   }
   return ok();
@@ -115,8 +114,8 @@ Result<std::uint64_t> YamlReader::unsigned_integer(const YAML::Node& node,
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   bool digits_only = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   if (!node.IsScalar() || !digits_only || end != text.data() + text.size()) {
-    return fail(error_at(node, fmt::format("{} must be a non-negative integer, got {}", what,
-                                           text)));
+    return fail(
+        error_at(node, fmt::format("{} must be a non-negative integer, got {}", what, text)));
   }
   if (error != std::errc()) {
     return fail(error_at(node, fmt::format("{} is too large: {}", what, text)));

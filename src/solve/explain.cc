@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -11,14 +12,31 @@ namespace graft::solve::detail {
 namespace {
 
 constexpr std::size_t kMaxVersionsShown = 8;
-constexpr std::size_t kMaxProvidersFollowed = 4;
+constexpr std::size_t kMaxProvidersFollowed = 10;
+constexpr std::size_t kMaxNamesListed = 4;
 
 std::string upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
+
+// "a, b, c and 5 more"
+std::string list(const std::vector<std::string>& items) {
+  std::size_t shown = std::min(items.size(), kMaxNamesListed);
+  std::string text =
+      base::join(std::vector<std::string>(items.begin(), items.begin() + shown), ", ");
+  if (items.size() > shown) text += " and " + std::to_string(items.size() - shown) + " more";
+  return text;
+}
+
+bool targets_package(sat::JobKind kind) {
+  return kind == sat::JobKind::kErase || kind == sat::JobKind::kLock ||
+         kind == sat::JobKind::kFavor;
+}
 
 std::string key_name(const Key& key) {
   return key.spec && key.spec->has_exact_name() ? key.spec->name() : std::string();
@@ -28,18 +46,37 @@ std::string key_name(const Key& key) {
 class Explainer {
  public:
   Explainer(const Model& model, const std::vector<JobNote>& notes,
-            const std::vector<sat::Rule>& rules, std::size_t& budget, std::string& out)
-      : model_(model), notes_(notes), rules_(rules), budget_(budget), out_(out),
+            const std::vector<sat::Rule>& rules, std::size_t base_depth, std::size_t& budget,
+            std::string& out)
+      : model_(model),
+        notes_(notes),
+        rules_(rules),
+        base_(base_depth),
+        budget_(budget),
+        out_(out),
         rendered_(rules.size(), false) {
     for (const sat::Rule& rule : rules) {
       if (rule.source) involved_.insert(*rule.source);
       if (rule.target) involved_.insert(*rule.target);
+      if (rule.job && targets_package(model.problem().jobs.at(*rule.job).kind)) {
+        involved_.insert(model.problem().jobs[*rule.job].target);
+      }
     }
   }
 
+  // Lines the budget ran out for.
+  std::size_t suppressed() const { return suppressed_; }
+
+  // Jobs first, in the order they were asked for; then whatever they did not reach.
   void run() {
+    std::vector<std::size_t> jobs;
     for (std::size_t i = 0; i < rules_.size(); ++i) {
-      if (!rendered_[i] && rules_[i].job) render_job(i);
+      if (rules_[i].job) jobs.push_back(i);
+    }
+    std::stable_sort(jobs.begin(), jobs.end(),
+                     [this](auto a, auto b) { return *rules_[a].job < *rules_[b].job; });
+    for (std::size_t i : jobs) {
+      if (!rendered_[i]) render_job(i);
     }
     for (std::size_t i = 0; i < rules_.size(); ++i) {
       if (rendered_[i]) continue;
@@ -58,7 +95,7 @@ class Explainer {
       return;
     }
     --budget_;
-    out_ += std::string(2 * depth, ' ') + "- " + text + "\n";
+    out_ += std::string(2 * (base_ + depth), ' ') + "- " + text + "\n";
   }
 
   std::string job_headline(const sat::Rule& rule) const {
@@ -104,7 +141,62 @@ class Explainer {
   void render_package(sat::PackageIndex package, std::size_t depth) {
     if (depth > kMaxChainDepth || !visited_.insert(package).second) return;
     for (std::size_t i = 0; i < rules_.size(); ++i) {
-      if (!rendered_[i] && !rules_[i].job && rules_[i].source == package) render_rule(i, depth);
+      if (rendered_[i] || rules_[i].job) continue;
+      if (rules_[i].kind == sat::RuleKind::kSameName) continue;  // grouped, last
+      if (rules_[i].source == package) render_rule(i, depth);
+    }
+  }
+
+  // The package on the other side of same-name rule `i` from `package`, if it is one.
+  std::optional<sat::PackageIndex> same_name_partner(std::size_t i,
+                                                     sat::PackageIndex package) const {
+    const sat::Rule& rule = rules_[i];
+    if (rule.kind != sat::RuleKind::kSameName || !rule.source || !rule.target) return {};
+    if (rule.source == package) return rule.target;
+    if (rule.target == package) return rule.source;
+    return {};
+  }
+
+  // One line for every same-name rule `package` takes part in.
+  void render_same_name(sat::PackageIndex package, std::size_t depth) {
+    std::vector<std::string> others;
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+      if (rendered_[i]) continue;
+      if (auto other = same_name_partner(i, package)) {
+        rendered_[i] = true;
+        others.push_back(model_.describe(*other));
+      }
+    }
+    if (others.empty()) return;
+    emit(depth, model_.describe(package) + " rules out " + list(others) + ": only one " +
+                    quoted(model_.candidate(package).record->name) + " can be installed");
+  }
+
+  // The one package every provider shares a same-name rule with, if there is one: a
+  // dependency like 'x !=5' that only fails because x 5 is required elsewhere.
+  std::optional<sat::PackageIndex> common_blocker(
+      const std::vector<sat::PackageIndex>& providers) const {
+    std::optional<sat::PackageIndex> blocker;
+    for (sat::PackageIndex provider : providers) {
+      std::set<sat::PackageIndex> partners;
+      for (std::size_t i = 0; i < rules_.size(); ++i) {
+        if (auto other = same_name_partner(i, provider)) partners.insert(*other);
+      }
+      if (!blocker) {
+        if (partners.size() != 1) return {};
+        blocker = *partners.begin();
+      } else if (!partners.contains(*blocker)) {
+        return {};
+      }
+    }
+    return blocker;
+  }
+
+  void mark_same_name(const std::vector<sat::PackageIndex>& providers, sat::PackageIndex other) {
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+      for (sat::PackageIndex provider : providers) {
+        if (same_name_partner(i, provider) == other) rendered_[i] = true;
+      }
     }
   }
 
@@ -112,6 +204,13 @@ class Explainer {
     const Key& key = model_.key(*rule.key);
     std::vector<sat::PackageIndex> providers = involved_matches(*rule.key);
     std::string line = model_.describe(*rule.source) + " requires " + quoted(key.text);
+    if (auto blocker = providers.empty() ? std::nullopt : common_blocker(providers)) {
+      mark_same_name(providers, *blocker);
+      emit(depth, line + ", which rules out " + model_.describe(*blocker) + ": only one " +
+                      quoted(model_.candidate(*blocker).record->name) + " can be installed");
+      render_package(*blocker, depth + 1);
+      return;
+    }
     if (providers.size() == 1) {
       line += ", which only " + model_.describe(providers[0]) + " provides";
     } else if (!providers.empty()) {
@@ -159,11 +258,8 @@ class Explainer {
         return;
       case sat::RuleKind::kConflicts: render_conflict(rule, depth); return;
       case sat::RuleKind::kSameName:
-        if (rule.target) {
-          emit(depth, source + " and " + model_.describe(*rule.target) +
-                          " cannot both be installed: only one " +
-                          quoted(model_.candidate(*rule.source).record->name) + " at a time");
-        }
+        rendered_[index] = false;
+        render_same_name(*rule.source, depth);
         return;
       case sat::RuleKind::kInstalled:
         emit(depth, source + " is installed and cannot be removed");
@@ -178,13 +274,10 @@ class Explainer {
     }
   }
 
- public:
-  std::size_t suppressed() const { return suppressed_; }
-
- private:
   const Model& model_;
   const std::vector<JobNote>& notes_;
   const std::vector<sat::Rule>& rules_;
+  const std::size_t base_;
   std::size_t& budget_;
   std::string& out_;
   std::vector<bool> rendered_;
@@ -200,8 +293,8 @@ std::string describe_available(const Model& model, const std::string& name) {
   std::vector<std::string> versions = model.available_versions(name);
   if (versions.empty() && base::starts_with(name, "__")) {
     std::string variable = "CONDA_OVERRIDE_" + upper(name.substr(2));
-    return "the virtual package " + quoted(name) + " is not present on this machine (" +
-           variable + " sets it)";
+    return "the virtual package " + quoted(name) + " is not present on this machine (" + variable +
+           " sets it)";
   }
   if (versions.empty()) return "no package named " + quoted(name) + " is available";
   std::string text = quoted(name) + " versions available: ";
@@ -218,8 +311,14 @@ std::string explain_problems(const Model& model, const std::vector<JobNote>& not
   std::string out;
   std::size_t budget = kMaxExplanationLines;
   std::size_t suppressed = 0;
-  for (const auto& rules : problems) {
-    Explainer explainer(model, notes, rules, budget, out);
+  const bool several = problems.size() > 1;
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    if (several && budget > 0) {
+      --budget;
+      out +=
+          "- conflict " + std::to_string(i + 1) + " of " + std::to_string(problems.size()) + ":\n";
+    }
+    Explainer explainer(model, notes, problems[i], several ? 1 : 0, budget, out);
     explainer.run();
     suppressed += explainer.suppressed();
   }

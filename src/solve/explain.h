@@ -2,12 +2,14 @@
 // module solve): which request, through which dependency chain, against which versions.
 //
 // Example (conformance test-recipes, `install dependent=1.0 run_constrained`):
-//   the request cannot be satisfied:
-//   - you asked for 'dependent=1.0':
+//   - you asked for 'dependent=1.0'
 //     - dependent-1.0-0 requires 'dependency >=1.0,<2.0a0', which only dependency-1.0-0
 //       provides
-//   - you asked for 'run_constrained':
+//   - you asked for 'run_constrained'
 //     - run_constrained-1.0-0 constrains 'dependency>=2.0', which rules out dependency-1.0-0
+// Rules libsolv repeats per package pair (only one package of a name) are folded into one
+// line: "x-1-0 requires 'y !=5', which rules out y-5-0: only one 'y' can be installed".
+// Several problems are numbered ("- conflict 2 of 8:") and nested one level deeper.
 #pragma once
 
 #include <string>

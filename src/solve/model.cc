@@ -83,8 +83,7 @@ void Model::add_candidates() {
   }
 }
 
-void Model::add_candidate(const conda::PackageRecord& record, Origin origin,
-                          std::size_t channel) {
+void Model::add_candidate(const conda::PackageRecord& record, Origin origin, std::size_t channel) {
   Candidate candidate{.record = &record, .origin = origin, .channel = channel};
   if (auto version = conda::Version::parse(record.version)) candidate.version = *version;
   std::uint32_t repo = origin == Origin::kInstalled ? kInstalledRepo
@@ -117,11 +116,13 @@ void Model::add_dependencies() {
   for (sat::PackageIndex i = 0; i < candidates_.size(); ++i) {
     const conda::PackageRecord& record = *candidates_[i].record;
     sat::Package& package = problem_.packages[i];
-    for (const auto& text : record.depends) package.depends.push_back(intern(KeyKind::kMatch, text));
+    for (const auto& text : record.depends)
+      package.depends.push_back(intern(KeyKind::kMatch, text));
     for (const auto& text : record.constrains) {
       package.conflicts.push_back(intern(KeyKind::kExclude, text));
     }
-    if (pip && python_wants_pip(record)) package.recommends.push_back(intern(KeyKind::kMatch, "pip"));
+    if (pip && python_wants_pip(record))
+      package.recommends.push_back(intern(KeyKind::kMatch, "pip"));
   }
 }
 

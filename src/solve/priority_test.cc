@@ -8,9 +8,9 @@
 namespace graft::solve {
 namespace {
 
+using testing::dists;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::dists;
 using testing::record;
 using testing::specs;
 
@@ -154,11 +154,10 @@ TEST(OrderingTest, InvalidDependencySpecIsExplained) {
 }
 
 TEST(OrderingTest, DependencyOrderBreaksCyclesDeterministically) {
-  std::vector<conda::PackageRecord> records = {
-      record("b", "1", {"a"}), record("a", "1", {"b"}), record("c", "1", {"a", "zlib"}),
-      record("zlib", "1")};
-  EXPECT_THAT(dists(dependency_order(records)),
-              ElementsAre("zlib-1-0", "a-1-0", "b-1-0", "c-1-0"));
+  std::vector<conda::PackageRecord> records = {record("b", "1", {"a"}), record("a", "1", {"b"}),
+                                               record("c", "1", {"a", "zlib"}),
+                                               record("zlib", "1")};
+  EXPECT_THAT(dists(dependency_order(records)), ElementsAre("zlib-1-0", "a-1-0", "b-1-0", "c-1-0"));
 }
 
 }  // namespace

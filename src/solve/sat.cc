@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <chrono>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -156,9 +155,7 @@ void SatPool::add_jobs(Queue& jobs) {
       case JobKind::kUpdate:
         queue_push2(&jobs, SOLVER_UPDATE | SOLVER_SOLVABLE_PROVIDES, key_dependency(job.target));
         break;
-      case JobKind::kUpdateAll:
-        queue_push2(&jobs, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0);
-        break;
+      case JobKind::kUpdateAll: queue_push2(&jobs, SOLVER_UPDATE | SOLVER_SOLVABLE_ALL, 0); break;
       case JobKind::kErase:
         queue_push2(&jobs, SOLVER_ERASE | SOLVER_SOLVABLE, solvable_of_.at(job.target));
         break;
@@ -182,9 +179,8 @@ Outcome unmatched_jobs(const Problem& problem) {
     std::vector<PackageIndex> matches;
     problem.resolve(job.target, matches);
     if (!matches.empty()) continue;
-    outcome.problems.push_back({Rule{.kind = RuleKind::kJobNothingMatches,
-                                     .key = job.target,
-                                     .job = index}});
+    outcome.problems.push_back(
+        {Rule{.kind = RuleKind::kJobNothingMatches, .key = job.target, .job = index}});
   }
   return outcome;
 }
@@ -200,14 +196,8 @@ Outcome SatPool::solve() {
   solver_set_flag(solver.get(), SOLVER_FLAG_ALLOW_UNINSTALL, problem_.allow_uninstall ? 1 : 0);
   solver_set_flag(solver.get(), SOLVER_FLAG_STRICT_REPO_PRIORITY,
                   problem_.strict_repo_priority ? 1 : 0);
-  auto t0 = std::chrono::steady_clock::now();
-  int n = solver_solve(solver.get(), jobs.get());
-  auto t1 = std::chrono::steady_clock::now();
-  fprintf(stderr, "TIMING solve %.1f ms\n", std::chrono::duration<double, std::milli>(t1 - t0).count());
-  if (n == 0) return collect_solution(solver.get());
-  auto out = collect_problems(solver.get());
-  fprintf(stderr, "TIMING problems %.1f ms\n", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
-  return out;
+  if (solver_solve(solver.get(), jobs.get()) == 0) return collect_solution(solver.get());
+  return collect_problems(solver.get());
 }
 
 Outcome SatPool::collect_solution(Solver* solver) const {
@@ -266,13 +256,15 @@ Rule SatPool::describe_rule(Solver* solver, Id rule_id) {
   SolverRuleinfo info = solver_ruleinfo(solver, rule_id, &source, &target, &dependency);
   Rule rule;
   rule.kind = kind_of(info);
-  rule.source = package_of(source);
-  rule.target = package_of(target);
   rule.key = key_of(dependency);
   if ((info & SOLVER_RULE_TYPEMASK) == SOLVER_RULE_JOB) {
+    // For job rules libsolv reports the job's index and flags, not solvables.
     int job_index = solver_rule2jobidx(solver, rule_id);
     if (job_index >= 0) rule.job = static_cast<std::uint32_t>(job_index / 2);
+    return rule;
   }
+  rule.source = package_of(source);
+  rule.target = package_of(target);
   return rule;
 }
 
@@ -294,9 +286,7 @@ std::optional<KeyIndex> SatPool::key_of(Id dependency) const {
 }  // namespace
 
 Outcome solve_sat(const Problem& problem) {
-  auto t0 = std::chrono::steady_clock::now();
   SatPool pool(problem);
-  fprintf(stderr, "TIMING pool %.1f ms\n", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   return pool.solve();
 }
 

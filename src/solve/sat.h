@@ -27,8 +27,8 @@ struct Repo {
 
 struct Package {
   std::string name;
-  std::uint32_t rank = 0;  // larger is better among packages of the same name
-  std::uint32_t repo = 0;  // index into Problem::repos
+  std::uint32_t rank = 0;            // larger is better among packages of the same name
+  std::uint32_t repo = 0;            // index into Problem::repos
   std::vector<KeyIndex> depends;     // every key must be met by an installed package
   std::vector<KeyIndex> conflicts;   // no package a key matches may be installed with this
   std::vector<KeyIndex> recommends;  // installed along when possible
@@ -62,16 +62,16 @@ struct Problem {
 };
 
 enum class RuleKind {
-  kJob,                  // job `job` (its key `key`) as asked
-  kJobNothingMatches,    // job `job`: nothing matches `key`
-  kNothingMatches,       // `source` depends on `key`, which nothing matches
-  kDepends,              // `source` depends on `key`
-  kConflicts,            // `source` conflicts (via `key`) with `target`
-  kSameName,             // `source` and `target` have the same name
-  kInstalled,            // installed `source` must stay (or be updated)
-  kStrictPriority,       // `source` is hidden by a higher-priority repo
-  kNotInstallable,       // `source` cannot be installed at all
-  kOther,                // anything else libsolv reports (learnt, best, ...)
+  kJob,                // job `job` (its key `key`) as asked
+  kJobNothingMatches,  // job `job`: nothing matches `key`
+  kNothingMatches,     // `source` depends on `key`, which nothing matches
+  kDepends,            // `source` depends on `key`
+  kConflicts,          // `source` conflicts (via `key`) with `target`
+  kSameName,           // `source` and `target` have the same name
+  kInstalled,          // installed `source` must stay (or be updated)
+  kStrictPriority,     // `source` is hidden by a higher-priority repo
+  kNotInstallable,     // `source` cannot be installed at all
+  kOther,              // anything else libsolv reports (learnt, best, ...)
 };
 
 struct Rule {

@@ -43,8 +43,7 @@ class Builder {
     return static_cast<KeyIndex>(problem_.keys.size() - 1);
   }
   PackageIndex add(std::string name, std::uint32_t rank, std::uint32_t repo,
-                   std::vector<std::string> depends = {},
-                   std::vector<std::string> conflicts = {}) {
+                   std::vector<std::string> depends = {}, std::vector<std::string> conflicts = {}) {
     Package package{.name = std::move(name), .rank = rank, .repo = repo};
     for (const auto& text : depends) package.depends.push_back(key(text));
     for (const auto& text : conflicts) package.conflicts.push_back(key(text));
@@ -112,6 +111,32 @@ TEST(SatTest, JobThatNothingMatchesNamesTheJob) {
   ASSERT_EQ(outcome.problems[0].size(), 1u);
   EXPECT_EQ(outcome.problems[0][0].kind, RuleKind::kJobNothingMatches);
   EXPECT_EQ(outcome.problems[0][0].job, 0u);
+}
+
+TEST(SatTest, ConflictingJobsAreReportedAsJobRules) {
+  Builder b;
+  auto channel = b.repo("channel", 0);
+  b.add("lib", 1, channel);
+  b.add("lib", 2, channel);
+  b.job(JobKind::kInstall, b.key("lib!1"));  // only rank 2
+  b.job(JobKind::kInstall, b.key("lib!2"));  // only rank 1
+  Outcome outcome = solve_sat(b.problem());
+  ASSERT_FALSE(outcome.solved);
+  ASSERT_EQ(outcome.problems.size(), 1u);
+  std::vector<std::uint32_t> jobs;
+  bool same_name = false;
+  for (const Rule& rule : outcome.problems[0]) {
+    if (rule.kind == RuleKind::kJob) {
+      ASSERT_TRUE(rule.job.has_value());
+      EXPECT_FALSE(rule.source.has_value());  // libsolv gives job indices there, not packages
+      EXPECT_FALSE(rule.target.has_value());
+      jobs.push_back(*rule.job);
+    }
+    same_name = same_name || rule.kind == RuleKind::kSameName;
+  }
+  std::sort(jobs.begin(), jobs.end());
+  EXPECT_THAT(jobs, ElementsAre(0u, 1u));
+  EXPECT_TRUE(same_name);
 }
 
 TEST(SatTest, StrictPriorityHidesLowerRepos) {

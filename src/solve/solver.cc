@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "solve/explain.h"
 #include "solve/model.h"
+#include "solve/precheck.h"
 #include "solve/sat.h"
 
 namespace graft::solve {
@@ -89,8 +90,8 @@ class JobPlan {
   // when removing: conda's remove changes nothing else).
   void keep_installed(const Request& request, const std::set<sat::PackageIndex>& removed) {
     if (request.update_all) return;
-    const bool lock = request.options.update_scope == UpdateScope::kFreezeInstalled ||
-                      !request.remove.empty();
+    const bool lock =
+        request.options.update_scope == UpdateScope::kFreezeInstalled || !request.remove.empty();
     const std::set<std::string> named = requested_names(request);
     for (sat::PackageIndex i = 0; i < model_.size(); ++i) {
       const auto& candidate = model_.candidate(i);
@@ -133,8 +134,8 @@ Result<std::set<sat::PackageIndex>> removal_set(const Model& model, const Reques
       found = true;
     }
     if (!found) {
-      return fail(ErrorCode::kNotFound, "cannot remove '" + spec_text(spec) +
-                                            "': no installed package matches it");
+      return fail(ErrorCode::kNotFound,
+                  "cannot remove '" + spec_text(spec) + "': no installed package matches it");
     }
   }
   for (bool grew = true; grew;) {
@@ -155,15 +156,13 @@ Result<std::set<sat::PackageIndex>> removal_set(const Model& model, const Reques
 
 Error unsatisfiable(const Model& model, const std::vector<JobNote>& notes,
                     const sat::Outcome& outcome) {
-  bool only_missing = std::all_of(outcome.problems.begin(), outcome.problems.end(),
-                                  [](const auto& rules) {
-                                    return rules.size() == 1 &&
-                                           rules[0].kind == sat::RuleKind::kJobNothingMatches;
-                                  });
+  bool only_missing =
+      std::all_of(outcome.problems.begin(), outcome.problems.end(), [](const auto& rules) {
+        return rules.size() == 1 && rules[0].kind == sat::RuleKind::kJobNothingMatches;
+      });
   std::string body = detail::explain_problems(model, notes, outcome.problems);
   if (only_missing) {
-    return Error(ErrorCode::kNotFound,
-                 "no package in the channels matches the request:\n" + body);
+    return Error(ErrorCode::kNotFound, "no package in the channels matches the request:\n" + body);
   }
   return Error(ErrorCode::kConflict, "cannot satisfy the request:\n" + body);
 }
@@ -209,6 +208,9 @@ Result<Transaction> solve(const Request& request) {
   plan.add_requests(request);
   plan.add_pins(request);
   plan.keep_installed(request, removed);
+  if (auto direct = detail::direct_conflicts(model); !direct.empty()) {
+    return fail(unsatisfiable(model, plan.notes(), sat::Outcome{.problems = std::move(direct)}));
+  }
   sat::Outcome outcome = sat::solve_sat(model.problem());
   if (!outcome.solved) return fail(unsatisfiable(model, plan.notes(), outcome));
   return make_transaction(model, outcome.installed);

@@ -54,13 +54,13 @@ struct ChannelRecords {
 };
 
 struct Request {
-  std::vector<conda::MatchSpec> install;  // `install`/`create` specs
-  std::vector<conda::MatchSpec> update;   // `update NAME...`: move these to their best
-  bool update_all = false;                // `update --all`
-  std::vector<conda::MatchSpec> remove;   // `remove` specs (dependents go too)
-  std::vector<conda::PackageRecord> installed;  // the prefix's conda-meta records
-  std::vector<ChannelRecords> channels;         // highest priority first
-  std::vector<conda::MatchSpec> pins;           // conda-meta/pinned
+  std::vector<conda::MatchSpec> install;               // `install`/`create` specs
+  std::vector<conda::MatchSpec> update;                // `update NAME...`: move these to their best
+  bool update_all = false;                             // `update --all`
+  std::vector<conda::MatchSpec> remove;                // `remove` specs (dependents go too)
+  std::vector<conda::PackageRecord> installed;         // the prefix's conda-meta records
+  std::vector<ChannelRecords> channels;                // highest priority first
+  std::vector<conda::MatchSpec> pins;                  // conda-meta/pinned
   std::vector<conda::PackageRecord> virtual_packages;  // see virtual_packages.h
   Options options;
 };
@@ -75,11 +75,16 @@ struct Transaction {
 };
 
 // Solves `request`. Errors:
-//   kConflict  the request cannot be satisfied; the message explains it in plain words
-//              (each requested spec involved, the dependency chain, the versions that
-//              exist), e.g. "cannot install 'unsatisfiable': ...";
-//   kNotFound  a requested name is in no channel ("... did you mean 'x'?" when close), or
-//              a package to remove is not installed.
+//   kConflict  the request cannot be satisfied: "cannot satisfy the request:" followed by
+//              one "- " line per step, indented along the chain: each requested spec
+//              involved, what its packages require or constrain, what that rules out, and
+//              the versions that exist (see explain.h);
+//   kNotFound  a requested name is in no channel ("package 'x' is not available from the
+//              channels", hint "did you mean 'y'?" when one is close); a requested spec
+//              that no version matches ("no package in the channels matches the request:"
+//              with the versions available); a spec to remove that matches nothing
+//              installed ("cannot remove 'x': no installed package matches it").
+// An `update` spec whose package is not installed is installed.
 [[nodiscard]] Result<Transaction> solve(const Request& request);
 
 // Orders `records` so that each comes after the records among them it depends on; cycles

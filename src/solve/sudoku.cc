@@ -31,8 +31,8 @@ std::vector<conda::PackageRecord> sudoku_channel(const std::string& prefix) {
       record.fn = record.name + "-" + record.version + "-0.tar.bz2";
       for (int peer = 0; peer < 81; ++peer) {
         if (!are_peers(row, column, peer / 9, peer % 9)) continue;
-        record.depends.push_back(cell_name(prefix, peer / 9, peer % 9) + " !=" +
-                                 std::to_string(value));
+        record.depends.push_back(cell_name(prefix, peer / 9, peer % 9) +
+                                 " !=" + std::to_string(value));
       }
       records.push_back(std::move(record));
     }

@@ -21,7 +21,9 @@ inline std::filesystem::path conformance_path(std::string_view relative) {
   return std::filesystem::path(GRAFT_CONFORMANCE_DIR) / relative;
 }
 
-inline bool has_conformance() { return std::filesystem::exists(conformance_path("README.md")); }
+inline bool has_conformance() {
+  return std::filesystem::exists(conformance_path("README.md"));
+}
 
 // Records of one repodata.json of the corpus, channel named `channel`.
 inline std::vector<conda::PackageRecord> load_repodata(std::string_view relative,
@@ -54,8 +56,7 @@ inline std::vector<conda::MatchSpec> specs(const std::vector<std::string>& texts
 }
 
 inline conda::PackageRecord record(std::string name, std::string version,
-                                   std::vector<std::string> depends = {},
-                                   std::string build = "0") {
+                                   std::vector<std::string> depends = {}, std::string build = "0") {
   conda::PackageRecord out;
   out.name = std::move(name);
   out.version = std::move(version);
@@ -74,9 +75,9 @@ inline std::vector<std::string> dists(const std::vector<conda::PackageRecord>& r
 
 }  // namespace graft::solve::testing
 
-#define GRAFT_SOLVE_REQUIRE_CONFORMANCE()                                               \
-  do {                                                                                  \
-    if (!::graft::solve::testing::has_conformance()) {                                  \
-      GTEST_SKIP() << "conformance corpus not found at " GRAFT_CONFORMANCE_DIR;          \
-    }                                                                                   \
+#define GRAFT_SOLVE_REQUIRE_CONFORMANCE()                                       \
+  do {                                                                          \
+    if (!::graft::solve::testing::has_conformance()) {                          \
+      GTEST_SKIP() << "conformance corpus not found at " GRAFT_CONFORMANCE_DIR; \
+    }                                                                           \
   } while (false)

@@ -89,13 +89,13 @@ std::vector<conda::PackageRecord> virtual_packages(
   if (is_linux || osx) out.push_back(make("__unix", "0", "0", subdir));
   if (windows) out.push_back(make("__win", "0", "0", subdir));
   if (!subdir.empty() && subdir != "noarch") {
-    std::string machine = override_of(environment, "CONDA_OVERRIDE_ARCHSPEC").value_or(host.machine);
+    std::string machine =
+        override_of(environment, "CONDA_OVERRIDE_ARCHSPEC").value_or(host.machine);
     if (!machine.empty()) out.push_back(make("__archspec", "1", machine, subdir));
   }
   add_versioned(out, "__cuda", host.cuda_version, override_of(environment, "CONDA_OVERRIDE_CUDA"),
                 subdir);
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return out;
 }
 

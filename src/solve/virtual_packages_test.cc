@@ -9,9 +9,9 @@
 namespace graft::solve {
 namespace {
 
+using testing::dists;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::dists;
 using testing::record;
 using testing::specs;
 
@@ -28,9 +28,9 @@ TEST(VirtualPackagesTest, LinuxFromHostFactsAndOverrides) {
   const std::vector<Case> cases = {
       {{}, {"__archspec-1-x86_64", "__glibc-2.36-0", "__linux-6.1.0-0", "__unix-0-0"}},
       {{{"CONDA_OVERRIDE_GLIBC", "2.17"}, {"CONDA_OVERRIDE_CUDA", "12.2"}},
-       {"__archspec-1-x86_64", "__cuda-12.2-0", "__glibc-2.17-0", "__linux-6.1.0-0",
-        "__unix-0-0"}},
-      {{{"CONDA_OVERRIDE_GLIBC", ""}, {"CONDA_OVERRIDE_LINUX", "5.4"},
+       {"__archspec-1-x86_64", "__cuda-12.2-0", "__glibc-2.17-0", "__linux-6.1.0-0", "__unix-0-0"}},
+      {{{"CONDA_OVERRIDE_GLIBC", ""},
+        {"CONDA_OVERRIDE_LINUX", "5.4"},
         {"CONDA_OVERRIDE_ARCHSPEC", "skylake"}},
        {"__archspec-1-skylake", "__linux-5.4-0", "__unix-0-0"}},
   };
@@ -79,6 +79,14 @@ TEST(VirtualPackagesTest, SolverUsesThemButNeverLinksThem) {
               HasSubstr("torch-2.0-0 requires '__cuda >=12', but nothing matches it: the virtual "
                         "package '__cuda' is not present on this machine (CONDA_OVERRIDE_CUDA "
                         "sets it)"));
+
+  request.install = specs({"torch"});
+  request.channels[0].records = {record("torch", "1.0", {"__glibc >=2.40"})};
+  auto old_glibc = solve(request);
+  ASSERT_FALSE(old_glibc);
+  EXPECT_THAT(old_glibc.error().message(),
+              HasSubstr("torch-1.0-0 requires '__glibc >=2.40', but nothing matches it: "
+                        "'__glibc' versions available: 2.36"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "base/fs.h"
 #include "base/hash.h"
+#include "base/progress.h"
 #include "store/test_http_server.h"
 
 namespace graft::store {
@@ -218,6 +219,31 @@ TEST_F(DownloadTest, FileUrlAndPlainPathAreCopied) {
     auto again = download(request, fast_options());
     ASSERT_TRUE(again.has_value());
     EXPECT_TRUE(again->not_modified);
+  }
+}
+
+TEST_F(DownloadTest, ProgressDrawsABarPerTransferOnlyWhenEnabled) {
+  serve("remote.conda", std::string(5000, 'r'));
+  serve("local.conda", "l");
+  const std::vector<DownloadRequest> requests = {
+      request_for("remote.conda"),
+      {.url = (served_->path() / "local.conda").string(),
+       .destination = out_->path() / "local.conda", .label = "local package"}};
+  for (const auto mode : {base::ProgressMode::kAlways, base::ProgressMode::kNever}) {
+    base::Progress progress(mode);
+    DownloadOptions options = fast_options();
+    options.progress = &progress;
+    ::testing::internal::CaptureStderr();
+    const auto results = download_all(requests, options);
+    const std::string drawn = ::testing::internal::GetCapturedStderr();
+    ASSERT_TRUE(results[0].has_value() && results[1].has_value());
+    if (mode == base::ProgressMode::kNever) {
+      EXPECT_EQ(drawn, "");
+      continue;
+    }
+    EXPECT_NE(drawn.find("remote.conda"), std::string::npos) << drawn;
+    EXPECT_NE(drawn.find("local package"), std::string::npos) << drawn;
+    EXPECT_NE(drawn.find("done"), std::string::npos) << drawn;
   }
 }
 

@@ -241,6 +241,7 @@ Result<std::vector<RepodataFile>> fetch_repodata(const PackageCache& cache,
   if (!plan.offline_missing.empty()) {
     return fail(offline_error(plan.offline_missing, cache.repodata_dir()));
   }
+  if (plan.to_request.empty()) return std::move(plan.files);
   const auto results = download_all(make_requests(plan, options), options.download);
   GRAFT_ASSIGN_OR_RETURN(FileLock lock, cache.lock_exclusive());
   std::optional<Error> first_error;

@@ -13,15 +13,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Copies the oracle's s1_zlib conda-meta into <root>/envs/zlib with {CONF} substituted.
+// Copies the oracle's s1_zlib conda-meta into <root>/envs/zlib with its placeholders
+// ({CONF}, {T}, {TS}, {EPOCH}) substituted.
 fs::path conda_made_environment(const fs::path& root) {
   const fs::path oracle = conformance_dir() / "oracle/conda-26.7.1/s1_zlib.conda-meta";
   const fs::path prefix = root / "envs/zlib";
   fs::create_directories(prefix / "conda-meta");
   for (const auto& entry : fs::directory_iterator(oracle)) {
     auto text = base::read_file(entry.path());
+    std::string content = base::replace_all(*text, "{CONF}", conformance_dir().string());
+    content = base::replace_all(content, "{TS}", "1542814864621");
+    content = base::replace_all(content, "{EPOCH}", "1700000000");
     std::ofstream(prefix / "conda-meta" / entry.path().filename())
-        << base::replace_all(*text, "{CONF}", conformance_dir().string());
+        << base::replace_all(content, "{T}", root.string());
   }
   return prefix;
 }
@@ -30,7 +34,7 @@ TEST(EnvListTest, JsonMatchesCondaForACondaMadeEnvironment) {
   GRAFT_REQUIRE_CONFORMANCE();
   const fs::path root = scratch_dir();
   const fs::path prefix = conda_made_environment(root);
-  Run run = graft({"list", "-p", prefix.string(), "--json"});
+  auto run = graft({"list", "-p", prefix.string(), "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto oracle = base::read_file(conformance_dir() / "oracle/conda-26.7.1/s1_list_json.out");
   EXPECT_EQ(run.out, base::replace_all(*oracle, "{CONF}", conformance_dir().string()) + "\n");
@@ -41,7 +45,7 @@ TEST(EnvListTest, TableByNameUnderTheRootPrefix) {
   GRAFT_REQUIRE_CONFORMANCE();
   const fs::path root = scratch_dir();
   const fs::path prefix = conda_made_environment(root);
-  Run run = graft({"list", "-n", "zlib"}, {}, {"GRAFT_ROOT_PREFIX=" + root.string()});
+  auto run = graft({"list", "-n", "zlib"}, {}, {"GRAFT_ROOT_PREFIX=" + root.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, "# packages in environment at " + prefix.string() +
                          ":\n#\n"
@@ -53,7 +57,7 @@ TEST(EnvListTest, TableByNameUnderTheRootPrefix) {
 TEST(EnvListTest, UnknownEnvironmentSuggestsAName) {
   const fs::path root = scratch_dir();
   fs::create_directories(root / "envs/torch-cpu/conda-meta");
-  Run run = graft({"list", "-n", "torch-cpo"}, {}, {"GRAFT_ROOT_PREFIX=" + root.string()});
+  auto run = graft({"list", "-n", "torch-cpo"}, {}, {"GRAFT_ROOT_PREFIX=" + root.string()});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err, "graft: error: environment 'torch-cpo' does not exist at " +
                          (root / "envs/torch-cpo").string() +
@@ -64,7 +68,7 @@ TEST(EnvListTest, UnknownEnvironmentSuggestsAName) {
 TEST(EnvListTest, EmptyEnvironmentListsNothing) {
   const fs::path prefix = scratch_dir() / "empty";
   fs::create_directories(prefix / "conda-meta");
-  Run run = graft({"list", "-p", prefix.string(), "--json"});
+  auto run = graft({"list", "-p", prefix.string(), "--json"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, "[]\n");
 }

@@ -24,7 +24,7 @@ fs::path make_environment(const fs::path& root) {
 TEST(EnvRunTest, PassesExitCodeAndEnvironment) {
   const fs::path root = scratch_dir();
   const fs::path prefix = make_environment(root);
-  Run run = graft({"run", "-n", "ml", "--", "sh", "-c",
+  auto run = graft({"run", "-n", "ml", "--", "sh", "-c",
                    "echo \"$CONDA_PREFIX|$MODEL|${PATH%%:*}\"; exit 7"},
                   {}, {"GRAFT_ROOT_PREFIX=" + root.string()});
   EXPECT_EQ(run.exit_code, 7) << run.err;
@@ -35,10 +35,10 @@ TEST(EnvRunTest, FindsTheEnvironmentsProgramsAndHonoursCwd) {
   const fs::path root = scratch_dir();
   const fs::path prefix = make_environment(root);
   fs::create_directories(root / "work");
-  Run tool = graft({"run", "-p", prefix.string(), "envtool", "a", "b"});
+  auto tool = graft({"run", "-p", prefix.string(), "envtool", "a", "b"});
   EXPECT_EQ(tool.exit_code, 0) << tool.err;
   EXPECT_EQ(tool.out, "tool in " + prefix.string() + ": a b\n");
-  Run cwd = graft({"run", "-p", prefix.string(), "--cwd", (root / "work").string(), "--", "pwd"});
+  auto cwd = graft({"run", "-p", prefix.string(), "--cwd", (root / "work").string(), "--", "pwd"});
   EXPECT_EQ(cwd.exit_code, 0) << cwd.err;
   EXPECT_EQ(cwd.out, (root / "work").string() + "\n");
 }
@@ -48,14 +48,14 @@ TEST(EnvRunTest, ActivateScriptsAreSourced) {
   const fs::path prefix = make_environment(root);
   fs::create_directories(prefix / "etc/conda/activate.d");
   std::ofstream(prefix / "etc/conda/activate.d/cuda.sh") << "export CUDA_HOME=\"$CONDA_PREFIX/cuda\"\n";
-  Run run = graft({"run", "-p", prefix.string(), "--", "sh", "-c", "echo $CUDA_HOME"});
+  auto run = graft({"run", "-p", prefix.string(), "--", "sh", "-c", "echo $CUDA_HOME"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, prefix.string() + "/cuda\n");
 }
 
 TEST(EnvRunTest, MissingCommandIsAClearError) {
   const fs::path prefix = make_environment(scratch_dir());
-  Run run = graft({"run", "-p", prefix.string(), "--", "no-such-tool-xyz"});
+  auto run = graft({"run", "-p", prefix.string(), "--", "no-such-tool-xyz"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.err,
             "graft: error: command 'no-such-tool-xyz' not found in the environment or on PATH\n");

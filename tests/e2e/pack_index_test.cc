@@ -59,7 +59,9 @@ bool cph_extract(const fs::path& package, const fs::path& destination, std::stri
     return false;
   }
   EXPECT_TRUE(run) << run.error().message();
-  if (run) EXPECT_EQ(run->exit_code, 0) << run->stderr_text;
+  if (run) {
+    EXPECT_EQ(run->exit_code, 0) << run->stderr_text;
+  }
   return true;
 }
 
@@ -71,7 +73,7 @@ class PackIndexTest : public ::testing::Test {
     fs::create_directories(channel_ / "linux-64");
     fs::create_directories(channel_ / "noarch");
   }
-  Run pack_native(const std::vector<std::string>& extra = {}) {
+  e2e::Run pack_native(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"pack", make_native_source(root_).string(),
                                      "--name", "hello", "--version", "1.0",
                                      "--depends", "libgcc-ng >=7.3", "--license", "MIT",
@@ -81,7 +83,7 @@ class PackIndexTest : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return graft(args, root_, kFixedTime);
   }
-  Run pack_python() {
+  e2e::Run pack_python() {
     return graft({"pack", make_python_source(root_).string(), "--name", "hello-py",
                   "--version", "2.0", "--noarch", "python", "--depends", "python >=3.8",
                   "--entry-point", "hello-py = hello_py:main", "--format", "tar.bz2",
@@ -94,14 +96,14 @@ class PackIndexTest : public ::testing::Test {
 };
 
 TEST_F(PackIndexTest, PackIndexAndExtractWithCph) {
-  Run native = pack_native();
+  e2e::Run native = pack_native();
   ASSERT_EQ(native.exit_code, 0) << native.err;
   EXPECT_THAT(native.out, EndsWith("linux-64/hello-1.0-0.conda\n"));
-  Run python = pack_python();
+  e2e::Run python = pack_python();
   ASSERT_EQ(python.exit_code, 0) << python.err;
   EXPECT_THAT(python.out, EndsWith("noarch/hello-py-2.0-py_0.tar.bz2\n"));
 
-  Run index = graft({"index", channel_.string()}, root_);
+  e2e::Run index = graft({"index", channel_.string()}, root_);
   ASSERT_EQ(index.exit_code, 0) << index.err;
   EXPECT_EQ(index.out, "linux-64: 1 .conda, 0 .tar.bz2\nnoarch: 0 .conda, 1 .tar.bz2\n");
 
@@ -153,11 +155,11 @@ TEST_F(PackIndexTest, PackIndexAndExtractWithCph) {
 
 TEST_F(PackIndexTest, ExistingOutputNeedsForce) {
   ASSERT_EQ(pack_native().exit_code, 0);
-  Run again = pack_native();
+  e2e::Run again = pack_native();
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_THAT(again.err, HasSubstr("hello-1.0-0.conda' already exists"));
   EXPECT_THAT(again.err, HasSubstr("hint: pass --force to replace it"));
-  Run forced = pack_native({"--force"});
+  e2e::Run forced = pack_native({"--force"});
   EXPECT_EQ(forced.exit_code, 0) << forced.err;
 }
 
@@ -183,7 +185,7 @@ TEST_F(PackIndexTest, ErrorsAreClearAndWriteNothing) {
        "graft: error: channel directory 'no-such-channel' does not exist\n"},
   };
   for (const Case& c : cases) {
-    Run run = graft(c.args, root_);
+    e2e::Run run = graft(c.args, root_);
     EXPECT_EQ(run.exit_code, c.exit_code) << c.args[1] << " " << run.err;
     EXPECT_THAT(run.err, HasSubstr(c.error));
   }
@@ -195,7 +197,7 @@ TEST_F(PackIndexTest, ErrorsAreClearAndWriteNothing) {
 TEST_F(PackIndexTest, IndexSkipsBrokenPackagesWithAWarning) {
   ASSERT_EQ(pack_native().exit_code, 0);
   write(channel_ / "linux-64/broken-1.0-0.tar.bz2", "not bzip2");
-  Run index = graft({"index", channel_.string(), "--json"}, root_);
+  e2e::Run index = graft({"index", channel_.string(), "--json"}, root_);
   ASSERT_EQ(index.exit_code, 0) << index.err;
   EXPECT_THAT(index.err, HasSubstr("graft: warning: skipped 'linux-64/broken-1.0-0.tar.bz2': "));
   Json summary = Json::parse(index.out);

@@ -132,7 +132,7 @@ TEST(ProxyE2e, ServesUntilTerminatedThenStopsCleanly) {
 TEST(ProxyE2e, BadConfigFailsWithFileAndLine) {
   auto dir = scratch_dir();
   std::ofstream(dir / "route.yml") << "listen: 127.0.0.1:0\nvariants:\n  baseline: {weight: 1}\n";
-  Run run = graft({"proxy", "-c", "route.yml"}, dir);
+  e2e::Run run = graft({"proxy", "-c", "route.yml"}, dir);
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("route.yml:"), std::string::npos) << run.err;
 }

@@ -1,0 +1,22 @@
+// Loads the package records of the channels a command searches: each channel's platform
+// subdir and noarch repodata, fetched through the package cache's repodata cache and
+// parsed into records, grouped per channel in priority order (what the solver takes).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "cli/settings.h"
+#include "solve/solver.h"
+#include "store/package_cache.h"
+
+namespace graft::cli {
+
+// Errors: kInvalidArgument (a channel value that does not parse), kNotFound (a channel
+// without noarch repodata; offline without a cached copy), kUnavailable, kCorrupt.
+[[nodiscard]] Result<std::vector<solve::ChannelRecords>> load_channel_records(
+    const Settings& settings, const store::PackageCache& cache,
+    const std::vector<std::string>& channel_values);
+
+}  // namespace graft::cli

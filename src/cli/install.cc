@@ -1,0 +1,274 @@
+// graft create | install | update | remove: solve against channels, fetch into the package
+// cache, link into the environment, all or nothing (env::apply). Flags mirror conda.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include <fmt/core.h>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/progress.h"
+#include "base/strings.h"
+#include "cli/channel_data.h"
+#include "cli/plan.h"
+#include "cli/settings.h"
+#include "cli/verb.h"
+#include "env/locations.h"
+#include "env/prefix_data.h"
+#include "env/transaction.h"
+#include "solve/virtual_packages.h"
+#include "store/fetch.h"
+
+namespace graft::cli {
+namespace {
+namespace fs = std::filesystem;
+
+enum class Action { kCreate, kInstall, kUpdate, kRemove };
+
+struct InstallFlags {
+  Action action = Action::kInstall;
+  std::string name;
+  std::string path;
+  std::string root_prefix;
+  ChannelFlags channels;
+  std::vector<std::string> specs;
+  bool dry_run = false;
+  bool json = false;
+  bool yes = false;
+  bool copy = false;
+  bool all = false;
+  std::string command_line;
+};
+
+// What one run works on, gathered before solving.
+struct Context {
+  Settings settings;
+  fs::path prefix;
+  std::vector<conda::PrefixRecord> installed;
+  std::vector<conda::MatchSpec> specs;
+};
+
+Result<fs::path> target_prefix(const InstallFlags& flags, const Settings& settings) {
+  if (flags.action != Action::kCreate) {
+    return env::resolve_existing_prefix({.name = flags.name, .path = flags.path,
+                                         .root_prefix_flag = flags.root_prefix},
+                                        settings.environment);
+  }
+  if (flags.name.empty() == flags.path.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "give the new environment a name with -n or a path with -p");
+  }
+  fs::path prefix = flags.path.empty() ? fs::path() : fs::absolute(flags.path).lexically_normal();
+  if (!flags.name.empty()) {
+    GRAFT_ASSIGN_OR_RETURN(prefix, env::named_prefix(settings.root_prefix, flags.name));
+  }
+  std::error_code error;
+  if (fs::exists(prefix, error) && !fs::is_empty(prefix, error)) {
+    std::string label = flags.name.empty() ? prefix.string() : flags.name;
+    return fail(Error(ErrorCode::kAlreadyExists,
+                      fmt::format("environment '{}' already exists at {}", label, prefix.string()))
+                    .with_hint("remove it first ('graft env remove -n NAME') or pick another name"));
+  }
+  return prefix;
+}
+
+Result<std::vector<conda::MatchSpec>> parse_specs(const std::vector<std::string>& texts) {
+  std::vector<conda::MatchSpec> specs;
+  for (const std::string& text : texts) {
+    GRAFT_ASSIGN_OR_RETURN(conda::MatchSpec spec, conda::MatchSpec::parse(text));
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+Result<std::vector<conda::MatchSpec>> read_pins(const fs::path& prefix) {
+  std::vector<conda::MatchSpec> pins;
+  auto text = base::read_file(prefix / "conda-meta" / "pinned");
+  if (!text) return pins;
+  for (auto line : base::split(*text, '\n')) {
+    line = base::trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    GRAFT_ASSIGN_OR_RETURN(conda::MatchSpec pin, conda::MatchSpec::parse(line));
+    pins.push_back(std::move(pin));
+  }
+  return pins;
+}
+
+Result<Context> gather(const InstallFlags& flags) {
+  Context context;
+  GRAFT_ASSIGN_OR_RETURN(context.settings, load_settings(flags.root_prefix));
+  if (flags.channels.offline) context.settings.network = store::NetworkMode::kOffline;
+  if (flags.channels.strict_channel_priority) context.settings.channel_priority = solve::ChannelPriority::kStrict;
+  GRAFT_ASSIGN_OR_RETURN(context.prefix, target_prefix(flags, context.settings));
+  if (flags.action != Action::kCreate) {
+    GRAFT_ASSIGN_OR_RETURN(context.installed, env::load_records(context.prefix));
+  }
+  GRAFT_ASSIGN_OR_RETURN(context.specs, parse_specs(flags.specs));
+  bool needs_specs = !(flags.action == Action::kUpdate && flags.all) &&
+                     !(flags.action == Action::kRemove && flags.all);
+  if (needs_specs && context.specs.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "no package specs given: name at least one package");
+  }
+  return context;
+}
+
+Result<solve::Request> build_request(const InstallFlags& flags, const Context& context,
+                                     const store::PackageCache& cache) {
+  solve::Request request;
+  for (const auto& record : context.installed) request.installed.push_back(record);
+  request.options.channel_priority = context.settings.channel_priority;
+  request.options.subdir = context.settings.platform;
+  GRAFT_ASSIGN_OR_RETURN(request.pins, read_pins(context.prefix));
+  request.virtual_packages = solve::virtual_packages(context.settings.platform, solve::probe_host(),
+                                                     context.settings.environment);
+  if (flags.action == Action::kRemove) {
+    request.remove = context.specs;
+    if (flags.all) {
+      for (const auto& record : context.installed) {
+        GRAFT_ASSIGN_OR_RETURN(auto spec, conda::MatchSpec::parse(record.name));
+        request.remove.push_back(std::move(spec));
+      }
+    }
+    return request;
+  }
+  GRAFT_ASSIGN_OR_RETURN(auto channels, effective_channels(context.settings, flags.channels));
+  GRAFT_ASSIGN_OR_RETURN(request.channels, load_channel_records(context.settings, cache, channels));
+  if (flags.action == Action::kUpdate) {
+    request.update = context.specs;
+    request.update_all = flags.all;
+  } else {
+    request.install = context.specs;
+  }
+  return request;
+}
+
+// Links the fetched packages; unlinks the installed records the transaction replaces.
+Result<env::TransactionResult> execute(const InstallFlags& flags, const Context& context,
+                                       const solve::Transaction& transaction,
+                                       const std::vector<fs::path>& extracted) {
+  std::set<std::string> requested;
+  for (const auto& spec : context.specs) requested.insert(spec.name());
+  std::vector<env::PackageToLink> link;
+  for (std::size_t i = 0; i < extracted.size(); ++i) {
+    GRAFT_ASSIGN_OR_RETURN(env::PackageInfo info, env::read_package_info(extracted[i]));
+    std::string spec;
+    for (std::size_t s = 0; s < context.specs.size(); ++s) {
+      if (context.specs[s].name() == info.record.name) spec = flags.specs[s];
+    }
+    link.push_back({.info = std::move(info), .requested_spec = spec});
+  }
+  std::vector<conda::PrefixRecord> unlink;
+  for (const auto& old : transaction.unlink) {
+    for (const auto& record : context.installed) {
+      if (record.name == old.name && record.version == old.version && record.build == old.build) {
+        unlink.push_back(record);
+      }
+    }
+  }
+  env::TransactionOptions options{
+      .mode = flags.copy || context.settings.always_copy ? env::LinkMode::kCopy : env::LinkMode::kHardLink,
+      .command = flags.command_line,
+      .root_prefix = context.settings.root_prefix};
+  (flags.action == Action::kRemove ? options.remove_specs : options.update_specs) = flags.specs;
+  auto registry = env::environments_registry(context.settings.environment);
+  if (registry) options.registry = *registry;
+  return env::apply(context.prefix, unlink, link, options);
+}
+
+bool confirmed(const InstallFlags& flags) {
+  if (flags.yes || flags.json || !::isatty(STDIN_FILENO)) return true;
+  std::fputs("Proceed ([y]/n)? ", stdout);
+  std::fflush(stdout);
+  std::string answer;
+  std::getline(std::cin, answer);
+  answer = base::to_lower(base::trim(answer));
+  return answer.empty() || answer == "y" || answer == "yes";
+}
+
+void print_done(const InstallFlags& flags, const Context& context, const env::TransactionResult& result) {
+  for (const auto& warning : result.warnings) report_warning(warning);
+  for (const auto& message : result.messages) std::fputs((message + "\n").c_str(), stdout);
+  if (flags.json) {
+    std::fputs(fmt::format("{{\n  \"success\": true,\n  \"prefix\": \"{}\"\n}}\n",
+                           context.prefix.string()).c_str(), stdout);
+  } else if (flags.action == Action::kCreate) {
+    std::fputs(fmt::format("#\n# To run a command in this environment, use\n#\n"
+                           "#     $ graft run -p {} -- COMMAND\n#\n", context.prefix.string()).c_str(), stdout);
+  }
+}
+
+int run_install(const InstallFlags& flags) {
+  auto context = gather(flags);
+  if (!context) return report_error(context.error());
+  auto cache = store::PackageCache::open(context->settings.pkgs_dirs);
+  if (!cache) return report_error(cache.error());
+  auto request = build_request(flags, *context, *cache);
+  if (!request) return report_error(request.error());
+  auto transaction = solve::solve(*request);
+  if (!transaction) return report_error(transaction.error());
+  PlanView plan{.prefix = context->prefix, .transaction = &*transaction};
+  (flags.action == Action::kRemove ? plan.removed_specs : plan.added_specs) = flags.specs;
+  for (const auto& record : transaction->link) {
+    if (!cache->find_extracted(record)) plan.to_fetch.push_back(record);
+  }
+  if (transaction->empty() && flags.action != Action::kCreate) {
+    if (flags.json) std::fputs(format_plan_json(plan, flags.dry_run).c_str(), stdout);
+    else std::fputs("\n# All requested packages already installed.\n\n", stdout);
+    return 0;
+  }
+  if (flags.json && flags.dry_run) {
+    std::fputs(format_plan_json(plan, true).c_str(), stdout);
+    return 0;
+  }
+  if (!flags.json) std::fputs(format_plan(plan).c_str(), stdout);
+  if (flags.dry_run) return 0;
+  if (!confirmed(flags)) return report_error(Error(ErrorCode::kConflict, "cancelled: nothing was changed"));
+  base::Progress progress;
+  store::FetchOptions fetch_options{.network = context->settings.network};
+  fetch_options.download.progress = &progress;
+  auto extracted = store::fetch_packages(*cache, transaction->link, fetch_options);
+  if (!extracted) return report_error(extracted.error());
+  auto result = execute(flags, *context, *transaction, *extracted);
+  if (!result) return report_error(result.error());
+  print_done(flags, *context, *result);
+  return 0;
+}
+
+VerbRun setup_install(CLI::App& command, Action action) {
+  auto flags = std::make_shared<InstallFlags>();
+  flags->action = action;
+  command.add_option("-n,--name", flags->name, "environment name");
+  command.add_option("-p,--prefix", flags->path, "environment path");
+  command.add_option("--root-prefix", flags->root_prefix, "graft's root prefix (default ~/.graft)");
+  command.add_option("specs", flags->specs, "package specs, e.g. 'numpy>=1.26' python=3.12");
+  command.add_flag("--dry-run", flags->dry_run, "show what would change, change nothing");
+  command.add_flag("--json", flags->json, "print conda's JSON");
+  command.add_flag("-y,--yes", flags->yes, "do not ask for confirmation");
+  if (action != Action::kRemove) {
+    add_channel_flags(command, flags->channels);
+    command.add_flag("--copy", flags->copy, "copy files instead of hard-linking them");
+  } else {
+    command.add_flag("--offline", flags->channels.offline, "do not use the network");
+  }
+  if (action == Action::kUpdate) command.add_flag("--all", flags->all, "update every installed package");
+  if (action == Action::kRemove) command.add_flag("--all", flags->all, "remove every package");
+  return [flags] {
+    flags->command_line = command_line();
+    return run_install(*flags);
+  };
+}
+
+GRAFT_VERB({.name = "create", .help = "create an environment from package specs",
+            .setup = [](CLI::App& c) { return setup_install(c, Action::kCreate); }});
+GRAFT_VERB({.name = "install", .help = "install packages into an environment",
+            .setup = [](CLI::App& c) { return setup_install(c, Action::kInstall); }});
+GRAFT_VERB({.name = "update", .help = "update packages of an environment",
+            .setup = [](CLI::App& c) { return setup_install(c, Action::kUpdate); }});
+GRAFT_VERB({.name = "remove", .help = "remove packages from an environment",
+            .setup = [](CLI::App& c) { return setup_install(c, Action::kRemove); }});
+
+}  // namespace
+}  // namespace graft::cli

@@ -1,0 +1,141 @@
+#include "cli/plan.h"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "conda/channel.h"
+
+namespace graft::cli {
+namespace {
+
+struct ChannelLabel {
+  std::string base_url;   // "file:///srv/test-recipes"
+  std::string name;       // "test-recipes"
+  std::string subdir;     // "noarch"
+};
+
+ChannelLabel channel_label(const conda::PackageRecord& record) {
+  ChannelLabel label{.subdir = record.subdir};
+  auto channel = conda::parse_channel(record.channel.empty() ? record.url : record.channel, {});
+  if (channel) {
+    label.base_url = channel->base_urls.empty() ? channel->canonical_name : channel->base_url();
+    label.name = channel->name.empty() ? channel->canonical_name : channel->name;
+    if (!channel->platform.empty()) label.subdir = channel->platform;
+  } else {
+    label.base_url = label.name = record.channel;
+  }
+  return label;
+}
+
+// "test-recipes/noarch::dependent-1.0-0"
+std::string qualified(const conda::PackageRecord& record) {
+  ChannelLabel label = channel_label(record);
+  return fmt::format("{}/{}::{}-{}-{}", label.name, label.subdir, record.name, record.version,
+                     record.build);
+}
+
+std::string short_name(const std::string& name) {
+  return name.size() > 18 ? name.substr(0, 17) + "~" : name;
+}
+
+void append_downloads(std::string& out, const std::vector<conda::PackageRecord>& fetch) {
+  if (fetch.empty()) return;
+  out += "\nThe following packages will be downloaded:\n\n";
+  out += "    package                    |            build\n";
+  out += "    ---------------------------|-----------------\n";
+  std::uint64_t total = 0;
+  for (const conda::PackageRecord& record : fetch) {
+    out += fmt::format("    {:<27}|{:>17}{:>15}  {}\n", record.name + "-" + record.version,
+                       record.build, conda_human_bytes(record.size), channel_label(record).base_url);
+    total += record.size;
+  }
+  out += "    " + std::string(60, '-') + "\n";
+  out += fmt::format("{}Total:{:>15}\n", std::string(43, ' '), conda_human_bytes(total));
+}
+
+// Pairs unlink/link records of one name into updates; the rest are installs or removals.
+void append_changes(std::string& out, const solve::Transaction& transaction) {
+  std::map<std::string, const conda::PackageRecord*> removed;
+  for (const auto& record : transaction.unlink) removed[record.name] = &record;
+  std::string installed, updated, gone;
+  for (const auto& record : transaction.link) {
+    auto old = removed.find(record.name);
+    if (old == removed.end()) {
+      installed += fmt::format("  {:<18} {} \n", short_name(record.name), qualified(record));
+      continue;
+    }
+    updated += fmt::format("  {:<18} {} --> {} \n", short_name(record.name), qualified(*old->second),
+                           qualified(record));
+    removed.erase(old);
+  }
+  for (const auto& [name, record] : removed) {
+    gone += fmt::format("  {:<18} {} \n", short_name(name), qualified(*record));
+  }
+  if (!installed.empty()) out += "\nThe following NEW packages will be INSTALLED:\n\n" + installed;
+  if (!gone.empty()) out += "\nThe following packages will be REMOVED:\n\n" + gone;
+  if (!updated.empty()) out += "\nThe following packages will be CHANGED:\n\n" + updated;
+}
+
+nlohmann::ordered_json link_entry(const conda::PackageRecord& record) {
+  ChannelLabel label = channel_label(record);
+  return {{"base_url", label.base_url},        {"build_number", record.build_number},
+          {"build_string", record.build},      {"channel", label.name},
+          {"dist_name", record.name + "-" + record.version + "-" + record.build},
+          {"name", record.name},               {"platform", label.subdir},
+          {"version", record.version}};
+}
+
+}  // namespace
+
+std::string conda_human_bytes(std::uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  double kilo = static_cast<double>(bytes) / 1024;
+  if (kilo < 1024) return fmt::format("{} KB", static_cast<long long>(std::lround(kilo)));
+  double mega = kilo / 1024;
+  if (mega < 1024) return fmt::format("{:.1f} MB", mega);
+  return fmt::format("{:.2f} GB", mega / 1024);
+}
+
+std::string format_plan(const PlanView& plan) {
+  std::string out = "\n## Package Plan ##\n\n";
+  out += fmt::format("  environment location: {}\n\n", plan.prefix.string());
+  if (!plan.removed_specs.empty()) {
+    out += "  removed specs:\n";
+    for (const auto& spec : plan.removed_specs) out += "    - " + spec + "\n";
+    out += "\n";
+  }
+  if (!plan.added_specs.empty()) {
+    out += "  added / updated specs:\n";
+    for (const auto& spec : plan.added_specs) out += "    - " + spec + "\n";
+    out += "\n";
+  }
+  append_downloads(out, plan.to_fetch);
+  append_changes(out, *plan.transaction);
+  out += "\n\n";
+  return out;
+}
+
+std::string format_plan_json(const PlanView& plan, bool dry_run) {
+  nlohmann::ordered_json fetch = nlohmann::ordered_json::array();
+  for (const auto& record : plan.to_fetch) {
+    fetch.push_back(nlohmann::ordered_json::parse(conda::write_package_record(record)));
+  }
+  nlohmann::ordered_json link = nlohmann::ordered_json::array();
+  for (const auto& record : plan.transaction->link) link.push_back(link_entry(record));
+  nlohmann::ordered_json unlink = nlohmann::ordered_json::array();
+  for (const auto& record : plan.transaction->unlink) unlink.push_back(link_entry(record));
+  nlohmann::ordered_json actions;
+  if (!fetch.empty()) actions["FETCH"] = fetch;
+  actions["PREFIX"] = plan.prefix.string();
+  if (!link.empty()) actions["LINK"] = link;
+  if (!unlink.empty()) actions["UNLINK"] = unlink;
+  nlohmann::ordered_json root = {{"success", true}, {"actions", actions},
+                                 {"prefix", plan.prefix.string()}};
+  if (dry_run) root["dry_run"] = true;
+  return root.dump(2) + "\n";
+}
+
+}  // namespace graft::cli

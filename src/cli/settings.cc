@@ -1,0 +1,185 @@
+#include "cli/settings.h"
+
+#include <algorithm>
+
+#include <yaml-cpp/yaml.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "base/subprocess.h"
+#include "env/locations.h"
+
+namespace graft::cli {
+namespace fs = std::filesystem;
+namespace {
+
+using Environment = std::map<std::string, std::string>;
+
+std::string lookup(const Environment& environment, const std::string& key) {
+  auto found = environment.find(key);
+  return found == environment.end() ? std::string() : found->second;
+}
+
+// conda's search path, lowest precedence first.
+std::vector<fs::path> condarc_paths(const Environment& environment, const fs::path& root) {
+  std::vector<fs::path> paths = {"/etc/conda/.condarc", "/etc/conda/condarc", root / ".condarc"};
+  if (std::string home = lookup(environment, "HOME"); !home.empty()) {
+    for (const char* relative : {".config/conda/.condarc", ".config/conda/condarc",
+                                 ".conda/.condarc", ".condarc"}) {
+      paths.push_back(fs::path(home) / relative);
+    }
+  }
+  if (std::string condarc = lookup(environment, "CONDARC"); !condarc.empty()) {
+    paths.emplace_back(condarc);
+  }
+  return paths;
+}
+
+Result<solve::ChannelPriority> parse_priority(const std::string& value, const std::string& where) {
+  if (value == "strict") return solve::ChannelPriority::kStrict;
+  if (value == "flexible" || value == "true") return solve::ChannelPriority::kFlexible;
+  if (value == "disabled" || value == "false") return solve::ChannelPriority::kDisabled;
+  return fail(ErrorCode::kInvalidArgument,
+              where + ": channel_priority must be 'strict', 'flexible' or 'disabled', got '" +
+                  value + "'");
+}
+
+// Higher-precedence items first, then the earlier ones not already listed (conda's merge).
+void merge_front(std::vector<std::string>& list, const std::vector<std::string>& higher) {
+  std::vector<std::string> merged = higher;
+  for (const std::string& item : list) {
+    if (std::find(merged.begin(), merged.end(), item) == merged.end()) merged.push_back(item);
+  }
+  list = std::move(merged);
+}
+
+std::vector<std::string> string_list(const YAML::Node& node) {
+  std::vector<std::string> items;
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) items.push_back(item.as<std::string>());
+  } else if (node.IsScalar()) {
+    items.push_back(node.as<std::string>());
+  }
+  return items;
+}
+
+void apply_condarc(const YAML::Node& root, Settings& settings,
+                   std::vector<std::string>& pkgs_dirs, const std::string& where) {
+  if (root["channels"]) merge_front(settings.channels, string_list(root["channels"]));
+  if (root["pkgs_dirs"]) merge_front(pkgs_dirs, string_list(root["pkgs_dirs"]));
+  if (root["default_channels"]) settings.channel_context.default_channels = string_list(root["default_channels"]);
+  if (root["channel_alias"]) settings.channel_context.channel_alias = root["channel_alias"].as<std::string>();
+  if (root["custom_channels"] && root["custom_channels"].IsMap()) {
+    for (const auto& entry : root["custom_channels"]) {
+      settings.channel_context.custom_channels[entry.first.as<std::string>()] = entry.second.as<std::string>();
+    }
+  }
+  if (root["always_copy"]) settings.always_copy = root["always_copy"].as<bool>();
+  if (root["offline"] && root["offline"].as<bool>()) settings.network = store::NetworkMode::kOffline;
+  if (root["channel_priority"]) {
+    auto priority = parse_priority(root["channel_priority"].as<std::string>(), where);
+    if (priority) settings.channel_priority = *priority;
+  }
+}
+
+Status read_condarc(const fs::path& path, Settings& settings, std::vector<std::string>& pkgs_dirs) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) return ok();
+  GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(path));
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) return ok();
+    if (!root.IsMap()) {
+      return fail(ErrorCode::kInvalidArgument, path.string() + ":1: a condarc must be a mapping of keys");
+    }
+    if (root["channel_priority"]) {
+      GRAFT_RETURN_IF_ERROR(parse_priority(root["channel_priority"].as<std::string>(), path.string()));
+    }
+    apply_condarc(root, settings, pkgs_dirs, path.string());
+  } catch (const YAML::Exception& exception) {
+    return fail(ErrorCode::kInvalidArgument,
+                path.string() + ":" + std::to_string(exception.mark.line + 1) + ": " + exception.msg);
+  }
+  settings.condarc_files.push_back(path);
+  return ok();
+}
+
+bool truthy(const std::string& value) {
+  std::string lower = base::to_lower(value);
+  return lower == "1" || lower == "true" || lower == "yes" || lower == "on";
+}
+
+Status apply_environment(Settings& settings, std::vector<std::string>& pkgs_dirs) {
+  const Environment& environment = settings.environment;
+  if (std::string value = lookup(environment, "CONDA_CHANNELS"); !value.empty()) {
+    std::vector<std::string> channels;
+    for (auto part : base::split(value, ',')) channels.emplace_back(base::trim(part));
+    merge_front(settings.channels, channels);
+  }
+  if (std::string value = lookup(environment, "CONDA_PKGS_DIRS"); !value.empty()) {
+    pkgs_dirs.clear();
+    for (auto part : base::split(value, ',')) pkgs_dirs.emplace_back(base::trim(part));
+  }
+  if (std::string value = lookup(environment, "CONDA_CHANNEL_PRIORITY"); !value.empty()) {
+    GRAFT_ASSIGN_OR_RETURN(settings.channel_priority, parse_priority(value, "CONDA_CHANNEL_PRIORITY"));
+  }
+  if (truthy(lookup(environment, "CONDA_OFFLINE"))) settings.network = store::NetworkMode::kOffline;
+  if (truthy(lookup(environment, "CONDA_ALWAYS_COPY"))) settings.always_copy = true;
+  return ok();
+}
+
+fs::path expand_home(const std::string& path, const Environment& environment) {
+  if (path == "~" || base::starts_with(path, "~/")) return lookup(environment, "HOME") + path.substr(1);
+  return path;
+}
+
+}  // namespace
+
+Result<Settings> load_settings(const std::string& root_prefix_flag) {
+  Settings settings;
+  settings.environment = base::current_environment();
+  GRAFT_ASSIGN_OR_RETURN(settings.root_prefix, env::root_prefix(root_prefix_flag, settings.environment));
+  settings.channel_context.home_directory = lookup(settings.environment, "HOME");
+  std::error_code error;
+  settings.channel_context.working_directory = fs::current_path(error).string();
+  std::vector<std::string> pkgs_dirs;
+  for (const fs::path& path : condarc_paths(settings.environment, settings.root_prefix)) {
+    GRAFT_RETURN_IF_ERROR(read_condarc(path, settings, pkgs_dirs));
+  }
+  GRAFT_RETURN_IF_ERROR(apply_environment(settings, pkgs_dirs));
+  for (const std::string& dir : pkgs_dirs) settings.pkgs_dirs.push_back(expand_home(dir, settings.environment));
+  if (settings.pkgs_dirs.empty()) settings.pkgs_dirs.push_back(settings.root_prefix / "pkgs");
+  GRAFT_ASSIGN_OR_RETURN(settings.platform,
+                         conda::running_platform(lookup(settings.environment, "CONDA_SUBDIR")));
+  return settings;
+}
+
+void add_channel_flags(CLI::App& command, ChannelFlags& flags) {
+  command.add_option("-c,--channel", flags.channels,
+                     "channel to search, highest priority first (repeatable)");
+  command.add_flag("--override-channels", flags.override_channels,
+                   "use only the -c channels, not those from condarc");
+  command.add_flag("--offline", flags.offline, "use only cached repodata and packages");
+  command.add_flag("--strict-channel-priority", flags.strict_channel_priority,
+                   "take each package name only from the highest-priority channel that has it");
+}
+
+Result<std::vector<std::string>> effective_channels(const Settings& settings,
+                                                    const ChannelFlags& flags) {
+  std::vector<std::string> channels = flags.channels;
+  if (!flags.override_channels) {
+    for (const std::string& channel : settings.channels) {
+      if (std::find(channels.begin(), channels.end(), channel) == channels.end()) {
+        channels.push_back(channel);
+      }
+    }
+  }
+  if (channels.empty()) {
+    return fail(Error(ErrorCode::kInvalidArgument, "no channels to search")
+                    .with_hint("pass one with -c (a URL, a path, or a name like conda-forge), "
+                               "or list them under 'channels:' in ~/.condarc"));
+  }
+  return channels;
+}
+
+}  // namespace graft::cli
