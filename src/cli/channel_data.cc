@@ -1,5 +1,7 @@
 #include "cli/channel_data.h"
 
+#include <algorithm>
+
 #include "base/fs.h"
 #include "conda/repodata.h"
 #include "store/repodata_cache.h"
@@ -32,6 +34,14 @@ Result<std::vector<solve::ChannelRecords>> load_channel_records(
     GRAFT_ASSIGN_OR_RETURN(conda::Repodata repodata,
                            conda::parse_repodata(bytes, {.subdir_url = files[i].url,
                                                          .display_name = files[i].url + "/repodata.json"}));
+    // conda's add_pip_as_python_dependency, applied as conda applies it while loading.
+    for (conda::PackageRecord& record : repodata.records) {
+      bool python = record.name == "python" &&
+                    (record.version.rfind("2.", 0) == 0 || record.version.rfind("3.", 0) == 0);
+      if (python && std::find(record.depends.begin(), record.depends.end(), "pip") == record.depends.end()) {
+        record.depends.push_back("pip");
+      }
+    }
     auto& records = grouped[owner[i]].records;
     records.insert(records.end(), std::make_move_iterator(repodata.records.begin()),
                    std::make_move_iterator(repodata.records.end()));

@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "print only errors and results");
   graft::cli::set_command_line(argc, argv);
   auto pick = graft::cli::install_verbs(app);
+  if (argc < 2) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
+  }
   if (int code = graft::cli::check_command_name(app, argc, argv); code != 0) return code;
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "base/fs.h"
 #include "cli/verb.h"
 #include "conda/package_builder.h"
 
@@ -73,6 +74,10 @@ Result<conda::PackOptions> to_options(const PackFlags& flags) {
 int run_pack(const PackFlags& flags) {
   auto options = to_options(flags);
   if (!options) return report_error(options.error());
+  // Like conda-build, a missing output directory is created (the package dir must exist).
+  if (!flags.output_dir.empty() && std::filesystem::is_directory(flags.source_dir)) {
+    if (auto made = base::make_directories(flags.output_dir); !made) return report_error(made.error());
+  }
   auto packed = conda::pack_package(*options);
   if (!packed) {
     Error error = std::move(packed).error();

@@ -156,7 +156,8 @@ Result<Settings> load_settings(const std::string& root_prefix_flag) {
 
 void add_channel_flags(CLI::App& command, ChannelFlags& flags) {
   command.add_option("-c,--channel", flags.channels,
-                     "channel to search, highest priority first (repeatable)");
+                     "channel to search, highest priority first (repeatable)")
+      ->allow_extra_args(false);
   command.add_flag("--override-channels", flags.override_channels,
                    "use only the -c channels, not those from condarc");
   command.add_flag("--offline", flags.offline, "use only cached repodata and packages");

@@ -192,6 +192,8 @@ TEST(MatchSpec, CanonicalStringsAsCondaPrintsThem) {
       {"python (>=3.8,<3.10)|(>=3.11,<3.13)", "python[version='>=3.8,<3.10|>=3.11,<3.13']"},
       {"numpy >=1.8,(<2|>=1.7.1)", "numpy[version='>=1.8,(<2|>=1.7.1)']"},
       {"numpy===1.7", "numpy===1.7"},
+      {"numpy[version='==1.2,<2']", "numpy[version='==1.2,<2']"},
+      {"x[version='1.2**']", "x=1.2"},
   };
   for (const auto& [input, expected] : table) {
     EXPECT_EQ(canonical(input), expected) << input;
@@ -286,6 +288,8 @@ TEST(MatchSpec, RejectsInvalidSpecsWithReasons) {
       {"^(aaaa$", "'^(aaaa$' is not a valid regular expression"},
       {"*/lin(ux-65::f/o>=>1y", "invalid version spec '>=>1y': invalid operator"},
       {"foo if python>=3.6", "conditional (' if ') specs are not supported"},
+      {"foo@bar", "'foo@bar' is not a valid package name"},
+      {"numpy[channel='my channel']", "'my channel' is not a valid channel"},
   };
   for (const auto& [text, reason] : table) {
     auto parsed = MatchSpec::parse(text);

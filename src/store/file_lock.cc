@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/fs.h"
+#include "store/url.h"
 
 namespace graft::store {
 namespace {
@@ -25,12 +26,12 @@ Status lock_fd(int fd, const std::filesystem::path& path, LockMode mode,
     if (::flock(fd, flock_operation(mode) | LOCK_NB) == 0) return ok();
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK) {
-      return fail(ErrorCode::kIo, "cannot lock '" + path.string() + "': " +
-                                      base::errno_text(errno));
+      return fail(ErrorCode::kIo,
+                  "cannot lock " + quote(path.string()) + ": " + base::errno_text(errno));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       return fail(Error(ErrorCode::kUnavailable,
-                        "'" + path.string() + "' is locked by another process")
+                        quote(path.string()) + " is locked by another process")
                       .with_hint("wait for the other graft process to finish, then try again"));
     }
     std::this_thread::sleep_for(kPollInterval);

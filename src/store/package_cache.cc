@@ -144,7 +144,7 @@ Result<PackageCache> PackageCache::open(std::vector<fs::path> pkgs_dirs,
   }
   if (state->writable.empty()) {
     std::vector<std::string> names;
-    for (const fs::path& dir : state->dirs) names.push_back("'" + dir.string() + "'");
+    for (const fs::path& dir : state->dirs) names.push_back(quote(dir.string()));
     return fail(Error(ErrorCode::kIo, "no writable package cache in " + base::join(names, ", "))
                     .with_hint("set pkgs_dirs to a directory you can write to"));
   }

@@ -49,6 +49,15 @@ bool has_scheme(std::string_view url) {
 
 }  // namespace
 
+std::string quote(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('\'');
+  out.append(text);
+  out.push_back('\'');
+  return out;
+}
+
 bool is_remote_url(std::string_view url) {
   const std::string lower = base::to_lower(url.substr(0, 8));
   return base::starts_with(lower, "http://") || base::starts_with(lower, "https://");
@@ -58,18 +67,18 @@ Result<std::filesystem::path> local_path_of(std::string_view url) {
   if (!has_scheme(url)) return std::filesystem::path(std::string(url));
   if (base::to_lower(url.substr(0, 7)) != "file://") {
     return fail(ErrorCode::kInvalidArgument,
-                "'" + std::string(url) + "' is not a local path: unsupported scheme");
+                quote(url) + " is not a local path: unsupported scheme");
   }
   std::string_view rest = url.substr(7);
   const auto slash = rest.find('/');
   const std::string_view host = rest.substr(0, slash);
   if (!host.empty() && base::to_lower(host) != "localhost") {
     return fail(ErrorCode::kInvalidArgument,
-                "'" + std::string(url) + "' is not a local path: host '" + std::string(host) +
-                    "' is not this machine");
+                quote(url) + " is not a local path: host " + quote(host) +
+                    " is not this machine");
   }
   if (slash == std::string_view::npos) {
-    return fail(ErrorCode::kInvalidArgument, "'" + std::string(url) + "' has no path");
+    return fail(ErrorCode::kInvalidArgument, quote(url) + " has no path");
   }
   return std::filesystem::path(percent_decode(rest.substr(slash)));
 }

@@ -13,6 +13,10 @@
 
 namespace graft::store {
 
+// `text` in single quotes, as error messages name things: "'x'". (Built by appending,
+// which also keeps GCC 12's -O3 -Wrestrict false positive on "'" + std::string away.)
+[[nodiscard]] std::string quote(std::string_view text);
+
 // True for "http://" and "https://" URLs (case-insensitive scheme).
 [[nodiscard]] bool is_remote_url(std::string_view url);
 

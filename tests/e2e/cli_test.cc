@@ -7,13 +7,13 @@ namespace graft::e2e {
 namespace {
 
 TEST(CliTest, VersionPrintsTheProjectVersion) {
-  Run run = graft({"--version"});
+  e2e::Run run = graft({"--version"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out.rfind("graft ", 0), 0u) << run.out;
 }
 
 TEST(CliTest, UnknownCommandSuggestsTheClosestOne) {
-  Run run = graft({"indx", "somewhere"});
+  e2e::Run run = graft({"indx", "somewhere"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.err,
             "graft: error: unknown command 'indx', did you mean 'index'?\n"
@@ -22,13 +22,13 @@ TEST(CliTest, UnknownCommandSuggestsTheClosestOne) {
 }
 
 TEST(CliTest, UnknownCommandWithoutCloseMatch) {
-  Run run = graft({"frobnicate"});
+  e2e::Run run = graft({"frobnicate"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.err.rfind("graft: error: unknown command 'frobnicate'\n", 0), 0u) << run.err;
 }
 
 TEST(CliTest, NoCommandPrintsUsage) {
-  Run run = graft({});
+  e2e::Run run = graft({});
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE((run.out + run.err).find("index"), std::string::npos) << run.out << run.err;
 }
