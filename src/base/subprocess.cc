@@ -105,32 +105,33 @@ void pump(Pipe& in, Pipe& out, Pipe& err, std::string_view input, ProcessResult*
   }
 }
 
-int wait_child(pid_t pid, ProcessResult* result, Clock::time_point deadline, bool has_deadline) {
-  int status = 0;
-  bool terminated = false;
-  auto kill_at = deadline;
-  while (true) {
-    pid_t done = ::waitpid(pid, &status, has_deadline || result->timed_out ? WNOHANG : 0);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return -1;
-    if (done == 0) {
-      auto now = Clock::now();
-      if (now >= deadline && !terminated) {
-        result->timed_out = true;
-        ::kill(pid, SIGTERM);
-        terminated = true;
-        kill_at = now + std::chrono::seconds(2);
-      } else if (terminated && now >= kill_at) {
-        ::kill(pid, SIGKILL);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
+int decode_status(int status, ProcessResult* result) {
   if (WIFSIGNALED(status)) {
     result->signal = WTERMSIG(status);
     return 128 + result->signal;
   }
   return WEXITSTATUS(status);
+}
+
+// Reaps the child. After a timeout it gets SIGTERM and 2 s to finish, its output still
+// collected (a graceful shutdown message is not lost), then SIGKILL.
+int wait_child(pid_t pid, Pipe& in, Pipe& out, Pipe& err, ProcessResult* result) {
+  int status = 0;
+  if (result->timed_out) {
+    ::kill(pid, SIGTERM);
+    auto grace = Clock::now() + std::chrono::seconds(2);
+    pump(in, out, err, {}, result, grace, true);
+    result->timed_out = true;
+    while (Clock::now() < grace) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) return decode_status(status, result);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ::kill(pid, SIGKILL);
+  }
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return decode_status(status, result);
 }
 
 }  // namespace
@@ -190,8 +191,8 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   auto deadline = Clock::now() + options.timeout;
   if (!has_deadline) deadline = Clock::time_point::max();
   pump(in, out, err, options.stdin_data, &result, deadline, has_deadline);
+  result.exit_code = wait_child(pid, in, out, err, &result);
   cleanup();
-  result.exit_code = wait_child(pid, &result, deadline, has_deadline);
   return result;
 }
 

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   CLI::App app{"graft: reproducible conda environments and safe gray releases of models",
                "graft"};
   app.require_subcommand(1);
+  app.fallthrough();  // -q and -v work after the verb too
   app.set_version_flag("--version", std::string("graft ") + GRAFT_VERSION);
   bool verbose = false;
   bool quiet = false;

@@ -73,6 +73,7 @@ VerbRun setup_run(CLI::App& command) {
   auto program = std::make_shared<std::string>();
   command.add_option("COMMAND", *program, "the command to run, then its arguments");
   command.prefix_command();
+  command.fallthrough(false);  // everything after the command is the command's own
   command.footer("usage: graft run -n NAME [--cwd DIR] -- COMMAND [ARGS...]");
   CLI::App* app = &command;
   return [flags, app, program] {

@@ -39,11 +39,13 @@ std::function<VerbRun()> install_verbs(CLI::App& app) {
       if (found == groups->end()) {
         CLI::App* group = parent->add_subcommand(std::string(words[i]));
         group->require_subcommand(1);
+        group->fallthrough();
         found = groups->emplace(path, group).first;
       }
       parent = found->second;
     }
     CLI::App* command = parent->add_subcommand(std::string(words.back()), verb.help);
+    command->fallthrough();
     picked->emplace_back(command, verb.setup(*command));
   }
   return [picked]() -> VerbRun {

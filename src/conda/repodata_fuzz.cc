@@ -1,9 +1,5 @@
 // libFuzzer target for the conda module's JSON readers: repodata.json, conda-meta records
 // and repodata_record.json.
-//   clang++ -std=c++20 -fsanitize=fuzzer,address -Isrc src/conda/repodata_fuzz.cc \
-//       src/conda/repodata.cc src/conda/record.cc src/conda/record_json.cc \
-//       src/conda/prefix_record.cc src/conda/channel.cc src/base/strings.cc \
-//       src/base/result.cc -lsimdjson -o repodata_fuzz
 // Invariants: no input crashes or hangs; whatever parses is written back as JSON that parses
 // again to the same number of records (repodata) or the same record (package records).
 #include <cstddef>

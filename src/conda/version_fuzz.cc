@@ -1,7 +1,5 @@
-// libFuzzer target for Version and VersionSpec parsing (not built by default):
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-//     src/conda/version_fuzz.cc src/conda/version.cc src/conda/version_spec.cc \
-//     src/base/result.cc -o version_fuzz
+// libFuzzer target for Version and VersionSpec parsing (CMake builds it: a libFuzzer binary with
+// -DGRAFT_FUZZ=ON and clang, otherwise a bounded smoke test run by ctest).
 // Checks, beyond "no crash": a parsed version equals itself and orders consistently against
 // a fixed set; a parsed spec re-parses from its canonical text to the same canonical text.
 #include <cstddef>

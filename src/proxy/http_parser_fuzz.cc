@@ -1,6 +1,4 @@
 // libFuzzer target for the proxy's HTTP head parser and chunked framer:
-//   clang++ -std=c++20 -fsanitize=fuzzer,address -Isrc src/proxy/http_parser_fuzz.cc \
-//       src/proxy/http_parser.cc -o http_parser_fuzz
 // Checks the invariants the proxy relies on: a complete head lies inside the buffer and
 // within the limit, every field view points into the buffer, and the framer never claims
 // more bytes than it was given.

@@ -1,0 +1,102 @@
+// `graft env export [-n NAME | -p PATH] [--no-builds] [--from-history] [--ignore-channels]
+// [--json] [--format F] [--file OUT]`: the environment as conda 26 exports it
+// (environment.yml, JSON, @EXPLICIT or requirements), byte for byte.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "base/fs.h"
+#include "base/subprocess.h"
+#include "cli/verb.h"
+#include "conda/package_builder.h"
+#include "env/export.h"
+#include "env/locations.h"
+#include "env/prefix_data.h"
+
+namespace graft::cli {
+namespace {
+
+struct ExportFlags {
+  env::PrefixChoice prefix;
+  bool no_builds = false;
+  bool from_history = false;
+  bool ignore_channels = false;
+  bool json = false;
+  std::string format;
+  std::string file;
+};
+
+Result<std::string> render_records(const std::filesystem::path& prefix,
+                                   env::ExportFormat format) {
+  GRAFT_ASSIGN_OR_RETURN(auto prefix_records, env::load_records(prefix));
+  std::vector<conda::PackageRecord> records(prefix_records.begin(), prefix_records.end());
+  if (format == env::ExportFormat::kExplicit) {
+    return env::format_explicit(records, conda::native_subdir(), env::ExplicitHash::kNone);
+  }
+  return env::format_requirements(records, conda::native_subdir());
+}
+
+Result<std::string> render(const ExportFlags& flags, const std::filesystem::path& prefix) {
+  env::ExportFormat format =
+      flags.json ? env::ExportFormat::kEnvironmentJson : env::ExportFormat::kEnvironmentYaml;
+  if (!flags.format.empty()) {
+    GRAFT_ASSIGN_OR_RETURN(format, env::parse_export_format(flags.format));
+  }
+  const bool environment_file = format == env::ExportFormat::kEnvironmentYaml ||
+                                format == env::ExportFormat::kEnvironmentJson;
+  if (!environment_file) {
+    if (flags.from_history) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "'--from-history' cannot be used with format '" + flags.format +
+                      "': it applies to environment files only");
+    }
+    return render_records(prefix, format);
+  }
+  const env::ExportOptions options{
+      .name = flags.prefix.name,
+      .builds = flags.no_builds ? env::BuildStrings::kOmit : env::BuildStrings::kInclude,
+      .source = flags.from_history ? env::SpecSource::kHistory : env::SpecSource::kInstalled,
+      .ignore_channels = flags.ignore_channels};
+  GRAFT_ASSIGN_OR_RETURN(auto data, env::collect_export(prefix, options));
+  return format == env::ExportFormat::kEnvironmentJson ? env::format_environment_json(data)
+                                                       : env::format_environment_yaml(data);
+}
+
+int run_export(const ExportFlags& flags) {
+  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  if (!prefix) return report_error(prefix.error());
+  auto out = render(flags, *prefix);
+  if (!out) return report_error(out.error());
+  if (!flags.file.empty()) {
+    auto written = base::write_file_atomic(flags.file, *out);
+    if (!written) return report_error(written.error());
+    return 0;
+  }
+  std::fwrite(out->data(), 1, out->size(), stdout);
+  return 0;
+}
+
+VerbRun setup_export(CLI::App& command) {
+  auto flags = std::make_shared<ExportFlags>();
+  command.add_option("-n,--name", flags->prefix.name, "environment name (under <root>/envs)");
+  command.add_option("-p,--prefix", flags->prefix.path, "environment path");
+  command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
+                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  command.add_flag("--no-builds", flags->no_builds, "leave out build strings");
+  command.add_flag("--from-history", flags->from_history,
+                   "only the specs asked for explicitly (from conda-meta/history)");
+  command.add_flag("--ignore-channels", flags->ignore_channels, "leave out the channels");
+  command.add_flag("--json", flags->json, "environment-json instead of environment-yaml");
+  command.add_option("--format", flags->format,
+                     "environment-yaml, environment-json, explicit or requirements");
+  command.add_option("-f,--file", flags->file, "write to this file instead of stdout");
+  return [flags] { return run_export(*flags); };
+}
+
+}  // namespace
+
+GRAFT_VERB({.name = "env export",
+            .help = "export an environment (environment.yml, JSON, explicit, requirements)",
+            .setup = setup_export});
+
+}  // namespace graft::cli

@@ -1,0 +1,66 @@
+#pragma once
+// Verifying an installed environment against its conda-meta records: every recorded file
+// exists with the recorded type, size and sha256 (sha256_in_prefix when the file was
+// rewritten on link), and, on request, which files no record owns.
+// Thread-safety: verify_prefix() may be called concurrently on different prefixes; it
+// hashes files on its own worker threads and only reads the prefix.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "conda/prefix_record.h"
+
+namespace graft::env {
+
+enum class VerifyDepth { kHash, kSizeOnly };  // kSizeOnly is --fast: no hashing
+enum class ExtraFiles { kIgnore, kReport };   // kReport is --extra
+
+struct VerifyOptions {
+  VerifyDepth depth = VerifyDepth::kHash;
+  ExtraFiles extra = ExtraFiles::kIgnore;
+  unsigned threads = 0;  // hashing threads; 0 = default_file_threads()
+};
+
+enum class ProblemKind { kMissing, kModified, kUntracked };
+
+struct VerifyProblem {
+  ProblemKind kind = ProblemKind::kMissing;
+  std::string path;     // relative to the prefix, '/'-separated
+  std::string package;  // "name-version-build"; "" for untracked files
+  std::string detail;   // why it is modified ("size 3 bytes, recorded 5"); "" otherwise
+
+  friend bool operator==(const VerifyProblem&, const VerifyProblem&) = default;
+};
+
+struct VerifyReport {
+  std::string prefix;
+  std::size_t files = 0;     // recorded paths checked
+  std::size_t packages = 0;  // records read
+  std::vector<VerifyProblem> problems;  // sorted by path, then kind
+};
+
+// Checks one recorded path of `prefix`; nullopt when it is as recorded. Reads the disk.
+[[nodiscard]] std::optional<VerifyProblem> check_path(const std::filesystem::path& prefix,
+                                                      const conda::PathEntry& entry,
+                                                      VerifyDepth depth);
+
+// Checks every record of `prefix`. Errors: kNotFound "no environment at '<prefix>': it has
+// no conda-meta directory", those of load_records (kCorrupt for a broken record) and kIo when --extra cannot walk the prefix.
+// Drift is not an error: it is in the report.
+[[nodiscard]] Result<VerifyReport> verify_prefix(const std::filesystem::path& prefix,
+                                                 const VerifyOptions& options);
+
+[[nodiscard]] std::string_view problem_kind_name(ProblemKind kind);  // "missing", ...
+
+// "missing: PATH (PACKAGE)" / "modified: PATH (PACKAGE): DETAIL" / "untracked: PATH" lines,
+// then "verified N files of M packages: no drift" or "...: K problems".
+[[nodiscard]] std::string format_verify_text(const VerifyReport& report);
+// {"prefix", "packages", "files", "ok", "problems": [{"kind", "path", "package", "detail"}]}
+[[nodiscard]] std::string format_verify_json(const VerifyReport& report);
+
+}  // namespace graft::env

@@ -1,0 +1,176 @@
+// `graft env export`, `graft list --explicit` formats and `graft verify` end to end: envs
+// built by the real binary from the corpus channels, compared byte for byte with conda 26's
+// recorded output (oracle, {CONF}/{T} substituted).
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "tests/e2e/e2e.h"
+
+namespace graft::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+void write(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+class ExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir();
+    root_ = dir_ / "root";
+  }
+
+  // The oracle's <step>.out with {CONF} and {T} replaced by ours.
+  std::string oracle(const std::string& step) {
+    auto text = base::read_file(conformance_dir() / "oracle/conda-26.7.1" / (step + ".out"));
+    if (!text) return "<missing oracle " + step + ">";
+    return base::replace_all(base::replace_all(*text, "{CONF}", conformance_dir().string()), "{T}",
+                             dir_.string());
+  }
+
+  e2e::Run run(std::vector<std::string> args) {
+    args.insert(args.begin() + (args[0] == "env" ? 2 : 1), {"--root-prefix", root_.string()});
+    return graft(args, dir_);
+  }
+
+  void create_zlib() {
+    const std::string channel = "file://" + (conformance_dir() / "conda/conda_format_repo").string();
+    e2e::Run created = run({"create", "-p", (root_ / "envs/zlib").string(), "-c", channel,
+                       "--override-channels", "--no-deps", "zlib", "-y"});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+  }
+
+  fs::path dir_, root_;
+};
+
+TEST_F(ExportTest, ZlibExportsMatchConda) {
+  GRAFT_REQUIRE_CONFORMANCE();
+  ASSERT_NO_FATAL_FAILURE(create_zlib());
+  const std::string prefix = (root_ / "envs/zlib").string();
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"s1_export", {}},
+      {"s1_export_no_builds", {"--no-builds"}},
+      {"s1_export_json", {"--json"}},
+      {"s1_export_json", {"--format", "environment-json"}},
+      {"s1_export_from_history", {"--from-history"}},
+      {"s1_list_explicit", {"--format", "explicit"}},
+  };
+  for (const auto& [step, flags] : cases) {
+    std::vector<std::string> args = {"env", "export", "-n", "zlib"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    e2e::Run exported = run(args);
+    EXPECT_EQ(exported.exit_code, 0) << step << ": " << exported.err;
+    EXPECT_EQ(exported.out, oracle(step)) << step;
+  }
+  e2e::Run by_path = run({"env", "export", "-p", prefix});
+  EXPECT_EQ(by_path.out, oracle("s1_export"));
+}
+
+TEST_F(ExportTest, VariablesPipAndFileOutput) {
+  GRAFT_REQUIRE_CONFORMANCE();
+  ASSERT_NO_FATAL_FAILURE(create_zlib());
+  const fs::path prefix = root_ / "envs/zlib";
+  write(prefix / "conda-meta/state", R"({"env_vars": {"MODE": "fast", "LEVEL": "3"}})");
+  write(prefix / "lib/python3.12/site-packages/tiny-0.1.dist-info/INSTALLER", "pip\n");
+  write(prefix / "lib/python3.12/site-packages/tiny-0.1.dist-info/METADATA",
+        "Name: tiny\nVersion: 0.1\n");
+  const std::string out = (dir_ / "env.yml").string();
+  e2e::Run exported = run({"env", "export", "-n", "zlib", "--file", out});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.out, "");
+  std::string expected = oracle("s1_export");
+  expected = base::replace_all(expected, "  - zlib=1.2.11=h7b6447c_3\n",
+                               "  - zlib=1.2.11=h7b6447c_3\n  - pip:\n      - tiny==0.1\n"
+                               "variables:\n  MODE: fast\n  LEVEL: '3'\n");
+  EXPECT_EQ(*base::read_file(out), expected);
+}
+
+TEST_F(ExportTest, ListExplicitFormattingMatchesCondaOnTestRecipes) {
+  GRAFT_REQUIRE_CONFORMANCE();
+  const std::string channel = "file://" + (conformance_dir() / "conda/test-recipes").string();
+  const std::string prefix = (root_ / "envs/rec").string();
+  for (std::vector<std::string> specs : {std::vector<std::string>{"dependent=1.0"},
+                                         {"python=3.99.99", "sample_noarch_python"},
+                                         {"dependent=2.0"}}) {
+    std::vector<std::string> args = {specs.size() == 1 && specs[0] == "dependent=1.0" ? "create"
+                                                                                       : "install",
+                                     "-p", prefix, "-c", channel, "--override-channels", "-y"};
+    args.insert(args.end(), specs.begin(), specs.end());
+    e2e::Run step = run(args);
+    ASSERT_EQ(step.exit_code, 0) << step.err;
+  }
+  EXPECT_EQ(run({"env", "export", "-p", prefix}).out, oracle("s2_export"));
+  std::string explicit_sha = oracle("s2_explicit");
+  e2e::Run plain = run({"env", "export", "-p", prefix, "--format", "explicit"});
+  std::string without_hashes;
+  for (auto line : base::split(explicit_sha, '\n')) {
+    if (line.empty()) continue;
+    without_hashes += std::string(line.substr(0, line.find('#', 1))) + "\n";
+  }
+  EXPECT_EQ(plain.out, without_hashes);
+  e2e::Run verified = run({"verify", "-p", prefix});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("of 5 packages: no drift\n"));
+}
+
+TEST_F(ExportTest, FromHistoryReadsCondaWrittenHistory) {
+  GRAFT_REQUIRE_CONFORMANCE();
+  const fs::path prefix = root_ / "envs/rec";
+  fs::create_directories(prefix / "conda-meta");
+  auto history = base::read_file(conformance_dir() /
+                                 "oracle/conda-26.7.1/s2_rec.conda-meta/history");
+  ASSERT_TRUE(history);
+  write(prefix / "conda-meta/history", *history);
+  EXPECT_EQ(run({"env", "export", "-p", prefix.string(), "--from-history"}).out,
+            oracle("s2_export_from_history"));
+}
+
+TEST_F(ExportTest, VerifyReportsDriftAndExitsOne) {
+  GRAFT_REQUIRE_CONFORMANCE();
+  ASSERT_NO_FATAL_FAILURE(create_zlib());
+  const fs::path prefix = root_ / "envs/zlib";
+  e2e::Run clean = run({"verify", "-n", "zlib"});
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_EQ(clean.out, "verified 7 files of 1 package: no drift\n");
+  fs::remove(prefix / "include/zlib.h");
+  write(prefix / "lib/pkgconfig/zlib.pc", "edited\n");
+  write(prefix / "notes.txt", "mine\n");
+  e2e::Run drift = run({"verify", "-n", "zlib", "--extra"});
+  EXPECT_EQ(drift.exit_code, 1);
+  EXPECT_EQ(drift.out,
+            "missing: include/zlib.h (zlib-1.2.11-h7b6447c_3)\n"
+            "modified: lib/pkgconfig/zlib.pc (zlib-1.2.11-h7b6447c_3): sha256 differs from the "
+            "record\n"
+            "untracked: notes.txt\n"
+            "verified 7 files of 1 package: 3 problems\n");
+  e2e::Run json = run({"verify", "-n", "zlib", "--json", "--fast"});
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_THAT(json.out, HasSubstr("\"ok\": false"));
+}
+
+TEST_F(ExportTest, ErrorsAreClear) {
+  e2e::Run missing = run({"env", "export", "-n", "nope"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_EQ(missing.err, "graft: error: environment 'nope' does not exist at " +
+                             (root_ / "envs/nope").string() + "\n");
+  e2e::Run verify_missing = run({"verify", "-n", "nope"});
+  EXPECT_NE(verify_missing.exit_code, 0);
+  EXPECT_THAT(verify_missing.err, HasSubstr("'nope'"));
+  fs::create_directories(root_ / "envs/empty/conda-meta");
+  e2e::Run bad_format = run({"env", "export", "-n", "empty", "--format", "toml"});
+  EXPECT_EQ(bad_format.exit_code, 2);
+  EXPECT_THAT(bad_format.err, HasSubstr("'toml' is not a valid export format: expected one of "
+                                        "'environment-yaml', 'environment-json', 'explicit', "
+                                        "'requirements'"));
+}
+
+}  // namespace
+}  // namespace graft::e2e
