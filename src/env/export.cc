@@ -134,6 +134,8 @@ std::vector<std::set<std::size_t>> dependency_parents(
       if (spec && spec->has_exact_name()) names.push_back(spec->name());
     }
     if (records[i].noarch == "python") names.push_back("python");
+    // conda's special case: python's dependency on pip would make a cycle; pip goes after.
+    if (records[i].name == "python") std::erase(names, "pip");
     for (const auto& name : names) {
       auto found = by_name.find(name);
       if (found != by_name.end() && found->second != i) parents[i].insert(found->second);
@@ -342,6 +344,21 @@ std::vector<conda::PackageRecord> explicit_order(std::vector<conda::PackageRecor
   std::vector<bool> placed(records.size(), false);
   std::vector<conda::PackageRecord> ordered;
   ordered.reserve(records.size());
+  // As conda's PrefixGraph: records nothing depends on and that depend on nothing go first.
+  std::vector<bool> is_parent(records.size(), false);
+  for (const auto& set : parents) {
+    for (std::size_t parent : set) is_parent[parent] = true;
+  }
+  std::vector<std::size_t> disconnected;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (parents[i].empty() && !is_parent[i]) disconnected.push_back(i);
+  }
+  std::sort(disconnected.begin(), disconnected.end(),
+            [&](std::size_t a, std::size_t b) { return records[a].name < records[b].name; });
+  for (std::size_t index : disconnected) {
+    placed[index] = true;
+    ordered.push_back(std::move(records[index]));
+  }
   while (ordered.size() < records.size()) {
     const auto level = next_level(records, parents, placed);
     for (std::size_t index : level) placed[index] = true;

@@ -104,15 +104,16 @@ TEST(MakeExport, SortsByNameStripsSubdirAndHonoursOptions) {
 }
 
 TEST(ExplicitOrder, LevelByLevelLikeCondaPrefixGraph) {
-  // conda 26's order for the s2 scenario of the conformance corpus.
+  // conda 26's order for the s2 scenario of the conformance corpus (python -> pip is
+  // dropped as conda does), with a disconnected record first.
   std::vector<conda::PackageRecord> records = {
       record("sample_noarch_python", "1.0", "py_0"), record("pip", "99", "0", {"python"}),
-      record("dependent", "2.0", "0", {"dependency"}), record("python", "3.99", "0"),
-      record("dependency", "2.0", "0")};
+      record("dependent", "2.0", "0", {"dependency"}), record("python", "3.99", "0", {"pip"}),
+      record("dependency", "2.0", "0"), record("lone", "1", "0")};
   records[0].noarch = "python";
   std::vector<std::string> names;
   for (const auto& r : explicit_order(records)) names.push_back(r.name);
-  EXPECT_THAT(names, ElementsAre("dependency", "python", "dependent", "pip",
+  EXPECT_THAT(names, ElementsAre("lone", "dependency", "python", "dependent", "pip",
                                  "sample_noarch_python"));
 }
 

@@ -28,7 +28,14 @@ std::vector<Check> recorded_checks(const std::vector<conda::PrefixRecord>& recor
   for (const auto& record : records) {
     const std::string package = conda::dist_name(record);
     if (record.paths_data) {
-      for (const auto& entry : record.paths_data->paths) checks.push_back({entry, package});
+      // conda records noarch: python paths in package coordinates ("site-packages/x.py");
+      // "files" has them where they were linked, in the same order.
+      const auto& paths = record.paths_data->paths;
+      const bool use_files = paths.size() == record.files.size();
+      for (std::size_t i = 0; i < paths.size(); ++i) {
+        checks.push_back({paths[i], package});
+        if (use_files) checks.back().entry.path = record.files[i];
+      }
       continue;
     }
     for (const auto& file : record.files) {
@@ -106,7 +113,11 @@ std::optional<VerifyProblem> check_path(const fs::path& prefix, const conda::Pat
   const fs::path full = prefix / entry.path;
   std::error_code error;
   const auto status = fs::symlink_status(full, error);
-  if (!fs::exists(status)) return VerifyProblem{.kind = ProblemKind::kMissing, .path = entry.path};
+  if (!fs::exists(status)) {
+    // A .pyc is compiled at link time when the env's python can; python rebuilds it anyway.
+    if (entry.path_type == "pyc_file") return std::nullopt;
+    return VerifyProblem{.kind = ProblemKind::kMissing, .path = entry.path};
+  }
   if (entry.path_type == "directory") {
     if (fs::is_directory(status)) return std::nullopt;
     return modified(entry, "not a directory");

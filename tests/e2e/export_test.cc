@@ -44,7 +44,7 @@ class ExportTest : public ::testing::Test {
   void create_zlib() {
     const std::string channel = "file://" + (conformance_dir() / "conda/conda_format_repo").string();
     e2e::Run created = run({"create", "-p", (root_ / "envs/zlib").string(), "-c", channel,
-                       "--override-channels", "--no-deps", "zlib", "-y"});
+                       "--override-channels", "zlib", "-y"});
     ASSERT_EQ(created.exit_code, 0) << created.err;
   }
 
