@@ -32,6 +32,8 @@ function(graft_module)
 
   if(test_sources)
     add_executable(${ARG_NAME}_test ${test_sources})
+    # GoogleTest's headers dominate a test file's compile time: parse them once per binary.
+    target_precompile_headers(${ARG_NAME}_test PRIVATE <gtest/gtest.h> <gmock/gmock.h>)
     target_link_libraries(${ARG_NAME}_test PRIVATE graft_${ARG_NAME} ${ARG_TEST_DEPS}
                           GTest::gmock GTest::gtest_main)
     target_compile_definitions(${ARG_NAME}_test PRIVATE

@@ -11,7 +11,6 @@
 #include "conda/package_builder.h"
 #include "env/export.h"
 #include "env/locations.h"
-#include "env/prefix_data.h"
 
 namespace graft::cli {
 namespace {
@@ -26,12 +25,13 @@ struct ExportFlags {
   std::string file;
 };
 
-Result<std::string> render_records(const std::filesystem::path& prefix,
+Result<std::string> render_records(const std::filesystem::path& prefix, const std::string& name,
                                    env::ExportFormat format) {
-  GRAFT_ASSIGN_OR_RETURN(auto prefix_records, env::load_records(prefix));
-  std::vector<conda::PackageRecord> records(prefix_records.begin(), prefix_records.end());
+  GRAFT_ASSIGN_OR_RETURN(auto records, env::load_package_records(prefix));
   if (format == env::ExportFormat::kExplicit) {
-    return env::format_explicit(records, conda::native_subdir(), env::ExplicitHash::kNone);
+    return env::format_explicit(records,
+                                {.platform = std::string(conda::native_subdir()),
+                                 .export_name = name.empty() ? prefix.filename().string() : name});
   }
   return env::format_requirements(records, conda::native_subdir());
 }
@@ -46,11 +46,11 @@ Result<std::string> render(const ExportFlags& flags, const std::filesystem::path
                                 format == env::ExportFormat::kEnvironmentJson;
   if (!environment_file) {
     if (flags.from_history) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "'--from-history' cannot be used with format '" + flags.format +
-                      "': it applies to environment files only");
+      return fail(ErrorCode::kInvalidArgument, "'--from-history' cannot be used with format '" +
+                                                   flags.format +
+                                                   "': it applies to environment files only");
     }
-    return render_records(prefix, format);
+    return render_records(prefix, flags.prefix.name, format);
   }
   const env::ExportOptions options{
       .name = flags.prefix.name,

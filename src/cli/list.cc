@@ -7,6 +7,8 @@
 
 #include "base/subprocess.h"
 #include "cli/verb.h"
+#include "conda/package_builder.h"
+#include "env/export.h"
 #include "env/listing.h"
 #include "env/locations.h"
 #include "env/prefix_data.h"
@@ -18,6 +20,7 @@ struct ListFlags {
   env::PrefixChoice prefix;
   std::string pattern;
   bool json = false;
+  bool explicit_urls = false, md5 = false, sha256 = false;
 };
 
 int run_list(const ListFlags& flags) {
@@ -38,6 +41,14 @@ int run_list(const ListFlags& flags) {
       return !std::regex_search(record.name, pattern);
     });
   }
+  const env::ExplicitHash hash = flags.sha256 ? env::ExplicitHash::kSha256
+                                 : flags.md5  ? env::ExplicitHash::kMd5 : env::ExplicitHash::kNone;
+  if (flags.explicit_urls) {
+    const std::string out = env::format_explicit({records->begin(), records->end()},
+        {.platform = std::string(conda::native_subdir()), .hash = hash});
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+  }
   const std::string out = flags.json ? env::format_list_json(*records) + "\n"
                                      : env::format_list_table(*prefix, *records);
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -52,6 +63,9 @@ VerbRun setup_list(CLI::App& command) {
                      "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
   command.add_option("REGEX", flags->pattern, "only packages whose name matches");
   command.add_flag("--json", flags->json, "print conda list --json output");
+  command.add_flag("--explicit", flags->explicit_urls, "print an @EXPLICIT file (package URLs)");
+  command.add_flag("--md5", flags->md5, "with --explicit: add each package's md5");
+  command.add_flag("--sha256", flags->sha256, "with --explicit: add each package's sha256");
   return [flags] { return run_list(*flags); };
 }
 

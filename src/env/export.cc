@@ -13,13 +13,12 @@
 #include "base/strings.h"
 #include "conda/match_spec.h"
 #include "env/history.h"
-#include "env/prefix_data.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr std::string_view kExplicitHeader =
+constexpr std::string_view kRequirementsHeader =
     "# This file may be used to create an environment using:\n"
     "# $ conda create --name <env> --file <this file>\n";
 
@@ -33,8 +32,8 @@ std::string channel_base(const conda::PackageRecord& record) {
 }
 
 bool looks_special(std::string_view value) {
-  static const std::set<std::string, std::less<>> kReserved = {
-      "true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"};
+  static const std::set<std::string, std::less<>> kReserved = {"true", "false", "yes",  "no",
+                                                               "on",   "off",   "null", "~"};
   if (value.empty() || kReserved.count(base::to_lower(value)) != 0) return true;
   if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(value.front()) != std::string_view::npos) {
     return value.size() == 1 || value.front() != '-' || value[1] == ' ';
@@ -59,8 +58,10 @@ std::string yaml_scalar(std::string_view value) {
 }
 
 std::string strip_fuzzy(std::string_view version) {
-  if (base::ends_with(version, ".*")) version.remove_suffix(2);
-  else if (base::ends_with(version, "*")) version.remove_suffix(1);
+  if (base::ends_with(version, ".*"))
+    version.remove_suffix(2);
+  else if (base::ends_with(version, "*"))
+    version.remove_suffix(1);
   return std::string(version);
 }
 
@@ -153,7 +154,8 @@ std::vector<std::size_t> next_level(const std::vector<conda::PackageRecord>& rec
   std::size_t fewest = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (placed[i]) continue;
-    if (parents[i].empty()) ready.push_back(i);
+    if (parents[i].empty())
+      ready.push_back(i);
     else if (ready.empty() && (fewest == 0 || parents[i].size() < parents[fewest - 1].size() ||
                                (parents[i].size() == parents[fewest - 1].size() &&
                                 records[i].name < records[fewest - 1].name))) {
@@ -177,6 +179,7 @@ Result<ExportFormat> parse_export_format(std::string_view text) {
       {"json", ExportFormat::kEnvironmentJson},
       {"explicit", ExportFormat::kExplicit},
       {"requirements", ExportFormat::kRequirements},
+      {"reqs", ExportFormat::kRequirements},
       {"txt", ExportFormat::kRequirements}};
   auto found = kFormats.find(text);
   if (found != kFormats.end()) return found->second;
@@ -262,9 +265,28 @@ EnvironmentExport make_export(const fs::path& prefix, std::vector<conda::Package
   return out;
 }
 
+Result<std::vector<conda::PackageRecord>> load_package_records(const fs::path& prefix) {
+  const fs::path meta = prefix / "conda-meta";
+  std::vector<conda::PackageRecord> records;
+  std::error_code error;
+  for (fs::directory_iterator it(meta, error), end; !error && it != end; it.increment(error)) {
+    if (!conda::is_prefix_record_file_name(it->path().filename().string())) continue;
+    GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(it->path()));
+    GRAFT_ASSIGN_OR_RETURN(auto record,
+                           conda::parse_prefix_record(text, it->path().string(),
+                                                      conda::PrefixRecordParts::kPackageOnly));
+    records.push_back(std::move(record));
+  }
+  if (error && error != std::errc::no_such_file_or_directory) {
+    return fail(ErrorCode::kIo, "cannot list '" + meta.string() + "': " + error.message());
+  }
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return records;
+}
+
 Result<EnvironmentExport> collect_export(const fs::path& prefix, const ExportOptions& options) {
-  GRAFT_ASSIGN_OR_RETURN(auto prefix_records, load_records(prefix));
-  std::vector<conda::PackageRecord> records(prefix_records.begin(), prefix_records.end());
+  GRAFT_ASSIGN_OR_RETURN(auto records, load_package_records(prefix));
   std::string history;
   if (options.source == SpecSource::kHistory) history = read_text(prefix / "conda-meta/history");
   EnvironmentExport out = make_export(prefix, std::move(records), history, options);
@@ -311,15 +333,21 @@ std::string format_environment_json(const EnvironmentExport& data) {
 }
 
 std::string format_explicit(const std::vector<conda::PackageRecord>& records,
-                            std::string_view platform, ExplicitHash hash) {
-  std::string out(kExplicitHeader);
-  out += "# platform: " + std::string(platform) + "\n";
+                            const ExplicitOptions& options) {
+  const bool exported = !options.export_name.empty();
+  std::string out = "# This file may be used to create an environment using:\n";
+  out += "# $ conda create --name " + (exported ? options.export_name : "<env>") +
+         " --file <this file>\n";
+  out += "# platform: " + options.platform + "\n";
   out += "# created-by: conda " + std::string(kCondaCompatibleVersion) + "\n@EXPLICIT\n";
+  if (exported) out += "\n";
   for (const auto& record : explicit_order(records)) {
     if (record.url.empty()) continue;
     out += record.url;
-    if (hash == ExplicitHash::kMd5 && !record.md5.empty()) out += "#" + record.md5;
-    if (hash == ExplicitHash::kSha256 && !record.sha256.empty()) out += "#" + record.sha256;
+    if (options.hash == ExplicitHash::kMd5 && !record.md5.empty()) out += "#" + record.md5;
+    if (options.hash == ExplicitHash::kSha256 && !record.sha256.empty()) {
+      out += "#" + record.sha256;
+    }
     out += "\n";
   }
   return out;
@@ -332,9 +360,12 @@ std::string format_requirements(const std::vector<conda::PackageRecord>& records
     lines.push_back(record.name + "==" + record.version + "=" + record.build);
   }
   std::sort(lines.begin(), lines.end());
-  std::string out(kExplicitHeader);
+  std::string out(kRequirementsHeader);
   out += "# platform: " + std::string(platform) + "\n";
   out += "# created-by: conda " + std::string(kCondaCompatibleVersion) + "\n";
+  out +=
+      "# Note: This is a conda requirements file (MatchSpec format)\n"
+      "# Contains conda package specifications, not pip requirements\n\n";
   for (const auto& line : lines) out += line + "\n";
   return out;
 }

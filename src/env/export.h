@@ -45,8 +45,13 @@ struct EnvironmentExport {
 // (used with SpecSource::kHistory only). `pip` and `variables` are copied through.
 [[nodiscard]] EnvironmentExport make_export(const std::filesystem::path& prefix,
                                             std::vector<conda::PackageRecord> records,
-                                            std::string_view history,
-                                            const ExportOptions& options);
+                                            std::string_view history, const ExportOptions& options);
+
+// The package part of every conda-meta/*.json record of `prefix` (no "files" or
+// "paths_data": fast on large environments), sorted by name. Errors: kIo when conda-meta/
+// cannot be listed, kCorrupt "<file>:<line>:<column>: invalid JSON: ..." for a broken record.
+[[nodiscard]] Result<std::vector<conda::PackageRecord>> load_package_records(
+    const std::filesystem::path& prefix);
 
 // Reads conda-meta/ (records, history, state) and site-packages/*.dist-info of `prefix`.
 // Errors: kNotFound/kCorrupt/kIo from the records; kCorrupt "<path>: invalid JSON: ..."
@@ -67,13 +72,22 @@ struct EnvironmentExport {
 
 enum class ExplicitHash { kNone, kMd5, kSha256 };
 
-// conda's "@EXPLICIT" file: header for `platform` ("linux-64"), then one URL a line in
-// dependency order (see explicit_order), with "#<md5>" or "#<sha256>" when asked.
-// Records without a URL (virtual packages) are left out.
-[[nodiscard]] std::string format_explicit(const std::vector<conda::PackageRecord>& records,
-                                          std::string_view platform, ExplicitHash hash);
+struct ExplicitOptions {
+  std::string platform;  // "linux-64" (the "# platform:" header)
+  ExplicitHash hash = ExplicitHash::kNone;
+  // "" = `conda list --explicit`'s layout; else `conda export --format explicit`'s:
+  // "--name <export_name>" in the header and a blank line after "@EXPLICIT".
+  std::string export_name;
+};
 
-// conda create --file requirements: header, then "name==version=build" a line (sorted).
+// conda's "@EXPLICIT" file: header, then one URL a line in dependency order (see
+// explicit_order), with "#<md5>" or "#<sha256>" when asked. Records without a URL (virtual
+// packages) are left out.
+[[nodiscard]] std::string format_explicit(const std::vector<conda::PackageRecord>& records,
+                                          const ExplicitOptions& options);
+
+// conda export's requirements format: header and notes, then "name==version=build" a line
+// (sorted by name).
 [[nodiscard]] std::string format_requirements(const std::vector<conda::PackageRecord>& records,
                                               std::string_view platform);
 

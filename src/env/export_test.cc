@@ -96,8 +96,9 @@ TEST(MakeExport, SortsByNameStripsSubdirAndHonoursOptions) {
   EXPECT_EQ(full.name, "x");
   EXPECT_THAT(full.channels, ElementsAre("file:///d", "file:///c"));
   EXPECT_THAT(full.dependencies, ElementsAre("abc=2=0", "zlib=1.2=h0"));
-  auto no_builds = make_export("/envs/x", records, "",
-                               {.name = "y", .builds = BuildStrings::kOmit, .ignore_channels = true});
+  auto no_builds =
+      make_export("/envs/x", records, "",
+                  {.name = "y", .builds = BuildStrings::kOmit, .ignore_channels = true});
   EXPECT_EQ(no_builds.name, "y");
   EXPECT_TRUE(no_builds.channels.empty());
   EXPECT_THAT(no_builds.dependencies, ElementsAre("abc=2", "zlib=1.2"));
@@ -106,10 +107,12 @@ TEST(MakeExport, SortsByNameStripsSubdirAndHonoursOptions) {
 TEST(ExplicitOrder, LevelByLevelLikeCondaPrefixGraph) {
   // conda 26's order for the s2 scenario of the conformance corpus (python -> pip is
   // dropped as conda does), with a disconnected record first.
-  std::vector<conda::PackageRecord> records = {
-      record("sample_noarch_python", "1.0", "py_0"), record("pip", "99", "0", {"python"}),
-      record("dependent", "2.0", "0", {"dependency"}), record("python", "3.99", "0", {"pip"}),
-      record("dependency", "2.0", "0"), record("lone", "1", "0")};
+  std::vector<conda::PackageRecord> records = {record("sample_noarch_python", "1.0", "py_0"),
+                                               record("pip", "99", "0", {"python"}),
+                                               record("dependent", "2.0", "0", {"dependency"}),
+                                               record("python", "3.99", "0", {"pip"}),
+                                               record("dependency", "2.0", "0"),
+                                               record("lone", "1", "0")};
   records[0].noarch = "python";
   std::vector<std::string> names;
   for (const auto& r : explicit_order(records)) names.push_back(r.name);
@@ -118,9 +121,8 @@ TEST(ExplicitOrder, LevelByLevelLikeCondaPrefixGraph) {
 }
 
 TEST(ExplicitOrder, BreaksCyclesDeterministically) {
-  std::vector<conda::PackageRecord> records = {record("b", "1", "0", {"a"}),
-                                               record("a", "1", "0", {"b"}),
-                                               record("c", "1", "0", {"a"})};
+  std::vector<conda::PackageRecord> records = {
+      record("b", "1", "0", {"a"}), record("a", "1", "0", {"b"}), record("c", "1", "0", {"a"})};
   std::vector<std::string> names;
   for (const auto& r : explicit_order(records)) names.push_back(r.name);
   EXPECT_THAT(names, ElementsAre("a", "b", "c"));
@@ -135,25 +137,34 @@ TEST(FormatExplicit, HeaderAndHashFragments) {
       "# $ conda create --name <env> --file <this file>\n# platform: linux-64\n"
       "# created-by: conda 26.7.1\n@EXPLICIT\n";
   const std::string url = "file:///c/noarch/a-1-0.conda";
-  EXPECT_EQ(format_explicit(records, "linux-64", ExplicitHash::kNone), header + url + "\n");
-  EXPECT_EQ(format_explicit(records, "linux-64", ExplicitHash::kMd5), header + url + "#m-a\n");
-  EXPECT_EQ(format_explicit(records, "linux-64", ExplicitHash::kSha256),
+  EXPECT_EQ(format_explicit(records, {.platform = "linux-64"}), header + url + "\n");
+  EXPECT_EQ(format_explicit(records, {.platform = "linux-64", .hash = ExplicitHash::kMd5}),
+            header + url + "#m-a\n");
+  EXPECT_EQ(format_explicit(records, {.platform = "linux-64", .hash = ExplicitHash::kSha256}),
             header + url + "#s-a\n");
+  EXPECT_EQ(format_explicit(records, {.platform = "osx-arm64", .export_name = "ml"}),
+            "# This file may be used to create an environment using:\n"
+            "# $ conda create --name ml --file <this file>\n# platform: osx-arm64\n"
+            "# created-by: conda 26.7.1\n@EXPLICIT\n\n" +
+                url + "\n");
 }
 
 TEST(FormatRequirements, SortedExactSpecs) {
   EXPECT_EQ(format_requirements({record("z", "1", "0"), record("a", "2", "b")}, "linux-64"),
             "# This file may be used to create an environment using:\n"
             "# $ conda create --name <env> --file <this file>\n# platform: linux-64\n"
-            "# created-by: conda 26.7.1\na==2=b\nz==1=0\n");
+            "# created-by: conda 26.7.1\n"
+            "# Note: This is a conda requirements file (MatchSpec format)\n"
+            "# Contains conda package specifications, not pip requirements\n\na==2=b\nz==1=0\n");
 }
 
 class ExportPrefixTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    prefix_ = fs::temp_directory_path() /
-              ("graft-export-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-               "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    prefix_ =
+        fs::temp_directory_path() /
+        ("graft-export-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(prefix_);
     fs::create_directories(prefix_ / "conda-meta");
   }

@@ -125,7 +125,8 @@ std::optional<VerifyProblem> check_path(const fs::path& prefix, const conda::Pat
   if (entry.path_type == "softlink") {
     if (!fs::is_symlink(status)) return modified(entry, "not a symlink");
     if (!fs::exists(full, error)) {
-      return modified(entry, "dangling symlink to '" + fs::read_symlink(full, error).string() + "'");
+      return modified(entry,
+                      "dangling symlink to '" + fs::read_symlink(full, error).string() + "'");
     }
     return std::nullopt;
   }
@@ -147,8 +148,8 @@ Result<VerifyReport> verify_prefix(const fs::path& prefix, const VerifyOptions& 
     if (results[i]) results[i]->package = checks[i].package;
     return ok();
   }));
-  VerifyReport report{.prefix = prefix.string(), .files = checks.size(),
-                      .packages = records.size()};
+  VerifyReport report{
+      .prefix = prefix.string(), .files = checks.size(), .packages = records.size()};
   for (auto& result : results) {
     if (result) report.problems.push_back(std::move(*result));
   }

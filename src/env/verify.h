@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -39,8 +39,8 @@ struct VerifyProblem {
 
 struct VerifyReport {
   std::string prefix;
-  std::size_t files = 0;     // recorded paths checked
-  std::size_t packages = 0;  // records read
+  std::size_t files = 0;                // recorded paths checked
+  std::size_t packages = 0;             // records read
   std::vector<VerifyProblem> problems;  // sorted by path, then kind
 };
 
@@ -50,8 +50,8 @@ struct VerifyReport {
                                                       VerifyDepth depth);
 
 // Checks every record of `prefix`. Errors: kNotFound "no environment at '<prefix>': it has
-// no conda-meta directory", those of load_records (kCorrupt for a broken record) and kIo when --extra cannot walk the prefix.
-// Drift is not an error: it is in the report.
+// no conda-meta directory", those of load_records (kCorrupt for a broken record) and kIo when
+// --extra cannot walk the prefix. Drift is not an error: it is in the report.
 [[nodiscard]] Result<VerifyReport> verify_prefix(const std::filesystem::path& prefix,
                                                  const VerifyOptions& options);
 
