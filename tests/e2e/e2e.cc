@@ -1,6 +1,7 @@
 #include "tests/e2e/e2e.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -27,6 +28,16 @@ fs::path scratch_dir() {
   fs::path path = dir->path();
   scratch_dirs().push_back(std::move(*dir));
   return path;
+}
+
+void write(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+std::string read(const fs::path& path) {
+  auto text = base::read_file(path);
+  return text ? *text : "<missing " + path.string() + ">";
 }
 
 fs::path conformance_dir() {

@@ -22,6 +22,11 @@ struct Run {
 Run graft(const std::vector<std::string>& args, const std::filesystem::path& cwd = {},
           const std::vector<std::string>& env = {});
 
+// Writes `content` to `path`, creating its parent directories.
+void write(const std::filesystem::path& path, const std::string& content);
+// The file's bytes, or "<missing PATH>" so a comparison shows what was absent.
+std::string read(const std::filesystem::path& path);
+
 // The conformance corpus, or empty when ../shared is absent (tests then GTEST_SKIP).
 std::filesystem::path conformance_dir();
 

@@ -19,16 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-void write(const fs::path& path, const std::string& content) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << content;
-}
-
-std::string read(const fs::path& path) {
-  auto text = base::read_file(path);
-  return text ? *text : "<missing " + path.string() + ">";
-}
-
 class InstallTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -22,16 +22,6 @@ using Json = nlohmann::json;
 constexpr char kPlaceholder[] = "/opt/anaconda1anaconda2anaconda3";
 const std::vector<std::string> kFixedTime = {"SOURCE_DATE_EPOCH=1700000000"};
 
-void write(const fs::path& path, const std::string& content) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << content;
-}
-
-std::string read(const fs::path& path) {
-  auto text = base::read_file(path);
-  return text ? *text : "<missing " + path.string() + ">";
-}
-
 // A compiled-style package: a script and a binary that both hold the prefix placeholder.
 fs::path make_native_source(const fs::path& root) {
   fs::path source = root / "hello-src";
