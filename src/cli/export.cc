@@ -7,6 +7,7 @@
 
 #include "base/fs.h"
 #include "base/subprocess.h"
+#include "cli/settings.h"
 #include "cli/verb.h"
 #include "conda/package_builder.h"
 #include "env/export.h"
@@ -78,10 +79,7 @@ int run_export(const ExportFlags& flags) {
 
 VerbRun setup_export(CLI::App& command) {
   auto flags = std::make_shared<ExportFlags>();
-  command.add_option("-n,--name", flags->prefix.name, "environment name (under <root>/envs)");
-  command.add_option("-p,--prefix", flags->prefix.path, "environment path");
-  command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
-                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  add_prefix_flags(command, flags->prefix);
   command.add_flag("--no-builds", flags->no_builds, "leave out build strings");
   command.add_flag("--from-history", flags->from_history,
                    "only the specs asked for explicitly (from conda-meta/history)");

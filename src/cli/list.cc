@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/subprocess.h"
+#include "cli/settings.h"
 #include "cli/verb.h"
 #include "conda/package_builder.h"
 #include "env/export.h"
@@ -57,10 +58,7 @@ int run_list(const ListFlags& flags) {
 
 VerbRun setup_list(CLI::App& command) {
   auto flags = std::make_shared<ListFlags>();
-  command.add_option("-n,--name", flags->prefix.name, "environment name (under <root>/envs)");
-  command.add_option("-p,--prefix", flags->prefix.path, "environment path");
-  command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
-                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  add_prefix_flags(command, flags->prefix);
   command.add_option("REGEX", flags->pattern, "only packages whose name matches");
   command.add_flag("--json", flags->json, "print conda list --json output");
   command.add_flag("--explicit", flags->explicit_urls, "print an @EXPLICIT file (package URLs)");

@@ -10,6 +10,7 @@
 
 #include "base/fs.h"
 #include "base/subprocess.h"
+#include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/locations.h"
 #include "env/run_plan.h"
@@ -61,10 +62,7 @@ int run_run(const RunFlags& flags) {
 
 VerbRun setup_run(CLI::App& command) {
   auto flags = std::make_shared<RunFlags>();
-  command.add_option("-n,--name", flags->prefix.name, "environment name (under <root>/envs)");
-  command.add_option("-p,--prefix", flags->prefix.path, "environment path");
-  command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
-                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  add_prefix_flags(command, flags->prefix);
   command.add_option("--cwd", flags->cwd, "directory to run the command in");
   // The command is the first word that is not one of our options (CLI11 fills `program`)
   // and everything after it, which prefix_command() leaves in remaining() in order. A "--"

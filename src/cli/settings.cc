@@ -154,6 +154,13 @@ Result<Settings> load_settings(const std::string& root_prefix_flag) {
   return settings;
 }
 
+void add_prefix_flags(CLI::App& command, env::PrefixChoice& choice) {
+  command.add_option("-n,--name", choice.name, "environment name (under <root>/envs)");
+  command.add_option("-p,--prefix", choice.path, "environment path");
+  command.add_option("--root-prefix", choice.root_prefix_flag,
+                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+}
+
 void add_channel_flags(CLI::App& command, ChannelFlags& flags) {
   command.add_option("-c,--channel", flags.channels,
                      "channel to search, highest priority first (repeatable)")

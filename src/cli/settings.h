@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "conda/channel.h"
+#include "env/locations.h"
 #include "solve/solver.h"
 #include "store/download.h"
 
@@ -35,6 +36,10 @@ struct Settings {
 // Errors: kInvalidArgument with "<file>:<line>: ..." for a malformed condarc, or a bad
 // CONDA_SUBDIR.
 [[nodiscard]] Result<Settings> load_settings(const std::string& root_prefix_flag);
+
+// -n/--name, -p/--prefix and --root-prefix, the way every verb on an existing environment
+// takes them, bound to `choice`.
+void add_prefix_flags(CLI::App& command, env::PrefixChoice& choice);
 
 // Flags shared by the verbs that read channels: -c, --override-channels, --offline,
 // --strict-channel-priority. Adds them to `command`, bound to `options`.

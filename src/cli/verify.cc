@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/subprocess.h"
+#include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/locations.h"
 #include "env/verify.h"
@@ -35,10 +36,7 @@ int run_verify(const VerifyFlags& flags) {
 
 VerbRun setup_verify(CLI::App& command) {
   auto flags = std::make_shared<VerifyFlags>();
-  command.add_option("-n,--name", flags->prefix.name, "environment name (under <root>/envs)");
-  command.add_option("-p,--prefix", flags->prefix.path, "environment path");
-  command.add_option("--root-prefix", flags->prefix.root_prefix_flag,
-                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  add_prefix_flags(command, flags->prefix);
   command.add_flag("--json", flags->json, "print the report as JSON");
   command.add_flag("--fast", flags->fast, "check sizes only (no hashing)");
   command.add_flag("--extra", flags->extra, "also report files no package owns");
