@@ -14,9 +14,11 @@
 #include "base/progress.h"
 #include "base/strings.h"
 #include "cli/channel_data.h"
+#include "cli/install.h"
 #include "cli/plan.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
+#include "env/frozen.h"
 #include "env/locations.h"
 #include "env/prefix_data.h"
 #include "env/transaction.h"
@@ -26,31 +28,6 @@
 namespace graft::cli {
 namespace {
 namespace fs = std::filesystem;
-
-enum class Action { kCreate, kInstall, kUpdate, kRemove };
-
-struct InstallFlags {
-  Action action = Action::kInstall;
-  std::string name;
-  std::string path;
-  std::string root_prefix;
-  ChannelFlags channels;
-  std::vector<std::string> specs;
-  bool dry_run = false;
-  bool json = false;
-  bool yes = false;
-  bool copy = false;
-  bool all = false;
-  std::string command_line;
-};
-
-// What one run works on, gathered before solving.
-struct Context {
-  Settings settings;
-  fs::path prefix;
-  std::vector<conda::PrefixRecord> installed;
-  std::vector<conda::MatchSpec> specs;
-};
 
 Result<fs::path> target_prefix(const InstallFlags& flags, const Settings& settings) {
   if (flags.action != Action::kCreate) {
@@ -97,6 +74,23 @@ Result<std::vector<conda::MatchSpec>> read_pins(const fs::path& prefix) {
   return pins;
 }
 
+Status check_update_targets(const InstallFlags& flags, const Context& context) {
+  if (flags.action != Action::kUpdate) return ok();
+  for (const auto& spec : context.specs) {
+    bool installed = false;
+    for (const auto& record : context.installed) installed = installed || record.name == spec.name();
+    if (!installed) {
+      return fail(Error(ErrorCode::kNotFound,
+                        fmt::format("package '{}' is not installed in '{}'", spec.name(),
+                                    context.prefix.string()))
+                      .with_hint("install it with 'graft install' instead"));
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
 Result<Context> gather(const InstallFlags& flags) {
   Context context;
   GRAFT_ASSIGN_OR_RETURN(context.settings, load_settings(flags.root_prefix));
@@ -104,16 +98,14 @@ Result<Context> gather(const InstallFlags& flags) {
   if (flags.channels.strict_channel_priority) context.settings.channel_priority = solve::ChannelPriority::kStrict;
   GRAFT_ASSIGN_OR_RETURN(context.prefix, target_prefix(flags, context.settings));
   if (flags.action != Action::kCreate) {
+    GRAFT_RETURN_IF_ERROR(env::check_not_frozen(context.prefix, flags.override_frozen));
     GRAFT_ASSIGN_OR_RETURN(context.installed, env::load_records(context.prefix));
   }
   GRAFT_ASSIGN_OR_RETURN(context.specs, parse_specs(flags.specs));
-  bool needs_specs = !(flags.action == Action::kUpdate && flags.all) &&
-                     !(flags.action == Action::kRemove && flags.all);
-  if (needs_specs && context.specs.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "no package specs given: name at least one package");
-  }
   return context;
 }
+
+namespace {
 
 Result<solve::Request> build_request(const InstallFlags& flags, const Context& context,
                                      const store::PackageCache& cache) {
@@ -146,36 +138,24 @@ Result<solve::Request> build_request(const InstallFlags& flags, const Context& c
 }
 
 // Links the fetched packages; unlinks the installed records the transaction replaces.
-Result<env::TransactionResult> execute(const InstallFlags& flags, const Context& context,
-                                       const solve::Transaction& transaction,
+Result<env::TransactionResult> execute(const Context& context, const Change& change,
                                        const std::vector<fs::path>& extracted) {
-  std::set<std::string> requested;
-  for (const auto& spec : context.specs) requested.insert(spec.name());
   std::vector<env::PackageToLink> link;
-  for (std::size_t i = 0; i < extracted.size(); ++i) {
-    GRAFT_ASSIGN_OR_RETURN(env::PackageInfo info, env::read_package_info(extracted[i]));
-    std::string spec;
-    for (std::size_t s = 0; s < context.specs.size(); ++s) {
-      if (context.specs[s].name() == info.record.name) spec = flags.specs[s];
-    }
-    link.push_back({.info = std::move(info), .requested_spec = spec});
+  for (const fs::path& directory : extracted) {
+    GRAFT_ASSIGN_OR_RETURN(env::PackageInfo info, env::read_package_info(directory));
+    auto spec = change.requested_specs.find(info.record.name);
+    std::string requested = spec == change.requested_specs.end() ? std::string() : spec->second;
+    link.push_back({.info = std::move(info), .requested_spec = std::move(requested)});
   }
   std::vector<conda::PrefixRecord> unlink;
-  for (const auto& old : transaction.unlink) {
+  for (const auto& old : change.transaction.unlink) {
     for (const auto& record : context.installed) {
       if (record.name == old.name && record.version == old.version && record.build == old.build) {
         unlink.push_back(record);
       }
     }
   }
-  env::TransactionOptions options{
-      .mode = flags.copy || context.settings.always_copy ? env::LinkMode::kCopy : env::LinkMode::kHardLink,
-      .command = flags.command_line,
-      .root_prefix = context.settings.root_prefix};
-  (flags.action == Action::kRemove ? options.remove_specs : options.update_specs) = flags.specs;
-  auto registry = env::environments_registry(context.settings.environment);
-  if (registry) options.registry = *registry;
-  return env::apply(context.prefix, unlink, link, options);
+  return env::apply(context.prefix, unlink, link, change.options);
 }
 
 bool confirmed(const InstallFlags& flags) {
@@ -200,21 +180,48 @@ void print_done(const InstallFlags& flags, const Context& context, const env::Tr
   }
 }
 
-int run_install(const InstallFlags& flags) {
-  auto context = gather(flags);
-  if (!context) return report_error(context.error());
-  auto cache = store::PackageCache::open(context->settings.pkgs_dirs);
-  if (!cache) return report_error(cache.error());
-  auto request = build_request(flags, *context, *cache);
-  if (!request) return report_error(request.error());
-  auto transaction = solve::solve(*request);
-  if (!transaction) return report_error(transaction.error());
-  PlanView plan{.prefix = context->prefix, .transaction = &*transaction};
-  (flags.action == Action::kRemove ? plan.removed_specs : plan.added_specs) = flags.specs;
-  for (const auto& record : transaction->link) {
-    if (!cache->find_extracted(record)) plan.to_fetch.push_back(record);
+// The solver's change for create / install / update / remove.
+Result<Change> solve_change(const InstallFlags& flags, const Context& context,
+                            const store::PackageCache& cache) {
+  bool needs_specs = !(flags.action == Action::kUpdate && flags.all) &&
+                     !(flags.action == Action::kRemove && flags.all);
+  if (needs_specs && context.specs.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "no package specs given: name at least one package");
   }
-  if (transaction->empty() && flags.action != Action::kCreate) {
+  GRAFT_RETURN_IF_ERROR(check_update_targets(flags, context));
+  GRAFT_ASSIGN_OR_RETURN(solve::Request request, build_request(flags, context, cache));
+  Change change;
+  GRAFT_ASSIGN_OR_RETURN(change.transaction, solve::solve(request));
+  change.options = default_options(flags, context);
+  for (std::size_t s = 0; s < context.specs.size(); ++s) {
+    change.requested_specs[context.specs[s].name()] = flags.specs[s];
+  }
+  (flags.action == Action::kRemove ? change.removed_specs : change.added_specs) = flags.specs;
+  return change;
+}
+
+}  // namespace
+
+env::TransactionOptions default_options(const InstallFlags& flags, const Context& context) {
+  env::TransactionOptions options{
+      .mode = flags.copy || context.settings.always_copy ? env::LinkMode::kCopy : env::LinkMode::kHardLink,
+      .command = flags.command_line,
+      .root_prefix = context.settings.root_prefix};
+  (flags.action == Action::kRemove ? options.remove_specs : options.update_specs) = flags.specs;
+  auto registry = env::environments_registry(context.settings.environment);
+  if (registry) options.registry = *registry;
+  return options;
+}
+
+int carry_out(const InstallFlags& flags, const Context& context, store::PackageCache& cache,
+              Change change) {
+  PlanView plan{.prefix = context.prefix, .transaction = &change.transaction};
+  plan.added_specs = change.added_specs;
+  plan.removed_specs = change.removed_specs;
+  for (const auto& record : change.transaction.link) {
+    if (!cache.find_extracted(record)) plan.to_fetch.push_back(record);
+  }
+  if (change.transaction.empty() && flags.action != Action::kCreate) {
     if (flags.json) std::fputs(format_plan_json(plan, flags.dry_run).c_str(), stdout);
     else std::fputs("\n# All requested packages already installed.\n\n", stdout);
     return 0;
@@ -227,15 +234,30 @@ int run_install(const InstallFlags& flags) {
   if (flags.dry_run) return 0;
   if (!confirmed(flags)) return report_error(Error(ErrorCode::kConflict, "cancelled: nothing was changed"));
   base::Progress progress;
-  store::FetchOptions fetch_options{.network = context->settings.network};
+  store::FetchOptions fetch_options{.network = context.settings.network};
   fetch_options.download.progress = &progress;
-  auto extracted = store::fetch_packages(*cache, transaction->link, fetch_options);
+  auto extracted = store::fetch_packages(cache, change.transaction.link, fetch_options);
   if (!extracted) return report_error(extracted.error());
-  auto result = execute(flags, *context, *transaction, *extracted);
+  auto result = execute(context, change, *extracted);
   if (!result) return report_error(result.error());
-  print_done(flags, *context, *result);
+  print_done(flags, context, *result);
   return 0;
 }
+
+int run_install(const InstallFlags& flags) {
+  if (!flags.clone.empty()) return run_clone(flags);
+  if (!flags.file.empty()) return run_from_file(flags);
+  if (flags.revision >= 0) return run_revision(flags);
+  auto context = gather(flags);
+  if (!context) return report_error(context.error());
+  auto cache = store::PackageCache::open(context->settings.pkgs_dirs);
+  if (!cache) return report_error(cache.error());
+  auto change = solve_change(flags, *context, *cache);
+  if (!change) return report_error(change.error());
+  return carry_out(flags, *context, *cache, std::move(*change));
+}
+
+namespace {
 
 VerbRun setup_install(CLI::App& command, Action action) {
   auto flags = std::make_shared<InstallFlags>();
@@ -255,6 +277,19 @@ VerbRun setup_install(CLI::App& command, Action action) {
   }
   if (action == Action::kUpdate) command.add_flag("--all", flags->all, "update every installed package");
   if (action == Action::kRemove) command.add_flag("--all", flags->all, "remove every package");
+  if (action == Action::kCreate) {
+    command.add_option("--clone", flags->clone, "copy this environment (a name, or a path with a '/')");
+  }
+  if (action == Action::kCreate || action == Action::kInstall) {
+    command.add_option("--file", flags->file,
+                       "read packages from FILE: @EXPLICIT URLs, a spec list or a conda-lock file");
+  }
+  if (action == Action::kInstall) {
+    command.add_option("--revision", flags->revision, "restore revision N (see 'graft list --revisions')");
+  }
+  if (action != Action::kCreate) {
+    command.add_flag("--override-frozen", flags->override_frozen, "change a frozen environment anyway");
+  }
   return [flags] {
     flags->command_line = command_line();
     return run_install(*flags);

@@ -144,6 +144,7 @@ HistoryEntry history_entry(const Run& run) {
 
 Status finish_new_environment(Run& run) {
   GRAFT_RETURN_IF_ERROR(link_and_record(run));
+  if (run.options.before_commit) GRAFT_RETURN_IF_ERROR(run.options.before_commit(run.write_root));
   GRAFT_RETURN_IF_ERROR(append_history(run.write_root, history_entry(run)));
   GRAFT_RETURN_IF_ERROR(base::write_file_atomic(
       run.write_root / "conda-meta" / "created_at",
@@ -178,6 +179,7 @@ Status change_steps(Run& run) {
   }
   GRAFT_RETURN_IF_ERROR(run_scripts(run, ScriptAction::kPreLink));
   GRAFT_RETURN_IF_ERROR(link_and_record(run));
+  if (run.options.before_commit) GRAFT_RETURN_IF_ERROR(run.options.before_commit(run.write_root));
   GRAFT_RETURN_IF_ERROR(run_scripts(run, ScriptAction::kPostLink));
   return append_history(run.prefix, history_entry(run));
 }

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ struct TransactionOptions {
   // Environment link scripts start from; empty: the current process environment.
   std::map<std::string, std::string> script_environment;
   unsigned threads = 0;  // 0: default_file_threads()
+  // Runs after every package is linked and recorded, before the environment is committed,
+  // with the directory being written: the staging directory of a new environment (so what
+  // it writes appears atomically with the rest), or the prefix itself. Files it writes into
+  // an existing prefix are not rolled back. A failure aborts the transaction.
+  std::function<Status(const std::filesystem::path& write_root)> before_commit;
 };
 
 struct TransactionResult {

@@ -1,0 +1,87 @@
+// The pipeline behind create / install / update / remove, shared with the commands that
+// make a transaction without the solver (create --clone, create --file, install --revision)
+// and with env create -f: gather what the command works on, make a Change, carry it out
+// (plan, confirmation, fetch into the cache, env::apply). Not thread-safe: one per command.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/settings.h"
+#include "conda/match_spec.h"
+#include "conda/prefix_record.h"
+#include "env/transaction.h"
+#include "solve/solver.h"
+#include "store/package_cache.h"
+
+namespace graft::cli {
+
+enum class Action { kCreate, kInstall, kUpdate, kRemove };
+
+struct InstallFlags {
+  Action action = Action::kInstall;
+  std::string name;         // -n
+  std::string path;         // -p
+  std::string root_prefix;  // --root-prefix
+  ChannelFlags channels;
+  std::vector<std::string> specs;
+  bool dry_run = false;
+  bool json = false;
+  bool yes = false;
+  bool copy = false;
+  bool all = false;
+  std::string clone;        // create --clone SOURCE: a name, or a path when it has a '/'
+  std::string file;         // create/install --file FILE
+  int revision = -1;        // install --revision N; -1: not given
+  bool override_frozen = false;
+  std::string command_line;  // for the history block
+};
+
+// What one run works on, gathered before the transaction is made.
+struct Context {
+  Settings settings;
+  std::filesystem::path prefix;                // the target environment
+  std::vector<conda::PrefixRecord> installed;  // its records (none for create)
+  std::vector<conda::MatchSpec> specs;         // flags.specs, parsed
+};
+
+// Loads settings (with --offline / --strict-channel-priority applied), resolves the target
+// prefix (create: a new, absent or empty one; otherwise an existing environment that is
+// not frozen unless --override-frozen), reads its records and parses flags.specs.
+// Errors: kInvalidArgument (no -n/-p, bad spec), kAlreadyExists, kNotFound (unknown
+// environment, with a did-you-mean), kConflict (frozen), kCorrupt (broken conda-meta).
+[[nodiscard]] Result<Context> gather(const InstallFlags& flags);
+
+// A transaction to carry out and how to record it.
+struct Change {
+  solve::Transaction transaction;
+  // requested_spec of each linked package by name; names absent: installed as dependencies.
+  std::map<std::string, std::string> requested_specs;
+  env::TransactionOptions options;  // start from default_options()
+  std::vector<std::string> added_specs;    // shown in the plan as "added / updated specs"
+  std::vector<std::string> removed_specs;  // shown as "removed specs"
+};
+
+// Link mode (--copy, always_copy), history command and specs, registry and root prefix.
+[[nodiscard]] env::TransactionOptions default_options(const InstallFlags& flags,
+                                                      const Context& context);
+
+// Prints the plan (or conda's JSON), asks unless -y/--json, fetches change.transaction.link
+// into `cache`, applies it and prints the outcome. Returns the process exit code; errors
+// are reported on stderr. With --dry-run nothing changes.
+[[nodiscard]] int carry_out(const InstallFlags& flags, const Context& context,
+                            store::PackageCache& cache, Change change);
+
+// Solver-driven create / install / update / remove; dispatches --clone, --file and
+// --revision to the functions below. Returns the exit code.
+[[nodiscard]] int run_install(const InstallFlags& flags);
+
+// create --clone (cli/clone.cc), create/install --file (cli/create_file.cc),
+// install --revision (cli/revision.cc). Each returns the exit code.
+[[nodiscard]] int run_clone(const InstallFlags& flags);
+[[nodiscard]] int run_from_file(const InstallFlags& flags);
+[[nodiscard]] int run_revision(const InstallFlags& flags);
+
+}  // namespace graft::cli
