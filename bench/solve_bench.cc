@@ -6,7 +6,12 @@
 //   ARCHITECTURE.md's solver notes put libsolv-based peers (micromamba 2.8.1) at ~60 ms;
 // - flawed sudoku: mamba's sudoku.json with the classic givens, unsatisfiable: time until
 //   the explained error (--explain prints it);
-// - numpy: `numpy` from conda-forge's numpy linux-64 repodata of the corpus.
+// - numpy: `numpy` from conda-forge's numpy linux-64 repodata of the corpus;
+// - pytorch: `pytorch` from rattler's pytorch linux-64 repodata (2,181 records, 276
+//   pytorch builds). That channel names dependencies it does not hold (python, mkl,
+//   numpy, ...), so a synthetic base channel provides each of them at every version
+//   and build string any dependency spec of the channel mentions (no dependencies of its
+//   own): the search over pytorch / python / cuda variants stays real.
 // Each figure is the fastest of kRuns runs, in ms, as wall time and as this process's CPU
 // time (the steadier figure on a shared, loaded machine), and covers the whole solve:
 // model, libsolv, explanation, ordering. Records are loaded once, outside the timing.
@@ -15,12 +20,16 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <map>
+#include <regex>
+#include <set>
 #include <string>
 
 #include "base/fs.h"
 #include "conda/repodata.h"
 #include "solve/solver.h"
 #include "solve/sudoku.h"
+#include "solve/virtual_packages.h"
 
 namespace {
 
@@ -50,6 +59,9 @@ void time_solve(const char* label, const graft::solve::Request& request, bool ex
     best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     outcome = result ? std::to_string(result->link.size()) + " packages to link"
                      : "error: " + result.error().message();
+    for (const auto& record : result ? result->link : std::vector<graft::conda::PackageRecord>{}) {
+      if (record.name == label) outcome += " (" + record.version + " " + record.build + ")";
+    }
   }
   std::size_t newline = outcome.find('\n');
   std::printf("%-14s %9.1f ms wall %9.1f ms cpu   %s\n", label, best, best_cpu,
@@ -69,6 +81,56 @@ std::vector<graft::conda::PackageRecord> load(const std::string& relative) {
     return {};
   }
   return std::move(repodata->records);
+}
+
+// Versions around every literal in a spec's version text, so that each bound of the spec
+// has a version on both sides: ">=3.8,<3.9.0a0" gives 3.8, 3.8.1, 3.9.0a0, 3.9.0a0.1.
+std::set<std::string> version_literals(std::string_view text) {
+  static const std::regex literal(R"([0-9][0-9A-Za-z_.]*)");
+  std::set<std::string> out;
+  const std::string owned(text);
+  for (auto it = std::sregex_iterator(owned.begin(), owned.end(), literal); it != std::sregex_iterator();
+       ++it) {
+    std::string value = it->str();
+    while (!value.empty() && value.back() == '.') value.pop_back();
+    out.insert(value);
+    out.insert(value + ".1");
+  }
+  return out;
+}
+
+// One record per (name, version, build) that some dependency of `records` names, for every
+// dependency name the records themselves do not provide.
+std::vector<graft::conda::PackageRecord> base_channel(
+    const std::vector<graft::conda::PackageRecord>& records) {
+  std::set<std::string> provided;
+  for (const auto& record : records) provided.insert(record.name);
+  std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>> wanted;
+  for (const auto& record : records) {
+    for (const auto& text : record.depends) {
+      auto spec = graft::conda::MatchSpec::parse(text);
+      if (!spec || provided.count(spec->name()) != 0) continue;
+      auto& [versions, builds] = wanted[spec->name()];
+      if (auto version = spec->get(graft::conda::MatchSpecField::kVersion)) {
+        for (auto& literal : version_literals(*version)) versions.insert(literal);
+      }
+      auto build = spec->get(graft::conda::MatchSpecField::kBuild);
+      builds.insert(build && build->find('*') == std::string_view::npos ? std::string(*build) : "0");
+    }
+  }
+  std::vector<graft::conda::PackageRecord> base;
+  for (const auto& [name, variants] : wanted) {
+    std::set<std::string> versions = variants.first;
+    versions.insert("0.1");  // below every lower bound
+    for (const auto& version : versions) {
+      for (const auto& build : variants.second) {
+        base.push_back({.name = name, .version = version, .build = build, .subdir = "linux-64",
+                        .fn = name + "-" + version + "-" + build + ".conda",
+                        .channel = "base", .url = "file:///base/" + name + "-" + version + ".conda"});
+      }
+    }
+  }
+  return base;
 }
 
 }  // namespace
@@ -91,6 +153,21 @@ int main(int argc, char** argv) {
     if (spec) request.install.push_back(*spec);
     request.options.subdir = "linux-64";
     time_solve("numpy", request, false);
+  }
+  auto pytorch = load("rattler/channels/pytorch/linux-64/repodata.json");
+  if (!pytorch.empty()) {
+    graft::solve::Request request;
+    auto base = base_channel(pytorch);
+    std::printf("pytorch: %zu records, synthetic base channel: %zu records\n", pytorch.size(),
+                base.size());
+    request.channels = {{.name = "pytorch", .records = std::move(pytorch)},
+                        {.name = "base", .records = std::move(base)}};
+    auto spec = graft::conda::MatchSpec::parse("pytorch");
+    if (spec) request.install.push_back(*spec);
+    request.options.subdir = "linux-64";
+    request.virtual_packages = graft::solve::virtual_packages(
+        "linux-64", graft::solve::probe_host(), {{"CONDA_OVERRIDE_CUDA", "12.1"}});
+    time_solve("pytorch", request, false);
   }
   return 0;
 }
