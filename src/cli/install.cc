@@ -1,9 +1,6 @@
 // graft create | install | update | remove: solve against channels, fetch into the package
 // cache, link into the environment, all or nothing (env::apply). Flags mirror conda.
-#include <unistd.h>
-
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <set>
 
@@ -16,6 +13,7 @@
 #include "cli/channel_data.h"
 #include "cli/install.h"
 #include "cli/plan.h"
+#include "cli/prompt.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/frozen.h"
@@ -158,15 +156,6 @@ Result<env::TransactionResult> execute(const Context& context, const Change& cha
   return env::apply(context.prefix, unlink, link, change.options);
 }
 
-bool confirmed(const InstallFlags& flags) {
-  if (flags.yes || flags.json || !::isatty(STDIN_FILENO)) return true;
-  std::fputs("Proceed ([y]/n)? ", stdout);
-  std::fflush(stdout);
-  std::string answer;
-  std::getline(std::cin, answer);
-  answer = base::to_lower(base::trim(answer));
-  return answer.empty() || answer == "y" || answer == "yes";
-}
 
 void print_done(const InstallFlags& flags, const Context& context, const env::TransactionResult& result) {
   for (const auto& warning : result.warnings) report_warning(warning);
@@ -179,6 +168,8 @@ void print_done(const InstallFlags& flags, const Context& context, const env::Tr
                            "#     $ graft run -p {} -- COMMAND\n#\n", context.prefix.string()).c_str(), stdout);
   }
 }
+
+}  // namespace
 
 // The solver's change for create / install / update / remove.
 Result<Change> solve_change(const InstallFlags& flags, const Context& context,
@@ -199,8 +190,6 @@ Result<Change> solve_change(const InstallFlags& flags, const Context& context,
   (flags.action == Action::kRemove ? change.removed_specs : change.added_specs) = flags.specs;
   return change;
 }
-
-}  // namespace
 
 env::TransactionOptions default_options(const InstallFlags& flags, const Context& context) {
   env::TransactionOptions options{
@@ -232,7 +221,7 @@ int carry_out(const InstallFlags& flags, const Context& context, store::PackageC
   }
   if (!flags.json) std::fputs(format_plan(plan).c_str(), stdout);
   if (flags.dry_run) return 0;
-  if (!confirmed(flags)) return report_error(Error(ErrorCode::kConflict, "cancelled: nothing was changed"));
+  if (!confirm_proceed(flags.yes || flags.json)) return report_error(Error(ErrorCode::kConflict, "cancelled: nothing was changed"));
   base::Progress progress;
   store::FetchOptions fetch_options{.network = context.settings.network};
   fetch_options.download.progress = &progress;
@@ -264,7 +253,7 @@ VerbRun setup_install(CLI::App& command, Action action) {
   flags->action = action;
   command.add_option("-n,--name", flags->name, "environment name");
   command.add_option("-p,--prefix", flags->path, "environment path");
-  command.add_option("--root-prefix", flags->root_prefix, "graft's root prefix (default ~/.graft)");
+  add_root_prefix_flag(command, flags->root_prefix);
   command.add_option("specs", flags->specs, "package specs, e.g. 'numpy>=1.26' python=3.12");
   command.add_flag("--dry-run", flags->dry_run, "show what would change, change nothing");
   command.add_flag("--json", flags->json, "print conda's JSON");

@@ -118,7 +118,7 @@ GRAFT_VERB({.name = "search",
               add_channel_flags(command, flags->channels);
               command.add_option("spec", flags->spec, "a match spec, e.g. 'numpy>=1.20' (default: all)");
               command.add_flag("--json", flags->json, "print conda's JSON");
-              command.add_option("--root-prefix", flags->root_prefix, "graft's root prefix");
+              add_root_prefix_flag(command, flags->root_prefix);
               return [flags] { return run_search(*flags); };
             }});
 

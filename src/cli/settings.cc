@@ -154,11 +154,15 @@ Result<Settings> load_settings(const std::string& root_prefix_flag) {
   return settings;
 }
 
+void add_root_prefix_flag(CLI::App& command, std::string& root_prefix_flag) {
+  command.add_option("--root-prefix", root_prefix_flag,
+                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+}
+
 void add_prefix_flags(CLI::App& command, env::PrefixChoice& choice) {
   command.add_option("-n,--name", choice.name, "environment name (under <root>/envs)");
   command.add_option("-p,--prefix", choice.path, "environment path");
-  command.add_option("--root-prefix", choice.root_prefix_flag,
-                     "root prefix (default: $GRAFT_ROOT_PREFIX, $CONDA_ROOT_PREFIX, ~/.graft)");
+  add_root_prefix_flag(command, choice.root_prefix_flag);
 }
 
 void add_channel_flags(CLI::App& command, ChannelFlags& flags) {

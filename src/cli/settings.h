@@ -37,6 +37,9 @@ struct Settings {
 // CONDA_SUBDIR.
 [[nodiscard]] Result<Settings> load_settings(const std::string& root_prefix_flag);
 
+// --root-prefix, bound to `root_prefix_flag`.
+void add_root_prefix_flag(CLI::App& command, std::string& root_prefix_flag);
+
 // -n/--name, -p/--prefix and --root-prefix, the way every verb on an existing environment
 // takes them, bound to `choice`.
 void add_prefix_flags(CLI::App& command, env::PrefixChoice& choice);

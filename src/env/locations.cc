@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <system_error>
 
 #include "base/fs.h"
@@ -177,6 +178,65 @@ Status unregister_environment(const fs::path& registry, const fs::path& prefix) 
   if (removed == lines.end()) return ok();
   lines.erase(removed, lines.end());
   return write_lines(registry, lines);
+}
+
+std::vector<fs::path> known_environments(const fs::path& root, const fs::path& registry) {
+  std::set<std::string> found;
+  const fs::path normal_root = normal_absolute(root);
+  if (is_environment(normal_root)) found.insert(normal_root.string());
+  for (const std::string& name : environment_names(normal_root)) {
+    if (!base::starts_with(name, ".")) found.insert((normal_root / "envs" / name).string());
+  }
+  if (!registry.empty()) {
+    for (const std::string& line : registry_lines(registry)) {
+      if (!fs::path(line).is_absolute()) continue;
+      const fs::path prefix = normal_absolute(line);
+      if (is_environment(prefix)) found.insert(prefix.string());
+    }
+  }
+  return {found.begin(), found.end()};
+}
+
+fs::path normal_prefix(const fs::path& path) { return normal_absolute(path); }
+
+std::optional<fs::path> active_prefix(const Environment& environment) {
+  const std::string active = lookup(environment, "CONDA_PREFIX");
+  if (active.empty()) return std::nullopt;
+  return normal_absolute(active);
+}
+
+std::string environment_name(const fs::path& root, const fs::path& prefix) {
+  const fs::path normal_root = normal_absolute(root);
+  const fs::path normal_prefix = normal_absolute(prefix);
+  if (normal_prefix == normal_root) return "base";
+  if (normal_prefix.parent_path() == normal_root / "envs") return normal_prefix.filename().string();
+  return "";
+}
+
+Status remove_environment(const fs::path& prefix, const fs::path& registry) {
+  const fs::path target = normal_absolute(prefix);
+  GRAFT_ASSIGN_OR_RETURN(
+      base::TempDir trash,
+      base::TempDir::create(".graft-trash-" + target.filename().string() + "-", target.parent_path()));
+  if (auto renamed = base::rename_path(target, trash.path()); !renamed) {
+    return fail(std::move(renamed).error().with_context(
+        "cannot remove environment '" + target.string() + "'"));
+  }
+  const fs::path left = trash.release();
+  auto leftover = [&](Error error) {
+    return fail(std::move(error).with_context("environment '" + target.string() +
+                                              "' was removed, but '" + left.string() +
+                                              "' is left to delete"));
+  };
+  if (!registry.empty()) {
+    if (auto status = unregister_environment(registry, target); !status) {
+      return leftover(std::move(status).error());
+    }
+  }
+  for (const fs::path& part : {left / "conda-meta", left}) {
+    if (auto status = base::remove_tree(part); !status) return leftover(std::move(status).error());
+  }
+  return ok();
 }
 
 }  // namespace graft::env

@@ -62,4 +62,32 @@ struct PrefixChoice {
 [[nodiscard]] Status unregister_environment(const std::filesystem::path& registry,
                                             const std::filesystem::path& prefix);
 
+// Every environment graft knows, as conda's `env list` gathers them: the root prefix when it
+// is an environment, the environments under <root>/envs, and the registry's lines that still
+// name an environment (a directory with conda-meta/). Absolute, lexically normal, sorted,
+// without duplicates. `registry` may be empty or missing. Reads only.
+[[nodiscard]] std::vector<std::filesystem::path> known_environments(
+    const std::filesystem::path& root, const std::filesystem::path& registry);
+
+// `path` made absolute (against the working directory), lexically normal, without a
+// trailing '/': the form the registry and these functions compare prefixes in.
+[[nodiscard]] std::filesystem::path normal_prefix(const std::filesystem::path& path);
+
+// The active environment: $CONDA_PREFIX as a normal_prefix(), nullopt when unset or empty.
+[[nodiscard]] std::optional<std::filesystem::path> active_prefix(const Environment& environment);
+
+// The name conda shows for `prefix`: "base" for the root prefix, the directory name of an
+// environment under <root>/envs, "" for one elsewhere. Compares lexically normal paths.
+[[nodiscard]] std::string environment_name(const std::filesystem::path& root,
+                                           const std::filesystem::path& prefix);
+
+// Deletes the environment at `prefix` so that no half-removed environment is ever visible:
+// renames it to a hidden ".graft-trash-<name>-*" directory beside it, unregisters it from
+// `registry` (when not empty), then deletes the trash, conda-meta first. Checks nothing
+// else (frozen, root prefix, active): callers do. Errors: those of the rename (kNotFound,
+// kIo), after which nothing changed; kIo from a later step, when the environment is gone
+// and the message names what is left to delete by hand.
+[[nodiscard]] Status remove_environment(const std::filesystem::path& prefix,
+                                        const std::filesystem::path& registry);
+
 }  // namespace graft::env

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "env/testing.h"
 
 namespace graft::env {
@@ -94,6 +95,62 @@ TEST_F(LocationsTest, RegistryHasNoDuplicatesAndKeepsOtherLines) {
             "/opt/conda\n/opt/conda/envs/old\n/x/envs/a\n/x/envs/b\n");
   ASSERT_TRUE(unregister_environment(*registry, "/x/envs/a"));
   EXPECT_EQ(testing::read_text(*registry), "/opt/conda\n/opt/conda/envs/old\n/x/envs/b\n");
+}
+
+TEST_F(LocationsTest, KnownEnvironmentsJoinRootEnvsAndRegistry) {
+  const fs::path registry = dir_->path() / ".conda/environments.txt";
+  const fs::path elsewhere = dir_->path() / "projects/app/.env";
+  fs::create_directories(elsewhere / "conda-meta");
+  fs::create_directories(root_ / "envs/.graft-trash-old-x1/conda-meta");  // hidden: never listed
+  testing::write_text(registry, (root_ / "envs/ml-gpu").string() + "\n" + elsewhere.string() +
+                                    "/\n/gone/env\nrelative/env\n" +
+                                    (root_ / "envs/not-an-env").string() + "\n");
+  EXPECT_EQ(known_environments(root_, registry),
+            (std::vector<fs::path>{elsewhere, root_ / "envs/ml-gpu"}));
+  fs::create_directories(root_ / "conda-meta");  // the root prefix is an environment too
+  EXPECT_EQ(known_environments(root_, ""), (std::vector<fs::path>{root_, root_ / "envs/ml-gpu"}));
+}
+
+TEST(EnvironmentName, BaseNamedOrUnnamed) {
+  EXPECT_EQ(environment_name("/r", "/r/"), "base");
+  EXPECT_EQ(environment_name("/r", "/r/envs/ml"), "ml");
+  EXPECT_EQ(environment_name("/r/", "/r/envs/./ml/"), "ml");
+  EXPECT_EQ(environment_name("/r", "/r/envs/ml/sub"), "");
+  EXPECT_EQ(environment_name("/r", "/elsewhere/ml"), "");
+}
+
+TEST(ActivePrefix, IsTheNormalCondaPrefix) {
+  EXPECT_EQ(active_prefix({{"CONDA_PREFIX", "/r/envs/./ml/"}}), fs::path("/r/envs/ml"));
+  EXPECT_EQ(active_prefix({{"CONDA_PREFIX", ""}}), std::nullopt);
+  EXPECT_EQ(active_prefix({}), std::nullopt);
+}
+
+TEST_F(LocationsTest, RemoveEnvironmentDeletesItAndItsRegistryLine) {
+  const fs::path registry = dir_->path() / ".conda/environments.txt";
+  const fs::path prefix = root_ / "envs/ml-gpu";
+  testing::write_text(prefix / "lib/libx.so", "x");
+  ASSERT_TRUE(register_environment(registry, prefix));
+  ASSERT_TRUE(register_environment(registry, "/other/env"));
+  ASSERT_TRUE(remove_environment(prefix, registry));
+  EXPECT_FALSE(fs::exists(prefix));
+  EXPECT_EQ(testing::read_text(registry), "/other/env\n");
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(root_ / "envs")) {
+    left.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(left, std::vector<std::string>{"not-an-env"});  // no trash left behind
+}
+
+TEST_F(LocationsTest, RemoveEnvironmentThatCannotBeMovedChangesNothing) {
+  auto result = remove_environment(root_ / "envs/absent", "");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(base::starts_with(result.error().message(),
+                                "cannot remove environment '" + (root_ / "envs/absent").string() +
+                                    "': "))
+      << result.error().message();
+  EXPECT_EQ(environment_names(root_), std::vector<std::string>{"ml-gpu"});
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_ / "envs"), fs::directory_iterator()), 2);
 }
 
 }  // namespace
