@@ -64,6 +64,12 @@ struct Change {
   std::vector<std::string> removed_specs;  // shown as "removed specs"
 };
 
+// The solver's change for create / install / update / remove of context.specs (flags.specs
+// parsed). Errors: kInvalidArgument (no specs), kNotFound (update of a package that is not
+// installed, unknown package), kConflict (unsatisfiable), channel loading errors.
+[[nodiscard]] Result<Change> solve_change(const InstallFlags& flags, const Context& context,
+                                          const store::PackageCache& cache);
+
 // Link mode (--copy, always_copy), history command and specs, registry and root prefix.
 [[nodiscard]] env::TransactionOptions default_options(const InstallFlags& flags,
                                                       const Context& context);
