@@ -1,10 +1,12 @@
 // `graft list [-n NAME | -p PATH] [REGEX] [--json]`: the packages of an environment, in
 // conda list's table or JSON shape. Reads records written by conda, mamba or graft.
+// `--revisions` prints the revisions of its conda-meta/history instead, as conda does.
 #include <cstdio>
 #include <memory>
 #include <regex>
 #include <string>
 
+#include "base/fs.h"
 #include "base/subprocess.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
@@ -13,6 +15,7 @@
 #include "env/listing.h"
 #include "env/locations.h"
 #include "env/prefix_data.h"
+#include "env/revisions.h"
 
 namespace graft::cli {
 namespace {
@@ -22,11 +25,30 @@ struct ListFlags {
   std::string pattern;
   bool json = false;
   bool explicit_urls = false, md5 = false, sha256 = false;
+  bool revisions = false;
 };
+
+int run_revisions(const ListFlags& flags, const std::filesystem::path& prefix) {
+  const std::filesystem::path path = prefix / "conda-meta" / "history";
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return report_error(
+        Error(ErrorCode::kNotFound,
+              "'" + path.string() + "' does not exist: the environment has no revisions"));
+  }
+  auto text = base::read_file(path);
+  if (!text) return report_error(text.error());
+  const auto entries = env::parse_history(*text);
+  const std::string out =
+      flags.json ? env::format_revisions_json(entries) : env::format_revisions(entries);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
 
 int run_list(const ListFlags& flags) {
   auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
   if (!prefix) return report_error(prefix.error());
+  if (flags.revisions) return run_revisions(flags, *prefix);
   auto records = env::load_records(*prefix);
   if (!records) return report_error(records.error());
   if (!flags.pattern.empty()) {
@@ -64,6 +86,8 @@ VerbRun setup_list(CLI::App& command) {
   command.add_flag("--explicit", flags->explicit_urls, "print an @EXPLICIT file (package URLs)");
   command.add_flag("--md5", flags->md5, "with --explicit: add each package's md5");
   command.add_flag("--sha256", flags->sha256, "with --explicit: add each package's sha256");
+  command.add_flag("--revisions", flags->revisions,
+                   "list the revisions of the environment's history");
   return [flags] { return run_list(*flags); };
 }
 

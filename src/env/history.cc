@@ -1,9 +1,11 @@
 #include "env/history.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <optional>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -48,12 +50,8 @@ std::string python_str_repr(std::string_view text) {
   return out;
 }
 
-// Reads a Python list literal of strings; falls back to the whole text as one item.
-std::vector<std::string> parse_spec_list(std::string_view text) {
-  text = base::trim(text);
-  if (text.size() < 2 || text.front() != '[' || text.back() != ']') {
-    return text.empty() ? std::vector<std::string>{} : std::vector<std::string>{std::string(text)};
-  }
+// Reads a Python list literal of strings; "[" then anything else is kept as one item.
+std::vector<std::string> parse_python_list(std::string_view text) {
   std::vector<std::string> items;
   std::size_t i = 1;
   while (i + 1 < text.size()) {
@@ -75,9 +73,57 @@ std::vector<std::string> parse_spec_list(std::string_view text) {
   return items;
 }
 
+// conda < 4.5 wrote "python>=3.5,jupyter >=1.0,<2.0": a comma followed by a version
+// operator continues the previous spec.
+std::vector<std::string> parse_old_spec_list(std::string_view text) {
+  std::vector<std::string> items;
+  for (std::string_view part : base::split(text, ',')) {
+    const bool continues =
+        !part.empty() && std::string_view("=<>!~").find(part.front()) != std::string_view::npos;
+    if (continues && !items.empty()) {
+      items.back() += "," + std::string(part);
+    } else {
+      items.emplace_back(part);
+    }
+  }
+  return items;
+}
+
+std::vector<std::string> parse_spec_list(std::string_view text) {
+  text = base::trim(text);
+  std::vector<std::string> items;
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    items = parse_python_list(text);
+  } else {
+    items = parse_old_spec_list(text);
+  }
+  for (std::string& item : items) item = std::string(base::trim(item));
+  std::erase_if(items,
+                [](const std::string& item) { return item.empty() || base::ends_with(item, "@"); });
+  return items;
+}
+
 std::vector<std::string> sorted(std::vector<std::string> items) {
   std::sort(items.begin(), items.end());
   return items;
+}
+
+bool is_word(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '_';
+  });
+}
+
+void parse_specs_comment(std::string_view action, std::string_view value, HistoryEntry& entry) {
+  std::vector<std::string> specs = parse_spec_list(value);
+  if (specs.empty()) return;
+  if (action == "update" || action == "install" || action == "create") {
+    entry.update_specs = std::move(specs);
+  } else if (action == "remove" || action == "uninstall") {
+    entry.remove_specs = std::move(specs);
+  } else if (action == "neutered") {
+    entry.neutered_specs = std::move(specs);
+  }
 }
 
 void parse_comment(std::string_view line, HistoryEntry& entry) {
@@ -89,13 +135,18 @@ void parse_comment(std::string_view line, HistoryEntry& entry) {
     entry.command = std::string(value);
   } else if (key == "conda version") {
     entry.conda_version = std::string(value);
-  } else if (key == "update specs") {
-    entry.update_specs = parse_spec_list(value);
-  } else if (key == "remove specs") {
-    entry.remove_specs = parse_spec_list(value);
-  } else if (key == "neutered specs") {
-    entry.neutered_specs = parse_spec_list(value);
+  } else if (base::ends_with(key, "specs")) {
+    const std::string_view action = base::trim(key.substr(0, key.size() - 5));
+    if (is_word(action)) parse_specs_comment(action, value, entry);
   }
+}
+
+// The date of a "==> DATE <==" header line, or nullopt when the line is not one.
+std::optional<std::string> header_date(std::string_view line) {
+  if (!base::starts_with(line, "==>")) return std::nullopt;
+  const std::size_t end = line.find("<==", 4);
+  if (end == std::string_view::npos) return std::nullopt;
+  return std::string(base::trim(line.substr(3, end - 3)));
 }
 
 }  // namespace
@@ -124,6 +175,7 @@ std::string format_history_entry(const HistoryEntry& entry) {
   std::string out = "==> " + entry.timestamp + " <==\n";
   out += "# cmd: " + entry.command + "\n";
   out += "# conda version: " + entry.conda_version + "\n";
+  for (const std::string& dist : sorted(entry.listed)) out += dist + "\n";
   for (const std::string& dist : sorted(entry.removed)) out += "-" + dist + "\n";
   for (const std::string& dist : sorted(entry.added)) out += "+" + dist + "\n";
   if (!entry.remove_specs.empty()) {
@@ -164,10 +216,10 @@ std::vector<HistoryEntry> parse_history(std::string_view text) {
   std::vector<HistoryEntry> entries;
   for (std::string_view raw : base::split(text, '\n')) {
     const std::string_view line = base::trim(raw);
-    if (base::starts_with(line, "==>") && base::ends_with(line, "<==") && line.size() >= 6) {
+    if (auto date = header_date(line)) {
       HistoryEntry entry;
       entry.conda_version.clear();
-      entry.timestamp = std::string(base::trim(line.substr(3, line.size() - 6)));
+      entry.timestamp = std::move(*date);
       entries.push_back(std::move(entry));
       continue;
     }
@@ -179,6 +231,8 @@ std::vector<HistoryEntry> parse_history(std::string_view text) {
       entry.added.emplace_back(line.substr(1));
     } else if (line.front() == '-') {
       entry.removed.emplace_back(line.substr(1));
+    } else {
+      entry.listed.emplace_back(line);
     }
   }
   return entries;

@@ -33,6 +33,8 @@ struct HistoryEntry {
   std::string conda_version = std::string(kCondaCompatibleVersion);
   std::vector<std::string> removed;  // dist strings (history_dist), any order
   std::vector<std::string> added;
+  // Dist lines without '+' or '-': conda's oldest format, a block listing the whole state.
+  std::vector<std::string> listed;
   std::vector<std::string> remove_specs;    // MatchSpec strings as the user gave them
   std::vector<std::string> update_specs;
   std::vector<std::string> neutered_specs;
@@ -47,7 +49,8 @@ struct HistoryEntry {
 // Python's repr() of a list of str: "['a', \"it's\"]".
 [[nodiscard]] std::string python_list_repr(const std::vector<std::string>& items);
 
-// The text of one block, each line ending in "\n"; spec lines only when non-empty.
+// The text of one block, each line ending in "\n": header, cmd, conda version, listed dists,
+// then sorted removed and added dists; spec lines only when non-empty.
 [[nodiscard]] std::string format_history_entry(const HistoryEntry& entry);
 
 // "YYYY-MM-DD HH:MM:SS" for `seconds` since the epoch, in local time.
@@ -58,9 +61,13 @@ struct HistoryEntry {
 [[nodiscard]] Status append_history(const std::filesystem::path& prefix,
                                     const HistoryEntry& entry);
 
-// Parses a history file into its blocks. Lines before the first header, unknown comment
-// lines and blank lines are skipped, like conda does; a spec list that is not a valid
-// Python list is kept as one item. Never fails: history is best-effort data.
+// Parses a history file into its blocks as conda's History.parse does: a header is a line
+// starting "==>" with "<==" after the date; lines before the first header, unknown comment
+// lines and blank lines are skipped. "# <action> specs:" lines of action update, install or
+// create fill update_specs, remove or uninstall remove_specs, neutered neutered_specs; a
+// value that is not a Python list is conda's pre-4.5 "a >=1,<2,b" form, split at commas
+// that do not start a version constraint; empty specs and "feature@" ones are dropped.
+// Never fails: history is best-effort data.
 [[nodiscard]] std::vector<HistoryEntry> parse_history(std::string_view text);
 
 }  // namespace graft::env

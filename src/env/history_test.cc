@@ -91,6 +91,33 @@ TEST(ParseHistory, ReadsCondaAndMambaFiles) {
   }
 }
 
+// conda's History._parse_comment_line: any "<action> specs" word, pre-4.5 comma lists,
+// "feature@" specs dropped; headers by "==> ... <==" at the start of the line.
+TEST(ParseHistory, SpecActionsOldListsAndHeaders) {
+  const std::string text =
+      "# comment before any header\n"
+      "==>2017-01-01 00:00:00<== (trailing)\n"
+      "# cmd: conda create -n x python\n"
+      "# create specs: python>=3.5.1,jupyter >=1.0.0,<2.0,mkl@,\n"
+      "==> 2017-01-02 00:00:00 <==\n"
+      "# uninstall specs: ['jupyter']\n"
+      "# neutered specs: [\"python[version='>=3.5,<4']\"]\n"
+      "# bogus line\n"
+      "numpy-1.11.0-py35_0\n"
+      "==> not a header\n";
+  const auto entries = parse_history(text);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].timestamp, "2017-01-01 00:00:00");
+  EXPECT_EQ(entries[0].command, "conda create -n x python");
+  EXPECT_EQ(entries[0].update_specs,
+            (std::vector<std::string>{"python>=3.5.1", "jupyter >=1.0.0,<2.0"}));
+  EXPECT_EQ(entries[1].remove_specs, (std::vector<std::string>{"jupyter"}));
+  EXPECT_EQ(entries[1].neutered_specs, (std::vector<std::string>{"python[version='>=3.5,<4']"}));
+  EXPECT_EQ(entries[1].listed,
+            (std::vector<std::string>{"numpy-1.11.0-py35_0", "==> not a header"}));
+  EXPECT_TRUE(entries[1].added.empty());
+}
+
 TEST(AppendHistory, AppendsBlocks) {
   auto dir = base::TempDir::create("graft-history-");
   ASSERT_TRUE(dir);

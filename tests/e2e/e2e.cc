@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/strings.h"
+
 namespace graft::e2e {
 namespace fs = std::filesystem;
 
@@ -47,6 +49,29 @@ fs::path conformance_dir() {
   return fs::canonical(dir, ignored);
 }
 
+std::string oracle_output(const std::string& step, const fs::path& t) {
+  auto text = base::read_file(conformance_dir() / "oracle/conda-26.7.1" / (step + ".out"));
+  if (!text) return "<missing oracle " + step + ">";
+  return base::replace_all(base::replace_all(*text, "{CONF}", conformance_dir().string()), "{T}",
+                           t.string());
+}
+
+void install_oracle_conda_meta(const std::string& step, const fs::path& meta, const fs::path& t) {
+  const fs::path oracle_meta = conformance_dir() / "oracle/conda-26.7.1" / (step + ".conda-meta");
+  fs::create_directories(meta);
+  for (const auto& entry : fs::directory_iterator(oracle_meta)) {
+    auto text = base::read_file(entry.path());
+    if (!text) {
+      ADD_FAILURE() << text.error().message();
+      continue;
+    }
+    std::string content = base::replace_all(*text, "{CONF}", conformance_dir().string());
+    content = base::replace_all(content, "{TS}", "1542814864621");
+    content = base::replace_all(content, "{EPOCH}", "1700000000");
+    write(meta / entry.path().filename(), base::replace_all(content, "{T}", t.string()));
+  }
+}
+
 Run graft(const std::vector<std::string>& args, const fs::path& cwd,
           const std::vector<std::string>& env) {
   static const fs::path home = scratch_dir();
@@ -70,6 +95,17 @@ Run graft(const std::vector<std::string>& args, const fs::path& cwd,
     return {};
   }
   return Run{result->exit_code, result->stdout_text, result->stderr_text};
+}
+
+void add_noarch_package(const fs::path& channel, const std::string& name,
+                        const std::string& version, const std::map<std::string, std::string>& files) {
+  const fs::path source = scratch_dir();
+  for (const auto& [path, content] : files) write(source / path, content);
+  Run packed = graft({"pack", source.string(), "--name", name, "--version", version, "--noarch",
+                      "generic", "--output-dir", (channel / "noarch").string()});
+  EXPECT_EQ(packed.exit_code, 0) << packed.err;
+  Run indexed = graft({"index", channel.string()});
+  EXPECT_EQ(indexed.exit_code, 0) << indexed.err;
 }
 
 }  // namespace graft::e2e

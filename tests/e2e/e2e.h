@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,27 @@ void write(const std::filesystem::path& path, const std::string& content);
 // The file's bytes, or "<missing PATH>" so a comparison shows what was absent.
 std::string read(const std::filesystem::path& path);
 
+// Packs `files` (relative path -> content) as the noarch: generic package `name` `version`
+// into <channel>/noarch with `graft pack`, then indexes the channel with `graft index`.
+// Failures are reported with ADD_FAILURE.
+void add_noarch_package(const std::filesystem::path& channel, const std::string& name,
+                        const std::string& version, const std::map<std::string, std::string>& files);
+
 // The conformance corpus, or empty when ../shared is absent (tests then GTEST_SKIP).
 std::filesystem::path conformance_dir();
 
 // A fresh scratch directory for one test, removed at exit.
 std::filesystem::path scratch_dir();
+
+// The oracle's `<step>.out` (conformance/oracle/conda-26.7.1) with {CONF} and {T} (= `t`)
+// replaced, or "<missing oracle STEP>".
+std::string oracle_output(const std::string& step, const std::filesystem::path& t);
+
+// Writes the oracle's `<step>.conda-meta/` files (an environment as conda made it: records
+// and history, no package files) into `meta`, with {CONF}, {T} (= `t`), {TS} and {EPOCH}
+// replaced.
+void install_oracle_conda_meta(const std::string& step, const std::filesystem::path& meta,
+                               const std::filesystem::path& t);
 
 }  // namespace graft::e2e
 

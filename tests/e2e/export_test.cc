@@ -24,12 +24,7 @@ class ExportTest : public ::testing::Test {
   }
 
   // The oracle's <step>.out with {CONF} and {T} replaced by ours.
-  std::string oracle(const std::string& step) {
-    auto text = base::read_file(conformance_dir() / "oracle/conda-26.7.1" / (step + ".out"));
-    if (!text) return "<missing oracle " + step + ">";
-    return base::replace_all(base::replace_all(*text, "{CONF}", conformance_dir().string()), "{T}",
-                             dir_.string());
-  }
+  std::string oracle(const std::string& step) { return oracle_output(step, dir_); }
 
   e2e::Run run(std::vector<std::string> args) {
     args.insert(args.begin() + (args[0] == "env" ? 2 : 1), {"--root-prefix", root_.string()});
@@ -39,18 +34,7 @@ class ExportTest : public ::testing::Test {
   // graft cannot create S1's env as conda did (`--no-deps zlib`: zlib's libgcc-ng is not in
   // the channel), so the env is conda's own conda-meta from the oracle, paths substituted.
   void create_zlib(const std::string& name = "zlib") {
-    const fs::path oracle_meta =
-        conformance_dir() / "oracle/conda-26.7.1" / ("s1_" + name + ".conda-meta");
-    const fs::path meta = root_ / "envs" / name / "conda-meta";
-    fs::create_directories(meta);
-    for (const auto& entry : fs::directory_iterator(oracle_meta)) {
-      auto text = base::read_file(entry.path());
-      ASSERT_TRUE(text) << entry.path();
-      std::string content = base::replace_all(*text, "{CONF}", conformance_dir().string());
-      content = base::replace_all(content, "{TS}", "1542814864621");
-      content = base::replace_all(content, "{EPOCH}", "1700000000");
-      write(meta / entry.path().filename(), base::replace_all(content, "{T}", dir_.string()));
-    }
+    install_oracle_conda_meta("s1_" + name, root_ / "envs" / name / "conda-meta", dir_);
   }
 
   // S2 as conda ran it: create dependent=1.0, install python + sample_noarch_python,
