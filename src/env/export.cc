@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "conda/match_spec.h"
 #include "env/history.h"
+#include "env/state.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -85,24 +86,6 @@ std::string export_spec(const conda::MatchSpec& spec) {
   return out + (is_plain_version(text) ? "==" : "") + text;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> read_variables(const fs::path& prefix) {
-  const fs::path path = prefix / "conda-meta" / "state";
-  std::error_code error;
-  if (!fs::exists(path, error)) return std::vector<std::pair<std::string, std::string>>{};
-  GRAFT_ASSIGN_OR_RETURN(auto text, base::read_file(path));
-  auto json = nlohmann::ordered_json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) {
-    return fail(ErrorCode::kCorrupt, path.string() + ": invalid JSON: expected an object");
-  }
-  std::vector<std::pair<std::string, std::string>> variables;
-  auto found = json.find("env_vars");
-  if (found == json.end() || !found->is_object()) return variables;
-  for (const auto& [key, value] : found->items()) {
-    variables.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
-  }
-  return variables;
-}
-
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -111,7 +94,8 @@ std::string read_text(const fs::path& path) {
 // "Name: x" / "Version: y" from a dist-info METADATA file; empty when absent.
 std::pair<std::string, std::string> metadata_name_version(const fs::path& dist_info) {
   std::string name, version;
-  for (auto line : base::split(read_text(dist_info / "METADATA"), '\n')) {
+  const std::string metadata = read_text(dist_info / "METADATA");  // split() returns views
+  for (auto line : base::split(metadata, '\n')) {
     line = base::trim(line);
     if (line.empty()) break;  // end of the headers
     if (name.empty() && base::starts_with(line, "Name:")) name = base::trim(line.substr(5));
@@ -291,7 +275,7 @@ Result<EnvironmentExport> collect_export(const fs::path& prefix, const ExportOpt
   if (options.source == SpecSource::kHistory) history = read_text(prefix / "conda-meta/history");
   EnvironmentExport out = make_export(prefix, std::move(records), history, options);
   if (options.source == SpecSource::kInstalled) out.pip = pip_distributions(prefix);
-  GRAFT_ASSIGN_OR_RETURN(out.variables, read_variables(prefix));
+  GRAFT_ASSIGN_OR_RETURN(out.variables, read_env_vars(prefix));  // unset ones left out
   return out;
 }
 

@@ -54,8 +54,8 @@ struct EnvironmentExport {
     const std::filesystem::path& prefix);
 
 // Reads conda-meta/ (records, history, state) and site-packages/*.dist-info of `prefix`.
-// Errors: kNotFound/kCorrupt/kIo from the records; kCorrupt "<path>: invalid JSON: ..."
-// for a broken conda-meta/state.
+// Errors: kNotFound/kCorrupt/kIo from the records; kCorrupt from env/state.h's
+// read_env_vars for a broken conda-meta/state.
 [[nodiscard]] Result<EnvironmentExport> collect_export(const std::filesystem::path& prefix,
                                                        const ExportOptions& options);
 

@@ -183,7 +183,8 @@ TEST_F(ExportPrefixTest, PipDistributionsSkipCondaInstalledOnes) {
 }
 
 TEST_F(ExportPrefixTest, CollectReadsStateVariablesInFileOrder) {
-  write(prefix_ / "conda-meta/state", R"({"env_vars": {"ZED": "1", "ALPHA": "a b"}})");
+  write(prefix_ / "conda-meta/state",
+        R"({"env_vars": {"ZED": "1", "GONE": "***unset***", "ALPHA": "a b"}})");
   auto data = collect_export(prefix_, {.name = "t"});
   ASSERT_TRUE(data) << data.error().message();
   EXPECT_EQ(format_environment_yaml(*data),
@@ -195,7 +196,8 @@ TEST_F(ExportPrefixTest, CorruptStateIsAnError) {
   auto data = collect_export(prefix_, {});
   ASSERT_FALSE(data);
   EXPECT_EQ(data.error().message(),
-            (prefix_ / "conda-meta/state").string() + ": invalid JSON: expected an object");
+            "'" + (prefix_ / "conda-meta/state").string() +
+                "' is not a valid state file: invalid JSON");
 }
 
 }  // namespace

@@ -13,7 +13,11 @@ fs::path frozen_marker(const fs::path& prefix) { return prefix / "conda-meta" / 
 
 std::optional<std::string> frozen_reason(const fs::path& prefix) {
   std::error_code error;
-  if (!fs::exists(frozen_marker(prefix), error)) return std::nullopt;
+  const auto status = fs::symlink_status(frozen_marker(prefix), error);
+  // Only a marker known to be absent means "not frozen"; a marker that cannot be looked at
+  // (a permission problem) counts as frozen.
+  if (status.type() == fs::file_type::not_found) return std::nullopt;
+  if (error && error != std::errc::no_such_file_or_directory) return std::string();
   auto text = base::read_file(frozen_marker(prefix));
   if (!text) return std::string();
   auto json = nlohmann::json::parse(*text, nullptr, false);

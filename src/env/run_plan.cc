@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <system_error>
 
-#include <nlohmann/json.hpp>
-
 #include "base/fs.h"
 #include "base/strings.h"
+#include "env/state.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -41,29 +40,6 @@ Result<std::string> resolve_command(const std::string& command, const std::strin
 
 }  // namespace
 
-Result<std::map<std::string, std::string>> read_state_env_vars(const fs::path& prefix) {
-  const fs::path file = prefix / "conda-meta" / "state";
-  std::map<std::string, std::string> variables;
-  auto text = base::read_file(file);
-  if (!text) {
-    if (text.error().code() == ErrorCode::kNotFound) return variables;
-    return fail(text.error());
-  }
-  nlohmann::json state = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (state.is_discarded() || !state.is_object()) {
-    return fail(ErrorCode::kCorrupt, "'" + file.string() + "': expected a JSON object");
-  }
-  auto found = state.find("env_vars");
-  if (found == state.end()) return variables;
-  if (!found->is_object()) {
-    return fail(ErrorCode::kCorrupt, "'" + file.string() + "': 'env_vars' must be an object");
-  }
-  for (const auto& [key, value] : found->items()) {
-    variables[key] = value.is_string() ? value.get<std::string>() : value.dump();
-  }
-  return variables;
-}
-
 Result<RunPlan> plan_run(const RunRequest& request) {
   if (request.command.empty()) {
     return fail(Error(ErrorCode::kInvalidArgument, "no command given to run")
@@ -79,7 +55,7 @@ Result<RunPlan> plan_run(const RunRequest& request) {
   plan.environment["CONDA_DEFAULT_ENV"] =
       request.display_name.empty() ? prefix : request.display_name;
   plan.environment["CONDA_SHLVL"] = "1";
-  GRAFT_ASSIGN_OR_RETURN(auto variables, read_state_env_vars(request.prefix));
+  GRAFT_ASSIGN_OR_RETURN(EnvVars variables, read_env_vars(request.prefix));
   for (auto& [key, value] : variables) plan.environment[key] = value;
 
   const std::vector<fs::path> scripts = activation_scripts(request.prefix);

@@ -1,7 +1,7 @@
 // What `graft run` executes: the command, its environment and directory, computed from an
 // environment prefix the way `conda run` activates it: PATH gets <prefix>/bin first,
 // CONDA_PREFIX, CONDA_DEFAULT_ENV and CONDA_SHLVL are set, the variables of
-// conda-meta/state ({"env_vars": {...}}, as `conda env config vars set` writes them) are
+// conda-meta/state (env/state.h; variables marked unset are skipped) are
 // exported, and when etc/conda/activate.d/*.sh scripts exist the command runs through
 // `sh -c` so they are sourced first (in name order).
 //
@@ -31,12 +31,8 @@ struct RunPlan {
   std::filesystem::path working_directory;
 };
 
-// Errors: kInvalidArgument (empty command), kCorrupt "'<prefix>/conda-meta/state': ..."
+// Errors: kInvalidArgument (empty command), kCorrupt from env/state.h's read_env_vars
 // (malformed state file), kNotFound "command 'x' not found in the environment or on PATH".
 [[nodiscard]] Result<RunPlan> plan_run(const RunRequest& request);
-
-// Reads conda-meta/state's env_vars (an absent file has none). kCorrupt when malformed.
-[[nodiscard]] Result<std::map<std::string, std::string>> read_state_env_vars(
-    const std::filesystem::path& prefix);
 
 }  // namespace graft::env
