@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conda/channel.h"
+#include "conda/version.h"
 
 namespace graft::cli {
 namespace {
@@ -56,27 +57,63 @@ void append_downloads(std::string& out, const std::vector<conda::PackageRecord>&
   out += fmt::format("{}Total:{:>15}\n", std::string(43, ' '), conda_human_bytes(total));
 }
 
-// Pairs unlink/link records of one name into updates; the rest are installs or removals.
+// How conda labels a package whose record changes (conda/core/link.py's change report).
+enum class ChangeKind { kUpdated, kRevised, kSuperseded, kDowngraded };
+
+ChangeKind change_kind(const conda::PackageRecord& old, const conda::PackageRecord& next) {
+  if (channel_label(old).name != channel_label(next).name) return ChangeKind::kSuperseded;
+  auto old_version = conda::Version::parse(old.version);
+  auto next_version = conda::Version::parse(next.version);
+  int order = old_version && next_version ? next_version->compare(*old_version)
+                                          : next.version.compare(old.version);
+  if (order == 0 && old.build != next.build && old.build_number >= next.build_number) {
+    return ChangeKind::kRevised;
+  }
+  if (order == 0) order = next.build_number > old.build_number ? 1 : -1;
+  return order > 0 ? ChangeKind::kUpdated : ChangeKind::kDowngraded;
+}
+
+std::string change_line(const conda::PackageRecord& old, const conda::PackageRecord& next,
+                        ChangeKind kind) {
+  if (kind == ChangeKind::kSuperseded) {
+    return fmt::format("  {:<18} {} --> {} \n", short_name(next.name), qualified(old), qualified(next));
+  }
+  return fmt::format("  {:<18} {:>38} --> {} \n", short_name(next.name), old.version + "-" + old.build,
+                     next.version + "-" + next.build);
+}
+
+// Pairs unlink/link records of one name into changes; the rest are installs or removals.
 void append_changes(std::string& out, const solve::Transaction& transaction) {
   std::map<std::string, const conda::PackageRecord*> removed;
   for (const auto& record : transaction.unlink) removed[record.name] = &record;
-  std::string installed, updated, gone;
+  std::map<std::string, std::string> installed;
+  std::map<std::string, std::string> changed[4];
   for (const auto& record : transaction.link) {
     auto old = removed.find(record.name);
     if (old == removed.end()) {
-      installed += fmt::format("  {:<18} {} \n", short_name(record.name), qualified(record));
+      installed[record.name] = fmt::format("  {:<18} {} \n", short_name(record.name), qualified(record));
       continue;
     }
-    updated += fmt::format("  {:<18} {} --> {} \n", short_name(record.name), qualified(*old->second),
-                           qualified(record));
+    ChangeKind kind = change_kind(*old->second, record);
+    changed[static_cast<int>(kind)][record.name] = change_line(*old->second, record, kind);
     removed.erase(old);
   }
+  const auto section = [&out](const char* title, const std::map<std::string, std::string>& lines) {
+    if (lines.empty()) return;
+    out += std::string("\nThe following ") + title + ":\n\n";
+    for (const auto& [name, line] : lines) out += line;
+  };
+  std::map<std::string, std::string> gone;
   for (const auto& [name, record] : removed) {
-    gone += fmt::format("  {:<18} {} \n", short_name(name), qualified(*record));
+    gone[name] = fmt::format("  {:<18} {} \n", short_name(name), qualified(*record));
   }
-  if (!installed.empty()) out += "\nThe following NEW packages will be INSTALLED:\n\n" + installed;
-  if (!gone.empty()) out += "\nThe following packages will be REMOVED:\n\n" + gone;
-  if (!updated.empty()) out += "\nThe following packages will be CHANGED:\n\n" + updated;
+  section("NEW packages will be INSTALLED", installed);
+  section("packages will be REMOVED", gone);
+  section("packages will be UPDATED", changed[static_cast<int>(ChangeKind::kUpdated)]);
+  section("packages will be REVISED", changed[static_cast<int>(ChangeKind::kRevised)]);
+  section("packages will be SUPERSEDED by a higher-priority channel",
+          changed[static_cast<int>(ChangeKind::kSuperseded)]);
+  section("packages will be DOWNGRADED", changed[static_cast<int>(ChangeKind::kDowngraded)]);
 }
 
 nlohmann::ordered_json link_entry(const conda::PackageRecord& record) {

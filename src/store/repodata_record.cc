@@ -16,7 +16,9 @@ void merge_extras(std::vector<conda::JsonField>& extra,
     const bool present = std::any_of(extra.begin(), extra.end(), [&](const auto& existing) {
       return existing.key == field.key;
     });
-    if (!present) extra.push_back(field);
+    // conda drops None-valued fields when it writes a record: index.json's "arch": null
+    // must not reach repodata_record.json or conda-meta.
+    if (!present && field.json != "null") extra.push_back(field);
   }
 }
 

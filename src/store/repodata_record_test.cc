@@ -33,6 +33,14 @@ TEST(RepodataRecordTest, SparseRecordIsCompletedFromIndexJson) {
   EXPECT_EQ(merged.size, 105917u);
 }
 
+TEST(RepodataRecordTest, NullFieldsOfIndexJsonAreDroppedAsCondaDoes) {
+  conda::PackageRecord index = kIndex;
+  index.extra = {{"arch", "null"}, {"platform", "null"}, {"binstar", "{}"}};
+  const conda::PackageRecord merged = make_repodata_record({.md5 = "cb23"}, index, kFacts);
+  ASSERT_EQ(merged.extra.size(), 1u);
+  EXPECT_EQ(merged.extra[0].key, "binstar");
+}
+
 TEST(RepodataRecordTest, ChannelRecordWinsOverIndexJson) {
   // A repodata patch changed depends; the channel's record is what conda keeps.
   const conda::PackageRecord channel{
