@@ -1,11 +1,178 @@
-// TEMPORARY placeholder while a helper writes the real --file (session 2); must not be committed.
+// `graft create --file FILE` and `graft install --file FILE`: an @EXPLICIT file or a
+// conda-lock v1 file installs exactly the packages it lists (by URL, checksums verified by
+// the fetcher, no solve); a plain spec list solves like specs on the command line.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/core.h>
+
+#include "base/fs.h"
+#include "base/progress.h"
+#include "base/strings.h"
 #include "cli/install.h"
+#include "cli/pip_step.h"
 #include "cli/verb.h"
+#include "env/conda_lock.h"
+#include "env/explicit_file.h"
+#include "env/export.h"
+#include "env/locations.h"
+#include "env/package_info.h"
+#include "store/fetch.h"
 
 namespace graft::cli {
+namespace {
 
-int run_from_file(const InstallFlags&) {
-  return report_error(Error(ErrorCode::kInternal, "'--file' is being written"));
+namespace fs = std::filesystem;
+
+// The packages of a lock or explicit file, and the pip lines that follow them.
+struct FilePackages {
+  std::vector<conda::PackageRecord> records;
+  std::vector<std::string> pip;
+};
+
+bool same_package(const conda::PackageRecord& a, const conda::PackageRecord& b) {
+  return a.name == b.name && a.version == b.version && a.build == b.build;
+}
+
+// Links `records` (unlinking installed packages of the same names); requested specs are
+// conda's "<channel>::name==version=build".
+Change explicit_change(const InstallFlags& flags, const Context& context,
+                       const std::vector<conda::PackageRecord>& records) {
+  Change change;
+  for (const conda::PackageRecord& record : records) {
+    const auto installed = std::find_if(context.installed.begin(), context.installed.end(),
+                                        [&](const auto& old) { return old.name == record.name; });
+    if (installed != context.installed.end()) {
+      if (same_package(*installed, record)) continue;
+      change.transaction.unlink.push_back(*installed);
+    }
+    change.transaction.link.push_back(record);
+    const std::string spec = env::explicit_spec(record);
+    change.requested_specs[record.name] = spec;
+    change.added_specs.push_back(spec);
+  }
+  change.options = default_options(flags, context);
+  change.options.update_specs = change.added_specs;
+  return change;
+}
+
+bool has_python(const Context& context) {
+  return std::any_of(context.installed.begin(), context.installed.end(),
+                     [](const auto& record) { return record.name == "python"; });
+}
+
+// As conda does for explicit packages: fetch them into the cache first (checksums
+// verified), so the plan shows the complete records of the packages themselves.
+Result<std::vector<conda::PackageRecord>> fetch_first(
+    const InstallFlags& flags, const Context& context, store::PackageCache& cache,
+    const std::vector<conda::PackageRecord>& records) {
+  if (flags.dry_run) return records;
+  if (!flags.json)
+    std::fputs("\nDownloading and Extracting Packages: ...working... done\n", stdout);
+  base::Progress progress;
+  store::FetchOptions options{.network = context.settings.network};
+  options.download.progress = &progress;
+  GRAFT_ASSIGN_OR_RETURN(auto directories, store::fetch_packages(cache, records, options));
+  std::vector<conda::PackageRecord> complete;
+  for (const fs::path& directory : directories) {
+    GRAFT_ASSIGN_OR_RETURN(env::PackageInfo info, env::read_package_info(directory));
+    complete.push_back(std::move(info.record));
+  }
+  return complete;
+}
+
+// Installs `packages`, then runs pip for its pip lines; a new environment whose pip step
+// fails is removed again.
+int install_packages(const InstallFlags& flags, const FilePackages& packages) {
+  if (!flags.specs.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument,
+                              fmt::format("'{}' lists exact packages: package specs can not be "
+                                          "added to it",
+                                          flags.file))
+                            .with_hint("install the specs in a second command"));
+  }
+  auto context = gather(flags);
+  if (!context) return report_error(context.error());
+  auto cache = store::PackageCache::open(context->settings.pkgs_dirs);
+  if (!cache) return report_error(cache.error());
+  auto records = fetch_first(flags, *context, *cache, packages.records);
+  if (!records) return report_error(records.error());
+  Change change = explicit_change(flags, *context, *records);
+  if (!packages.pip.empty()) {
+    auto python = check_python_for_pip(change.transaction, has_python(*context));
+    if (!python) return report_error(python.error());
+  }
+  const fs::path registry = change.options.registry;
+  const int code = carry_out(flags, *context, *cache, std::move(change));
+  if (code != 0 || flags.dry_run || packages.pip.empty()) return code;
+  auto pip = run_pip({.prefix = context->prefix,
+                      .requirements = packages.pip,
+                      .directory = fs::absolute(flags.file).parent_path(),
+                      .extra_arguments = {"--no-deps"},
+                      .quiet = flags.json,
+                      .remove_on_failure = flags.action == Action::kCreate,
+                      .registry = registry});
+  return pip ? 0 : report_error(pip.error());
+}
+
+// The pip requirement line of a locked pip package: "name @ url".
+std::string pip_requirement(const env::LockedPackage& package) {
+  return package.name + " @ " + package.url;
+}
+
+Result<FilePackages> lock_packages(const std::string& text, const InstallFlags& flags,
+                                   const std::string& platform) {
+  GRAFT_ASSIGN_OR_RETURN(env::CondaLock lock, env::parse_conda_lock(text, flags.file));
+  if (!lock.platforms.empty() &&
+      std::find(lock.platforms.begin(), lock.platforms.end(), platform) == lock.platforms.end()) {
+    return fail(ErrorCode::kNotFound,
+                fmt::format("'{}' has no packages for platform '{}': it locks {}", flags.file,
+                            platform, base::join(lock.platforms, ", ")));
+  }
+  FilePackages packages;
+  for (const env::LockedPackage& package : env::select_packages(lock, platform, {"main"})) {
+    if (package.manager == env::LockManager::kPip) {
+      packages.pip.push_back(pip_requirement(package));
+      continue;
+    }
+    auto record = env::locked_record(package);
+    if (!record) return fail(record.error().with_context("'" + flags.file + "'"));
+    packages.records.push_back(std::move(*record));
+  }
+  // Lock files list packages by name; link them in dependency order.
+  packages.records = env::explicit_order(std::move(packages.records));
+  return packages;
+}
+
+}  // namespace
+
+int run_from_file(const InstallFlags& flags) {
+  auto text = base::read_file(flags.file);
+  if (!text) return report_error(text.error());
+  if (env::looks_like_conda_lock(*text)) {
+    auto settings = load_settings(flags.root_prefix);
+    if (!settings) return report_error(settings.error());
+    auto packages = lock_packages(*text, flags, settings->platform);
+    if (!packages) return report_error(packages.error());
+    return install_packages(flags, *packages);
+  }
+  auto list = env::parse_package_list(*text, flags.file, fs::current_path().string());
+  if (!list) {
+    const std::string extension = fs::path(flags.file).extension().string();
+    if (extension == ".yml" || extension == ".yaml") {
+      list.error().with_hint("for an environment file, use 'graft env create -f " + flags.file +
+                             "'");
+    }
+    return report_error(list.error());
+  }
+  if (list->kind == env::PackageListKind::kExplicit) {
+    return install_packages(flags, {.records = std::move(list->packages)});
+  }
+  InstallFlags solved = flags;
+  solved.file.clear();
+  solved.specs.insert(solved.specs.end(), list->specs.begin(), list->specs.end());
+  return run_install(solved);
 }
 
 }  // namespace graft::cli
