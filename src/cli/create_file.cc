@@ -103,17 +103,18 @@ int install_packages(const InstallFlags& flags, const FilePackages& packages) {
     auto python = check_python_for_pip(change.transaction, has_python(*context));
     if (!python) return report_error(python.error());
   }
-  const fs::path registry = change.options.registry;
-  const int code = carry_out(flags, *context, *cache, std::move(change));
-  if (code != 0 || flags.dry_run || packages.pip.empty()) return code;
-  auto pip = run_pip({.prefix = context->prefix,
+  if (!packages.pip.empty()) {
+    change.after_apply = [&, registry = change.options.registry] {
+      return run_pip({.prefix = context->prefix,
                       .requirements = packages.pip,
                       .directory = fs::absolute(flags.file).parent_path(),
                       .extra_arguments = {"--no-deps"},
                       .quiet = flags.json,
                       .remove_on_failure = flags.action == Action::kCreate,
                       .registry = registry});
-  return pip ? 0 : report_error(pip.error());
+    };
+  }
+  return carry_out(flags, *context, *cache, std::move(change));
 }
 
 // The pip requirement line of a locked pip package: "name @ url".

@@ -101,16 +101,17 @@ int run_env_create(EnvCreateFlags flags) {
   if (!cache) return report_error(cache.error());
   auto change = make_change(install, *context, *cache, *file);
   if (!change) return report_error(change.error());
-  const fs::path registry = change->options.registry;
-  const int code = carry_out(install, *context, *cache, std::move(*change));
-  if (code != 0 || install.dry_run || file->pip.empty()) return code;
-  auto pip = run_pip({.prefix = context->prefix,
+  if (!file->pip.empty()) {
+    change->after_apply = [&, registry = change->options.registry] {
+      return run_pip({.prefix = context->prefix,
                       .requirements = file->pip,
                       .directory = fs::absolute(flags.file).parent_path(),
                       .quiet = install.json,
                       .remove_on_failure = true,
                       .registry = registry});
-  return pip ? 0 : report_error(pip.error());
+    };
+  }
+  return carry_out(install, *context, *cache, std::move(*change));
 }
 
 VerbRun setup_env_create(CLI::App& command) {

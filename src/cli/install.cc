@@ -229,6 +229,9 @@ int carry_out(const InstallFlags& flags, const Context& context, store::PackageC
   if (!extracted) return report_error(extracted.error());
   auto result = execute(context, change, *extracted);
   if (!result) return report_error(result.error());
+  if (change.after_apply) {
+    if (auto status = change.after_apply(); !status) return report_error(status.error());
+  }
   print_done(flags, context, *result);
   return 0;
 }

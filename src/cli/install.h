@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ struct Change {
   env::TransactionOptions options;  // start from default_options()
   std::vector<std::string> added_specs;    // shown in the plan as "added / updated specs"
   std::vector<std::string> removed_specs;  // shown as "removed specs"
+  // Runs after the transaction is applied and before the outcome is printed (e.g. the pip
+  // step of an environment file); its failure is the command's failure. Undoing what the
+  // transaction did is its own job.
+  std::function<Status()> after_apply;
 };
 
 // The solver's change for create / install / update / remove of context.specs (flags.specs
