@@ -13,6 +13,15 @@
 namespace graft::cli {
 namespace {
 
+// The help line of a verb group ("env ", "route ", ...), shown in `graft --help`.
+std::string group_help(const std::string& path) {
+  if (path == "env ") return "whole environments: list, create -f, export, remove, freeze, config";
+  if (path == "env config ") return "settings stored in an environment";
+  if (path == "env config vars ") return "environment variables graft run sets (conda-meta/state)";
+  if (path == "route ") return "inspect and change a running proxy's traffic split";
+  return "";
+}
+
 std::vector<Verb>& registry() {
   static std::vector<Verb> verbs;
   return verbs;
@@ -37,7 +46,7 @@ std::function<VerbRun()> install_verbs(CLI::App& app) {
       path += std::string(words[i]) + " ";
       auto found = groups->find(path);
       if (found == groups->end()) {
-        CLI::App* group = parent->add_subcommand(std::string(words[i]));
+        CLI::App* group = parent->add_subcommand(std::string(words[i]), group_help(path));
         group->require_subcommand(1);
         group->fallthrough();
         found = groups->emplace(path, group).first;
