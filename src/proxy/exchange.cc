@@ -130,6 +130,7 @@ asio::awaitable<bool> Session::connect(const Upstream& upstream, tcp::socket* so
                                  asio::redirect_error(asio::use_awaitable, error));
   if (error) co_return false;
   socket->set_option(tcp::no_delay(true), error);
+  socket->non_blocking(true, error);  // for write_now()
   co_return true;
 }
 
@@ -142,73 +143,102 @@ asio::awaitable<bool> Session::fail_exchange(int status, std::string_view reques
 
 asio::awaitable<bool> Session::exchange(const RequestHead& head, const BodyPlan& body,
                                         std::string_view request_id, Outcome* outcome) {
-  Server::State& state = worker_.state;
-  std::shared_ptr<Upstream> upstream = pick_upstream(outcome->variant, nullptr);
-  if (upstream == nullptr) co_return co_await fail_exchange(502, request_id, outcome);
+  Attempt attempt{.upstream = pick_upstream(outcome->variant, nullptr)};
+  if (attempt.upstream == nullptr) co_return co_await fail_exchange(502, request_id, outcome);
   build_upstream_head(head, request_id, outcome->variant);
   if (!upstream_in_) upstream_in_ = std::make_unique<Buffer>(kUpstreamBufferBytes);
   upstream_in_->clear();
-  bool body_consumed = false;
-  bool retried_connect = false;
   tcp::socket socket(worker_.io);
-  for (int stale = 0;;) {
-    Upstream& target = *upstream;
-    bool reused = stale < kMaxStaleRetries && worker_.pool.take(target, &socket);
-    if (reused && !head.idempotent() && !still_open(socket)) {
-      ++stale;  // closed by the upstream while idle; a POST is not replayed, so check first
-      continue;
-    }
-    if (!reused && !co_await connect(target, &socket)) {
-      note_health(state, target, HealthSignal::kPassiveFailed);
-      std::shared_ptr<Upstream> other = head.idempotent() && !retried_connect && !timed_out_
-                                            ? pick_upstream(outcome->variant, upstream.get())
-                                            : nullptr;
-      if (other != nullptr && other != upstream) {
-        retried_connect = true;
-        state.retries_total.fetch_add(1, std::memory_order_relaxed);
-        state.metrics.count_retry();
-        upstream = other;
-        continue;
-      }
-      outcome->upstream = upstream;
+  ResponseHead response;
+  while (true) {
+    if (!take_pooled(head, &attempt, &socket) && !co_await connect_any(head, &attempt, &socket)) {
+      outcome->upstream = attempt.upstream;
       co_return co_await fail_exchange(timed_out_ ? 504 : 502, request_id, outcome);
     }
     upstream_socket_ = &socket;
-    target.requests.fetch_add(1, std::memory_order_relaxed);
-    Clock::time_point upstream_started = Clock::now();
-    SendResult sent = co_await send_request(socket, body, &body_consumed, &outcome->bytes_in);
+    attempt.upstream->requests.fetch_add(1, std::memory_order_relaxed);
+    attempt.started = Clock::now();
+    SendResult sent = co_await send_request(socket, body, &attempt.body_consumed,
+                                            &outcome->bytes_in);
     bool got_bytes = false;
-    ResponseHead response;
-    bool head_ok = sent == SendResult::kOk &&
-                   co_await read_response_head(socket, &response, &got_bytes);
-    if (!head_ok) {
-      boost::system::error_code ignored;
-      socket.close(ignored);
-      if (sent == SendResult::kClientFailed) co_return false;
-      if (sent == SendResult::kTooLarge) co_return co_await fail_exchange(413, request_id, outcome);
-      if (reused && head.idempotent() && !body_consumed && !got_bytes && !timed_out_) {
-        ++stale;  // the upstream closed a pooled connection: replay on another one
-        upstream_in_->clear();
-        continue;
-      }
-      note_health(state, target, HealthSignal::kPassiveFailed);
-      outcome->upstream = upstream;
-      co_return co_await fail_exchange(timed_out_ ? 504 : 502, request_id, outcome);
+    if (sent == SendResult::kOk && co_await read_response_head(socket, &response, &got_bytes)) {
+      break;
     }
-    if (!body_consumed) in_.consume(body.buffered_bytes);
-    note_health(state, target,
-                response.status >= 500 ? HealthSignal::kPassiveFailed : HealthSignal::kPassiveOk);
-    outcome->upstream = upstream;
-    if (auto version = response.find("x-model-version")) outcome->model_version = *version;
-    bool reusable = false;
-    bool keep = co_await relay_response(socket, head, response, request_id, outcome, &reusable);
-    outcome->upstream_latency_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - upstream_started).count();
-    upstream_socket_ = nullptr;
-    if (reusable && !state.stopping.load(std::memory_order_relaxed)) {
-      worker_.pool.give_back(*upstream, std::move(socket));
-    }
-    co_return keep;
+    Failure failure = after_failed_attempt(head, sent, got_bytes, &attempt, &socket);
+    if (failure == Failure::kReplay) continue;
+    if (failure == Failure::kClientGone) co_return false;
+    if (failure == Failure::kTooLarge) co_return co_await fail_exchange(413, request_id, outcome);
+    outcome->upstream = attempt.upstream;
+    co_return co_await fail_exchange(timed_out_ ? 504 : 502, request_id, outcome);
+  }
+  if (!attempt.body_consumed) in_.consume(body.buffered_bytes);
+  begin_relay(response, attempt, outcome);
+  bool reusable = false;
+  bool keep = co_await relay_response(socket, head, response, request_id, outcome, &reusable);
+  end_relay(attempt, std::move(socket), reusable, outcome);
+  co_return keep;
+}
+
+bool Session::take_pooled(const RequestHead& head, Attempt* attempt, tcp::socket* socket) {
+  attempt->reused = false;
+  while (attempt->stale < kMaxStaleRetries && worker_.pool.take(*attempt->upstream, socket)) {
+    if (head.idempotent() || still_open(*socket)) return attempt->reused = true;
+    ++attempt->stale;  // closed by the upstream while idle; a POST is not replayed
+  }
+  return false;
+}
+
+asio::awaitable<bool> Session::connect_any(const RequestHead& head, Attempt* attempt,
+                                           tcp::socket* socket) {
+  Server::State& state = worker_.state;
+  while (!co_await connect(*attempt->upstream, socket)) {
+    Upstream& failed = *attempt->upstream;
+    note_health(state, failed, HealthSignal::kPassiveFailed);
+    std::shared_ptr<Upstream> other = head.idempotent() && !attempt->retried_connect && !timed_out_
+                                          ? pick_upstream(failed.variant, &failed)
+                                          : nullptr;
+    if (other == nullptr || other == attempt->upstream) co_return false;
+    attempt->retried_connect = true;
+    state.retries_total.fetch_add(1, std::memory_order_relaxed);
+    state.metrics.count_retry();
+    attempt->upstream = std::move(other);
+    if (take_pooled(head, attempt, socket)) co_return true;
+  }
+  co_return true;
+}
+
+Session::Failure Session::after_failed_attempt(const RequestHead& head, SendResult sent,
+                                               bool got_bytes, Attempt* attempt,
+                                               tcp::socket* socket) {
+  boost::system::error_code ignored;
+  socket->close(ignored);
+  if (sent == SendResult::kClientFailed) return Failure::kClientGone;
+  if (sent == SendResult::kTooLarge) return Failure::kTooLarge;
+  if (attempt->reused && head.idempotent() && !attempt->body_consumed && !got_bytes &&
+      !timed_out_) {
+    ++attempt->stale;  // the upstream closed a pooled connection: replay on another one
+    upstream_in_->clear();
+    return Failure::kReplay;
+  }
+  note_health(worker_.state, *attempt->upstream, HealthSignal::kPassiveFailed);
+  return Failure::kUpstreamFailed;
+}
+
+void Session::begin_relay(const ResponseHead& response, const Attempt& attempt,
+                          Outcome* outcome) {
+  note_health(worker_.state, *attempt.upstream,
+              response.status >= 500 ? HealthSignal::kPassiveFailed : HealthSignal::kPassiveOk);
+  outcome->upstream = attempt.upstream;
+  if (auto version = response.find("x-model-version")) outcome->model_version = *version;
+}
+
+void Session::end_relay(const Attempt& attempt, tcp::socket socket, bool reusable,
+                        Outcome* outcome) {
+  outcome->upstream_latency_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - attempt.started).count();
+  upstream_socket_ = nullptr;
+  if (reusable && !worker_.state.stopping.load(std::memory_order_relaxed)) {
+    worker_.pool.give_back(*attempt.upstream, std::move(socket));
   }
 }
 

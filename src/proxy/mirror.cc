@@ -9,7 +9,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "proxy/session.h"
 
@@ -63,17 +62,23 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
   }
 
   asio::awaitable<bool> connect(const Upstream& upstream) {
-    deadline = Clock::now() + worker_.state.options.config.timeouts.connect;
+    deadline = coarse_now() + worker_.state.options.config.timeouts.connect;
     boost::system::error_code error;
     co_await socket_.async_connect(upstream.endpoint, asio::redirect_error(asio::use_awaitable, error));
-    co_return !error;
+    if (error) co_return false;
+    // The connection may go back to the pool and serve primary requests: same options as
+    // Session::connect.
+    socket_.set_option(tcp::no_delay(true), error);
+    socket_.non_blocking(true, error);
+    co_return true;
   }
 
   asio::awaitable<bool> send() {
-    deadline = Clock::now() + worker_.state.options.config.timeouts.read;
+    deadline = coarse_now() + worker_.state.options.config.timeouts.read;
     boost::system::error_code error;
-    co_await asio::async_write(socket_, asio::buffer(request_),
-                               asio::redirect_error(asio::use_awaitable, error));
+    std::string_view first = request_;
+    std::string_view second;
+    if (!write_now(socket_, &first, &second, &error)) error = co_await write_rest(socket_, first, {});
     co_return !error;
   }
 
@@ -111,7 +116,7 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
   }
 
   asio::awaitable<bool> read_more() {
-    deadline = Clock::now() + worker_.state.options.config.timeouts.read;
+    deadline = coarse_now() + worker_.state.options.config.timeouts.read;
     auto [data, size] = buffer_.space();
     if (size == 0) co_return false;
     boost::system::error_code error;

@@ -2,9 +2,7 @@
 // id, routing (with failover to the baseline) and the mirror copy.
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "proxy/request_keys.h"
@@ -72,9 +70,9 @@ std::optional<std::string> Session::choose_variant(const RequestHead& head,
 }
 
 asio::awaitable<bool> Session::handle(const RequestHead& head) {
-  auto wall = std::chrono::system_clock::now();
+  auto wall = worker_.state.access_log ? std::chrono::system_clock::now()
+                                       : std::chrono::system_clock::time_point();
   Clock::time_point started = Clock::now();
-  Server::State& state = worker_.state;
   method_.assign(head.method);
   target_.assign(head.target);
   response_started_ = false;
@@ -85,39 +83,49 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
                                : format_request_id(worker_.random(), worker_.random());
   Outcome outcome;
   in_.consume(head.head_bytes);  // the head's views stay valid until the next read
-
   BodyPlan body;
-  int early_status = 0;
-  if (!plan_body(head, in_.unread(), &body)) early_status = 400;
-  else if (body.length > state.options.config.limits.max_body_bytes) early_status = 413;
+  int early_status = plan_request_body(head, &body);
   // The table reference is only valid until this worker's next get(): use it before any
   // co_await and keep copies of what is needed after.
   std::optional<std::string> mirror = choose_variant(head, worker_.table.get(), &outcome);
-
   bool keep = false;
   if (early_status != 0) {
     co_await send_error(early_status, request_id, &outcome);
   } else {
-    if (head.expect_continue && !body.buffered) {
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      set_deadline(Phase::kClientWrite);
-      boost::system::error_code error;
-      co_await asio::async_write(client_, asio::buffer(kContinue),
-                                 asio::redirect_error(asio::use_awaitable, error));
-    }
+    if (head.expect_continue && !body.buffered) co_await send_continue();
     keep = co_await exchange(head, body, request_id, &outcome);
   }
-  if (mirror_wanted_) {
-    if (mirror_overflow_ || mirror_copy_.empty()) {
-      state.mirror_dropped_total.fetch_add(1, std::memory_order_relaxed);
-      state.metrics.count_mirror_dropped();
-    } else {
-      spawn_mirror(worker_, std::move(*mirror), std::move(mirror_copy_));
-    }
-    mirror_copy_.clear();
-  }
+  settle_mirror(std::move(mirror));
   finish(request_id, outcome, started, wall);
   co_return keep;
+}
+
+int Session::plan_request_body(const RequestHead& head, BodyPlan* body) const {
+  if (!plan_body(head, in_.unread(), body)) return 400;
+  if (body->length > worker_.state.options.config.limits.max_body_bytes) return 413;
+  return 0;
+}
+
+asio::awaitable<void> Session::send_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  set_deadline(Phase::kClientWrite);
+  // A failed write shows again when the body is read.
+  boost::system::error_code error;
+  std::string_view first = kContinue;
+  std::string_view second;
+  if (!write_now(client_, &first, &second, &error)) co_await write_rest(client_, first, {});
+}
+
+void Session::settle_mirror(std::optional<std::string> variant) {
+  if (!mirror_wanted_ || !variant) return;
+  Server::State& state = worker_.state;
+  if (mirror_overflow_ || mirror_copy_.empty()) {
+    state.mirror_dropped_total.fetch_add(1, std::memory_order_relaxed);
+    state.metrics.count_mirror_dropped();
+  } else {
+    spawn_mirror(worker_, std::move(*variant), std::move(mirror_copy_));
+  }
+  mirror_copy_.clear();
 }
 
 void Session::finish(std::string_view request_id, const Outcome& outcome,

@@ -6,6 +6,8 @@
 // only touched from that worker's thread, except `stopping` and the atomics.
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -32,6 +34,17 @@ namespace graft::proxy {
 
 using Clock = std::chrono::steady_clock;
 using boost::asio::ip::tcp;
+
+// CLOCK_MONOTONIC_COARSE as a Clock time point: the time of the last kernel tick (at most
+// a few ms behind Clock::now(); both count from the same origin, libstdc++'s steady_clock
+// being CLOCK_MONOTONIC), read without the TSC. For deadlines, which the sweep checks only
+// every 50 ms anyway: several are set per request.
+inline Clock::time_point coarse_now() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec)));
+}
 
 // Something with a deadline, checked by its worker's sweep timer.
 class Timed {

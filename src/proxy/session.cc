@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
 #include <boost/asio/co_spawn.hpp>
@@ -45,6 +46,31 @@ std::string error_response(int status, std::string_view request_id) {
 
 }  // namespace
 
+bool write_now(tcp::socket& socket, std::string_view* first, std::string_view* second,
+               boost::system::error_code* error) {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(*first), asio::buffer(*second)};
+  std::size_t written = socket.write_some(buffers, *error);
+  if (*error == asio::error::would_block || *error == asio::error::try_again) {
+    error->clear();
+    written = 0;
+  }
+  if (written < first->size()) {
+    first->remove_prefix(written);
+  } else {
+    second->remove_prefix(written - first->size());
+    *first = {};
+  }
+  return *error || (first->empty() && second->empty());
+}
+
+asio::awaitable<boost::system::error_code> write_rest(tcp::socket& socket, std::string_view first,
+                                                     std::string_view second) {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(first), asio::buffer(second)};
+  boost::system::error_code error;
+  co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, error));
+  co_return error;
+}
+
 void spawn_session(Worker& worker, tcp::socket client) {
   Server::State& state = worker.state;
   auto limit = static_cast<std::int64_t>(state.options.config.limits.max_connections);
@@ -58,6 +84,7 @@ void spawn_session(Worker& worker, tcp::socket client) {
   }
   boost::system::error_code ignored;
   client.set_option(tcp::no_delay(true), ignored);
+  client.non_blocking(true, ignored);  // for write_now()
   auto session = std::make_shared<Session>(worker, std::move(client));
   asio::co_spawn(worker.io, [session]() { return session->run(); }, asio::detached);
 }
@@ -91,7 +118,7 @@ void Session::set_deadline(Phase phase) {
     case Phase::kUpstreamIo:
     case Phase::kClientWrite: break;
   }
-  deadline = Clock::now() + timeout;
+  deadline = coarse_now() + timeout;
 }
 
 void Session::on_timeout() {
@@ -170,8 +197,9 @@ asio::awaitable<void> Session::send_error(int status, std::string_view request_i
   std::string response = error_response(status, request_id);
   set_deadline(Phase::kClientWrite);
   boost::system::error_code error;
-  co_await asio::async_write(client_, asio::buffer(response),
-                             asio::redirect_error(asio::use_awaitable, error));
+  std::string_view first = response;
+  std::string_view second;
+  if (!write_now(client_, &first, &second, &error)) error = co_await write_rest(client_, first, {});
   outcome->status = status;
   outcome->bytes_out = error ? 0 : response.size();
   outcome->keep_alive = false;

@@ -55,6 +55,14 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   enum class HeadResult { kComplete, kClosed, kTimedOut, kBad, kTooLarge };
   boost::asio::awaitable<HeadResult> read_head(RequestHead* head);
   boost::asio::awaitable<bool> handle(const RequestHead& head);
+  // Classifies the request body into `body`; returns 400 (malformed chunked framing), 413
+  // (declared length over the limit) or 0.
+  int plan_request_body(const RequestHead& head, BodyPlan* body) const;
+  // Sends `100 Continue` to a client that waits for it before sending the body.
+  boost::asio::awaitable<void> send_continue();
+  // Hands the mirror copy of the request just answered to spawn_mirror, or counts it
+  // as dropped.
+  void settle_mirror(std::optional<std::string> variant);
   // Routes the request (sticky key, override, weights), fails over to the baseline when
   // the variant has no healthy upstream, fills outcome->variant/user. Returns the mirror
   // variant's name when a copy is due.
@@ -66,14 +74,40 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
               Clock::time_point started, std::chrono::system_clock::time_point wall);
 
   // exchange.cc
+  // The state of one exchange across its attempts (stale pooled connections replayed, one
+  // connect retry on another upstream).
+  struct Attempt {
+    std::shared_ptr<Upstream> upstream;
+    bool reused = false;         // the current connection came from the pool
+    bool body_consumed = false;  // the body was streamed, so it cannot be replayed
+    bool retried_connect = false;
+    int stale = 0;               // pooled connections found closed so far
+    Clock::time_point started;   // request sent upstream
+  };
+  enum class SendResult { kOk, kUpstreamFailed, kClientFailed, kTooLarge };
+  // What to do after an attempt that got no response head.
+  enum class Failure { kReplay, kClientGone, kTooLarge, kUpstreamFailed };
   // Forwards the request to an upstream of outcome->variant and relays the response.
   // Returns whether the client connection stays open.
   boost::asio::awaitable<bool> exchange(const RequestHead& head, const BodyPlan& body,
                                         std::string_view request_id, Outcome* outcome);
   boost::asio::awaitable<bool> fail_exchange(int status, std::string_view request_id,
                                              Outcome* outcome);
+  // A pooled connection to attempt->upstream in *socket (checked first for requests that
+  // cannot be replayed); false when the pool has none.
+  bool take_pooled(const RequestHead& head, Attempt* attempt, tcp::socket* socket);
+  // A new connection to attempt->upstream, moving once to another upstream of the variant
+  // after a connect failure for idempotent methods. False: no connection.
+  boost::asio::awaitable<bool> connect_any(const RequestHead& head, Attempt* attempt,
+                                           tcp::socket* socket);
+  // Closes the connection and decides: replay a request on a stale pooled connection, or
+  // give up (passive health signal counted).
+  Failure after_failed_attempt(const RequestHead& head, SendResult sent, bool got_bytes,
+                               Attempt* attempt, tcp::socket* socket);
+  void begin_relay(const ResponseHead& response, const Attempt& attempt, Outcome* outcome);
+  // Records the upstream latency and returns a reusable connection to the pool.
+  void end_relay(const Attempt& attempt, tcp::socket socket, bool reusable, Outcome* outcome);
   boost::asio::awaitable<bool> connect(const Upstream& upstream, tcp::socket* socket);
-  enum class SendResult { kOk, kUpstreamFailed, kClientFailed, kTooLarge };
   boost::asio::awaitable<SendResult> send_request(tcp::socket& socket, const BodyPlan& body,
                                                   bool* body_consumed, std::uint64_t* bytes_in);
   boost::asio::awaitable<SendResult> stream_body(tcp::socket& socket, const BodyPlan& body,
@@ -90,7 +124,6 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
                          std::string_view variant, bool keep_alive);
   std::shared_ptr<Upstream> pick_upstream(std::string_view variant, const Upstream* exclude);
   void set_deadline(Phase phase);
-  void launch_mirror(std::size_t variant_index);
 
   Worker& worker_;
   tcp::socket client_;
@@ -109,6 +142,17 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   bool mirror_wanted_ = false;
   bool mirror_overflow_ = false;
 };
+
+// Writes as much of `first`, then `second`, as the kernel takes right now without
+// blocking (`socket` must be in non-blocking mode) and drops what was written from the
+// views. True when done: everything written, or the write failed (*error set). False when
+// the rest must wait: then co_await write_rest(socket, *first, *second). Writing directly
+// saves an event-loop round trip and a posted completion per write in the common case.
+bool write_now(tcp::socket& socket, std::string_view* first, std::string_view* second,
+               boost::system::error_code* error);
+boost::asio::awaitable<boost::system::error_code> write_rest(tcp::socket& socket,
+                                                            std::string_view first,
+                                                            std::string_view second);
 
 // A copy of a request sent to the mirror variant; the response is read and discarded
 // (mirror.cc). `request` is the complete upstream request (head and body).

@@ -1,13 +1,10 @@
 // Body streaming of a Session: request bodies client -> upstream, response bodies
 // upstream -> client, through the two fixed buffers, framed by Content-Length or by the
 // chunked framer (chunked bodies pass through with their framing unchanged).
-#include <array>
-
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "proxy/session.h"
 
@@ -35,8 +32,9 @@ asio::awaitable<Session::SendResult> Session::send_request(tcp::socket& socket,
   boost::system::error_code error;
   if (body.buffered) {
     std::string_view bytes = in_.unread().substr(0, body.buffered_bytes);
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(bytes)};
-    co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, error));
+    std::string_view head = out_head_;
+    std::string_view rest = bytes;
+    if (!write_now(socket, &head, &rest, &error)) error = co_await write_rest(socket, head, rest);
     *bytes_in = bytes.size();
     if (mirror_wanted_) {
       if (bytes.size() > worker_.state.options.mirror_max_body_bytes) {
@@ -75,8 +73,8 @@ asio::awaitable<Session::SendResult> Session::stream_body(tcp::socket& socket,
       }
     }
     set_deadline(Phase::kUpstreamIo);
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(bytes)};
-    co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, error));
+    std::string_view rest = bytes;
+    if (!write_now(socket, &head, &rest, &error)) error = co_await write_rest(socket, head, rest);
     if (error) co_return SendResult::kUpstreamFailed;
     head = {};
     in_.consume(part);
@@ -118,9 +116,11 @@ asio::awaitable<bool> Session::relay_response(tcp::socket& socket, const Request
       done = chunked ? framer.state() == ChunkedFramer::State::kDone : remaining == 0;
     }
     set_deadline(Phase::kClientWrite);
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                              asio::buffer(available.substr(0, part))};
-    co_await asio::async_write(client_, buffers, asio::redirect_error(asio::use_awaitable, error));
+    std::string_view unsent_head = head;
+    std::string_view body = available.substr(0, part);
+    if (!write_now(client_, &unsent_head, &body, &error)) {
+      error = co_await write_rest(client_, unsent_head, body);
+    }
     if (error) co_return false;
     response_started_ = true;
     outcome->bytes_out += head.size() + part;
