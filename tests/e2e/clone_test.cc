@@ -228,38 +228,6 @@ TEST_F(CloneTest, ClonesAnEnvironmentCondaMade) {
   EXPECT_EQ(compared, 6);
 }
 
-// Every file and symlink of `prefix` with its size, conda-meta's volatile files left out.
-std::vector<std::string> listing(const fs::path& prefix) {
-  std::vector<std::string> out;
-  auto entries = base::walk(prefix);
-  if (!entries) return {"<cannot list " + prefix.string() + ">"};
-  for (const auto& entry : *entries) {
-    const std::string path = entry.relative.generic_string();
-    if (path == "conda-meta/history" || path == "conda-meta/created_at") continue;
-    std::error_code error;
-    const auto size = entry.type == base::EntryType::kFile ? fs::file_size(prefix / path, error) : 0;
-    out.push_back(path + " " + std::to_string(size));
-  }
-  return out;
-}
-
-// Starts `graft create -n <name> --clone a -y` and returns its pid.
-pid_t start_clone(const fs::path& root, const std::string& name, const fs::path& home) {
-  const std::vector<std::string> args = {GRAFT_BINARY, "create", "--root-prefix", root.string(),
-                                         "-n", name, "--clone", "a", "-y"};
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::setenv("HOME", home.c_str(), 1);
-    if (FILE* sink = std::freopen("/dev/null", "w", stdout)) (void)sink;
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 TEST_F(CloneTest, SigkillAtAnyMomentLeavesTheTargetAbsentOrWhole) {
   const std::string channel = build_channel(1500);
   ASSERT_EQ(verb({"create", "-n", "a", "-c", channel, "app"}).exit_code, 0);
@@ -274,7 +242,8 @@ TEST_F(CloneTest, SigkillAtAnyMomentLeavesTheTargetAbsentOrWhole) {
   std::uniform_int_distribution<std::int64_t> moment(0, full.count() * 6 / 5);
   int absent = 0;
   for (int trial = 0; trial < 24; ++trial) {
-    const pid_t pid = start_clone(root_, "b", dir_ / "home");
+    const pid_t pid = start_graft({"create", "--root-prefix", root_.string(), "-n", "b", "--clone",
+                                   "a", "-y"}, dir_ / "home");
     ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::microseconds(moment(random)));
     ::kill(pid, SIGKILL);

@@ -1,5 +1,10 @@
 #include "tests/e2e/e2e.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -95,6 +100,38 @@ Run graft(const std::vector<std::string>& args, const fs::path& cwd,
     return {};
   }
   return Run{result->exit_code, result->stdout_text, result->stderr_text};
+}
+
+int start_graft(const std::vector<std::string>& args, const fs::path& home) {
+  std::vector<std::string> words{GRAFT_BINARY};
+  words.insert(words.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    ::setenv("HOME", home.c_str(), 1);
+    ::unsetenv("CONDARC");
+    if (FILE* sink = std::freopen("/dev/null", "w", stdout)) (void)sink;
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::vector<std::string> listing(const fs::path& prefix) {
+  std::vector<std::string> out;
+  auto entries = base::walk(prefix);
+  if (!entries) return {"<cannot list " + prefix.string() + ">"};
+  for (const auto& entry : *entries) {
+    const std::string path = entry.relative.generic_string();
+    if (path == "conda-meta/history" || path == "conda-meta/created_at") continue;
+    std::error_code error;
+    const auto size = entry.type == base::EntryType::kFile ? fs::file_size(prefix / path, error) : 0;
+    out.push_back(path + " " + std::to_string(size));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void add_noarch_package(const fs::path& channel, const std::string& name,

@@ -34,6 +34,14 @@ std::string read(const std::filesystem::path& path);
 void add_noarch_package(const std::filesystem::path& channel, const std::string& name,
                         const std::string& version, const std::map<std::string, std::string>& files);
 
+// Starts `graft args...` without waiting (HOME = `home`, stdout to /dev/null) and returns
+// its pid, for tests that kill graft part-way. -1 when fork fails.
+int start_graft(const std::vector<std::string>& args, const std::filesystem::path& home);
+
+// Every file and symlink under `prefix` with its size, sorted; conda-meta/history and
+// conda-meta/created_at (which differ between runs) left out.
+std::vector<std::string> listing(const std::filesystem::path& prefix);
+
 // The conformance corpus, or empty when ../shared is absent (tests then GTEST_SKIP).
 std::filesystem::path conformance_dir();
 
