@@ -40,7 +40,7 @@ std::set<fs::path> referenced_packages(const Settings& settings) {
   std::set<fs::path> referenced;
   auto registry = env::environments_registry(settings.environment);
   for (const fs::path& prefix :
-       env::known_environments(settings.root_prefix, registry ? *registry : fs::path())) {
+       env::known_environments(settings.root_prefix, registry ? *registry : fs::path(), settings.envs_dirs)) {
     auto records = env::load_records(prefix);
     if (!records) {
       report_warning(records.error().message());

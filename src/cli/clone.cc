@@ -33,7 +33,8 @@ Status check_flags(const InstallFlags& flags) {
 
 // --clone SOURCE: a path when it contains a '/', else an environment name.
 Result<fs::path> source_prefix(const InstallFlags& flags, const Context& context) {
-  env::PrefixChoice choice{.root_prefix_flag = flags.root_prefix};
+  env::PrefixChoice choice{.root_prefix_flag = flags.root_prefix,
+                           .envs_dirs = context.settings.envs_dirs};
   if (flags.clone.find('/') != std::string::npos) {
     choice.path = flags.clone;
   } else {

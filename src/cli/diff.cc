@@ -30,7 +30,7 @@ Result<std::filesystem::path> resolve(const std::string& word, const DiffFlags& 
   } else {
     choice.name = word;
   }
-  return env::resolve_existing_prefix(choice, base::current_environment());
+  return resolve_prefix(choice);
 }
 
 int run_diff(const DiffFlags& flags) {

@@ -30,7 +30,7 @@ struct VarsFlags {
 // The environment to change: it exists and is not frozen (unless overridden).
 Result<std::filesystem::path> changeable_prefix(const VarsFlags& flags) {
   GRAFT_ASSIGN_OR_RETURN(auto prefix,
-                         env::resolve_existing_prefix(flags.prefix, base::current_environment()));
+                         resolve_prefix(flags.prefix));
   GRAFT_RETURN_IF_ERROR(env::check_not_frozen(prefix, flags.override_frozen));
   return prefix;
 }
@@ -70,7 +70,7 @@ int run_unset(const VarsFlags& flags) {
 }
 
 int run_list(const VarsFlags& flags) {
-  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
   auto variables = env::read_env_vars(*prefix);
   if (!variables) return report_error(variables.error());

@@ -28,7 +28,7 @@ std::string describe(const env::PrefixChoice& choice, const std::filesystem::pat
 }
 
 int run_freeze(const FreezeFlags& flags) {
-  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
   auto frozen = env::freeze(*prefix, flags.message);
   if (!frozen) return report_error(frozen.error());
@@ -41,7 +41,7 @@ int run_freeze(const FreezeFlags& flags) {
 }
 
 int run_unfreeze(const FreezeFlags& flags) {
-  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
   const bool was_frozen = env::frozen_reason(*prefix).has_value();
   auto unfrozen = env::unfreeze(*prefix);

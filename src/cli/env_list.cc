@@ -43,7 +43,7 @@ int run_env_list(const EnvListFlags& flags) {
   if (!settings) return report_error(settings.error());
   auto registry = env::environments_registry(settings->environment);
   const std::vector<fs::path> prefixes =
-      env::known_environments(settings->root_prefix, registry ? *registry : fs::path());
+      env::known_environments(settings->root_prefix, registry ? *registry : fs::path(), settings->envs_dirs);
   std::string out;
   if (flags.json) {
     nlohmann::json envs = nlohmann::json::array();

@@ -31,7 +31,7 @@ struct EnvRemoveFlags {
 
 // The environment to remove, after every refusal that does not need its records.
 Result<fs::path> target(const EnvRemoveFlags& flags, const Settings& settings) {
-  const env::PrefixChoice& choice = flags.prefix;
+  env::PrefixChoice choice = flags.prefix;
   if (choice.name.empty() && choice.path.empty()) {
     return fail(Error(ErrorCode::kInvalidArgument, "no environment given: nothing to remove")
                     .with_hint("pass -n NAME or -p PATH"));
@@ -44,6 +44,7 @@ Result<fs::path> target(const EnvRemoveFlags& flags, const Settings& settings) {
                     .with_hint("remove a named environment with -n NAME, or delete the root "
                                "prefix by hand"));
   }
+  choice.envs_dirs = settings.envs_dirs;
   GRAFT_ASSIGN_OR_RETURN(fs::path prefix,
                          env::resolve_existing_prefix(choice, settings.environment));
   if (env::active_prefix(settings.environment) == prefix) {

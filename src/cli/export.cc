@@ -64,7 +64,7 @@ Result<std::string> render(const ExportFlags& flags, const std::filesystem::path
 }
 
 int run_export(const ExportFlags& flags) {
-  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
   auto out = render(flags, *prefix);
   if (!out) return report_error(out.error());

@@ -86,8 +86,8 @@ Result<json> gather_info(const Settings& settings, const std::string& version) {
   info["config_files"] = paths(settings.condarc_files);
   auto registry = env::environments_registry(settings.environment);
   info["envs"] = paths(env::known_environments(settings.root_prefix,
-                                               registry ? *registry : fs::path()));
-  info["envs_dirs"] = paths({settings.root_prefix / "envs"});
+                                               registry ? *registry : fs::path(), settings.envs_dirs));
+  info["envs_dirs"] = paths(settings.envs_dirs);
   info["graft_version"] = version.substr(version.rfind(' ') + 1);
   info["offline"] = settings.network == store::NetworkMode::kOffline;
   info["pkgs_dirs"] = paths(settings.pkgs_dirs);

@@ -30,7 +30,8 @@ namespace fs = std::filesystem;
 Result<fs::path> target_prefix(const InstallFlags& flags, const Settings& settings) {
   if (flags.action != Action::kCreate) {
     return env::resolve_existing_prefix({.name = flags.name, .path = flags.path,
-                                         .root_prefix_flag = flags.root_prefix},
+                                         .root_prefix_flag = flags.root_prefix,
+                                         .envs_dirs = settings.envs_dirs},
                                         settings.environment);
   }
   if (flags.name.empty() == flags.path.empty()) {
@@ -38,7 +39,7 @@ Result<fs::path> target_prefix(const InstallFlags& flags, const Settings& settin
   }
   fs::path prefix = flags.path.empty() ? fs::path() : fs::absolute(flags.path).lexically_normal();
   if (!flags.name.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(prefix, env::named_prefix(settings.root_prefix, flags.name));
+    GRAFT_ASSIGN_OR_RETURN(prefix, env::named_prefix(settings.root_prefix, settings.envs_dirs, flags.name));
   }
   std::error_code error;
   if (fs::exists(prefix, error) && !fs::is_empty(prefix, error)) {

@@ -46,10 +46,11 @@ int run_revisions(const ListFlags& flags, const std::filesystem::path& prefix) {
 }
 
 int run_list(const ListFlags& flags) {
-  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
   if (flags.revisions) return run_revisions(flags, *prefix);
-  auto records = env::load_records(*prefix);
+  // Listings need no file lists: skip "files" and "paths_data" (most of a big record).
+  auto records = env::load_records(*prefix, conda::PrefixRecordParts::kPackageOnly);
   if (!records) return report_error(records.error());
   if (!flags.pattern.empty()) {
     std::regex pattern;

@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "route/config.h"
+#include "store/curl_api.h"
 
 namespace graft::cli {
 namespace {
@@ -48,18 +49,21 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* o
 }
 
 struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+  const store::CurlApi* api;
+  void operator()(CURL* curl) const { api->easy_cleanup(curl); }
 };
 struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  const store::CurlApi* api;
+  void operator()(curl_slist* list) const { api->slist_free_all(list); }
 };
 
-Error unreachable(const AdminTarget& target, CURL* curl, CURLcode code) {
+Error unreachable(const store::CurlApi& api, const AdminTarget& target, CURL* curl,
+                  CURLcode code) {
   long os_errno = 0;
-  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+  api.easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
   std::string cause = code == CURLE_OPERATION_TIMEDOUT ? "timed out"
                       : os_errno != 0 ? base::to_lower(base::errno_text(static_cast<int>(os_errno)))
-                                      : base::to_lower(curl_easy_strerror(code));
+                                      : base::to_lower(api.easy_strerror(code));
   return Error(ErrorCode::kUnavailable,
                fmt::format("could not reach the admin API at {}: {}", target.address, cause))
       .with_hint("is `graft proxy -c route.yml` running? (or pass --admin HOST:PORT)");
@@ -72,34 +76,35 @@ struct Reply {
 
 Result<Reply> send(const AdminTarget& target, const std::string& method, std::string_view path,
                    const std::string& body) {
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  GRAFT_ASSIGN_OR_RETURN(const store::CurlApi* api, store::curl_api());
+  std::unique_ptr<CURL, CurlDeleter> curl(api->easy_init(), CurlDeleter{api});
   if (!curl) return fail(ErrorCode::kInternal, "could not initialise libcurl");
-  std::unique_ptr<curl_slist, HeaderListDeleter> headers;
+  std::unique_ptr<curl_slist, HeaderListDeleter> headers(nullptr, HeaderListDeleter{api});
   auto add_header = [&](const std::string& header) {
-    headers.reset(curl_slist_append(headers.release(), header.c_str()));
+    headers.reset(api->slist_append(headers.release(), header.c_str()));
   };
   add_header("Content-Type: application/json");
   if (!target.token.empty()) add_header("Authorization: Bearer " + target.token);
   const std::string url = fmt::format("http://{}{}", target.address, path);
   Reply reply;
   CURL* handle = curl.get();
-  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(handle, CURLOPT_NOPROXY, "*");  // never send the token to an HTTP proxy
-  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &reply.body);
+  api->easy_setopt(handle, CURLOPT_URL, url.c_str());
+  api->easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str());
+  api->easy_setopt(handle, CURLOPT_NOPROXY, "*");  // never send the token to an HTTP proxy
+  api->easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  api->easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
+  api->easy_setopt(handle, CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
+  api->easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  api->easy_setopt(handle, CURLOPT_WRITEFUNCTION, append_body);
+  api->easy_setopt(handle, CURLOPT_WRITEDATA, &reply.body);
   if (method != "GET") {
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    api->easy_setopt(handle, CURLOPT_POSTFIELDS, body.c_str());
+    api->easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
-  if (CURLcode code = curl_easy_perform(handle); code != CURLE_OK) {
-    return fail(unreachable(target, handle, code));
+  if (CURLcode code = api->easy_perform(handle); code != CURLE_OK) {
+    return fail(unreachable(*api, target, handle, code));
   }
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &reply.status);
+  api->easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &reply.status);
   return reply;
 }
 

@@ -49,7 +49,7 @@ int exec_plan(const env::RunPlan& plan) {
 
 int run_run(const RunFlags& flags) {
   const auto environment = base::current_environment();
-  auto prefix = env::resolve_existing_prefix(flags.prefix, environment);
+  auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
   auto plan = env::plan_run({.prefix = *prefix,
                              .display_name = flags.prefix.name,

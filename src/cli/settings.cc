@@ -63,10 +63,17 @@ std::vector<std::string> string_list(const YAML::Node& node) {
   return items;
 }
 
-void apply_condarc(const YAML::Node& root, Settings& settings,
-                   std::vector<std::string>& pkgs_dirs, const std::string& where) {
+// pkgs_dirs and envs_dirs as written, before ~ is expanded and defaults are added.
+struct DirectoryLists {
+  std::vector<std::string> pkgs;
+  std::vector<std::string> envs;
+};
+
+void apply_condarc(const YAML::Node& root, Settings& settings, DirectoryLists& dirs,
+                   const std::string& where) {
   if (root["channels"]) merge_front(settings.channels, string_list(root["channels"]));
-  if (root["pkgs_dirs"]) merge_front(pkgs_dirs, string_list(root["pkgs_dirs"]));
+  if (root["pkgs_dirs"]) merge_front(dirs.pkgs, string_list(root["pkgs_dirs"]));
+  if (root["envs_dirs"]) merge_front(dirs.envs, string_list(root["envs_dirs"]));
   if (root["default_channels"]) settings.channel_context.default_channels = string_list(root["default_channels"]);
   if (root["channel_alias"]) settings.channel_context.channel_alias = root["channel_alias"].as<std::string>();
   if (root["custom_channels"] && root["custom_channels"].IsMap()) {
@@ -82,7 +89,7 @@ void apply_condarc(const YAML::Node& root, Settings& settings,
   }
 }
 
-Status read_condarc(const fs::path& path, Settings& settings, std::vector<std::string>& pkgs_dirs) {
+Status read_condarc(const fs::path& path, Settings& settings, DirectoryLists& dirs) {
   std::error_code error;
   if (!fs::is_regular_file(path, error)) return ok();
   GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(path));
@@ -95,7 +102,7 @@ Status read_condarc(const fs::path& path, Settings& settings, std::vector<std::s
     if (root["channel_priority"]) {
       GRAFT_RETURN_IF_ERROR(parse_priority(root["channel_priority"].as<std::string>(), path.string()));
     }
-    apply_condarc(root, settings, pkgs_dirs, path.string());
+    apply_condarc(root, settings, dirs, path.string());
   } catch (const YAML::Exception& exception) {
     return fail(ErrorCode::kInvalidArgument,
                 path.string() + ":" + std::to_string(exception.mark.line + 1) + ": " + exception.msg);
@@ -109,7 +116,15 @@ bool truthy(const std::string& value) {
   return lower == "1" || lower == "true" || lower == "yes" || lower == "on";
 }
 
-Status apply_environment(Settings& settings, std::vector<std::string>& pkgs_dirs) {
+std::vector<std::string> split_list(const std::string& value, char separator) {
+  std::vector<std::string> items;
+  for (auto part : base::split(value, separator)) {
+    if (!base::trim(part).empty()) items.emplace_back(base::trim(part));
+  }
+  return items;
+}
+
+Status apply_environment(Settings& settings, DirectoryLists& dirs) {
   const Environment& environment = settings.environment;
   if (std::string value = lookup(environment, "CONDA_CHANNELS"); !value.empty()) {
     std::vector<std::string> channels;
@@ -117,8 +132,14 @@ Status apply_environment(Settings& settings, std::vector<std::string>& pkgs_dirs
     merge_front(settings.channels, channels);
   }
   if (std::string value = lookup(environment, "CONDA_PKGS_DIRS"); !value.empty()) {
-    pkgs_dirs.clear();
-    for (auto part : base::split(value, ',')) pkgs_dirs.emplace_back(base::trim(part));
+    dirs.pkgs = split_list(value, ',');
+  }
+  // CONDA_ENVS_PATH is the older, ':'-separated spelling of CONDA_ENVS_DIRS.
+  if (std::string value = lookup(environment, "CONDA_ENVS_PATH"); !value.empty()) {
+    dirs.envs = split_list(value, ':');
+  }
+  if (std::string value = lookup(environment, "CONDA_ENVS_DIRS"); !value.empty()) {
+    dirs.envs = split_list(value, ',');
   }
   if (std::string value = lookup(environment, "CONDA_CHANNEL_PRIORITY"); !value.empty()) {
     GRAFT_ASSIGN_OR_RETURN(settings.channel_priority, parse_priority(value, "CONDA_CHANNEL_PRIORITY"));
@@ -142,16 +163,25 @@ Result<Settings> load_settings(const std::string& root_prefix_flag) {
   settings.channel_context.home_directory = lookup(settings.environment, "HOME");
   std::error_code error;
   settings.channel_context.working_directory = fs::current_path(error).string();
-  std::vector<std::string> pkgs_dirs;
+  DirectoryLists dirs;
   for (const fs::path& path : condarc_paths(settings.environment, settings.root_prefix)) {
-    GRAFT_RETURN_IF_ERROR(read_condarc(path, settings, pkgs_dirs));
+    GRAFT_RETURN_IF_ERROR(read_condarc(path, settings, dirs));
   }
-  GRAFT_RETURN_IF_ERROR(apply_environment(settings, pkgs_dirs));
-  for (const std::string& dir : pkgs_dirs) settings.pkgs_dirs.push_back(expand_home(dir, settings.environment));
+  GRAFT_RETURN_IF_ERROR(apply_environment(settings, dirs));
+  for (const std::string& dir : dirs.pkgs) settings.pkgs_dirs.push_back(expand_home(dir, settings.environment));
   if (settings.pkgs_dirs.empty()) settings.pkgs_dirs.push_back(settings.root_prefix / "pkgs");
+  for (const std::string& dir : dirs.envs) settings.envs_dirs.push_back(expand_home(dir, settings.environment));
+  if (settings.envs_dirs.empty()) settings.envs_dirs.push_back(settings.root_prefix / "envs");
   GRAFT_ASSIGN_OR_RETURN(settings.platform,
                          conda::running_platform(lookup(settings.environment, "CONDA_SUBDIR")));
   return settings;
+}
+
+Result<fs::path> resolve_prefix(env::PrefixChoice choice) {
+  if (choice.name.empty()) return env::resolve_existing_prefix(choice, base::current_environment());
+  GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(choice.root_prefix_flag));
+  choice.envs_dirs = settings.envs_dirs;
+  return env::resolve_existing_prefix(choice, settings.environment);
 }
 
 void add_root_prefix_flag(CLI::App& command, std::string& root_prefix_flag) {

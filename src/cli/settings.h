@@ -22,6 +22,9 @@ namespace graft::cli {
 struct Settings {
   std::filesystem::path root_prefix;           // see env/locations.h
   std::vector<std::filesystem::path> pkgs_dirs;  // condarc pkgs_dirs, else <root>/pkgs
+  // condarc envs_dirs ($CONDA_ENVS_DIRS, $CONDA_ENVS_PATH), else <root>/envs: where -n NAME
+  // environments are looked up, and the first one is where new ones are made.
+  std::vector<std::filesystem::path> envs_dirs;
   std::vector<std::string> channels;           // condarc `channels` (default: none)
   conda::ChannelContext channel_context;       // channel_alias, custom/default channels
   solve::ChannelPriority channel_priority = solve::ChannelPriority::kFlexible;
@@ -36,6 +39,10 @@ struct Settings {
 // Errors: kInvalidArgument with "<file>:<line>: ..." for a malformed condarc, or a bad
 // CONDA_SUBDIR.
 [[nodiscard]] Result<Settings> load_settings(const std::string& root_prefix_flag);
+
+// Resolves -n/-p to an existing environment like env::resolve_existing_prefix, looking
+// names up in the settings' envs_dirs (reads the settings only when a name is given).
+[[nodiscard]] Result<std::filesystem::path> resolve_prefix(env::PrefixChoice choice);
 
 // --root-prefix, bound to `root_prefix_flag`.
 void add_root_prefix_flag(CLI::App& command, std::string& root_prefix_flag);

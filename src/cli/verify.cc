@@ -21,7 +21,7 @@ struct VerifyFlags {
 };
 
 int run_verify(const VerifyFlags& flags) {
-  auto prefix = env::resolve_existing_prefix(flags.prefix, base::current_environment());
+  auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
   const env::VerifyOptions options{
       .depth = flags.fast ? env::VerifyDepth::kSizeOnly : env::VerifyDepth::kHash,

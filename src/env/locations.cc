@@ -107,15 +107,30 @@ Result<fs::path> named_prefix(const fs::path& root, std::string_view name) {
   return root / "envs" / std::string(name);
 }
 
-std::vector<std::string> environment_names(const fs::path& root) {
-  std::vector<std::string> names;
-  std::error_code error;
-  for (fs::directory_iterator it(root / "envs", error), end; !error && it != end;
-       it.increment(error)) {
-    if (is_environment(it->path())) names.push_back(it->path().filename().string());
+Result<fs::path> named_prefix(const fs::path& root, const std::vector<fs::path>& envs_dirs,
+                              std::string_view name) {
+  if (envs_dirs.empty()) return named_prefix(root, name);
+  GRAFT_RETURN_IF_ERROR(check_environment_name(name));
+  if (name == "base") return root;
+  for (const fs::path& dir : envs_dirs) {
+    if (is_environment(dir / std::string(name))) return normal_absolute(dir / std::string(name));
   }
-  std::sort(names.begin(), names.end());
-  return names;
+  return normal_absolute(envs_dirs.front() / std::string(name));
+}
+
+std::vector<std::string> environment_names(const std::vector<fs::path>& envs_dirs) {
+  std::set<std::string> names;
+  for (const fs::path& dir : envs_dirs) {
+    std::error_code error;
+    for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+      if (is_environment(it->path())) names.insert(it->path().filename().string());
+    }
+  }
+  return {names.begin(), names.end()};
+}
+
+std::vector<std::string> environment_names(const fs::path& root) {
+  return environment_names(std::vector<fs::path>{root / "envs"});
 }
 
 Result<fs::path> resolve_existing_prefix(const PrefixChoice& choice,
@@ -140,11 +155,13 @@ Result<fs::path> resolve_existing_prefix(const PrefixChoice& choice,
     return resolve_existing_prefix({.path = active}, environment);
   }
   GRAFT_ASSIGN_OR_RETURN(fs::path root, root_prefix(choice.root_prefix_flag, environment));
-  GRAFT_ASSIGN_OR_RETURN(fs::path prefix, named_prefix(root, choice.name));
+  GRAFT_ASSIGN_OR_RETURN(fs::path prefix, named_prefix(root, choice.envs_dirs, choice.name));
   if (is_environment(prefix)) return prefix;
   Error error(ErrorCode::kNotFound, "environment '" + choice.name + "' does not exist at " +
                                         prefix.string());
-  const std::string near = base::closest_match(choice.name, environment_names(root));
+  const std::string near = base::closest_match(
+      choice.name, choice.envs_dirs.empty() ? environment_names(root)
+                                            : environment_names(choice.envs_dirs));
   if (!near.empty()) error.with_hint("did you mean '" + near + "'?");
   return fail(std::move(error));
 }
@@ -180,12 +197,17 @@ Status unregister_environment(const fs::path& registry, const fs::path& prefix) 
   return write_lines(registry, lines);
 }
 
-std::vector<fs::path> known_environments(const fs::path& root, const fs::path& registry) {
+std::vector<fs::path> known_environments(const fs::path& root, const fs::path& registry,
+                                         const std::vector<fs::path>& envs_dirs) {
   std::set<std::string> found;
   const fs::path normal_root = normal_absolute(root);
   if (is_environment(normal_root)) found.insert(normal_root.string());
-  for (const std::string& name : environment_names(normal_root)) {
-    if (!base::starts_with(name, ".")) found.insert((normal_root / "envs" / name).string());
+  std::vector<fs::path> dirs = envs_dirs;
+  if (dirs.empty()) dirs.push_back(normal_root / "envs");
+  for (const fs::path& dir : dirs) {
+    for (const std::string& name : environment_names(std::vector<fs::path>{dir})) {
+      if (!base::starts_with(name, ".")) found.insert(normal_absolute(dir / name).string());
+    }
   }
   if (!registry.empty()) {
     for (const std::string& line : registry_lines(registry)) {

@@ -34,11 +34,19 @@ using Environment = std::map<std::string, std::string>;
 [[nodiscard]] Result<std::filesystem::path> named_prefix(const std::filesystem::path& root,
                                                          std::string_view name);
 
+// `-n NAME` with condarc envs_dirs: "base" -> root; the first of `envs_dirs` that holds an
+// environment NAME; else the first of `envs_dirs` (where a new one goes). An empty
+// `envs_dirs` means {<root>/envs}. Errors: a bad name (check_environment_name).
+[[nodiscard]] Result<std::filesystem::path> named_prefix(
+    const std::filesystem::path& root, const std::vector<std::filesystem::path>& envs_dirs,
+    std::string_view name);
+
 // What the user picked with -n/-p.
 struct PrefixChoice {
   std::string name;               // -n
   std::filesystem::path path;     // -p
   std::string root_prefix_flag;   // --root-prefix
+  std::vector<std::filesystem::path> envs_dirs;  // where names live; empty: <root>/envs
 };
 
 // Resolves -n/-p to an existing environment (a directory with conda-meta/). With neither
@@ -50,6 +58,9 @@ struct PrefixChoice {
 
 // Names of the environments under <root>/envs (directories holding conda-meta/), sorted.
 [[nodiscard]] std::vector<std::string> environment_names(const std::filesystem::path& root);
+// The same over several envs dirs, sorted, without duplicates.
+[[nodiscard]] std::vector<std::string> environment_names(
+    const std::vector<std::filesystem::path>& envs_dirs);
 
 // ~/.conda/environments.txt. kInvalidArgument without HOME.
 [[nodiscard]] Result<std::filesystem::path> environments_registry(const Environment& environment);
@@ -67,7 +78,8 @@ struct PrefixChoice {
 // name an environment (a directory with conda-meta/). Absolute, lexically normal, sorted,
 // without duplicates. `registry` may be empty or missing. Reads only.
 [[nodiscard]] std::vector<std::filesystem::path> known_environments(
-    const std::filesystem::path& root, const std::filesystem::path& registry);
+    const std::filesystem::path& root, const std::filesystem::path& registry,
+    const std::vector<std::filesystem::path>& envs_dirs = {});
 
 // `path` made absolute (against the working directory), lexically normal, without a
 // trailing '/': the form the registry and these functions compare prefixes in.

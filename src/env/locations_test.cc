@@ -65,6 +65,25 @@ TEST_F(LocationsTest, ResolvesNamesPathsAndTheActiveEnvironment) {
   EXPECT_EQ(environment_names(root_), std::vector<std::string>{"ml-gpu"});
 }
 
+TEST_F(LocationsTest, EnvsDirsAreSearchedInOrderAndTheFirstTakesNewNames) {
+  const fs::path team = dir_->path() / "team-envs";
+  fs::create_directories(team / "serving/conda-meta");
+  const std::vector<fs::path> dirs{team, root_ / "envs"};
+  EXPECT_EQ(*named_prefix(root_, dirs, "serving"), team / "serving");
+  EXPECT_EQ(*named_prefix(root_, dirs, "ml-gpu"), root_ / "envs/ml-gpu");
+  EXPECT_EQ(*named_prefix(root_, dirs, "fresh"), team / "fresh");
+  EXPECT_EQ(*named_prefix(root_, dirs, "base"), root_);
+  EXPECT_EQ(environment_names(dirs), (std::vector<std::string>{"ml-gpu", "serving"}));
+  const Environment environment{{"GRAFT_ROOT_PREFIX", root_.string()}};
+  EXPECT_EQ(*resolve_existing_prefix({.name = "serving", .envs_dirs = dirs}, environment),
+            team / "serving");
+  auto missing = resolve_existing_prefix({.name = "servin", .envs_dirs = dirs}, environment);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().hint(), "did you mean 'serving'?");
+  EXPECT_EQ(known_environments(root_, {}, dirs),
+            (std::vector<fs::path>{root_ / "envs/ml-gpu", team / "serving"}));
+}
+
 TEST_F(LocationsTest, UnknownNameSuggestsTheClosest) {
   auto result = resolve_existing_prefix({.name = "ml-gpo"}, {{"GRAFT_ROOT_PREFIX", root_.string()}});
   ASSERT_FALSE(result);

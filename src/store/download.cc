@@ -6,12 +6,12 @@
 #include <array>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <utility>
 
 #include "base/progress.h"
 #include "base/strings.h"
+#include "store/curl_api.h"
 #include "store/download_internal.h"
 #include "store/url.h"
 
@@ -21,15 +21,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kMaxPollWait = std::chrono::milliseconds(100);
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 // One URL's transfer across all its attempts.
 struct Transfer {
   std::size_t index = 0;
   const DownloadRequest* request = nullptr;
+  const CurlApi* api = nullptr;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::optional<detail::TempFile> temp;
@@ -40,21 +36,21 @@ struct Transfer {
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
 
   ~Transfer() {
-    if (easy != nullptr) curl_easy_cleanup(easy);
-    if (headers != nullptr) curl_slist_free_all(headers);
+    if (easy != nullptr) api->easy_cleanup(easy);
+    if (headers != nullptr) api->slist_free_all(headers);
   }
 };
 
-long response_code(CURL* easy) {
+long response_code(const Transfer& transfer) {
   long code = 0;
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+  transfer.api->easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &code);
   return code;
 }
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::size_t length = size * count;
-  const long code = response_code(transfer->easy);
+  const long code = response_code(*transfer);
   if (code < 200 || code >= 300) return length;  // error pages are discarded
   const std::string_view bytes(data, length);
   if (auto written = transfer->temp->write(bytes); !written) {
@@ -96,40 +92,42 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
 
 void set_request_headers(Transfer& transfer) {
   const DownloadRequest& request = *transfer.request;
+  const CurlApi& api = *transfer.api;
   if (!request.if_none_match.empty()) {
-    transfer.headers = curl_slist_append(transfer.headers,
-                                         ("If-None-Match: " + request.if_none_match).c_str());
+    transfer.headers =
+        api.slist_append(transfer.headers, ("If-None-Match: " + request.if_none_match).c_str());
   }
   if (!request.if_modified_since.empty()) {
-    transfer.headers = curl_slist_append(
+    transfer.headers = api.slist_append(
         transfer.headers, ("If-Modified-Since: " + request.if_modified_since).c_str());
   }
   if (transfer.headers != nullptr) {
-    curl_easy_setopt(transfer.easy, CURLOPT_HTTPHEADER, transfer.headers);
+    api.easy_setopt(transfer.easy, CURLOPT_HTTPHEADER, transfer.headers);
   }
 }
 
 void configure(Transfer& transfer, const DownloadOptions& options) {
+  const CurlApi& api = *transfer.api;
   CURL* easy = transfer.easy;
-  curl_easy_setopt(easy, CURLOPT_URL, transfer.request->url.c_str());
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options.low_speed_limit));
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
-                   std::max(1L, static_cast<long>(options.low_speed_time.count())));
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer.data());
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &transfer);
-  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, transfer.task == nullptr ? 1L : 0L);
+  api.easy_setopt(easy, CURLOPT_URL, transfer.request->url.c_str());
+  api.easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
+  api.easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  api.easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+  api.easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                  static_cast<long>(options.connect_timeout.count()));
+  api.easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options.low_speed_limit));
+  api.easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                  std::max(1L, static_cast<long>(options.low_speed_time.count())));
+  api.easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer.data());
+  api.easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  api.easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+  api.easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  api.easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+  api.easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+  api.easy_setopt(easy, CURLOPT_XFERINFODATA, &transfer);
+  api.easy_setopt(easy, CURLOPT_NOPROGRESS, transfer.task == nullptr ? 1L : 0L);
   set_request_headers(transfer);
 }
 
@@ -164,14 +162,18 @@ Result<DownloadResult> commit(Transfer& transfer) {
 // Runs the remote transfers of one download_all() call on one curl multi handle.
 class MultiRunner {
  public:
-  MultiRunner(const DownloadOptions& options, std::vector<Result<DownloadResult>>& results,
-              const DownloadCallback& on_done)
-      : options_(options), results_(results), on_done_(on_done), multi_(curl_multi_init()) {}
+  MultiRunner(const CurlApi& api, const DownloadOptions& options,
+              std::vector<Result<DownloadResult>>& results, const DownloadCallback& on_done)
+      : api_(api),
+        options_(options),
+        results_(results),
+        on_done_(on_done),
+        multi_(api.multi_init()) {}
   ~MultiRunner() {
     for (auto& transfer : transfers_) {
-      if (transfer->easy != nullptr) curl_multi_remove_handle(multi_, transfer->easy);
+      if (transfer->easy != nullptr) api_.multi_remove_handle(multi_, transfer->easy);
     }
-    curl_multi_cleanup(multi_);
+    api_.multi_cleanup(multi_);
   }
   MultiRunner(const MultiRunner&) = delete;
   MultiRunner& operator=(const MultiRunner&) = delete;
@@ -188,6 +190,7 @@ class MultiRunner {
   void start_due(Clock::time_point now);
   int poll_timeout_ms(Clock::time_point now) const;
 
+  const CurlApi& api_;
   const DownloadOptions& options_;
   std::vector<Result<DownloadResult>>& results_;
   const DownloadCallback& on_done_;
@@ -202,6 +205,7 @@ void MultiRunner::add(std::size_t index, const DownloadRequest& request) {
   auto transfer = std::make_unique<Transfer>();
   transfer->index = index;
   transfer->request = &request;
+  transfer->api = &api_;
   ready_.push_back(transfer.get());
   transfers_.push_back(std::move(transfer));
 }
@@ -211,7 +215,11 @@ void MultiRunner::start(Transfer& transfer) {
     auto temp = detail::TempFile::create(transfer.request->destination);
     if (!temp) return finish(transfer, tl::unexpected(std::move(temp).error()));
     transfer.temp.emplace(std::move(temp).value());
-    transfer.easy = curl_easy_init();
+    transfer.easy = api_.easy_init();
+    if (transfer.easy == nullptr) {
+      return finish(transfer, fail(ErrorCode::kInternal, "libcurl could not create a handle for '" +
+                                                             transfer.request->url + "'"));
+    }
     if (options_.progress != nullptr && options_.progress->enabled()) {
       const auto& label = transfer.request->label;
       transfer.task = options_.progress->add_task(
@@ -224,7 +232,7 @@ void MultiRunner::start(Transfer& transfer) {
   transfer.digests = std::make_unique<detail::DigestPair>();
   transfer.result.bytes = 0;
   transfer.error_buffer[0] = '\0';
-  curl_multi_add_handle(multi_, transfer.easy);
+  api_.multi_add_handle(multi_, transfer.easy);
   ++active_;
 }
 
@@ -238,7 +246,7 @@ void MultiRunner::finish(Transfer& transfer, Result<DownloadResult> result) {
 std::optional<Result<DownloadResult>> MultiRunner::judge(Transfer& transfer, CURLcode code) {
   const std::string& url = transfer.request->url;
   if (transfer.write_error) return tl::unexpected(*transfer.write_error);
-  const long status = response_code(transfer.easy);
+  const long status = response_code(transfer);
   transfer.result.http_status = status;
   std::string cause;
   if (code == CURLE_OK && status >= 200 && status < 300) return commit(transfer);
@@ -258,8 +266,8 @@ std::optional<Result<DownloadResult>> MultiRunner::judge(Transfer& transfer, CUR
     }
     cause = "HTTP " + std::to_string(status);
   } else {
-    cause = transfer.error_buffer[0] != '\0' ? transfer.error_buffer.data()
-                                             : curl_easy_strerror(code);
+    cause =
+        transfer.error_buffer[0] != '\0' ? transfer.error_buffer.data() : api_.easy_strerror(code);
     if (!is_retryable(code)) {
       return fail(ErrorCode::kIo, "downloading '" + url + "' failed: " + cause);
     }
@@ -271,7 +279,7 @@ std::optional<Result<DownloadResult>> MultiRunner::judge(Transfer& transfer, CUR
 }
 
 void MultiRunner::on_complete(Transfer& transfer, CURLcode code) {
-  curl_multi_remove_handle(multi_, transfer.easy);
+  api_.multi_remove_handle(multi_, transfer.easy);
   --active_;
   std::optional<Result<DownloadResult>> verdict = judge(transfer, code);
   if (verdict) return finish(transfer, std::move(*verdict));
@@ -285,7 +293,7 @@ void MultiRunner::on_complete(Transfer& transfer, CURLcode code) {
 
 void MultiRunner::drain_messages() {
   int left = 0;
-  while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+  while (CURLMsg* message = api_.multi_info_read(multi_, &left)) {
     if (message->msg != CURLMSG_DONE) continue;
     Transfer* transfer = nullptr;
     for (auto& candidate : transfers_) {
@@ -325,12 +333,32 @@ void MultiRunner::run() {
   while (!ready_.empty() || !backing_off_.empty() || active_ > 0) {
     start_due(Clock::now());
     int running = 0;
-    curl_multi_perform(multi_, &running);
+    api_.multi_perform(multi_, &running);
     drain_messages();
     if (ready_.empty() && backing_off_.empty() && active_ == 0) break;
     if (!ready_.empty() && active_ < options_.max_parallel) continue;
-    curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(Clock::now()), nullptr);
+    api_.multi_poll(multi_, nullptr, 0, poll_timeout_ms(Clock::now()), nullptr);
   }
+}
+
+// Runs the http(s) requests at `indices`; libcurl is loaded here, on the first remote
+// download of the process, so local-only commands never pay for it.
+void download_remote(std::span<const DownloadRequest> requests,
+                     std::span<const std::size_t> indices, const DownloadOptions& options,
+                     std::vector<Result<DownloadResult>>& results,
+                     const DownloadCallback& on_done) {
+  Result<const CurlApi*> api = curl_api();
+  if (!api) {
+    for (std::size_t i : indices) {
+      results[i] =
+          fail(Error(api.error()).with_context("cannot download '" + requests[i].url + "'"));
+      if (on_done) on_done(i, results[i]);
+    }
+    return;
+  }
+  MultiRunner runner(**api, options, results, on_done);
+  for (std::size_t i : indices) runner.add(i, requests[i]);
+  runner.run();
 }
 
 }  // namespace
@@ -338,19 +366,18 @@ void MultiRunner::run() {
 std::vector<Result<DownloadResult>> download_all(std::span<const DownloadRequest> requests,
                                                  const DownloadOptions& options,
                                                  const DownloadCallback& on_done) {
-  init_curl_once();
   std::vector<Result<DownloadResult>> results(
       requests.size(), tl::unexpected(Error(ErrorCode::kInternal, "download not run")));
-  MultiRunner runner(options, results, on_done);
+  std::vector<std::size_t> remote;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (is_remote_url(requests[i].url)) {
-      runner.add(i, requests[i]);
+      remote.push_back(i);
       continue;
     }
     results[i] = detail::copy_local(requests[i], options);
     if (on_done) on_done(i, results[i]);
   }
-  runner.run();
+  if (!remote.empty()) download_remote(requests, remote, options, results, on_done);
   return results;
 }
 

@@ -90,8 +90,9 @@ using DownloadCallback = std::function<void(std::size_t, const Result<DownloadRe
 // Runs every request (at most options.max_parallel at once) and returns one result per
 // request, in request order. Errors per request: kNotFound (HTTP 404/410, missing local
 // file), kCorrupt ("checksum mismatch for '<url>': expected sha256 '<x>', got '<y>'"),
-// kUnavailable (retries exhausted: the last HTTP status or curl error), kInvalidArgument
-// (unsupported URL), kIo (other HTTP errors, disk errors).
+// kUnavailable (retries exhausted: the last HTTP status or curl error; or libcurl cannot
+// be loaded, see curl_api.h), kInvalidArgument (unsupported URL), kIo (other HTTP errors,
+// disk errors). libcurl is loaded only when a request is http(s).
 [[nodiscard]] std::vector<Result<DownloadResult>> download_all(
     std::span<const DownloadRequest> requests, const DownloadOptions& options,
     const DownloadCallback& on_done = {});

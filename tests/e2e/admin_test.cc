@@ -238,6 +238,23 @@ TEST_F(AdminTest, CreateHonoursCondarcPkgsDirsAndIsQuietWhenPiped) {
   EXPECT_EQ(read(root_ / "envs/alpha/share/tool/data.txt"), std::string(3000, 't'));
 }
 
+TEST_F(AdminTest, CondarcEnvsDirsPlaceAndFindNamedEnvironments) {
+  const fs::path envs = dir_ / "team-envs";
+  write(home_ / ".condarc", "envs_dirs:\n  - " + envs.string() + "\n");
+  e2e::Run created = run({"create", "-n", "alpha", "-c", channel_.string(), "-y", "tool"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_TRUE(fs::exists(envs / "alpha/conda-meta/history"));
+  EXPECT_FALSE(fs::exists(root_ / "envs/alpha"));
+  e2e::Run listed = run({"list", "-n", "alpha"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("tool"));
+  e2e::Run envs_list = run({"env", "list", "--json"});
+  EXPECT_THAT(envs_list.out, HasSubstr((envs / "alpha").string()));
+  e2e::Run typo = run({"list", "-n", "alpah"});
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.err, HasSubstr("did you mean 'alpha'?"));
+}
+
 TEST_F(AdminTest, UpdateOfAPackageThatIsNotInstalledNamesIt) {
   create({"-n", "alpha", "tool"});
   e2e::Run updated = run({"update", "-n", "alpha", "-c", channel_.string(), "-y", "extra"});
