@@ -110,19 +110,25 @@ std::string errno_text(int error_number) {
 Result<std::string> read_file(const fs::path& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail(io_error("cannot open", path, errno));
+  // Read straight into the string, sized from fstat (+1 byte to see the end without a
+  // second call); files whose size is unknown or growing (/proc, pipes) grow it by doubling.
   std::string content;
   struct stat status {};
+  std::size_t capacity = 65536;
   if (::fstat(fd.get(), &status) == 0 && status.st_size > 0) {
-    content.reserve(static_cast<std::size_t>(status.st_size));
+    capacity = static_cast<std::size_t>(status.st_size) + 1;
   }
-  char buffer[65536];
+  content.resize(capacity);
+  std::size_t size = 0;
   while (true) {
-    ssize_t count = ::read(fd.get(), buffer, sizeof(buffer));
+    if (size == content.size()) content.resize(content.size() * 2);
+    ssize_t count = ::read(fd.get(), content.data() + size, content.size() - size);
     if (count < 0 && errno == EINTR) continue;
     if (count < 0) return fail(io_error("cannot read", path, errno));
     if (count == 0) break;
-    content.append(buffer, static_cast<std::size_t>(count));
+    size += static_cast<std::size_t>(count);
   }
+  content.resize(size);
   return content;
 }
 

@@ -15,6 +15,8 @@ using detail::JsonWriter;
 using simdjson::dom::element;
 
 constexpr std::string_view kAppleDoubleMagic("\x00\x05\x16\x07", 4);
+// The fields kPackageOnly leaves out: nearly all of a big package's record.
+const std::vector<std::string_view> kInstallFields = {"files", "paths_data"};
 
 std::string base_name(std::string_view path) {
   const std::size_t slash = path.find_last_of("/\\");
@@ -240,13 +242,15 @@ Result<PrefixRecord> parse_prefix_record(std::string_view json, std::string_view
             .with_hint("delete it; macOS leaves such files when copying to other filesystems"));
   }
   PrefixRecord record;
-  GRAFT_RETURN_IF_ERROR(
-      detail::for_each_field(json, source, [&](std::string_view key, element value) {
-        if (parts == PrefixRecordParts::kPackageOnly && (key == "files" || key == "paths_data")) {
-          return ok();
-        }
-        return read_prefix_field(source, key, value, record);
-      }));
+  const auto on_field = [&](std::string_view key, element value) {
+    if (parts == PrefixRecordParts::kPackageOnly && (key == "files" || key == "paths_data")) {
+      return ok();  // an escaped spelling of the key, which the skip below does not match
+    }
+    return read_prefix_field(source, key, value, record);
+  };
+  GRAFT_RETURN_IF_ERROR(parts == PrefixRecordParts::kPackageOnly
+                            ? detail::for_each_field_except(json, source, kInstallFields, on_field)
+                            : detail::for_each_field(json, source, on_field));
   if (!record.requested_specs && !record.requested_spec.empty()) {
     record.requested_specs = std::vector<std::string>{record.requested_spec};
   }

@@ -73,7 +73,10 @@ struct PrefixRecord : PackageRecord {
 enum class PrefixRecordParts {
   kAll,          // everything
   kPackageOnly,  // skip "files" and "paths_data" (left empty): for list/export, which
-                 // need only the package fields of environments with many files
+                 // need only the package fields of environments with many files. They are
+                 // stepped over unparsed (simdjson stage 1 only: ~3 ms instead of ~10 for
+                 // a 20,000-file record), so a syntax error inside them is reported only
+                 // when it breaks strings, UTF-8 or bracket nesting.
 };
 
 // Parses a conda-meta/*.json file. `source` names it in errors (the path). Errors (kCorrupt):

@@ -259,6 +259,80 @@ TEST(PrefixRecordTest, PackageOnlySkipsFileLists) {
   EXPECT_EQ(*light, expected);
 }
 
+PrefixRecord without_files(PrefixRecord record) {
+  record.files.clear();
+  record.paths_data.reset();
+  return record;
+}
+
+TEST(PrefixRecordTest, PackageOnlyMatchesFullParseOfEveryRealRecord) {
+  std::vector<fs::path> files = json_files(kConformance / "rattler/conda-meta");
+  if (files.empty()) GTEST_SKIP() << "conformance corpus not found at " << kConformance;
+  for (const auto& env : fs::directory_iterator(kConformance / "conda/env_metadata")) {
+    for (const fs::path& file : json_files(env.path() / "conda-meta")) files.push_back(file);
+  }
+  for (const fs::path& file : files) {
+    const std::string text = slurp(file);
+    auto full = parse_prefix_record(text, file.string());
+    auto light = parse_prefix_record(text, file.string(), PrefixRecordParts::kPackageOnly);
+    ASSERT_TRUE(full && light) << file;
+    EXPECT_EQ(*light, without_files(*full)) << file;
+    // CRLF line ends step over the same fields.
+    auto compact = parse_prefix_record(replace_all(text, "\n", "\r\n"), file.string(),
+                                       PrefixRecordParts::kPackageOnly);
+    ASSERT_TRUE(compact) << compact.error().message();
+    EXPECT_EQ(*compact, *light) << file;
+  }
+}
+
+TEST(PrefixRecordTest, PackageOnlyReadsEveryFieldAroundSkippedOnes) {
+  const struct {
+    const char* json;
+    const char* name;
+    std::size_t extras;
+  } cases[] = {
+      {R"({})", "", 0},
+      {R"({"files":[],"name":"a"})", "a", 0},
+      {R"({"paths_data":{"paths":[{"_path":"x","n":[[{}]]}]},"name":"b","x":{"files":[1]}})", "b",
+       1},
+      {R"( { "name" : "c" , "files" : [ "a\"]" , "b" ] , "y" : [ 1 , { } ] } )", "c", 1},
+      {R"({"fil\u0065s":["x"],"name":"d"})", "d", 0},
+  };
+  for (const auto& c : cases) {
+    auto full = parse_prefix_record(c.json, "r.json");
+    auto light = parse_prefix_record(c.json, "r.json", PrefixRecordParts::kPackageOnly);
+    ASSERT_TRUE(full && light) << c.json;
+    EXPECT_EQ(light->name, c.name) << c.json;
+    EXPECT_EQ(light->extra.size(), c.extras) << c.json;
+    EXPECT_TRUE(light->files.empty()) << c.json;
+    EXPECT_EQ(*light, without_files(*full)) << c.json;
+  }
+}
+
+TEST(PrefixRecordTest, PackageOnlyReportsErrorsAsTheFullParse) {
+  const char* cases[] = {
+      R"([1])",
+      R"({"name": 5, "files": []})",
+      R"({"files": [], "name": "a"} x)",
+      R"({"files": ["x", "name": "a"})",
+      R"({"files": ["x}], "name": "a"})",
+      R"({"files": [}, "name": "a"})",
+      R"({"name": "a" "files": []})",
+      R"({"name": "a", "files": [], })",
+      "{\"name\": \"\xff\", \"files\": []}",
+      R"({"name")",
+      "",
+  };
+  for (const char* json : cases) {
+    auto full = parse_prefix_record(json, "r.json");
+    auto light = parse_prefix_record(json, "r.json", PrefixRecordParts::kPackageOnly);
+    ASSERT_FALSE(full) << json;
+    ASSERT_FALSE(light) << json;
+    EXPECT_EQ(light.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(light.error().message(), full.error().message()) << json;
+  }
+}
+
 TEST(PrefixRecordTest, FileNames) {
   PackageRecord package{.name = "zlib", .version = "1.2.11", .build = "h7b6447c_3"};
   EXPECT_EQ(prefix_record_file_name(package), "zlib-1.2.11-h7b6447c_3.json");

@@ -71,6 +71,18 @@ using FieldCallback = std::function<Status(std::string_view key, simdjson::dom::
 [[nodiscard]] Status for_each_field(std::string_view bytes, std::string_view source,
                                     const FieldCallback& on_field);
 
+// Like for_each_field, but the values of the top-level fields whose raw (still escaped) keys
+// are in `skip` are stepped over on simdjson's structural index (stage 1 only: no DOM is
+// built for them) and `on_field` is not called for them; the other fields are parsed as
+// for_each_field parses them, in order. For records where a few fields hold most of the
+// bytes (conda-meta "files" and "paths_data"). Errors: as for_each_field, with the same
+// wording; a syntax error inside a skipped value is reported only when stage 1 or bracket
+// matching sees it (invalid UTF-8, an unclosed string, a mismatched bracket).
+// Implemented in record_json_skip.cc.
+[[nodiscard]] Status for_each_field_except(std::string_view bytes, std::string_view source,
+                                           const std::vector<std::string_view>& skip,
+                                           const FieldCallback& on_field);
+
 // Reads a string (null reads as ""), a list of strings (null reads as empty), an integer.
 [[nodiscard]] Status read_string(std::string_view source, std::string_view key,
                                  simdjson::dom::element value, std::string& out);

@@ -13,7 +13,8 @@
 namespace graft::env {
 namespace fs = std::filesystem;
 
-Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix) {
+Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix,
+                                                      conda::PrefixRecordParts parts) {
   std::vector<conda::PrefixRecord> records;
   const fs::path meta = prefix / "conda-meta";
   std::error_code error;
@@ -29,7 +30,7 @@ Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix) {
   for (const fs::path& file : files) {
     GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(file));
     GRAFT_ASSIGN_OR_RETURN(conda::PrefixRecord record,
-                           conda::parse_prefix_record(text, file.string()));
+                           conda::parse_prefix_record(text, file.string(), parts));
     records.push_back(std::move(record));
   }
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {

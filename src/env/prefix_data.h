@@ -16,9 +16,11 @@
 namespace graft::env {
 
 // Every record in <prefix>/conda-meta, sorted by name. An environment without conda-meta
-// has none. Errors: kCorrupt "'<file>': ..." (the file is named), kIo.
+// has none. `parts`: kPackageOnly leaves files and paths_data empty (listings; much faster
+// for big packages). Errors: kCorrupt "'<file>': ..." (the file is named), kIo.
 [[nodiscard]] Result<std::vector<conda::PrefixRecord>> load_records(
-    const std::filesystem::path& prefix);
+    const std::filesystem::path& prefix,
+    conda::PrefixRecordParts parts = conda::PrefixRecordParts::kAll);
 
 // Writes <prefix>/conda-meta/<name>-<version>-<build>.json atomically (conda's bytes).
 // With a journal the file is recorded as created. Errors: kIo.
