@@ -15,8 +15,19 @@ using detail::JsonWriter;
 using simdjson::dom::element;
 
 constexpr std::string_view kAppleDoubleMagic("\x00\x05\x16\x07", 4);
-// The fields kPackageOnly leaves out: nearly all of a big package's record.
+// The fields a lighter read leaves out: nearly all of a big package's record.
 const std::vector<std::string_view> kInstallFields = {"files", "paths_data"};
+const std::vector<std::string_view> kPathsData = {"paths_data"};
+
+const std::vector<std::string_view>& skipped_fields(PrefixRecordParts parts) {
+  static const std::vector<std::string_view> none;
+  switch (parts) {
+    case PrefixRecordParts::kPackageOnly: return kInstallFields;
+    case PrefixRecordParts::kFiles: return kPathsData;
+    case PrefixRecordParts::kAll: break;
+  }
+  return none;
+}
 
 std::string base_name(std::string_view path) {
   const std::size_t slash = path.find_last_of("/\\");
@@ -242,15 +253,16 @@ Result<PrefixRecord> parse_prefix_record(std::string_view json, std::string_view
             .with_hint("delete it; macOS leaves such files when copying to other filesystems"));
   }
   PrefixRecord record;
+  const std::vector<std::string_view>& skipped = skipped_fields(parts);
   const auto on_field = [&](std::string_view key, element value) {
-    if (parts == PrefixRecordParts::kPackageOnly && (key == "files" || key == "paths_data")) {
+    if (std::find(skipped.begin(), skipped.end(), key) != skipped.end()) {
       return ok();  // an escaped spelling of the key, which the skip below does not match
     }
     return read_prefix_field(source, key, value, record);
   };
-  GRAFT_RETURN_IF_ERROR(parts == PrefixRecordParts::kPackageOnly
-                            ? detail::for_each_field_except(json, source, kInstallFields, on_field)
-                            : detail::for_each_field(json, source, on_field));
+  GRAFT_RETURN_IF_ERROR(skipped.empty()
+                            ? detail::for_each_field(json, source, on_field)
+                            : detail::for_each_field_except(json, source, skipped, on_field));
   if (!record.requested_specs && !record.requested_spec.empty()) {
     record.requested_specs = std::vector<std::string>{record.requested_spec};
   }

@@ -77,6 +77,8 @@ enum class PrefixRecordParts {
                  // stepped over unparsed (simdjson stage 1 only: ~3 ms instead of ~10 for
                  // a 20,000-file record), so a syntax error inside them is reported only
                  // when it breaks strings, UTF-8 or bracket nesting.
+  kFiles,        // skip only "paths_data", the same way: package fields and the file list
+                 // (clone's untracked-file listing)
 };
 
 // Parses a conda-meta/*.json file. `source` names it in errors (the path). Errors (kCorrupt):

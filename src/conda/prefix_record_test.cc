@@ -282,6 +282,12 @@ TEST(PrefixRecordTest, PackageOnlyMatchesFullParseOfEveryRealRecord) {
                                        PrefixRecordParts::kPackageOnly);
     ASSERT_TRUE(compact) << compact.error().message();
     EXPECT_EQ(*compact, *light) << file;
+    // kFiles keeps the file list and drops only paths_data.
+    auto with_files = parse_prefix_record(text, file.string(), PrefixRecordParts::kFiles);
+    ASSERT_TRUE(with_files) << file;
+    PrefixRecord expected = *full;
+    expected.paths_data.reset();
+    EXPECT_EQ(*with_files, expected) << file;
   }
 }
 

@@ -207,7 +207,8 @@ Result<CloneSource> read_clone_source(const fs::path& prefix_in) {
   // Listing the prefix needs no records: it runs while they are read.
   Result<std::vector<Candidate>> candidates = fail(ErrorCode::kInternal, "not listed");
   std::thread lister([&] { candidates = list_prefix(source.prefix); });
-  auto records = load_records(source.prefix);
+  // paths_data (most of a big record) is not needed: the new records come from the packages.
+  auto records = load_records(source.prefix, conda::PrefixRecordParts::kFiles);
   lister.join();
   if (!records) return fail(std::move(records).error());
   if (!candidates) return fail(std::move(candidates).error());
