@@ -27,16 +27,12 @@ using ::testing::HasSubstr;
 
 const std::string kPlaceholder = "/opt/anaconda1anaconda2anaconda3";
 
-class CloneTest : public ::testing::Test {
+class CloneTest : public testing::ScratchTest {
  protected:
   void SetUp() override {
-    auto dir = base::TempDir::create("graft-clone-");
-    ASSERT_TRUE(dir);
-    dir_ = std::make_unique<base::TempDir>(std::move(*dir));
-    pkgs_ = dir_->path() / "pkgs";
+    ScratchTest::SetUp();
     source_ = dir_->path() / "envs" / "a";
     target_ = dir_->path() / "envs" / "b";
-    fs::create_directories(pkgs_);
   }
 
   // Environment `a` with one package: a placeholder text file, a plain file, a symlink.
@@ -71,8 +67,7 @@ class CloneTest : public ::testing::Test {
     write_text(source_ / ".condarc", "envs_dirs: [" + source_.string() + "/envs]\n");
   }
 
-  std::unique_ptr<base::TempDir> dir_;
-  fs::path pkgs_, source_, target_;
+  fs::path source_, target_;
   std::vector<PackageToLink> link_;
 };
 

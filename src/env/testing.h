@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -80,5 +81,21 @@ inline PackageInfo load(const fs::path& directory) {
   EXPECT_TRUE(info) << (info ? "" : info.error().message());
   return info ? *info : PackageInfo{};
 }
+
+// A fixture with a scratch directory (removed after the test) and an empty package cache
+// `pkgs_` inside it.
+class ScratchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = base::TempDir::create("graft-env-test-");
+    ASSERT_TRUE(dir);
+    dir_ = std::make_unique<base::TempDir>(std::move(*dir));
+    pkgs_ = dir_->path() / "pkgs";
+    fs::create_directories(pkgs_);
+  }
+
+  std::unique_ptr<base::TempDir> dir_;
+  fs::path pkgs_;
+};
 
 }  // namespace graft::env::testing

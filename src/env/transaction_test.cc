@@ -23,15 +23,11 @@ using ::testing::HasSubstr;
 
 const std::string kLongPlaceholder = "/build_placeholder_" + std::string(150, 'p');
 
-class TransactionTest : public ::testing::Test {
+class TransactionTest : public testing::ScratchTest {
  protected:
   void SetUp() override {
-    auto dir = base::TempDir::create("graft-txn-");
-    ASSERT_TRUE(dir);
-    dir_ = std::make_unique<base::TempDir>(std::move(*dir));
-    pkgs_ = dir_->path() / "pkgs";
+    ScratchTest::SetUp();
     prefix_ = dir_->path() / "envs" / "e";
-    fs::create_directories(pkgs_);
   }
 
   PackageToLink package(const TestPackage& spec, std::string requested = "") {
@@ -61,8 +57,6 @@ class TransactionTest : public ::testing::Test {
     return names;
   }
 
-  std::unique_ptr<base::TempDir> dir_;
-  fs::path pkgs_;
   fs::path prefix_;
 };
 
