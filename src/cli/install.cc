@@ -196,7 +196,8 @@ env::TransactionOptions default_options(const InstallFlags& flags, const Context
   env::TransactionOptions options{
       .mode = flags.copy || context.settings.always_copy ? env::LinkMode::kCopy : env::LinkMode::kHardLink,
       .command = flags.command_line,
-      .root_prefix = context.settings.root_prefix};
+      .root_prefix = context.settings.root_prefix,
+      .allow_softlinks = context.settings.allow_softlinks};
   (flags.action == Action::kRemove ? options.remove_specs : options.update_specs) = flags.specs;
   auto registry = env::environments_registry(context.settings.environment);
   if (registry) options.registry = *registry;

@@ -82,6 +82,7 @@ void apply_condarc(const YAML::Node& root, Settings& settings, DirectoryLists& d
     }
   }
   if (root["always_copy"]) settings.always_copy = root["always_copy"].as<bool>();
+  if (root["allow_softlinks"]) settings.allow_softlinks = root["allow_softlinks"].as<bool>();
   if (root["offline"] && root["offline"].as<bool>()) settings.network = store::NetworkMode::kOffline;
   if (root["channel_priority"]) {
     auto priority = parse_priority(root["channel_priority"].as<std::string>(), where);
@@ -146,6 +147,7 @@ Status apply_environment(Settings& settings, DirectoryLists& dirs) {
   }
   if (truthy(lookup(environment, "CONDA_OFFLINE"))) settings.network = store::NetworkMode::kOffline;
   if (truthy(lookup(environment, "CONDA_ALWAYS_COPY"))) settings.always_copy = true;
+  if (truthy(lookup(environment, "CONDA_ALLOW_SOFTLINKS"))) settings.allow_softlinks = true;
   return ok();
 }
 

@@ -29,6 +29,7 @@ struct Settings {
   conda::ChannelContext channel_context;       // channel_alias, custom/default channels
   solve::ChannelPriority channel_priority = solve::ChannelPriority::kFlexible;
   bool always_copy = false;                    // condarc always_copy
+  bool allow_softlinks = false;                // condarc allow_softlinks
   store::NetworkMode network = store::NetworkMode::kOnline;  // condarc offline / --offline
   std::string platform;                        // CONDA_SUBDIR or the compiled platform
   std::map<std::string, std::string> environment;  // the process environment

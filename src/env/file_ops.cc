@@ -84,10 +84,17 @@ int symlink_into(const fs::path& source, const fs::path& target, std::optional<E
   return ::symlink(link_target.c_str(), target.c_str()) == 0 ? 0 : errno;
 }
 
-int hard_link_into(const fs::path& source, const fs::path& target, std::optional<Error>& error) {
+int hard_link_into(FileOp& op, const fs::path& target, bool allow_softlinks,
+                   std::optional<Error>& error) {
+  const fs::path& source = op.source;
   if (::link(source.c_str(), target.c_str()) == 0) return 0;
   const int error_number = errno;
   if (error_number == EEXIST || error_number == ENOENT) return error_number;
+  if (allow_softlinks && error_number == EXDEV) {
+    if (::symlink(source.c_str(), target.c_str()) != 0) return errno;
+    op.softlinked = true;
+    return 0;
+  }
   auto placed = base::link_or_copy(source, target);  // reflink, then copy
   if (!placed) error = placed.error();
   return 0;
@@ -97,7 +104,7 @@ int hard_link_into(const fs::path& source, const fs::path& target, std::optional
 int attempt(FileOp& op, const OpContext& context, std::optional<Error>& error) {
   const fs::path target = context.write_prefix / op.target;
   switch (op.action) {
-    case FileAction::kLink: return hard_link_into(op.source, target, error);
+    case FileAction::kLink: return hard_link_into(op, target, context.allow_softlinks, error);
     case FileAction::kCopy: return copy_into(op.source, target, error);
     case FileAction::kRewrite: return rewrite_into(op, target, context.final_prefix, error);
     case FileAction::kSymlink: return symlink_into(op.source, target, error);

@@ -33,12 +33,16 @@ struct FileOp {
   // Outputs.
   std::string sha256_in_prefix;  // kRewrite: digest of the bytes written
   bool clobbered = false;        // something was already at `target`
+  bool softlinked = false;       // kLink across filesystems became a symlink (allow_softlinks)
 };
 
 struct OpContext {
   std::filesystem::path write_prefix;
   std::string final_prefix;
   Journal* journal = nullptr;  // may be null: no undo records
+  // condarc allow_softlinks: a hard link that the filesystem refuses (another device)
+  // becomes a symlink into the package cache instead of a copy.
+  bool allow_softlinks = false;
 };
 
 // Performs `op`. Errors: kNotFound (source missing), kConflict (binary prefix too long),

@@ -159,6 +159,7 @@ conda::PrefixRecord finish_record(const PackageToLink& package, PackagePlan& pla
     if (op != kNoOp && ops[op].action == FileAction::kRewrite) {
       plan.entries[i].sha256_in_prefix = ops[op].sha256_in_prefix;
     }
+    if (op != kNoOp && ops[op].softlinked) plan.entries[i].path_type = "softlink";
   }
   const PackageInfo& info = package.info;
   conda::PrefixRecord record = conda::make_prefix_record(info.record);
@@ -198,7 +199,8 @@ Result<LinkResult> link_packages(const std::vector<PackageToLink>& packages,
   result.clobbers = drop_superseded(ops, plans, packages);
   const detail::OpContext context{.write_prefix = target.write_prefix,
                                   .final_prefix = target.final_prefix.string(),
-                                  .journal = journal};
+                                  .journal = journal,
+                                  .allow_softlinks = target.allow_softlinks};
   GRAFT_RETURN_IF_ERROR(detail::make_directories_in(parent_directories(ops), context));
   GRAFT_RETURN_IF_ERROR(parallel_for(ops.size(), target.threads, [&](std::size_t i) -> Status {
     auto status = detail::run_file_op(ops[i], context);

@@ -105,7 +105,8 @@ std::string clobber_warning(const Clobber& clobber, const Run& run) {
 Status link_and_record(Run& run) {
   std::optional<PythonTarget> python = find_python(run);
   LinkTarget target{.write_prefix = run.write_root, .final_prefix = run.prefix,
-                    .mode = run.options.mode, .python = python, .threads = run.options.threads};
+                    .mode = run.options.mode, .python = python, .threads = run.options.threads,
+                    .allow_softlinks = run.options.allow_softlinks};
   GRAFT_ASSIGN_OR_RETURN(LinkResult linked, link_packages(run.link, target, run.journal));
   for (const Clobber& clobber : linked.clobbers) {
     run.result.warnings.push_back(clobber_warning(clobber, run));

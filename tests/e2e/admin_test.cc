@@ -1,5 +1,7 @@
 // env list, env remove, info and clean end to end, plus the cross-cutting behaviours they
 // rely on: quiet progress when piped, condarc pkgs_dirs, and update of a missing package.
+#include <sys/stat.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -253,6 +255,25 @@ TEST_F(AdminTest, CondarcEnvsDirsPlaceAndFindNamedEnvironments) {
   e2e::Run typo = run({"list", "-n", "alpah"});
   EXPECT_EQ(typo.exit_code, 1);
   EXPECT_THAT(typo.err, HasSubstr("did you mean 'alpha'?"));
+}
+
+TEST_F(AdminTest, AllowSoftlinksSymlinksFilesFromACacheOnAnotherFilesystem) {
+  auto cache = base::TempDir::create("graft-e2e-shm-", "/dev/shm");
+  if (!cache) GTEST_SKIP() << "no /dev/shm for a package cache on another filesystem";
+  struct stat cache_stat {};
+  struct stat scratch_stat {};
+  if (::stat(cache->path().c_str(), &cache_stat) != 0 || ::stat(dir_.c_str(), &scratch_stat) != 0 ||
+      cache_stat.st_dev == scratch_stat.st_dev) {
+    GTEST_SKIP() << "/dev/shm and the scratch directory are one filesystem here";
+  }
+  const std::vector<std::string> env = {"CONDA_PKGS_DIRS=" + cache->path().string(),
+                                        "CONDA_ALLOW_SOFTLINKS=true"};
+  e2e::Run created = run({"create", "-n", "soft", "-c", channel_.string(), "-y", "tool"}, env);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const fs::path file = root_ / "envs/soft/share/tool/data.txt";
+  EXPECT_TRUE(fs::is_symlink(file));
+  EXPECT_EQ(read(file), std::string(3000, 't'));
+  EXPECT_EQ(run({"verify", "-n", "soft"}, env).exit_code, 0);
 }
 
 TEST_F(AdminTest, UpdateOfAPackageThatIsNotInstalledNamesIt) {
