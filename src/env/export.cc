@@ -174,28 +174,9 @@ Result<ExportFormat> parse_export_format(std::string_view text) {
 }
 
 std::vector<std::string> history_specs(std::string_view history) {
-  std::vector<std::string> order;  // names, first mention first
-  std::map<std::string, std::string> specs;
-  for (const auto& entry : parse_history(history)) {
-    for (const auto& text : entry.remove_specs) {
-      auto spec = conda::MatchSpec::parse(text);
-      if (spec) specs.erase(spec->name());
-    }
-    for (const auto* list : {&entry.update_specs, &entry.neutered_specs}) {
-      for (const auto& text : *list) {
-        auto spec = conda::MatchSpec::parse(text);
-        if (!spec) continue;
-        if (specs.count(spec->name()) == 0) {
-          std::erase(order, spec->name());
-          order.push_back(spec->name());
-        }
-        specs[spec->name()] = export_spec(*spec);
-      }
-    }
-  }
   std::vector<std::string> out;
-  for (const auto& name : order) {
-    if (auto found = specs.find(name); found != specs.end()) out.push_back(found->second);
+  for (const conda::MatchSpec& spec : latest_requested_specs(parse_history(history), false)) {
+    out.push_back(export_spec(spec));
   }
   return out;
 }

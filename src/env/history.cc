@@ -238,4 +238,32 @@ std::vector<HistoryEntry> parse_history(std::string_view text) {
   return entries;
 }
 
+std::vector<conda::MatchSpec> latest_requested_specs(const std::vector<HistoryEntry>& entries,
+                                                    bool commands_only) {
+  std::vector<conda::MatchSpec> specs;
+  auto slot = [&](const std::string& name) {
+    return std::find_if(specs.begin(), specs.end(), [&](const auto& s) { return s.name() == name; });
+  };
+  for (const HistoryEntry& entry : entries) {
+    if (commands_only && entry.command.empty()) continue;
+    for (const std::string& text : entry.remove_specs) {
+      auto spec = conda::MatchSpec::parse(text);
+      if (spec && slot(spec->name()) != specs.end()) specs.erase(slot(spec->name()));
+    }
+    for (const auto* list : {&entry.update_specs, &entry.neutered_specs}) {
+      for (const std::string& text : *list) {
+        auto spec = conda::MatchSpec::parse(text);
+        if (!spec) continue;
+        auto found = slot(spec->name());
+        if (found == specs.end()) {
+          specs.push_back(std::move(*spec));
+        } else {
+          *found = std::move(*spec);
+        }
+      }
+    }
+  }
+  return specs;
+}
+
 }  // namespace graft::env

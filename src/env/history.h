@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "conda/match_spec.h"
 #include "conda/record.h"
 
 namespace graft::env {
@@ -69,5 +70,13 @@ struct HistoryEntry {
 // that do not start a version constraint; empty specs and "feature@" ones are dropped.
 // Never fails: history is best-effort data.
 [[nodiscard]] std::vector<HistoryEntry> parse_history(std::string_view text);
+
+// The specs the user asked for over `entries`, one per package name, in the order the names
+// were first asked for: "# update specs:" and "# neutered specs:" set a name's spec (a later
+// one replaces it in place), "# remove specs:" forgets the name (asked again, it goes last).
+// With `commands_only`, blocks without a "# cmd:" line are skipped, as conda's
+// get_requested_specs_map does. Specs that do not parse are skipped.
+[[nodiscard]] std::vector<conda::MatchSpec> latest_requested_specs(
+    const std::vector<HistoryEntry>& entries, bool commands_only);
 
 }  // namespace graft::env

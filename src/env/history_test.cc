@@ -135,3 +135,23 @@ TEST(AppendHistory, AppendsBlocks) {
 
 }  // namespace
 }  // namespace graft::env
+
+namespace graft::env {
+namespace {
+
+TEST(LatestRequestedSpecs, LaterSpecsReplaceRemovalForgetsAndCommandlessBlocksCanBeSkipped) {
+  const std::vector<HistoryEntry> entries = {
+      {.command = "create", .update_specs = {"a", "b>=1"}},
+      {.command = "install", .update_specs = {"b>=2"}},
+      {.command = "remove", .remove_specs = {"a"}},
+      {.command = "install", .update_specs = {"a=2"}},
+      {.update_specs = {"c"}},  // no "# cmd:" line
+  };
+  std::vector<std::string> all;
+  for (const auto& spec : latest_requested_specs(entries, false)) all.push_back(spec.original());
+  EXPECT_EQ(all, (std::vector<std::string>{"b>=2", "a=2", "c"}));
+  EXPECT_EQ(latest_requested_specs(entries, true).size(), 2u);
+}
+
+}  // namespace
+}  // namespace graft::env

@@ -240,31 +240,11 @@ std::string format_revisions_json(const std::vector<HistoryEntry>& entries) {
 
 std::vector<std::string> requested_specs(const std::vector<HistoryEntry>& entries,
                                          const std::vector<conda::PrefixRecord>& installed) {
-  std::vector<std::pair<std::string, std::string>> specs;  // name -> spec, first-asked order
-  auto slot = [&](const std::string& name) {
-    return std::find_if(specs.begin(), specs.end(), [&](const auto& s) { return s.first == name; });
-  };
-  for (const HistoryEntry& entry : entries) {
-    if (entry.command.empty()) continue;  // conda reads specs only from blocks with a "# cmd:"
-    for (const std::string& text : entry.remove_specs) {
-      auto spec = conda::MatchSpec::parse(text);
-      if (spec && slot(spec->name()) != specs.end()) specs.erase(slot(spec->name()));
-    }
-    for (const auto* list : {&entry.update_specs, &entry.neutered_specs}) {
-      for (const std::string& text : *list) {
-        auto spec = conda::MatchSpec::parse(text);
-        if (!spec) continue;
-        auto found = slot(spec->name());
-        if (found == specs.end()) found = specs.insert(found, {spec->name(), ""});
-        found->second = spec->to_string();
-      }
-    }
-  }
   std::vector<std::string> out;
-  for (const auto& [name, spec] : specs) {
+  for (const conda::MatchSpec& spec : latest_requested_specs(entries, true)) {
     const bool present = std::any_of(installed.begin(), installed.end(),
-                                     [&](const auto& record) { return record.name == name; });
-    if (present) out.push_back(spec);
+                                     [&](const auto& record) { return record.name == spec.name(); });
+    if (present) out.push_back(spec.to_string());
   }
   return out;
 }
