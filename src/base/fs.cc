@@ -107,6 +107,14 @@ std::string errno_text(int error_number) {
   return ::strerror_r(error_number, buffer, sizeof(buffer));
 }
 
+fs::path normal_absolute(const fs::path& path) {
+  std::error_code error;
+  fs::path absolute = fs::absolute(path, error);
+  std::string text = (error ? path : absolute).lexically_normal().string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return text;
+}
+
 Result<std::string> read_file(const fs::path& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail(io_error("cannot open", path, errno));

@@ -16,6 +16,11 @@ namespace graft::base {
 
 namespace fs = std::filesystem;
 
+// `path` made absolute (against the working directory) and lexically normal, without a
+// trailing '/': the one spelling of a path that comparisons of prefixes and cache entries
+// use. Touches no file; a path that cannot be made absolute is only normalized.
+[[nodiscard]] fs::path normal_absolute(const fs::path& path);
+
 // Reads a whole file. kNotFound when it does not exist, kIo otherwise.
 [[nodiscard]] Result<std::string> read_file(const fs::path& path);
 

@@ -31,7 +31,7 @@ struct InfoFlags {
   std::string root_prefix;
   bool json = false;
   bool base = false;
-  std::string version;  // "graft 0.1.0", read from the app's --version flag
+  std::string version;  // "graft 0.1.0"
 };
 
 

@@ -25,15 +25,7 @@ bool is_environment(const fs::path& prefix) {
   return fs::is_directory(prefix / "conda-meta", error);
 }
 
-fs::path normal_absolute(const fs::path& path) {
-  std::error_code error;
-  fs::path absolute = fs::absolute(path, error);
-  if (error) absolute = path;
-  fs::path normal = absolute.lexically_normal();
-  std::string text = normal.string();
-  while (text.size() > 1 && text.back() == '/') text.pop_back();
-  return text;
-}
+using base::normal_absolute;
 
 // Holds an exclusive flock on an open file for the object's life.
 class LockedFile {

@@ -56,17 +56,10 @@ Measure measure(const fs::path& path) {
   return result;
 }
 
-fs::path normal(const fs::path& path) {
-  std::error_code error;
-  fs::path absolute = fs::absolute(path, error);
-  std::string text = (error ? path : absolute).lexically_normal().string();
-  while (text.size() > 1 && text.back() == '/') text.pop_back();
-  return text;
-}
 
 std::set<fs::path> normalized(const std::set<fs::path>& paths) {
   std::set<fs::path> result;
-  for (const fs::path& path : paths) result.insert(normal(path));
+  for (const fs::path& path : paths) result.insert(base::normal_absolute(path));
   return result;
 }
 
@@ -95,7 +88,7 @@ std::vector<std::string> visible_names(const fs::path& dir) {
 }
 
 bool in_use(const fs::path& dir, const Measure& measured, const std::set<fs::path>& referenced) {
-  return measured.shared || !measured.error.empty() || referenced.contains(normal(dir));
+  return measured.shared || !measured.error.empty() || referenced.contains(base::normal_absolute(dir));
 }
 
 // Adds `name` (an entry of `dir`) to the plan lists it belongs to.
@@ -199,7 +192,7 @@ CleanPlan plan_clean(std::span<const fs::path> pkgs_dirs, const CleanOptions& op
   const std::set<fs::path> referenced = normalized(options.referenced_packages);
   std::vector<fs::path> seen;
   for (const fs::path& given : pkgs_dirs) {
-    const fs::path dir = normal(given);
+    const fs::path dir = base::normal_absolute(given);
     if (std::find(seen.begin(), seen.end(), dir) != seen.end() || !writable_directory(dir)) {
       continue;
     }
