@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "env/parallel.h"
 #include "env/prefix_replace.h"
+#include "env/verify.h"
 
 namespace graft::env::detail {
 namespace fs = std::filesystem;
@@ -85,17 +86,6 @@ Difference changed(const Task& task, std::string a, std::string b, std::string w
           .b = std::move(b),
           .detail = std::move(why),
           .package = task.package};
-}
-
-bool is_generated(const conda::PathEntry& entry) {
-  return entry.path_type == "pyc_file" || entry.path_type.find("entry_point") != std::string::npos;
-}
-
-// The sha256 the linked file should have, "" when the record does not say.
-std::string expected_sha256(const conda::PathEntry& entry) {
-  if (!entry.sha256_in_prefix.empty()) return entry.sha256_in_prefix;
-  if (entry.prefix_placeholder.empty() && !is_generated(entry)) return entry.sha256;
-  return "";
 }
 
 // Whether A's bytes, with A's prefix replaced by B's, are B's bytes.
@@ -181,21 +171,10 @@ std::optional<Difference> compare(Context& context, const Task& task) {
   return compare_tracked_contents(context, task);
 }
 
-// A record's paths as linked, by path: paths_data entries, named by "files" when conda
-// recorded noarch: python paths in package coordinates; "files" alone for old records.
+// A record's paths as linked, by path.
 std::map<std::string, conda::PathEntry> linked_paths(const conda::PrefixRecord& record) {
   std::map<std::string, conda::PathEntry> out;
-  if (!record.paths_data) {
-    for (const auto& file : record.files) out[file].path = file;
-    return out;
-  }
-  const auto& paths = record.paths_data->paths;
-  const bool use_files = paths.size() == record.files.size();
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    conda::PathEntry entry = paths[i];
-    if (use_files) entry.path = record.files[i];
-    out[entry.path] = std::move(entry);
-  }
+  for (conda::PathEntry& entry : linked_entries(record)) out[entry.path] = std::move(entry);
   return out;
 }
 

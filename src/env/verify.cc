@@ -22,33 +22,18 @@ struct Check {
   std::string package;
 };
 
-// Every recorded path; records without paths_data contribute their "files" list.
+bool is_generated(const conda::PathEntry& entry) {
+  return entry.path_type == "pyc_file" || entry.path_type.find("entry_point") != std::string::npos;
+}
+
+// Every recorded path, as linked.
 std::vector<Check> recorded_checks(const std::vector<conda::PrefixRecord>& records) {
   std::vector<Check> checks;
   for (const auto& record : records) {
     const std::string package = conda::dist_name(record);
-    if (record.paths_data) {
-      // conda records noarch: python paths in package coordinates ("site-packages/x.py");
-      // "files" has them where they were linked, in the same order.
-      const auto& paths = record.paths_data->paths;
-      const bool use_files = paths.size() == record.files.size();
-      for (std::size_t i = 0; i < paths.size(); ++i) {
-        checks.push_back({paths[i], package});
-        if (use_files) checks.back().entry.path = record.files[i];
-      }
-      continue;
-    }
-    for (const auto& file : record.files) {
-      conda::PathEntry entry;
-      entry.path = file;
-      checks.push_back({std::move(entry), package});
-    }
+    for (conda::PathEntry& entry : linked_entries(record)) checks.push_back({std::move(entry), package});
   }
   return checks;
-}
-
-bool is_generated(const conda::PathEntry& entry) {
-  return entry.path_type == "pyc_file" || entry.path_type.find("entry_point") != std::string::npos;
 }
 
 VerifyProblem modified(const conda::PathEntry& entry, std::string detail) {
@@ -70,10 +55,7 @@ std::optional<VerifyProblem> check_regular(const fs::path& full, const conda::Pa
     }
   }
   if (depth == VerifyDepth::kSizeOnly) return std::nullopt;
-  std::string expected = entry.sha256_in_prefix;
-  if (expected.empty() && entry.prefix_placeholder.empty() && !is_generated(entry)) {
-    expected = entry.sha256;
-  }
+  const std::string expected = expected_sha256(entry);
   if (expected.empty()) return std::nullopt;
   auto actual = base::file_digest_hex(full, base::DigestKind::kSha256);
   if (!actual) return modified(entry, "cannot be read: " + actual.error().message());
@@ -98,6 +80,25 @@ std::vector<VerifyProblem> untracked_files(const std::vector<Check>& checks,
 }
 
 }  // namespace
+
+std::vector<conda::PathEntry> linked_entries(const conda::PrefixRecord& record) {
+  std::vector<conda::PathEntry> entries;
+  if (!record.paths_data) {
+    for (const auto& file : record.files) entries.push_back({.path = file});
+    return entries;
+  }
+  entries = record.paths_data->paths;
+  if (entries.size() == record.files.size()) {
+    for (std::size_t i = 0; i < entries.size(); ++i) entries[i].path = record.files[i];
+  }
+  return entries;
+}
+
+std::string expected_sha256(const conda::PathEntry& entry) {
+  if (!entry.sha256_in_prefix.empty()) return entry.sha256_in_prefix;
+  if (entry.prefix_placeholder.empty() && !is_generated(entry)) return entry.sha256;
+  return "";
+}
 
 std::string_view problem_kind_name(ProblemKind kind) {
   switch (kind) {

@@ -20,6 +20,16 @@ namespace graft::env {
 enum class VerifyDepth { kHash, kSizeOnly };  // kSizeOnly is --fast: no hashing
 enum class ExtraFiles { kIgnore, kReport };   // kReport is --extra
 
+// A record's paths as linked: its paths_data entries, renamed by "files" (conda records
+// noarch: python paths in package coordinates, "site-packages/x.py", and "files" where they
+// were linked, in the same order); an old record without paths_data gives one bare entry
+// per "files" line. Shared by verify and diff.
+[[nodiscard]] std::vector<conda::PathEntry> linked_entries(const conda::PrefixRecord& record);
+
+// The sha256 the linked file should have: sha256_in_prefix, else the package's sha256 for
+// files linked unchanged; "" when the record cannot say (placeholders, .pyc, entry points).
+[[nodiscard]] std::string expected_sha256(const conda::PathEntry& entry);
+
 struct VerifyOptions {
   VerifyDepth depth = VerifyDepth::kHash;
   ExtraFiles extra = ExtraFiles::kIgnore;
