@@ -1,4 +1,4 @@
-// `graft proxy -c route.yml [--threads N]`: runs the gray-release reverse proxy in the
+// `graft proxy -c route.yml [--threads N] [--cpu-affinity auto|none]`: runs the gray-release reverse proxy in the
 // foreground. SIGINT/SIGTERM stop it gracefully (stop accepting, finish in-flight requests
 // for up to --grace), SIGHUP re-reads the config, SIGUSR1 reopens the access log.
 #include <signal.h>
@@ -22,6 +22,7 @@ namespace {
 struct ProxyFlags {
   std::string config_path;
   std::size_t threads = 0;
+  std::string cpu_affinity = "none";
   double grace_seconds = 10;
 };
 
@@ -65,6 +66,7 @@ int run_proxy(const ProxyFlags& flags) {
       {.config = *config,
        .config_path = std::filesystem::absolute(flags.config_path),
        .threads = flags.threads,
+       .pin_workers = flags.cpu_affinity == "auto",
        .shutdown_grace = std::chrono::milliseconds(static_cast<long>(flags.grace_seconds * 1000))});
   if (!server) return report_error(server.error());
   std::fprintf(stderr, "graft: proxy listening on %s:%u (admin on %s:%u), %zu variants\n",
@@ -82,6 +84,12 @@ GRAFT_VERB({.name = "proxy",
                   ->required();
               command.add_option("--threads", flags->threads,
                                  "worker threads (default: one per core)");
+              command
+                  .add_option("--cpu-affinity", flags->cpu_affinity,
+                              "auto: pin worker i to the i-th CPU, as nginx's "
+                              "worker_cpu_affinity auto (best on a machine that serves "
+                              "only the proxy); none (default): let the kernel move them")
+                  ->check(CLI::IsMember({"auto", "none"}));
               command.add_option("--grace", flags->grace_seconds,
                                  "seconds in-flight requests get on shutdown (default 10)");
               return [flags] { return run_proxy(*flags); };

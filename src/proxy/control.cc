@@ -99,19 +99,25 @@ std::string Server::status_json() const {
   if (auto index = table->mirror_variant()) {
     mirror = {{"variant", table->variants()[*index].name}, {"percent", table->mirror_percent()}};
   }
+  Totals totals = state.metrics.totals();
+  nlohmann::json workers = nlohmann::json::array();
+  for (const WorkerFigures& figures : state.metrics.workers()) {
+    workers.push_back({{"connections", figures.connections}, {"requests", figures.requests}});
+  }
   nlohmann::json status = {
       {"generation", table->generation()},
       {"baseline", table->variants().front().name},
       {"variants", std::move(variants)},
       {"mirror", std::move(mirror)},
       {"counters",
-       {{"requests", state.requests_total.load()},
+       {{"requests", totals.requests},
         {"connections", state.connections.load()},
-        {"failovers", state.failovers_total.load()},
-        {"retries", state.retries_total.load()},
-        {"mirror_sent", state.mirror_sent_total.load()},
-        {"mirror_dropped", state.mirror_dropped_total.load()},
-        {"access_log_dropped", state.access_log ? state.access_log->dropped() : 0}}}};
+        {"failovers", totals.failovers},
+        {"retries", totals.retries},
+        {"mirror_sent", totals.mirror_sent},
+        {"mirror_dropped", totals.mirror_dropped},
+        {"access_log_dropped", state.access_log ? state.access_log->dropped() : 0}}},
+      {"workers", std::move(workers)}};
   return status.dump();
 }
 

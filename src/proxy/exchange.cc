@@ -199,8 +199,7 @@ asio::awaitable<bool> Session::connect_any(const RequestHead& head, Attempt* att
                                           : nullptr;
     if (other == nullptr || other == attempt->upstream) co_return false;
     attempt->retried_connect = true;
-    state.retries_total.fetch_add(1, std::memory_order_relaxed);
-    state.metrics.count_retry();
+    worker_.stats.count(Event::kRetry);
     attempt->upstream = std::move(other);
     if (take_pooled(head, attempt, socket)) co_return true;
   }

@@ -1,56 +1,88 @@
 #include "proxy/metrics.h"
 
-#include <prometheus/counter.h>
+#include <algorithm>
+#include <limits>
+#include <utility>
+
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 namespace graft::proxy {
 namespace {
 
-const prometheus::Histogram::BucketBoundaries& latency_buckets() {
-  static const prometheus::Histogram::BucketBoundaries buckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-  return buckets;
+// Adds `amount` to a counter that only the calling thread writes: a plain load and store,
+// so the hot path has no locked instruction.
+template <typename T>
+void bump(std::atomic<T>& counter, T amount = 1) {
+  counter.store(counter.load(std::memory_order_relaxed) + amount, std::memory_order_relaxed);
+}
+
+std::uint64_t read(const std::atomic<std::uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+
+// One variant's figures summed over the workers.
+struct VariantSum {
+  std::string name;
+  std::vector<std::uint64_t> by_status;
+  std::array<std::uint64_t, kLatencyBuckets.size() + 1> buckets{};
+  double seconds = 0;
+  std::uint64_t failovers = 0;
+};
+
+prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
+  return {std::move(name), std::move(help), type, {}};
+}
+
+prometheus::ClientMetric counter(std::vector<prometheus::ClientMetric::Label> labels,
+                                 std::uint64_t value) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.counter.value = static_cast<double>(value);
+  return metric;
 }
 
 }  // namespace
 
+WorkerStats::Variant& WorkerStats::variant(std::string_view name) {
+  if (last_ != nullptr && last_->name == name) return *last_;
+  for (const auto& candidate : variants_) {
+    if (candidate->name == name) return *(last_ = candidate.get());
+  }
+  auto added = std::make_unique<Variant>();
+  added->name = std::string(name);
+  std::lock_guard lock(growth_);
+  variants_.push_back(std::move(added));
+  return *(last_ = variants_.back().get());
+}
+
+void WorkerStats::record(std::string_view variant_name, int status, double seconds) {
+  Variant& series = variant(variant_name);
+  bump(requests_);
+  std::size_t slot = status >= 0 && static_cast<std::size_t>(status) < kStatusSlots
+                         ? static_cast<std::size_t>(status)
+                         : 0;
+  bump(series.by_status[slot]);
+  // Prometheus buckets are inclusive upper bounds ("le").
+  auto bound = std::lower_bound(kLatencyBuckets.begin(), kLatencyBuckets.end(), seconds);
+  bump(series.buckets[static_cast<std::size_t>(bound - kLatencyBuckets.begin())]);
+  bump(series.seconds, seconds);
+}
+
+void WorkerStats::failover(std::string_view variant_name) { bump(variant(variant_name).failovers); }
+
+void WorkerStats::count(Event event) { bump(events_[static_cast<std::size_t>(event)]); }
+void WorkerStats::connection_opened() { bump(connections_); }
+void WorkerStats::connection_closed() { bump(connections_, std::int64_t{-1}); }
+
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
-  requests_ = &prometheus::BuildCounter()
-                   .Name("graft_proxy_requests_total")
-                   .Help("Requests answered by the proxy, by variant and status")
-                   .Register(*registry_);
-  latency_ = &prometheus::BuildHistogram()
-                  .Name("graft_proxy_request_duration_seconds")
-                  .Help("Time from request head to last response byte, by variant")
-                  .Register(*registry_);
   healthy_ = &prometheus::BuildGauge()
                   .Name("graft_proxy_upstream_healthy")
                   .Help("1 when the upstream passes its health checks, else 0")
                   .Register(*registry_);
-  failovers_ = &prometheus::BuildCounter()
-                    .Name("graft_proxy_failovers_total")
-                    .Help("Requests sent to the baseline because the variant had no healthy "
-                          "upstream")
-                    .Register(*registry_);
-  retries_ = &prometheus::BuildCounter()
-                  .Name("graft_proxy_upstream_retries_total")
-                  .Help("Requests retried on another upstream after a connect failure")
-                  .Register(*registry_)
-                  .Add({});
-  auto& mirror = prometheus::BuildCounter()
-                     .Name("graft_proxy_mirror_requests_total")
-                     .Help("Mirror copies sent to the shadow variant")
-                     .Register(*registry_);
-  mirror_sent_ = &mirror.Add({});
-  mirror_dropped_ = &prometheus::BuildCounter()
-                         .Name("graft_proxy_mirror_dropped_total")
-                         .Help("Mirror copies dropped (queue full or body over the bound)")
-                         .Register(*registry_)
-                         .Add({});
   access_log_dropped_ = &prometheus::BuildGauge()
                              .Name("graft_proxy_access_log_dropped_total")
                              .Help("Access log lines dropped because the queue was full")
@@ -65,16 +97,35 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
 
 Metrics::~Metrics() = default;
 
-prometheus::Counter& Metrics::requests(std::string_view variant, int status) {
-  return requests_->Add({{"variant", std::string(variant)}, {"status", std::to_string(status)}});
+WorkerStats& Metrics::add_worker() {
+  std::lock_guard lock(workers_mutex_);
+  workers_.push_back(std::make_unique<WorkerStats>());
+  return *workers_.back();
 }
 
-prometheus::Histogram& Metrics::latency(std::string_view variant) {
-  return latency_->Add({{"variant", std::string(variant)}}, latency_buckets());
+Totals Metrics::totals() const {
+  Totals totals;
+  std::lock_guard lock(workers_mutex_);
+  for (const auto& worker : workers_) {
+    totals.requests += read(worker->requests_);
+    totals.retries += read(worker->events_[static_cast<std::size_t>(Event::kRetry)]);
+    totals.mirror_sent += read(worker->events_[static_cast<std::size_t>(Event::kMirrorSent)]);
+    totals.mirror_dropped +=
+        read(worker->events_[static_cast<std::size_t>(Event::kMirrorDropped)]);
+    std::lock_guard growth(worker->growth_);
+    for (const auto& variant : worker->variants_) totals.failovers += read(variant->failovers);
+  }
+  return totals;
 }
 
-prometheus::Counter& Metrics::failovers(std::string_view variant) {
-  return failovers_->Add({{"variant", std::string(variant)}});
+std::vector<WorkerFigures> Metrics::workers() const {
+  std::vector<WorkerFigures> figures;
+  std::lock_guard lock(workers_mutex_);
+  for (const auto& worker : workers_) {
+    figures.push_back({worker->connections_.load(std::memory_order_relaxed),
+                       read(worker->requests_)});
+  }
+  return figures;
 }
 
 void Metrics::set_upstream_healthy(std::string_view variant, std::string_view upstream,
@@ -82,10 +133,6 @@ void Metrics::set_upstream_healthy(std::string_view variant, std::string_view up
   healthy_->Add({{"variant", std::string(variant)}, {"upstream", std::string(upstream)}})
       .Set(healthy ? 1 : 0);
 }
-
-void Metrics::count_retry() { retries_->Increment(); }
-void Metrics::count_mirror_sent() { mirror_sent_->Increment(); }
-void Metrics::count_mirror_dropped() { mirror_dropped_->Increment(); }
 
 void Metrics::set_access_log_dropped(std::uint64_t total) {
   access_log_dropped_->Set(static_cast<double>(total));
@@ -96,30 +143,84 @@ void Metrics::set_route_generation(std::uint64_t generation) {
 }
 
 std::string Metrics::serialize() const {
+  std::vector<VariantSum> sums;
+  Totals totals = this->totals();
+  {
+    std::lock_guard lock(workers_mutex_);
+    for (const auto& worker : workers_) {
+      std::lock_guard growth(worker->growth_);
+      for (const auto& variant : worker->variants_) {
+        auto sum = std::find_if(sums.begin(), sums.end(),
+                                [&](const VariantSum& s) { return s.name == variant->name; });
+        if (sum == sums.end()) {
+          sums.push_back({variant->name, std::vector<std::uint64_t>(WorkerStats::kStatusSlots)});
+          sum = sums.end() - 1;
+        }
+        for (std::size_t i = 0; i < WorkerStats::kStatusSlots; ++i) {
+          sum->by_status[i] += read(variant->by_status[i]);
+        }
+        for (std::size_t i = 0; i < sum->buckets.size(); ++i) {
+          sum->buckets[i] += read(variant->buckets[i]);
+        }
+        sum->seconds += variant->seconds.load(std::memory_order_relaxed);
+        sum->failovers += read(variant->failovers);
+      }
+    }
+  }
+
+  auto requests = family("graft_proxy_requests_total",
+                         "Requests answered by the proxy, by variant and status",
+                         prometheus::MetricType::Counter);
+  auto latency = family("graft_proxy_request_duration_seconds",
+                        "Time from request head to last response byte, by variant",
+                        prometheus::MetricType::Histogram);
+  auto failovers = family("graft_proxy_failovers_total",
+                          "Requests sent to the baseline because the variant had no healthy "
+                          "upstream",
+                          prometheus::MetricType::Counter);
+  for (const VariantSum& sum : sums) {
+    for (std::size_t status = 0; status < sum.by_status.size(); ++status) {
+      if (sum.by_status[status] == 0) continue;
+      requests.metric.push_back(counter(
+          {{"status", std::to_string(status)}, {"variant", sum.name}}, sum.by_status[status]));
+    }
+    std::uint64_t cumulative = 0;
+    prometheus::ClientMetric histogram;
+    histogram.label = {{"variant", sum.name}};
+    for (std::size_t i = 0; i < sum.buckets.size(); ++i) {
+      cumulative += sum.buckets[i];
+      double bound = i < kLatencyBuckets.size() ? kLatencyBuckets[i]
+                                                : std::numeric_limits<double>::infinity();
+      histogram.histogram.bucket.push_back({cumulative, bound});
+    }
+    histogram.histogram.sample_count = cumulative;
+    histogram.histogram.sample_sum = sum.seconds;
+    if (cumulative > 0) latency.metric.push_back(std::move(histogram));
+    if (sum.failovers > 0) failovers.metric.push_back(counter({{"variant", sum.name}}, sum.failovers));
+  }
+  auto single = [](std::string name, std::string help, std::uint64_t value) {
+    auto result = family(std::move(name), std::move(help), prometheus::MetricType::Counter);
+    result.metric.push_back(counter({}, value));
+    return result;
+  };
+
+  std::vector<prometheus::MetricFamily> registered = registry_->Collect();
+  std::vector<prometheus::MetricFamily> families;
+  families.push_back(std::move(requests));
+  families.push_back(std::move(latency));
+  families.push_back(std::move(registered.at(0)));  // upstream health
+  families.push_back(std::move(failovers));
+  families.push_back(single("graft_proxy_upstream_retries_total",
+                            "Requests retried on another upstream after a connect failure",
+                            totals.retries));
+  families.push_back(single("graft_proxy_mirror_requests_total",
+                            "Mirror copies sent to the shadow variant", totals.mirror_sent));
+  families.push_back(single("graft_proxy_mirror_dropped_total",
+                            "Mirror copies dropped (queue full or body over the bound)",
+                            totals.mirror_dropped));
+  for (std::size_t i = 1; i < registered.size(); ++i) families.push_back(std::move(registered[i]));
   prometheus::TextSerializer serializer;
-  return serializer.Serialize(registry_->Collect());
-}
-
-void MetricsRecorder::record(std::string_view variant, int status, double seconds) {
-  VariantSeries* series_ptr = nullptr;
-  for (VariantSeries& candidate : variants_) {
-    if (candidate.name == variant) series_ptr = &candidate;
-  }
-  if (series_ptr == nullptr) {
-    variants_.push_back({std::string(variant), &metrics_->latency(variant), {}});
-    series_ptr = &variants_.back();
-  }
-  VariantSeries& series = *series_ptr;
-  auto counter = series.by_status.find(status);
-  if (counter == series.by_status.end()) {
-    counter = series.by_status.emplace(status, &metrics_->requests(variant, status)).first;
-  }
-  counter->second->Increment();
-  series.latency->Observe(seconds);
-}
-
-void MetricsRecorder::failover(std::string_view variant) {
-  metrics_->failovers(variant).Increment();
+  return serializer.Serialize(families);
 }
 
 }  // namespace graft::proxy

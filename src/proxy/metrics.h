@@ -1,4 +1,4 @@
-// Prometheus metrics of the proxy (prometheus-cpp core registry + text serializer).
+// Prometheus metrics of the proxy (prometheus-cpp text serializer).
 //
 //   graft_proxy_requests_total{variant,status}          counter
 //   graft_proxy_request_duration_seconds{variant}       histogram (client-side latency)
@@ -13,28 +13,85 @@
 //   graft_proxy_access_log_dropped_total                counter
 //   graft_proxy_route_generation                        gauge
 //
-// Thread-safety: Metrics is safe from any thread (prometheus-cpp locks on series
-// creation). A MetricsRecorder caches series pointers for one thread and must only be used
-// by that thread; its fast path takes no lock except the histogram's own.
+// Per-request figures live in one WorkerStats per worker thread: only that thread writes
+// them, with relaxed stores (no lock, no read-modify-write, no cache line shared with the
+// other workers), and a scrape or /status sums the workers. The few control-plane gauges
+// live in a prometheus-cpp registry.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace prometheus {
 class Registry;
-class Counter;
 class Gauge;
-class Histogram;
 template <typename T>
 class Family;
 }  // namespace prometheus
 
 namespace graft::proxy {
+
+// Upper bounds, in seconds, of the latency histogram's buckets (+Inf is implied).
+inline constexpr std::array<double, 14> kLatencyBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+// Events counted without a variant.
+enum class Event { kRetry, kMirrorSent, kMirrorDropped };
+inline constexpr std::size_t kEventCount = 3;
+
+// Sums over every worker, for /status.
+struct Totals {
+  std::uint64_t requests = 0;
+  std::uint64_t failovers = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t mirror_sent = 0;
+  std::uint64_t mirror_dropped = 0;
+};
+
+// One worker's open connections and requests so far, for /status.
+struct WorkerFigures {
+  std::int64_t connections = 0;
+  std::uint64_t requests = 0;
+};
+
+// One worker thread's request statistics. The recording calls must only come from the
+// thread that owns it; Metrics reads it from any thread.
+class alignas(64) WorkerStats {
+ public:
+  // Counts one finished request: status and latency in seconds.
+  void record(std::string_view variant, int status, double seconds);
+  // Counts one request of `variant` sent to the baseline instead.
+  void failover(std::string_view variant);
+  void count(Event event);
+  void connection_opened();
+  void connection_closed();
+
+ private:
+  friend class Metrics;
+  // Statuses 0-999 each have a slot; anything else counts as 0.
+  static constexpr std::size_t kStatusSlots = 1000;
+  struct Variant {
+    std::string name;
+    std::array<std::atomic<std::uint64_t>, kStatusSlots> by_status{};
+    std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> buckets{};
+    std::atomic<double> seconds{0};
+    std::atomic<std::uint64_t> failovers{0};
+  };
+  Variant& variant(std::string_view name);
+
+  std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::int64_t> connections_{0};
+  std::array<std::atomic<std::uint64_t>, kEventCount> events_{};
+  Variant* last_ = nullptr;           // the owner's most recent lookup
+  std::mutex growth_;                 // held while variants_ grows and while a reader reads
+  std::vector<std::unique_ptr<Variant>> variants_;
+};
 
 class Metrics {
  public:
@@ -43,13 +100,12 @@ class Metrics {
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  prometheus::Counter& requests(std::string_view variant, int status);
-  prometheus::Histogram& latency(std::string_view variant);
-  prometheus::Counter& failovers(std::string_view variant);
+  // A new worker's statistics, alive as long as this object.
+  WorkerStats& add_worker();
+  [[nodiscard]] Totals totals() const;
+  [[nodiscard]] std::vector<WorkerFigures> workers() const;
+
   void set_upstream_healthy(std::string_view variant, std::string_view upstream, bool healthy);
-  void count_retry();
-  void count_mirror_sent();
-  void count_mirror_dropped();
   void set_access_log_dropped(std::uint64_t total);
   void set_route_generation(std::uint64_t generation);
 
@@ -58,34 +114,11 @@ class Metrics {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Family<prometheus::Counter>* requests_;
-  prometheus::Family<prometheus::Histogram>* latency_;
   prometheus::Family<prometheus::Gauge>* healthy_;
-  prometheus::Family<prometheus::Counter>* failovers_;
-  prometheus::Counter* retries_;
-  prometheus::Counter* mirror_sent_;
-  prometheus::Counter* mirror_dropped_;
   prometheus::Gauge* access_log_dropped_;
   prometheus::Gauge* generation_;
-};
-
-// Per-thread cache of the request series of each variant.
-class MetricsRecorder {
- public:
-  explicit MetricsRecorder(Metrics* metrics) : metrics_(metrics) {}
-  // Counts one finished request: status and latency in seconds.
-  void record(std::string_view variant, int status, double seconds);
-  void failover(std::string_view variant);
-  Metrics& metrics() { return *metrics_; }
-
- private:
-  struct VariantSeries {
-    std::string name;
-    prometheus::Histogram* latency = nullptr;
-    std::unordered_map<int, prometheus::Counter*> by_status;
-  };
-  Metrics* metrics_;
-  std::vector<VariantSeries> variants_;  // few variants: a linear scan beats hashing
+  mutable std::mutex workers_mutex_;
+  std::vector<std::unique_ptr<WorkerStats>> workers_;
 };
 
 }  // namespace graft::proxy

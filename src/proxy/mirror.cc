@@ -140,12 +140,10 @@ void spawn_mirror(Worker& worker, std::string variant, std::string request) {
   Server::State& state = worker.state;
   if (worker.mirrors_in_flight >= state.options.mirror_max_in_flight ||
       state.stopping.load(std::memory_order_relaxed)) {
-    state.mirror_dropped_total.fetch_add(1, std::memory_order_relaxed);
-    state.metrics.count_mirror_dropped();
+    worker.stats.count(Event::kMirrorDropped);
     return;
   }
-  state.mirror_sent_total.fetch_add(1, std::memory_order_relaxed);
-  state.metrics.count_mirror_sent();
+  worker.stats.count(Event::kMirrorSent);
   auto mirror = std::make_shared<MirrorRequest>(worker, std::move(variant), std::move(request));
   asio::co_spawn(worker.io, [mirror]() { return mirror->run(); }, asio::detached);
 }

@@ -53,8 +53,7 @@ std::optional<std::string> Session::choose_variant(const RequestHead& head,
   std::size_t variant = decision.variant;
   if (variant != 0 && !upstreams.any_healthy(table.variants()[variant].name)) {
     const std::string& unhealthy = table.variants()[variant].name;
-    state.failovers_total.fetch_add(1, std::memory_order_relaxed);
-    worker_.recorder.failover(unhealthy);
+    worker_.stats.failover(unhealthy);
     if (worker_.should_warn()) {
       spdlog::warn("variant '{}' has no healthy upstream: sending its requests to the "
                    "baseline '{}'", unhealthy, table.variants()[0].name);
@@ -118,10 +117,8 @@ asio::awaitable<void> Session::send_continue() {
 
 void Session::settle_mirror(std::optional<std::string> variant) {
   if (!mirror_wanted_ || !variant) return;
-  Server::State& state = worker_.state;
   if (mirror_overflow_ || mirror_copy_.empty()) {
-    state.mirror_dropped_total.fetch_add(1, std::memory_order_relaxed);
-    state.metrics.count_mirror_dropped();
+    worker_.stats.count(Event::kMirrorDropped);
   } else {
     spawn_mirror(worker_, std::move(*variant), std::move(mirror_copy_));
   }
@@ -132,8 +129,7 @@ void Session::finish(std::string_view request_id, const Outcome& outcome,
                      Clock::time_point started, std::chrono::system_clock::time_point wall) {
   Server::State& state = worker_.state;
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  state.requests_total.fetch_add(1, std::memory_order_relaxed);
-  worker_.recorder.record(outcome.variant.empty() ? std::string_view("none") : outcome.variant,
+  worker_.stats.record(outcome.variant.empty() ? std::string_view("none") : outcome.variant,
                           outcome.status, seconds);
   if (!state.access_log) return;
   state.access_log->append({.time = wall,

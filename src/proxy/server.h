@@ -49,6 +49,10 @@ struct ServerOptions {
   // directory, and reload() re-reads it. Empty: paths are used as written, no reload.
   std::filesystem::path config_path;
   std::size_t threads = 0;                        // worker threads; 0 = one per core
+  // Worker i runs only on the i-th CPU this process may use (nginx's worker_cpu_affinity
+  // auto): no migrations, and two workers never queue on one CPU. Not done (a warning)
+  // when there are more workers than CPUs.
+  bool pin_workers = false;
   std::size_t mirror_max_in_flight = 64;          // per worker
   std::uint64_t mirror_max_body_bytes = 64 * 1024;
   std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests get this long

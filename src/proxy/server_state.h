@@ -106,11 +106,7 @@ struct Server::State {
 
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> connections{0};
-  std::atomic<std::uint64_t> requests_total{0};
-  std::atomic<std::uint64_t> failovers_total{0};
-  std::atomic<std::uint64_t> mirror_dropped_total{0};
-  std::atomic<std::uint64_t> mirror_sent_total{0};
-  std::atomic<std::uint64_t> retries_total{0};
+  std::atomic<std::size_t> next_worker{0};  // whose turn the next accepted connection is
 
   std::uint16_t port = 0;
   std::uint16_t admin_port = 0;
@@ -140,7 +136,7 @@ struct Worker {
   Server::State& state;
   std::size_t index;
   route::CachedTable table;
-  MetricsRecorder recorder;
+  WorkerStats& stats;  // owned by state.metrics
   UpstreamPool pool;
   std::shared_ptr<const UpstreamSet> upstreams_cache;
   std::uint64_t upstreams_version = 0;

@@ -2,7 +2,14 @@
 // upstreams. Every wait is bounded by a deadline.
 #include "proxy/server.h"
 
+#include <sched.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "proxy/test_support.h"
 #include "route/holder.h"
@@ -37,8 +44,8 @@ route::VariantConfig variant(std::string name, const TestUpstream& upstream, std
           .weight = weight};
 }
 
-std::unique_ptr<Server> start(route::RouteConfig config) {
-  auto server = Server::start({.config = std::move(config), .threads = 2,
+std::unique_ptr<Server> start(route::RouteConfig config, std::size_t threads = 2) {
+  auto server = Server::start({.config = std::move(config), .threads = threads,
                                .shutdown_grace = std::chrono::milliseconds(1000)});
   EXPECT_TRUE(server.has_value()) << server.error().message();
   return server ? std::move(*server) : nullptr;
@@ -60,6 +67,68 @@ class ProxyTest : public ::testing::Test {
   TestUpstream baseline_{"baseline"};
   TestUpstream treatment_{"treatment"};
 };
+
+TEST_F(ProxyTest, GivesEveryWorkerTheSameNumberOfConnectionsAndSumsTheirCounts) {
+  auto server = start(base_config({variant("baseline", baseline_, 100)}), 4);
+  ASSERT_TRUE(server);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 40; ++i) {
+    clients.push_back(std::make_unique<Client>(server->port()));
+    ASSERT_TRUE(clients.back()->connected());
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (auto& client : clients) ASSERT_EQ(client->request(get("/")).status, 200);
+  }
+  nlohmann::json status = nlohmann::json::parse(server->status_json());
+  EXPECT_EQ(status["counters"]["requests"], 120);
+  EXPECT_EQ(status["counters"]["connections"], 40);
+  ASSERT_EQ(status["workers"].size(), 4u);
+  for (const auto& worker : status["workers"]) {
+    EXPECT_EQ(worker["connections"], 10) << status.dump();
+    EXPECT_EQ(worker["requests"], 30) << status.dump();
+  }
+  std::string metrics = server->metrics_text();
+  EXPECT_NE(metrics.find("graft_proxy_requests_total{status=\"200\",variant=\"baseline\"} 120"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("graft_proxy_request_duration_seconds_count{variant=\"baseline\"} 120"),
+            std::string::npos)
+      << metrics;
+}
+
+// The CPU lists ("Cpus_allowed_list") of this process's threads.
+std::vector<std::string> thread_cpu_lists() {
+  std::vector<std::string> lists;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("Cpus_allowed_list:", 0) == 0) lists.push_back(line.substr(line.find('\t') + 1));
+    }
+  }
+  return lists;
+}
+
+TEST_F(ProxyTest, PinsEachWorkerToItsOwnCpuWhenAsked) {
+  cpu_set_t set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+  std::vector<std::string> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(std::to_string(cpu));
+  }
+  if (cpus.size() < 2) GTEST_SKIP() << "needs 2 CPUs to tell a pinned worker from the rest";
+  std::size_t threads = 2;
+  auto server = Server::start({.config = base_config({variant("baseline", baseline_, 100)}),
+                               .threads = threads,
+                               .pin_workers = true});
+  ASSERT_TRUE(server.has_value()) << server.error().message();
+  Client client((*server)->port());
+  ASSERT_EQ(client.request(get("/")).status, 200);
+  std::vector<std::string> lists = thread_cpu_lists();
+  for (std::size_t i = 0; i < threads; ++i) {
+    EXPECT_EQ(std::count(lists.begin(), lists.end(), cpus[i]), 1) << "CPU " << cpus[i];
+  }
+}
 
 TEST_F(ProxyTest, SplitsTrafficByWeightAndTagsResponses) {
   auto server = start(base_config({variant("baseline", baseline_, 50),

@@ -95,6 +95,7 @@ Session::Session(Worker& worker, tcp::socket client)
       in_(std::max<std::size_t>(worker.state.options.config.limits.max_header_bytes + 1,
                                 kMinBufferBytes)) {
   worker_.state.connections.fetch_add(1, std::memory_order_relaxed);
+  worker_.stats.connection_opened();
   worker_.add(this);
   boost::system::error_code error;
   auto remote = client_.remote_endpoint(error);
@@ -104,6 +105,7 @@ Session::Session(Worker& worker, tcp::socket client)
 Session::~Session() {
   worker_.remove(this);
   worker_.state.connections.fetch_sub(1, std::memory_order_relaxed);
+  worker_.stats.connection_closed();
 }
 
 void Session::set_deadline(Phase phase) {
