@@ -59,6 +59,7 @@ class TestHttpServer {
   void accept_loop();
   void serve(int fd);
   void respond(int fd, const Request& request);
+  void enter_active();
   bool take_failure(const std::string& path, int* status);
   bool sleep_unless_stopping(std::chrono::milliseconds duration) const;
   std::string content_of(const std::string& path, bool* found) const;

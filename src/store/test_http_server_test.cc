@@ -172,10 +172,6 @@ bool TestHttpServer::take_failure(const std::string& path, int* status) {
 }
 
 void TestHttpServer::serve(int fd) {
-  const int now_active = ++active_;
-  int seen = max_concurrent_.load();
-  while (now_active > seen && !max_concurrent_.compare_exchange_weak(seen, now_active)) {
-  }
   const std::string head = read_head(fd);
   if (!head.empty()) {
     std::istringstream lines(head);
@@ -194,7 +190,13 @@ void TestHttpServer::serve(int fd) {
     respond(fd, request);
   }
   ::close(fd);
-  --active_;
+}
+
+void TestHttpServer::enter_active() {
+  const int now_active = ++active_;
+  int seen = max_concurrent_.load();
+  while (now_active > seen && !max_concurrent_.compare_exchange_weak(seen, now_active)) {
+  }
 }
 
 void TestHttpServer::respond(int fd, const Request& request) {
@@ -207,7 +209,13 @@ void TestHttpServer::respond(int fd, const Request& request) {
     if (auto it = stalls_.find(request.path); it != stalls_.end()) stall = it->second;
     cache_control = cache_control_;
   }
-  if (!sleep_unless_stopping(delay)) return;
+  // A request counts as active from its arrival until its answer starts: a client that
+  // waits for an answer before it sends the next request is then never counted twice,
+  // however late this thread gets to close the connection.
+  enter_active();
+  const bool slept = sleep_unless_stopping(delay);
+  --active_;
+  if (!slept) return;
   int status = 0;
   if (take_failure(request.path, &status)) {
     const std::string body = "injected failure\n";
