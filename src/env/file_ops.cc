@@ -22,23 +22,22 @@ Error io_error(std::string_view what, const std::string& target, int error_numbe
                          base::errno_text(error_number));
 }
 
-// Writes `bytes` to a new file (O_EXCL). Returns the errno, 0 on success.
+// Writes `bytes` to a new file (O_EXCL). Returns the errno, 0 on success; on a failed
+// write (disk full, quota) the partial file is removed again, as it was ours.
 int write_new_file(const fs::path& path, std::string_view bytes, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return errno;
+  int error_number = 0;
   std::size_t written = 0;
-  while (written < bytes.size()) {
+  while (written < bytes.size() && error_number == 0) {
     const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error_number = errno;
-      ::close(fd);
-      return error_number;
-    }
-    written += static_cast<std::size_t>(n);
+    if (n < 0 && errno != EINTR) error_number = errno;
+    if (n > 0) written += static_cast<std::size_t>(n);
   }
-  ::fchmod(fd, mode);  // undo the umask, as a copy keeps the package's mode
-  return ::close(fd) == 0 ? 0 : errno;
+  if (error_number == 0) ::fchmod(fd, mode);  // undo the umask, as a copy keeps the mode
+  if (::close(fd) != 0 && error_number == 0) error_number = errno;
+  if (error_number != 0) ::unlink(path.c_str());
+  return error_number;
 }
 
 Status move_out_of_the_way(const FileOp& op, const OpContext& context) {

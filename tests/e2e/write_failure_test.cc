@@ -1,0 +1,169 @@
+// A write that fails part-way (the disk fills up, a quota is hit) must fail the command
+// with a clear error and leave every environment and the package cache as they were. The
+// failure is made real with RLIMIT_FSIZE: with SIGXFSZ ignored (inherited through exec),
+// the kernel fails graft's write() of any file past the limit with EFBIG, at whatever
+// point of the extraction that file comes.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e.h"
+
+namespace graft::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr rlim_t kFileLimit = 1 << 20;  // bytes one file may grow to while the limit is on
+
+// Sets RLIMIT_FSIZE (and ignores SIGXFSZ) for processes started while it lives.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limited);
+    saved_handler_ = ::signal(SIGXFSZ, SIG_IGN);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    ::signal(SIGXFSZ, saved_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  sighandler_t saved_handler_ = SIG_DFL;
+};
+
+class WriteFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir();
+    root_ = dir_ / "root";
+    home_ = dir_ / "home";
+    fs::create_directories(home_);
+    channel_ = dir_ / "channel";
+    add_noarch_package(channel_, "small", "1.0", {{"share/small/readme", "small\n"}});
+    // Compresses to a few kB, extracts to a file three times the limit, after other files.
+    add_noarch_package(channel_, "big", "1.0",
+                       {{"share/big/a", "first\n"},
+                        {"share/big/blob", std::string(3 * kFileLimit, 'x')},
+                        {"share/big/z", "last\n"}});
+  }
+
+  e2e::Run verb(std::vector<std::string> words) const {
+    words.insert(words.begin() + 1, {"--root-prefix", root_.string()});
+    words.insert(words.end(), {"-c", channel_.string(), "-y"});
+    return graft(words, dir_, {"HOME=" + home_.string()});
+  }
+
+  // Every entry under the package cache, with sizes (what a failed command must not touch
+  // beyond its own temporary files, which it removes).
+  std::vector<std::string> cache() const { return listing(root_ / "pkgs"); }
+
+  fs::path dir_, root_, home_, channel_;
+};
+
+TEST_F(WriteFailureTest, FailedInstallLeavesTheEnvironmentAndCacheAsTheyWere) {
+  const fs::path env = root_ / "envs" / "work";
+  ASSERT_EQ(verb({"create", "-p", env.string(), "small"}).exit_code, 0);
+  const auto env_before = listing(env);
+  const auto cache_before = cache();
+
+  e2e::Run failed;
+  {
+    FileSizeLimit limit(kFileLimit);
+    failed = verb({"install", "-p", env.string(), "big"});
+  }
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_NE(failed.err.find("graft: error: "), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("'share/big/blob'"), std::string::npos) << failed.err;
+  EXPECT_EQ(failed.err.find("terminate"), std::string::npos) << failed.err;
+  EXPECT_EQ(listing(env), env_before);
+  // The downloaded archive may stay (it was written whole and checked); nothing
+  // extracted from it may.
+  for (const std::string& entry : cache()) {
+    if (entry.find("big-1.0") == std::string::npos) continue;
+    EXPECT_TRUE(entry.find(".tar.bz2") != std::string::npos ||
+                entry.find(".conda") != std::string::npos)
+        << "left in the cache: " << entry;
+  }
+  for (const std::string& entry : cache_before) {
+    EXPECT_NE(std::find(cache().begin(), cache().end(), entry), cache().end())
+        << "removed from the cache: " << entry;
+  }
+
+  // Without the limit the same install completes, and the result verifies.
+  e2e::Run again = verb({"install", "-p", env.string(), "big"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(fs::file_size(env / "share/big/blob"), 3 * kFileLimit);
+  e2e::Run verified = graft({"verify", "-p", env.string()}, dir_, {"HOME=" + home_.string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+TEST_F(WriteFailureTest, FailedRelocationWhileLinkingLeavesTheEnvironmentAsItWas) {
+  // A text file holding a short build prefix extracts below the limit, but the copy that
+  // linking writes with the (longer) real prefix grows past it: the failure comes in the
+  // middle of linking, after extraction went well.
+  const std::string placeholder = "/opt/ph";
+  std::string text;
+  for (int i = 0; i < 100'000; ++i) text += placeholder + "\n";
+  ASSERT_LT(text.size(), kFileLimit);
+  const fs::path source = dir_ / "relocated-src";
+  write(source / "share/rel/a", "first\n");
+  write(source / "share/rel/paths.txt", text);
+  e2e::Run packed = graft({"pack", source.string(), "--name", "relocated", "--version", "1.0",
+                           "--noarch", "generic", "--prefix-placeholder", placeholder,
+                           "--output-dir", (channel_ / "noarch").string()});
+  ASSERT_EQ(packed.exit_code, 0) << packed.err;
+  ASSERT_EQ(graft({"index", channel_.string()}).exit_code, 0);
+
+  const fs::path env = root_ / "envs" / "work";
+  ASSERT_EQ(verb({"create", "-p", env.string(), "small"}).exit_code, 0);
+  const auto env_before = listing(env);
+  e2e::Run failed;
+  {
+    FileSizeLimit limit(kFileLimit);
+    failed = verb({"install", "-p", env.string(), "relocated"});
+  }
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_NE(failed.err.find("graft: error: "), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("share/rel/paths.txt"), std::string::npos) << failed.err;
+  EXPECT_EQ(listing(env), env_before);
+
+  e2e::Run again = verb({"install", "-p", env.string(), "relocated"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(read(env / "share/rel/paths.txt").find(env.string() + "\n"), std::string::npos);
+  e2e::Run verified = graft({"verify", "-p", env.string()}, dir_, {"HOME=" + home_.string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+TEST_F(WriteFailureTest, FailedCreateLeavesNoEnvironment) {
+  const fs::path env = root_ / "envs" / "fresh";
+  e2e::Run failed;
+  {
+    FileSizeLimit limit(kFileLimit);
+    failed = verb({"create", "-p", env.string(), "small", "big"});
+  }
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_NE(failed.err.find("'share/big/blob'"), std::string::npos) << failed.err;
+  EXPECT_FALSE(fs::exists(env));
+  if (fs::exists(root_ / "envs")) {
+    for (const auto& entry : fs::directory_iterator(root_ / "envs")) {
+      ADD_FAILURE() << "left behind: " << entry.path();
+    }
+  }
+  e2e::Run again = verb({"create", "-p", env.string(), "small", "big"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  e2e::Run verified = graft({"verify", "-p", env.string()}, dir_, {"HOME=" + home_.string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+}  // namespace
+}  // namespace graft::e2e
