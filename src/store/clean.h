@@ -9,13 +9,15 @@
 // Only existing, writable cache directories are cleaned (conda's writable caches). Hidden
 // entries (".graft-tmp-*" work in progress, lock files) are never touched.
 //
-// Planning only reads. Removal takes each cache directory's exclusive lock
-// (PackageCache::lock_exclusive), re-checks every package under it, and moves each directory
-// to a ".graft-tmp-*" name before deleting it, so an interrupted clean never leaves a
-// half-deleted package that looks valid (PackageCache::open sweeps the leftovers).
+// Planning only reads. Removal waits until no other graft process has the cache directory
+// open and keeps new ones out meanwhile (lock_out_cache_sessions), so a create that found a
+// package in the cache cannot lose it before linking; it then re-checks every package and
+// moves each directory to a ".graft-tmp-*" name before deleting it, so an interrupted clean
+// never leaves a half-deleted package that looks valid (PackageCache::open sweeps the
+// leftovers).
 //
 // Thread-safety: the functions share no state; concurrent graft processes coordinate through
-// the cache lock.
+// the cache's session lock.
 #pragma once
 
 #include <cstdint>

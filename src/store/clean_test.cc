@@ -172,5 +172,37 @@ TEST_F(CleanTest, WaitsForTheCacheLockAndGivesUp) {
   EXPECT_TRUE(fs::exists(pkgs_ / "unused-1.0-0/info/index.json"));
 }
 
+TEST_F(CleanTest, WaitsUntilNoOtherProcessHasTheCacheOpen) {
+  // A create that found this package in the cache holds the cache open until it has linked
+  // it: clean must not take the package away in between.
+  package("unused-1.0-0", 10);
+  const CleanPlan planned = plan({.packages = true});
+  auto in_use = PackageCache::open({pkgs_});
+  ASSERT_TRUE(in_use.has_value());
+  auto refused = execute_clean(planned, {}, {.lock_timeout = std::chrono::milliseconds(50)});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kUnavailable);
+  EXPECT_THAT(refused.error().message(), ::testing::HasSubstr("in use by another graft process"));
+  EXPECT_TRUE(fs::exists(pkgs_ / "unused-1.0-0/info/index.json"));
+
+  in_use = fail(ErrorCode::kInvalidArgument, "closed");  // the create has finished
+  auto removed = execute_clean(planned, {}, {.lock_timeout = std::chrono::milliseconds(50)});
+  ASSERT_TRUE(removed.has_value()) << removed.error().message();
+  EXPECT_FALSE(fs::exists(pkgs_ / "unused-1.0-0"));
+}
+
+TEST_F(CleanTest, ACacheOpenOnSeveralDirectoriesHoldsEveryWritableOne) {
+  const fs::path second = root_->path() / "pkgs2";
+  ASSERT_TRUE(base::make_directories(second / "unused-1.0-0/info"));
+  write(second / "unused-1.0-0/info/index.json", "{}");
+  const std::vector<fs::path> dirs = {second};
+  const CleanPlan planned = plan_clean(dirs, {.targets = {.packages = true}});
+  auto in_use = PackageCache::open({pkgs_, second});
+  ASSERT_TRUE(in_use.has_value());
+  auto refused = execute_clean(planned, {}, {.lock_timeout = std::chrono::milliseconds(50)});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_TRUE(fs::exists(second / "unused-1.0-0/info/index.json"));
+}
+
 }  // namespace
 }  // namespace graft::store

@@ -95,7 +95,7 @@ struct PackageCache::State {
   std::vector<fs::path> dirs;
   fs::path writable;
   CacheOptions options;
-  std::optional<FileLock> session;
+  std::vector<FileLock> sessions;  // one shared lock per writable directory in `dirs`
   std::size_t swept = 0;
 };
 
@@ -128,6 +128,17 @@ Result<FileLock> open_session(const fs::path& writable, std::chrono::millisecond
 
 }  // namespace
 
+Result<FileLock> lock_out_cache_sessions(const fs::path& dir, std::chrono::milliseconds timeout) {
+  auto lock = FileLock::acquire(dir / kSessionLockName, LockMode::kExclusive, timeout);
+  if (!lock && lock.error().code() == ErrorCode::kUnavailable) {
+    return fail(Error(ErrorCode::kUnavailable,
+                      "the package cache '" + dir.string() +
+                          "' is still in use by another graft process")
+                    .with_hint("retry when the other create, install or update has finished"));
+  }
+  return lock;
+}
+
 Result<PackageCache> PackageCache::open(std::vector<fs::path> pkgs_dirs,
                                         const CacheOptions& options) {
   if (pkgs_dirs.empty()) {
@@ -151,7 +162,18 @@ Result<PackageCache> PackageCache::open(std::vector<fs::path> pkgs_dirs,
   GRAFT_RETURN_IF_ERROR(base::make_directories(state->writable / "cache"));
   GRAFT_ASSIGN_OR_RETURN(FileLock session,
                          open_session(state->writable, options.lock_timeout, &state->swept));
-  state->session.emplace(std::move(session));
+  state->sessions.push_back(std::move(session));
+  // Packages may be linked from any directory, and `graft clean` can empty any writable
+  // one: hold every writable directory's session lock, not only the first's.
+  for (const fs::path& dir : state->dirs) {
+    if (dir == state->writable || !fs::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
+      continue;
+    }
+    std::size_t swept = 0;
+    GRAFT_ASSIGN_OR_RETURN(FileLock other, open_session(dir, options.lock_timeout, &swept));
+    state->swept += swept;
+    state->sessions.push_back(std::move(other));
+  }
   return PackageCache(std::move(state));
 }
 

@@ -38,6 +38,14 @@ struct CacheOptions {
   std::chrono::milliseconds lock_timeout{120000};
 };
 
+// Waits up to `timeout` until no graft process has the cache directory `dir` open (every
+// PackageCache holds a shared session lock on each writable directory it uses) and keeps
+// new ones from opening it while the returned lock lives: for removing packages that a
+// running create could be about to link. Errors: kUnavailable naming the directory when
+// the timeout passes, kIo.
+[[nodiscard]] Result<FileLock> lock_out_cache_sessions(const std::filesystem::path& dir,
+                                                       std::chrono::milliseconds timeout);
+
 class PackageCache {
  public:
   // Opens the cache over `pkgs_dirs` (searched in order), creating the first writable one.
