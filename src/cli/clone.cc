@@ -25,7 +25,7 @@ Status check_flags(const InstallFlags& flags) {
                                   flags.specs.front()))
                     .with_hint("clone first, then add packages with 'graft install'"));
   }
-  if (!flags.file.empty()) {
+  if (!flags.files.empty()) {
     return fail(ErrorCode::kInvalidArgument, "cannot use '--clone' with '--file': pick one");
   }
   return ok();

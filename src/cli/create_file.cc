@@ -1,6 +1,8 @@
 // `graft create --file FILE` and `graft install --file FILE`: an @EXPLICIT file or a
 // conda-lock v1 file installs exactly the packages it lists (by URL, checksums verified by
 // the fetcher, no solve); a plain spec list solves like specs on the command line.
+// `--file` may be repeated, as in conda: spec lists add up, @EXPLICIT files join into one
+// list (two different builds of one name are an error), and a conda-lock file stands alone.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -25,8 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The packages of a lock or explicit file, and the pip lines that follow them.
+// The packages of lock or explicit files, and the pip lines that follow them.
 struct FilePackages {
+  std::string source;  // the (first) file they came from, for messages and pip's directory
   std::vector<conda::PackageRecord> records;
   std::vector<std::string> pip;
 };
@@ -89,7 +92,7 @@ int install_packages(const InstallFlags& flags, const FilePackages& packages) {
     return report_error(Error(ErrorCode::kInvalidArgument,
                               fmt::format("'{}' lists exact packages: package specs can not be "
                                           "added to it",
-                                          flags.file))
+                                          packages.source))
                             .with_hint("install the specs in a second command"));
   }
   auto context = gather(flags);
@@ -107,7 +110,7 @@ int install_packages(const InstallFlags& flags, const FilePackages& packages) {
     change.after_apply = [&, registry = change.options.registry] {
       return run_pip({.prefix = context->prefix,
                       .requirements = packages.pip,
-                      .directory = fs::absolute(flags.file).parent_path(),
+                      .directory = fs::absolute(packages.source).parent_path(),
                       .extra_arguments = {"--no-deps"},
                       .quiet = flags.json,
                       .remove_on_failure = flags.action == Action::kCreate,
@@ -122,23 +125,23 @@ std::string pip_requirement(const env::LockedPackage& package) {
   return package.name + " @ " + package.url;
 }
 
-Result<FilePackages> lock_packages(const std::string& text, const InstallFlags& flags,
+Result<FilePackages> lock_packages(const std::string& text, const std::string& file,
                                    const std::string& platform) {
-  GRAFT_ASSIGN_OR_RETURN(env::CondaLock lock, env::parse_conda_lock(text, flags.file));
+  GRAFT_ASSIGN_OR_RETURN(env::CondaLock lock, env::parse_conda_lock(text, file));
   if (!lock.platforms.empty() &&
       std::find(lock.platforms.begin(), lock.platforms.end(), platform) == lock.platforms.end()) {
     return fail(ErrorCode::kNotFound,
-                fmt::format("'{}' has no packages for platform '{}': it locks {}", flags.file,
+                fmt::format("'{}' has no packages for platform '{}': it locks {}", file,
                             platform, base::join(lock.platforms, ", ")));
   }
-  FilePackages packages;
+  FilePackages packages{.source = file};
   for (const env::LockedPackage& package : env::select_packages(lock, platform, {"main"})) {
     if (package.manager == env::LockManager::kPip) {
       packages.pip.push_back(pip_requirement(package));
       continue;
     }
     auto record = env::locked_record(package);
-    if (!record) return fail(record.error().with_context("'" + flags.file + "'"));
+    if (!record) return fail(record.error().with_context("'" + file + "'"));
     packages.records.push_back(std::move(*record));
   }
   // Lock files list packages by name; link them in dependency order.
@@ -148,31 +151,100 @@ Result<FilePackages> lock_packages(const std::string& text, const InstallFlags& 
 
 }  // namespace
 
+// One --file, read and classified.
+struct ReadFile {
+  std::string name;
+  std::string text;
+  bool conda_lock = false;
+  env::PackageList list;  // when not a conda-lock file
+};
+
+Result<ReadFile> read_one(const std::string& name) {
+  ReadFile file{.name = name};
+  GRAFT_ASSIGN_OR_RETURN(file.text, base::read_file(name));
+  file.conda_lock = env::looks_like_conda_lock(file.text);
+  if (file.conda_lock) return file;
+  auto list = env::parse_package_list(file.text, name, fs::current_path().string());
+  if (!list) {
+    const std::string extension = fs::path(name).extension().string();
+    if (extension == ".yml" || extension == ".yaml") {
+      list.error().with_hint("for an environment file, use 'graft env create -f " + name + "'");
+    }
+    return fail(std::move(list).error());
+  }
+  file.list = std::move(*list);
+  return file;
+}
+
+// The packages of several @EXPLICIT files, in order, each once.
+Result<FilePackages> join_explicit(std::vector<ReadFile>& files) {
+  FilePackages joined{.source = files.front().name};
+  std::vector<std::string> from;  // the file each record came from
+  for (ReadFile& file : files) {
+    for (conda::PackageRecord& record : file.list.packages) {
+      auto same_name = std::find_if(joined.records.begin(), joined.records.end(),
+                                    [&](const auto& seen) { return seen.name == record.name; });
+      if (same_name == joined.records.end()) {
+        joined.records.push_back(std::move(record));
+        from.push_back(file.name);
+        continue;
+      }
+      if (same_package(*same_name, record)) continue;
+      const std::string& other = from[static_cast<std::size_t>(same_name - joined.records.begin())];
+      return fail(Error(ErrorCode::kInvalidArgument,
+                        fmt::format("'{}' and '{}' both list '{}': {}-{} and {}-{}", other,
+                                    file.name, record.name, same_name->version, same_name->build,
+                                    record.version, record.build))
+                      .with_hint("keep one of them"));
+    }
+  }
+  return joined;
+}
+
 int run_from_file(const InstallFlags& flags) {
-  auto text = base::read_file(flags.file);
-  if (!text) return report_error(text.error());
-  if (env::looks_like_conda_lock(*text)) {
+  std::vector<ReadFile> files;
+  for (const std::string& name : flags.files) {
+    auto file = read_one(name);
+    if (!file) return report_error(file.error());
+    files.push_back(std::move(*file));
+  }
+  const auto lock = std::find_if(files.begin(), files.end(), [](const auto& f) { return f.conda_lock; });
+  if (lock != files.end()) {
+    if (files.size() > 1) {
+      return report_error(Error(ErrorCode::kInvalidArgument,
+                                fmt::format("'{}' is a conda-lock file: it must be the only "
+                                            "'--file'",
+                                            lock->name)));
+    }
     auto settings = load_settings(flags.root_prefix);
     if (!settings) return report_error(settings.error());
-    auto packages = lock_packages(*text, flags, settings->platform);
+    auto packages = lock_packages(lock->text, lock->name, settings->platform);
     if (!packages) return report_error(packages.error());
     return install_packages(flags, *packages);
   }
-  auto list = env::parse_package_list(*text, flags.file, fs::current_path().string());
-  if (!list) {
-    const std::string extension = fs::path(flags.file).extension().string();
-    if (extension == ".yml" || extension == ".yaml") {
-      list.error().with_hint("for an environment file, use 'graft env create -f " + flags.file +
-                             "'");
-    }
-    return report_error(list.error());
+  const auto is_explicit = [](const ReadFile& f) {
+    return f.list.kind == env::PackageListKind::kExplicit;
+  };
+  const std::size_t explicit_count = static_cast<std::size_t>(std::count_if(files.begin(), files.end(), is_explicit));
+  if (explicit_count == files.size()) {
+    auto packages = join_explicit(files);
+    if (!packages) return report_error(packages.error());
+    return install_packages(flags, *packages);
   }
-  if (list->kind == env::PackageListKind::kExplicit) {
-    return install_packages(flags, {.records = std::move(list->packages)});
+  if (explicit_count > 0) {
+    const ReadFile& exact = *std::find_if(files.begin(), files.end(), is_explicit);
+    const ReadFile& specs = *std::find_if_not(files.begin(), files.end(), is_explicit);
+    return report_error(Error(ErrorCode::kInvalidArgument,
+                              fmt::format("cannot mix '{}' (@EXPLICIT packages) with '{}' "
+                                          "(package specs to solve)",
+                                          exact.name, specs.name))
+                            .with_hint("install the explicit file first, then the specs"));
   }
   InstallFlags solved = flags;
-  solved.file.clear();
-  solved.specs.insert(solved.specs.end(), list->specs.begin(), list->specs.end());
+  solved.files.clear();
+  for (const ReadFile& file : files) {
+    solved.specs.insert(solved.specs.end(), file.list.specs.begin(), file.list.specs.end());
+  }
   return run_install(solved);
 }
 

@@ -240,7 +240,7 @@ int carry_out(const InstallFlags& flags, const Context& context, store::PackageC
 
 int run_install(const InstallFlags& flags) {
   if (!flags.clone.empty()) return run_clone(flags);
-  if (!flags.file.empty()) return run_from_file(flags);
+  if (!flags.files.empty()) return run_from_file(flags);
   if (flags.revision >= 0) return run_revision(flags);
   auto context = gather(flags);
   if (!context) return report_error(context.error());
@@ -275,8 +275,9 @@ VerbRun setup_install(CLI::App& command, Action action) {
     command.add_option("--clone", flags->clone, "copy this environment (a name, or a path with a '/')");
   }
   if (action == Action::kCreate || action == Action::kInstall) {
-    command.add_option("--file", flags->file,
-                       "read packages from FILE: @EXPLICIT URLs, a spec list or a conda-lock file");
+    command.add_option("--file", flags->files,
+                       "read packages from FILE: @EXPLICIT URLs, a spec list or a conda-lock "
+                       "file; repeatable (spec lists add up, explicit files join)");
   }
   if (action == Action::kInstall) {
     command.add_option("--revision", flags->revision, "restore revision N (see 'graft list --revisions')");

@@ -34,7 +34,7 @@ struct InstallFlags {
   bool copy = false;
   bool all = false;
   std::string clone;        // create --clone SOURCE: a name, or a path when it has a '/'
-  std::string file;         // create/install --file FILE
+  std::vector<std::string> files;  // create/install --file FILE (repeatable)
   int revision = -1;        // install --revision N; -1: not given
   bool override_frozen = false;
   std::string command_line;  // for the history block

@@ -218,6 +218,50 @@ TEST_F(RecreateTest, SpecListSolvesLikeCommandLineSpecs) {
   EXPECT_THAT(read(root_ / "envs/s/conda-meta/history"), HasSubstr("# update specs: ['app']\n"));
 }
 
+TEST_F(RecreateTest, RepeatedFileOptionsAddUpAsInConda) {
+  const fs::path channel = build_channel();
+  // Two spec lists: their specs are solved together.
+  write(dir_ / "a.txt", "lib\n");
+  write(dir_ / "b.txt", "app\n");
+  e2e::Run specs = run({"create", "-n", "two", "-c", channel.string(), "--file", "a.txt",
+                        "--file", "b.txt", "-y"});
+  ASSERT_EQ(specs.exit_code, 0) << specs.err;
+  EXPECT_THAT(read(root_ / "envs/two/conda-meta/history"),
+              HasSubstr("# update specs: ['lib', 'app']\n"));
+
+  // Two @EXPLICIT files join; a package both list is linked once.
+  const std::string lib = "file://" + (channel / "noarch/lib-1.0-0.conda").string();
+  const std::string app = "file://" + (channel / "noarch/app-1.0-0.conda").string();
+  write(dir_ / "lib.txt", "@EXPLICIT\n" + lib + "\n");
+  write(dir_ / "app.txt", "@EXPLICIT\n" + lib + "\n" + app + "\n");
+  e2e::Run exact = run({"create", "-n", "exact", "--file", "lib.txt", "--file", "app.txt", "-y"});
+  ASSERT_EQ(exact.exit_code, 0) << exact.err;
+  EXPECT_TRUE(fs::exists(root_ / "envs/exact/conda-meta/lib-1.0-0.json"));
+  EXPECT_TRUE(fs::exists(root_ / "envs/exact/share/app/app.txt"));
+
+  // Two builds of one name, an explicit file with a spec list, a lock file with another
+  // file: clear errors, nothing created.
+  add_noarch_package(channel, "lib", "2.0", {{"share/lib/lib.txt", "lib 2.0\n"}});
+  write(dir_ / "lib2.txt",
+        "@EXPLICIT\nfile://" + (channel / "noarch/lib-2.0-0.conda").string() + "\n");
+  e2e::Run clash = run({"create", "-n", "x", "--file", "lib.txt", "--file", "lib2.txt", "-y"});
+  EXPECT_EQ(clash.exit_code, 2);
+  EXPECT_EQ(clash.err, "graft: error: 'lib.txt' and 'lib2.txt' both list 'lib': 1.0-0 and 2.0-0\n"
+                       "hint: keep one of them\n");
+  e2e::Run mixed = run({"create", "-n", "x", "--file", "lib.txt", "--file", "a.txt", "-y"});
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_THAT(mixed.err, HasSubstr("cannot mix 'lib.txt' (@EXPLICIT packages) with 'a.txt' "
+                                   "(package specs to solve)"));
+  write(dir_ / "conda-lock.yml", "version: 1\nmetadata:\n  platforms: [linux-64]\n"
+                                 "  channels: [{url: x}]\npackage: []\n");
+  e2e::Run locked =
+      run({"create", "-n", "x", "--file", "a.txt", "--file", "conda-lock.yml", "-y"});
+  EXPECT_EQ(locked.exit_code, 2);
+  EXPECT_THAT(locked.err, HasSubstr("'conda-lock.yml' is a conda-lock file: it must be the only "
+                                    "'--file'"));
+  EXPECT_FALSE(fs::exists(root_ / "envs/x"));
+}
+
 TEST_F(RecreateTest, CondaLockInstallsThisPlatformsMainPackages) {
   GRAFT_REQUIRE_CONFORMANCE();
   const fs::path repo = conformance_dir() / "conda/conda_format_repo/linux-64";
