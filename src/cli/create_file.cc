@@ -126,7 +126,8 @@ std::string pip_requirement(const env::LockedPackage& package) {
 }
 
 Result<FilePackages> lock_packages(const std::string& text, const std::string& file,
-                                   const std::string& platform) {
+                                   const std::string& platform,
+                                   const std::vector<std::string>& categories) {
   GRAFT_ASSIGN_OR_RETURN(env::CondaLock lock, env::parse_conda_lock(text, file));
   if (!lock.platforms.empty() &&
       std::find(lock.platforms.begin(), lock.platforms.end(), platform) == lock.platforms.end()) {
@@ -135,7 +136,13 @@ Result<FilePackages> lock_packages(const std::string& text, const std::string& f
                             platform, base::join(lock.platforms, ", ")));
   }
   FilePackages packages{.source = file};
-  for (const env::LockedPackage& package : env::select_packages(lock, platform, {"main"})) {
+  for (const std::string& category : categories) {
+    if (env::select_packages(lock, platform, {category}).empty()) {
+      return fail(ErrorCode::kNotFound, fmt::format("'{}' has no '{}' packages in category '{}'",
+                                                    file, platform, category));
+    }
+  }
+  for (const env::LockedPackage& package : env::select_packages(lock, platform, categories)) {
     if (package.manager == env::LockManager::kPip) {
       packages.pip.push_back(pip_requirement(package));
       continue;
@@ -218,9 +225,17 @@ int run_from_file(const InstallFlags& flags) {
     }
     auto settings = load_settings(flags.root_prefix);
     if (!settings) return report_error(settings.error());
-    auto packages = lock_packages(lock->text, lock->name, settings->platform);
+    const std::vector<std::string> categories =
+        flags.categories.empty() ? std::vector<std::string>{"main"} : flags.categories;
+    auto packages = lock_packages(lock->text, lock->name, settings->platform, categories);
     if (!packages) return report_error(packages.error());
     return install_packages(flags, *packages);
+  }
+  if (!flags.categories.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument,
+                              fmt::format("'--category' picks packages of a conda-lock file, "
+                                          "and '{}' is not one",
+                                          files.front().name)));
   }
   const auto is_explicit = [](const ReadFile& f) {
     return f.list.kind == env::PackageListKind::kExplicit;

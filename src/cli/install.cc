@@ -241,6 +241,11 @@ int carry_out(const InstallFlags& flags, const Context& context, store::PackageC
 int run_install(const InstallFlags& flags) {
   if (!flags.clone.empty()) return run_clone(flags);
   if (!flags.files.empty()) return run_from_file(flags);
+  if (!flags.categories.empty()) {
+    return report_error(Error(ErrorCode::kInvalidArgument,
+                              "'--category' picks packages of a conda-lock file: give the file "
+                              "with '--file'"));
+  }
   if (flags.revision >= 0) return run_revision(flags);
   auto context = gather(flags);
   if (!context) return report_error(context.error());
@@ -278,6 +283,9 @@ VerbRun setup_install(CLI::App& command, Action action) {
     command.add_option("--file", flags->files,
                        "read packages from FILE: @EXPLICIT URLs, a spec list or a conda-lock "
                        "file; repeatable (spec lists add up, explicit files join)");
+    command.add_option("--category", flags->categories,
+                       "install this category of a conda-lock file (default: main); "
+                       "repeatable, as micromamba's");
   }
   if (action == Action::kInstall) {
     command.add_option("--revision", flags->revision, "restore revision N (see 'graft list --revisions')");

@@ -35,6 +35,7 @@ struct InstallFlags {
   bool all = false;
   std::string clone;        // create --clone SOURCE: a name, or a path when it has a '/'
   std::vector<std::string> files;  // create/install --file FILE (repeatable)
+  std::vector<std::string> categories;  // --category NAME: lock file categories (default main)
   int revision = -1;        // install --revision N; -1: not given
   bool override_frozen = false;
   std::string command_line;  // for the history block

@@ -283,6 +283,27 @@ TEST_F(RecreateTest, CondaLockInstallsThisPlatformsMainPackages) {
   EXPECT_TRUE(fs::exists(root_ / "envs/locked/lib/libz.a"));
   EXPECT_TRUE(fs::exists(root_ / "envs/locked/conda-meta/zlib-1.2.11-h7b6447c_3.json"));
 
+  // --category picks other categories (micromamba's option); main is the default.
+  e2e::Run dev = run({"create", "-n", "dev", "--file", "conda-lock.yml", "--category", "dev",
+                      "-y"});
+  EXPECT_EQ(dev.exit_code, 1);
+  EXPECT_EQ(dev.err,
+            "graft: error: 'conda-lock.yml' has no 'linux-64' packages in category 'dev'\n");
+  EXPECT_FALSE(fs::exists(root_ / "envs/dev"));
+  std::string dev_lock = lock;
+  dev_lock.replace(dev_lock.find("category: main"), 14, "category: dev");
+  write(dir_ / "dev-lock.yml", dev_lock);
+  e2e::Run only_main = run({"create", "-n", "dev", "--file", "dev-lock.yml", "-y"});
+  EXPECT_EQ(only_main.exit_code, 1);
+  EXPECT_THAT(only_main.err, HasSubstr("has no 'linux-64' packages in category 'main'"));
+  e2e::Run with_dev = run({"create", "-n", "dev", "--file", "dev-lock.yml", "--category", "dev",
+                           "-y"});
+  ASSERT_EQ(with_dev.exit_code, 0) << with_dev.err;
+  EXPECT_TRUE(fs::exists(root_ / "envs/dev/conda-meta/zlib-1.2.11-h7b6447c_3.json"));
+  e2e::Run stray = run({"create", "-n", "other", "--category", "dev", "zlib", "-y"});
+  EXPECT_EQ(stray.exit_code, 2);
+  EXPECT_THAT(stray.err, HasSubstr("'--category' picks packages of a conda-lock file"));
+
   // A pip package in the lock needs python, which this lock does not have.
   write(dir_ / "pip-lock.yml", lock +
                                    "  - {name: six, version: 1.17.0, manager: pip, platform: "
