@@ -66,6 +66,8 @@ TEST(ConformanceTest, SolvesNumpyFromCondaForge) {
     }
   }
   expect_complete_and_ordered(transaction->link, request.virtual_packages);
+  // solve() names dependencies from its parsed keys; the order is dependency_order()'s.
+  EXPECT_EQ(dependency_order(transaction->link), transaction->link);
 }
 
 TEST(ConformanceTest, NumpyWithAnImpossiblePythonIsExplained) {

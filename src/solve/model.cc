@@ -127,8 +127,8 @@ void Model::add_dependencies() {
 }
 
 sat::KeyIndex Model::intern(KeyKind kind, std::string_view text) {
-  std::string id = (kind == KeyKind::kMatch ? "m:" : "x:") + std::string(text);
-  if (auto found = key_index_.find(id); found != key_index_.end()) return found->second;
+  auto& index_of_text = key_index_[kind == KeyKind::kMatch ? 0 : 1];
+  if (auto found = index_of_text.find(text); found != index_of_text.end()) return found->second;
   Key key{.kind = kind, .text = std::string(text)};
   if (auto spec = conda::MatchSpec::parse(text)) {
     key.spec = std::move(*spec);
@@ -137,8 +137,8 @@ sat::KeyIndex Model::intern(KeyKind kind, std::string_view text) {
   }
   auto index = static_cast<sat::KeyIndex>(keys_.size());
   keys_.push_back(std::move(key));
-  problem_.keys.push_back(id);
-  key_index_.emplace(std::move(id), index);
+  problem_.keys.push_back((kind == KeyKind::kMatch ? "m:" : "x:") + std::string(text));
+  index_of_text.emplace(std::string(text), index);
   return index;
 }
 
@@ -151,30 +151,45 @@ bool Model::matches(const conda::MatchSpec& spec, const Candidate& candidate) co
   return spec.matches(*candidate.record);
 }
 
+std::span<const sat::PackageIndex> Model::resolve(sat::KeyIndex index) const {
+  if (resolved_.size() <= index) resolved_.resize(keys_.size());
+  auto& cached = resolved_[index];
+  if (!cached) {
+    cached = std::make_unique<const std::vector<sat::PackageIndex>>(compute_matches(keys_[index]));
+  }
+  return *cached;
+}
+
 void Model::resolve(sat::KeyIndex index, std::vector<sat::PackageIndex>& out) const {
-  const Key& key = keys_[index];
-  if (!key.spec) return;
+  std::span<const sat::PackageIndex> matched = resolve(index);
+  out.insert(out.end(), matched.begin(), matched.end());
+}
+
+std::vector<sat::PackageIndex> Model::compute_matches(const Key& key) const {
+  std::vector<sat::PackageIndex> out;
+  if (!key.spec) return out;
   const conda::MatchSpec& spec = *key.spec;
   if (key.kind == KeyKind::kExclude) {
-    if (!spec.has_exact_name()) return;
+    if (!spec.has_exact_name()) return out;
     for (sat::PackageIndex i : named(spec.name())) {
       if (!matches(spec, candidates_[i])) out.push_back(i);
     }
-    return;
+    return out;
   }
   if (spec.has_exact_name()) {
     for (sat::PackageIndex i : named(spec.name())) {
       if (matches(spec, candidates_[i])) out.push_back(i);
     }
-    return;
+    return out;
   }
   for (sat::PackageIndex i = 0; i < candidates_.size(); ++i) {
     if (matches(spec, candidates_[i])) out.push_back(i);
   }
+  return out;
 }
 
 const std::vector<sat::PackageIndex>& Model::named(std::string_view name) const {
-  auto found = by_name_.find(std::string(name));
+  auto found = by_name_.find(name);
   return found == by_name_.end() ? kNoPackages : found->second;
 }
 

@@ -3,11 +3,14 @@
 // that the sat layer resolves through Model::resolve().
 //
 // A Model borrows the Request it is built from (records are referenced, not copied): the
-// Request must outlive it. Not thread-safe (keys are interned lazily); one Model per solve.
+// Request must outlive it. Not thread-safe (keys are interned and resolved lazily, and
+// resolutions are cached); one Model per solve.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -66,7 +69,10 @@ class Model {
   sat::KeyIndex intern(KeyKind kind, std::string_view text);
   sat::KeyIndex intern(KeyKind kind, const conda::MatchSpec& spec);
 
-  // Appends the packages `key` matches, in increasing index order.
+  // The packages `key` matches, in increasing index order. Computed once per key; the
+  // span stays valid while the Model lives.
+  [[nodiscard]] std::span<const sat::PackageIndex> resolve(sat::KeyIndex key) const;
+  // Appends resolve(key) to `out`.
   void resolve(sat::KeyIndex key, std::vector<sat::PackageIndex>& out) const;
   // Every package with this exact name (installed, virtual and channel ones).
   [[nodiscard]] const std::vector<sat::PackageIndex>& named(std::string_view name) const;
@@ -83,13 +89,26 @@ class Model {
   void assign_ranks();
   void add_dependencies();
   [[nodiscard]] bool matches(const conda::MatchSpec& spec, const Candidate& candidate) const;
+  [[nodiscard]] std::vector<sat::PackageIndex> compute_matches(const Key& key) const;
+
+  // Hash and equality that also take a std::string_view, so lookups do not copy the text.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  template <typename Value>
+  using TextMap = std::unordered_map<std::string, Value, TextHash, std::equal_to<>>;
 
   const Request& request_;
   sat::Problem problem_;
   std::vector<Candidate> candidates_;
   std::vector<Key> keys_;
-  std::unordered_map<std::string, sat::KeyIndex> key_index_;
-  std::unordered_map<std::string, std::vector<sat::PackageIndex>> by_name_;
+  TextMap<sat::KeyIndex> key_index_[2];  // by KeyKind, then the spec text
+  TextMap<std::vector<sat::PackageIndex>> by_name_;
+  // resolve() results by key; a unique_ptr so that spans survive the vector growing.
+  mutable std::vector<std::unique_ptr<const std::vector<sat::PackageIndex>>> resolved_;
 };
 
 }  // namespace graft::solve::detail

@@ -5,28 +5,24 @@
 #include <unordered_map>
 #include <utility>
 
+#include "solve/order.h"
 #include "solve/solver.h"
 
 namespace graft::solve {
+namespace detail {
 namespace {
-
-// The package name a dependency string is about, or "" when it does not parse.
-std::string dependency_name(const std::string& text) {
-  auto spec = conda::MatchSpec::parse(text);
-  if (!spec || !spec->has_exact_name()) return {};
-  return spec->name();
-}
 
 // edges[i]: the indices record i depends on (within `records`, itself excluded).
 std::vector<std::vector<std::size_t>> dependency_edges(
-    const std::vector<conda::PackageRecord>& records) {
+    const std::vector<conda::PackageRecord>& records, const DependencyNamer& name_of) {
   std::unordered_map<std::string, std::size_t> by_name;
   for (std::size_t i = 0; i < records.size(); ++i) by_name.emplace(records[i].name, i);
   std::vector<std::vector<std::size_t>> edges(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     std::set<std::size_t> targets;
-    for (const auto& dependency : records[i].depends) {
-      auto found = by_name.find(dependency_name(dependency));
+    const auto& depends = records[i].depends;
+    for (std::size_t dependency = 0; dependency < depends.size(); ++dependency) {
+      auto found = by_name.find(name_of(i, dependency, depends[dependency]));
       if (found != by_name.end() && found->second != i) targets.insert(found->second);
     }
     edges[i].assign(targets.begin(), targets.end());
@@ -36,8 +32,9 @@ std::vector<std::vector<std::size_t>> dependency_edges(
 
 }  // namespace
 
-std::vector<conda::PackageRecord> dependency_order(std::vector<conda::PackageRecord> records) {
-  const auto edges = dependency_edges(records);
+std::vector<conda::PackageRecord> dependency_order(std::vector<conda::PackageRecord> records,
+                                                   const DependencyNamer& name_of) {
+  const auto edges = dependency_edges(records, name_of);
   std::vector<std::size_t> waiting(records.size());  // unmet dependencies per record
   std::vector<std::vector<std::size_t>> dependents(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -64,6 +61,17 @@ std::vector<conda::PackageRecord> dependency_order(std::vector<conda::PackageRec
     }
   }
   return ordered;
+}
+
+}  // namespace detail
+
+std::vector<conda::PackageRecord> dependency_order(std::vector<conda::PackageRecord> records) {
+  return detail::dependency_order(std::move(records),
+                                  [](std::size_t, std::size_t, const std::string& text) {
+                                    auto spec = conda::MatchSpec::parse(text);
+                                    if (!spec || !spec->has_exact_name()) return std::string();
+                                    return spec->name();
+                                  });
 }
 
 }  // namespace graft::solve

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -20,8 +21,7 @@ std::map<std::string, Unit> unit_jobs(const Model& model) {
   const auto& jobs = model.problem().jobs;
   for (std::uint32_t job = 0; job < jobs.size(); ++job) {
     if (jobs[job].kind != sat::JobKind::kInstall) continue;
-    std::vector<sat::PackageIndex> matches;
-    model.resolve(jobs[job].target, matches);
+    std::span<const sat::PackageIndex> matches = model.resolve(jobs[job].target);
     if (matches.size() != 1) continue;
     units.emplace(model.candidate(matches[0]).record->name, Unit{matches[0], job});
   }
@@ -32,10 +32,10 @@ const std::string& name_of(const Model& model, sat::PackageIndex package) {
   return model.candidate(package).record->name;
 }
 
-// The unit that rules out every provider of `key` by name, if there is one.
+// The unit that rules out every one of `providers` (what a dependency key matches) by
+// name, if there is one.
 std::optional<Unit> blocking_unit(const Model& model, const std::map<std::string, Unit>& units,
-                                  sat::KeyIndex key, std::vector<sat::PackageIndex>& providers) {
-  model.resolve(key, providers);
+                                  std::span<const sat::PackageIndex> providers) {
   if (providers.empty()) return std::nullopt;  // "nothing provides": libsolv words it
   auto unit = units.find(name_of(model, providers[0]));
   if (unit == units.end()) return std::nullopt;
@@ -63,8 +63,8 @@ std::vector<std::vector<sat::Rule>> direct_conflicts(const Model& model) {
   for (const auto& [name, unit] : units) {
     const sat::Package& package = model.problem().packages[unit.package];
     for (sat::KeyIndex key : package.depends) {
-      std::vector<sat::PackageIndex> providers;
-      auto blocker = blocking_unit(model, units, key, providers);
+      std::span<const sat::PackageIndex> providers = model.resolve(key);
+      auto blocker = blocking_unit(model, units, providers);
       if (!blocker || !first_report(unit, *blocker)) continue;
       auto problem = pair_problem(unit, *blocker);
       problem.push_back({.kind = sat::RuleKind::kDepends, .source = unit.package, .key = key});
@@ -75,9 +75,7 @@ std::vector<std::vector<sat::Rule>> direct_conflicts(const Model& model) {
       problems.push_back(std::move(problem));
     }
     for (sat::KeyIndex key : package.conflicts) {
-      std::vector<sat::PackageIndex> excluded;
-      model.resolve(key, excluded);
-      for (sat::PackageIndex other : excluded) {
+      for (sat::PackageIndex other : model.resolve(key)) {
         auto blocker = units.find(name_of(model, other));
         if (blocker == units.end() || blocker->second.package != other) continue;
         if (!first_report(unit, blocker->second)) continue;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <unordered_map>
 #include <utility>
 
 extern "C" {
@@ -34,6 +33,11 @@ struct SolverDeleter {
 class OwnedQueue {
  public:
   OwnedQueue() { queue_init(&queue_); }
+  // Starts in `buffer` (which must outlive the queue) and moves to the heap when it grows.
+  template <int kSize>
+  explicit OwnedQueue(Id (&buffer)[kSize]) {
+    queue_init_buffer(&queue_, buffer, kSize);
+  }
   ~OwnedQueue() { queue_free(&queue_); }
   OwnedQueue(const OwnedQueue&) = delete;
   OwnedQueue& operator=(const OwnedQueue&) = delete;
@@ -65,6 +69,8 @@ class SatPool {
   Outcome solve();
 
  private:
+  static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+
   static Id namespace_callback(Pool* pool, void* data, Id name, Id evr);
   Id key_dependency(KeyIndex key);
   void add_packages();
@@ -75,26 +81,31 @@ class SatPool {
   Rule describe_rule(Solver* solver, Id rule_id);
   std::optional<PackageIndex> package_of(Id solvable) const;
   std::optional<KeyIndex> key_of(Id dependency) const;
+  std::optional<KeyIndex> key_of_text(Id text) const;
 
   const Problem& problem_;
   std::unique_ptr<Pool, PoolDeleter> pool_;
   Id namespace_ = 0;
-  std::vector<Id> key_ids_;                       // KeyIndex -> namespace dependency id
-  std::unordered_map<Id, KeyIndex> key_of_text_;  // string id of a key -> KeyIndex
-  std::vector<Id> solvable_of_;                   // PackageIndex -> solvable id
-  std::unordered_map<Id, PackageIndex> package_of_;
+  std::vector<Id> key_ids_;               // KeyIndex -> namespace dependency id
+  std::vector<KeyIndex> key_of_text_;     // string id of a key -> KeyIndex (kNone: not a key)
+  std::vector<Id> solvable_of_;           // PackageIndex -> solvable id
+  std::vector<PackageIndex> package_of_;  // solvable id -> PackageIndex (kNone: none)
+  std::vector<PackageIndex> matches_;     // scratch for namespace_callback
 };
 
+// Answers one namespace dependency; libsolv caches the answer per dependency id.
 Id SatPool::namespace_callback(Pool* pool, void* data, Id name, Id evr) {
   auto* self = static_cast<SatPool*>(data);
   if (name != self->namespace_) return 0;
-  auto found = self->key_of_text_.find(evr);
-  if (found == self->key_of_text_.end()) return 0;
-  std::vector<PackageIndex> matches;
-  self->problem_.resolve(found->second, matches);
-  OwnedQueue queue;
+  std::optional<KeyIndex> key = self->key_of_text(evr);
+  if (!key) return 0;
+  std::vector<PackageIndex>& matches = self->matches_;
+  matches.clear();
+  self->problem_.resolve(*key, matches);
+  if (matches.empty()) return 0;
+  Id buffer[64];
+  OwnedQueue queue(buffer);
   for (PackageIndex index : matches) queue_push(queue.get(), self->solvable_of_.at(index));
-  if ((*queue).count == 0) return 0;
   std::sort((*queue).elements, (*queue).elements + (*queue).count);
   return pool_queuetowhatprovides(pool, queue.get());
 }
@@ -103,23 +114,29 @@ Id SatPool::key_dependency(KeyIndex key) {
   Id& id = key_ids_.at(key);
   if (id != 0) return id;
   Id text = pool_str2id(pool_.get(), problem_.keys[key].c_str(), 1);
-  key_of_text_.emplace(text, key);
+  if (static_cast<std::size_t>(text) >= key_of_text_.size()) key_of_text_.resize(text + 1, kNone);
+  if (key_of_text_[text] == kNone) key_of_text_[text] = key;  // the first key of a text
   id = pool_rel2id(pool_.get(), namespace_, text, REL_NAMESPACE, 1);
   return id;
 }
 
+// Every package of the installed repo is a libsolv installed solvable. An installed repo
+// with no packages is not declared: libsolv would still build choice rules for it.
 void SatPool::add_packages() {
   std::vector<::Repo*> repos;
-  for (const auto& repo : problem_.repos) {
+  std::vector<bool> used(problem_.repos.size(), false);
+  for (const Package& package : problem_.packages) used.at(package.repo) = true;
+  for (std::size_t i = 0; i < problem_.repos.size(); ++i) {
+    const Repo& repo = problem_.repos[i];
     ::Repo* created = repo_create(pool_.get(), repo.name.c_str());
     created->priority = repo.priority;
-    if (repo.installed) pool_set_installed(pool_.get(), created);
+    if (repo.installed && used[i]) pool_set_installed(pool_.get(), created);
     repos.push_back(created);
   }
   solvable_of_.reserve(problem_.packages.size());
   for (PackageIndex index = 0; index < problem_.packages.size(); ++index) {
     const Package& package = problem_.packages[index];
-    add_package(repos.at(package.repo), package, index);
+    add_package(repos[package.repo], package, index);
   }
   for (::Repo* repo : repos) repo_internalize(repo);
 }
@@ -143,7 +160,8 @@ void SatPool::add_package(::Repo* repo, const Package& package, PackageIndex ind
     solvable->recommends = repo_addid_dep(repo, solvable->recommends, key_dependency(key), 0);
   }
   solvable_of_.push_back(id);
-  package_of_.emplace(id, index);
+  if (static_cast<std::size_t>(id) >= package_of_.size()) package_of_.resize(id + 1, kNone);
+  package_of_[id] = index;
 }
 
 void SatPool::add_jobs(Queue& jobs) {
@@ -269,18 +287,23 @@ Rule SatPool::describe_rule(Solver* solver, Id rule_id) {
 }
 
 std::optional<PackageIndex> SatPool::package_of(Id solvable) const {
-  auto found = package_of_.find(solvable);
-  if (found == package_of_.end()) return std::nullopt;
-  return found->second;
+  if (solvable <= 0 || static_cast<std::size_t>(solvable) >= package_of_.size())
+    return std::nullopt;
+  if (package_of_[solvable] == kNone) return std::nullopt;
+  return package_of_[solvable];
+}
+
+std::optional<KeyIndex> SatPool::key_of_text(Id text) const {
+  if (text <= 0 || static_cast<std::size_t>(text) >= key_of_text_.size()) return std::nullopt;
+  if (key_of_text_[text] == kNone) return std::nullopt;
+  return key_of_text_[text];
 }
 
 std::optional<KeyIndex> SatPool::key_of(Id dependency) const {
   if (dependency == 0 || !ISRELDEP(dependency)) return std::nullopt;
   const Reldep* relation = GETRELDEP(pool_.get(), dependency);
   if (relation->flags != REL_NAMESPACE || relation->name != namespace_) return std::nullopt;
-  auto found = key_of_text_.find(relation->evr);
-  if (found == key_of_text_.end()) return std::nullopt;
-  return found->second;
+  return key_of_text(relation->evr);
 }
 
 }  // namespace

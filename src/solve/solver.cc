@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "solve/explain.h"
 #include "solve/model.h"
+#include "solve/order.h"
 #include "solve/precheck.h"
 #include "solve/sat.h"
 
@@ -167,29 +168,46 @@ Error unsatisfiable(const Model& model, const std::vector<JobNote>& notes,
   return Error(ErrorCode::kConflict, "cannot satisfy the request:\n" + body);
 }
 
+// The records of `packages` in dependency order, naming dependencies from the model's
+// parsed keys (package.depends[j] is the key of record.depends[j]).
+std::vector<conda::PackageRecord> ordered_records(const Model& model,
+                                                  const std::vector<sat::PackageIndex>& packages) {
+  std::vector<conda::PackageRecord> records;
+  records.reserve(packages.size());
+  for (sat::PackageIndex i : packages) records.push_back(*model.candidate(i).record);
+  auto name_of = [&](std::size_t record, std::size_t dependency, const std::string&) {
+    const detail::Key& key =
+        model.key(model.problem().packages[packages[record]].depends[dependency]);
+    if (!key.spec || !key.spec->has_exact_name()) return std::string();
+    return key.spec->name();
+  };
+  return detail::dependency_order(std::move(records), name_of);
+}
+
 Transaction make_transaction(const Model& model, const std::vector<sat::PackageIndex>& after) {
-  std::set<sat::PackageIndex> kept(after.begin(), after.end());
-  std::vector<conda::PackageRecord> link;
-  std::vector<conda::PackageRecord> unlink;
+  std::vector<bool> kept(model.size(), false);
+  for (sat::PackageIndex i : after) kept[i] = true;
+  std::vector<sat::PackageIndex> link;
+  std::vector<sat::PackageIndex> unlink;
   for (sat::PackageIndex i = 0; i < model.size(); ++i) {
-    const auto& candidate = model.candidate(i);
-    if (candidate.origin == Origin::kChannel && kept.contains(i)) link.push_back(*candidate.record);
-    if (candidate.origin == Origin::kInstalled && !kept.contains(i)) {
-      unlink.push_back(*candidate.record);
-    }
+    const Origin origin = model.candidate(i).origin;
+    if (origin == Origin::kChannel && kept[i]) link.push_back(i);
+    if (origin == Origin::kInstalled && !kept[i]) unlink.push_back(i);
   }
   // The same package unlinked and linked again is no change.
-  std::erase_if(link, [&unlink](const conda::PackageRecord& record) {
-    auto same = std::find_if(unlink.begin(), unlink.end(), [&record](const auto& old) {
-      return conda::dist_name(old) == conda::dist_name(record);
+  std::erase_if(link, [&model, &unlink](sat::PackageIndex linked) {
+    if (unlink.empty()) return false;
+    const std::string dist = conda::dist_name(*model.candidate(linked).record);
+    auto same = std::find_if(unlink.begin(), unlink.end(), [&](sat::PackageIndex old) {
+      return conda::dist_name(*model.candidate(old).record) == dist;
     });
     if (same == unlink.end()) return false;
     unlink.erase(same);
     return true;
   });
   Transaction transaction;
-  transaction.link = dependency_order(std::move(link));
-  transaction.unlink = dependency_order(std::move(unlink));
+  transaction.link = ordered_records(model, link);
+  transaction.unlink = ordered_records(model, unlink);
   std::reverse(transaction.unlink.begin(), transaction.unlink.end());
   return transaction;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conda/record.h"
+#include "solve/sat.h"
 #include "solve/solver.h"
 
 namespace graft::solve {
@@ -22,6 +23,11 @@ namespace graft::solve {
 // `<prefix>_r_c ==v` from `records` (one channel named "sudoku").
 [[nodiscard]] Request sudoku_request(std::vector<conda::PackageRecord> records,
                                      const std::string& prefix, std::string_view puzzle);
+
+// The same puzzle with no conda layer: a bare sat::Problem (package cell * 9 + value - 1
+// is `<prefix>_r_c` rank v, keys are answered by index arithmetic), i.e. what libsolv
+// itself costs through the sat adapter, the floor for solve(sudoku_request(...)).
+[[nodiscard]] sat::Problem sudoku_problem(const std::string& prefix, std::string_view puzzle);
 
 // The grid (81 digits, '0' where no cell record is linked) the linked records spell.
 [[nodiscard]] std::string sudoku_grid(const std::vector<conda::PackageRecord>& linked,

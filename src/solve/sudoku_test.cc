@@ -47,6 +47,20 @@ TEST(SudokuTest, SolvesAHardPuzzle) {
   EXPECT_EQ(sudoku_grid(transaction->link, "cell"), kHardSolution);
 }
 
+TEST(SudokuTest, BareSatProblemHasTheSameSolution) {
+  const sat::Problem problem = sudoku_problem("cell", kHardPuzzle);
+  ASSERT_EQ(problem.packages.size(), 729u);
+  EXPECT_EQ(problem.packages[0].depends.size(), 20u);
+  const sat::Outcome outcome = sat::solve_sat(problem);
+  ASSERT_TRUE(outcome.solved);
+  ASSERT_EQ(outcome.installed.size(), 81u);
+  std::string grid(81, '0');
+  for (sat::PackageIndex package : outcome.installed) {
+    grid[package / 9] = static_cast<char>('0' + problem.packages[package].rank);
+  }
+  EXPECT_EQ(grid, kHardSolution);
+}
+
 TEST(SudokuTest, IndirectContradictionGoesThroughLibsolv) {
   // Row 0 holds 1..8, so cell 0,8 can only be 9, which the given at 1,8 takes: no pair of
   // givens excludes each other directly, libsolv has to find it.
