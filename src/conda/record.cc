@@ -21,18 +21,15 @@ constexpr std::int64_t kLatestSecondsTimestamp = 253402300799;  // 9999-12-31, a
 // "a b", "a,b" or ["a", "b"] -> {"a", "b"} (conda's _FeaturesField).
 Status read_features(std::string_view source, std::string_view key, simdjson::dom::element value,
                      std::vector<std::string>& out) {
-  out.clear();
-  std::vector<std::string> parts;
-  if (value.is_array()) {
-    GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, parts));
-  } else {
+  if (!value.is_array()) {
     std::string text;
     GRAFT_RETURN_IF_ERROR(read_string(source, key, value, text));
-    for (char& c : text) {
-      if (c == ',') c = ' ';
-    }
-    for (std::string_view part : base::split(text, ' ')) parts.emplace_back(part);
+    split_features(text, out);
+    return ok();
   }
+  std::vector<std::string> parts;
+  GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, parts));
+  out.clear();
   for (const std::string& part : parts) {
     const std::string_view trimmed = base::trim(part);
     if (!trimmed.empty()) out.emplace_back(trimmed);
@@ -49,11 +46,7 @@ Status read_timestamp(std::string_view source, simdjson::dom::element value, std
   if (value.get_double().get(number) || !std::isfinite(number)) {
     return fail(field_error(source, "timestamp", "a number"));
   }
-  // conda stores seconds and writes milliseconds: values up to year 9999 are seconds.
-  if (number != 0 && std::abs(number) < static_cast<double>(kLatestSecondsTimestamp)) {
-    number *= 1000;
-  }
-  out = static_cast<std::int64_t>(number);
+  out = normalize_timestamp(number);
   return ok();
 }
 
@@ -74,86 +67,141 @@ Status read_noarch(std::string_view source, simdjson::dom::element value, std::s
     out = flag ? "generic" : "";
     return ok();
   }
-  GRAFT_RETURN_IF_ERROR(read_string(source, "noarch", value, out));
-  if (out == "true") out = "generic";
-  if (out == "false") out.clear();
+  std::string text;
+  GRAFT_RETURN_IF_ERROR(read_string(source, "noarch", value, text));
+  out = noarch_from_text(text);
   return ok();
 }
 
-// Fields read into plain strings (dispatched on the first letter: this runs per field of
-// every repodata entry).
-std::string* string_field(std::string_view key, PackageRecord& record) {
-  if (key.empty()) return nullptr;
+// Fields whose key starts with 'b' ... 'f' (split from classify_record_field by first letter:
+// this runs per field of every repodata entry).
+RecordField classify_b_to_f(std::string_view key) {
+  using P = PackageRecord;
   switch (key.front()) {
-    case 'b': return key == "build" ? &record.build : nullptr;
-    case 'c': return key == "channel" ? &record.channel : nullptr;
-    case 'f': return key == "fn" ? &record.fn : nullptr;
-    case 'l':
-      if (key == "license") return &record.license;
-      return key == "license_family" ? &record.license_family : nullptr;
-    case 'm': return key == "md5" ? &record.md5 : nullptr;
-    case 'n': return key == "name" ? &record.name : nullptr;
-    case 'p':
-      if (key == "package_type") return &record.package_type;
-      return key == "python_site_packages_path" ? &record.python_site_packages_path : nullptr;
-    case 's':
-      if (key == "sha256") return &record.sha256;
-      return key == "subdir" ? &record.subdir : nullptr;
-    case 'u': return key == "url" ? &record.url : nullptr;
-    case 'v': return key == "version" ? &record.version : nullptr;
-    default: return nullptr;
+    case 'b':
+      if (key == "build") return {FieldKind::kText, &P::build};
+      if (key == "build_number") return {FieldKind::kBuildNumber};
+      return key == "build_string" ? RecordField{FieldKind::kAlias, &P::build} : RecordField{};
+    case 'c':
+      if (key == "channel") return {FieldKind::kText, &P::channel};
+      return key == "constrains" ? RecordField{FieldKind::kConstrains} : RecordField{};
+    case 'd': return key == "depends" ? RecordField{FieldKind::kDepends} : RecordField{};
+    case 'f':
+      if (key == "fn") return {FieldKind::kText, &P::fn};
+      if (key == "features") return {FieldKind::kFeatures};
+      return key == "filename" ? RecordField{FieldKind::kAlias, &P::fn} : RecordField{};
+    default: return {};
   }
 }
 
-// Aliases conda reads when the main field is absent.
-std::string* alias_field(std::string_view key, PackageRecord& record) {
-  if (key == "build_string") return &record.build;
-  if (key == "schannel") return &record.channel;
-  if (key == "filename") return &record.fn;
-  return nullptr;
+RecordField classify_l_to_v(std::string_view key) {
+  using P = PackageRecord;
+  switch (key.front()) {
+    case 'l':
+      if (key == "license") return {FieldKind::kText, &P::license};
+      return key == "license_family" ? RecordField{FieldKind::kText, &P::license_family}
+                                     : RecordField{};
+    case 'm': return key == "md5" ? RecordField{FieldKind::kText, &P::md5} : RecordField{};
+    case 'n':
+      if (key == "name") return {FieldKind::kText, &P::name};
+      return key == "noarch" ? RecordField{FieldKind::kNoarch} : RecordField{};
+    case 'p':
+      if (key == "package_type") return {FieldKind::kText, &P::package_type};
+      return key == "python_site_packages_path"
+                 ? RecordField{FieldKind::kText, &P::python_site_packages_path}
+                 : RecordField{};
+    case 's':
+      if (key == "sha256") return {FieldKind::kText, &P::sha256};
+      if (key == "size") return {FieldKind::kSize};
+      if (key == "subdir") return {FieldKind::kText, &P::subdir};
+      return key == "schannel" ? RecordField{FieldKind::kAlias, &P::channel} : RecordField{};
+    case 't':
+      if (key == "timestamp") return {FieldKind::kTimestamp};
+      return key == "track_features" ? RecordField{FieldKind::kTrackFeatures} : RecordField{};
+    case 'u': return key == "url" ? RecordField{FieldKind::kText, &P::url} : RecordField{};
+    case 'v': return key == "version" ? RecordField{FieldKind::kText, &P::version} : RecordField{};
+    default: return {};
+  }
+}
+
+// The fields that are not plain strings.
+Status read_special_field(std::string_view source, std::string_view key, FieldKind kind,
+                          simdjson::dom::element value, PackageRecord& record) {
+  switch (kind) {
+    case FieldKind::kDepends: return read_string_list(source, key, value, record.depends);
+    case FieldKind::kConstrains: return read_string_list(source, key, value, record.constrains);
+    case FieldKind::kBuildNumber: return read_integer(source, key, value, record.build_number);
+    case FieldKind::kSize: return read_size(source, value, record.size);
+    case FieldKind::kTimestamp: return read_timestamp(source, value, record.timestamp);
+    case FieldKind::kTrackFeatures: return read_features(source, key, value, record.track_features);
+    case FieldKind::kFeatures: {
+      std::vector<std::string> features;
+      GRAFT_RETURN_IF_ERROR(read_features(source, key, value, features));
+      record.features = base::join(features, " ");
+      return ok();
+    }
+    case FieldKind::kNoarch: return read_noarch(source, value, record.noarch);
+    default: return ok();
+  }
 }
 
 }  // namespace
 
+RecordField classify_record_field(std::string_view key) {
+  if (key.empty()) return {};
+  return key.front() <= 'f' ? classify_b_to_f(key) : classify_l_to_v(key);
+}
+
+std::int64_t normalize_timestamp(double number) {
+  // conda stores seconds and writes milliseconds: values up to year 9999 are seconds.
+  if (number != 0 && std::abs(number) < static_cast<double>(kLatestSecondsTimestamp)) {
+    number *= 1000;
+  }
+  return static_cast<std::int64_t>(number);
+}
+
+void split_features(std::string_view text, std::vector<std::string>& out) {
+  out.clear();
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find_first_of(", ", start), text.size());
+    const std::string_view trimmed = base::trim(text.substr(start, end - start));
+    if (!trimmed.empty()) out.emplace_back(trimmed);
+    start = end + 1;
+  }
+}
+
+std::string noarch_from_text(std::string_view text) {
+  if (text == "true") return "generic";
+  if (text == "false") return "";
+  return std::string(text);
+}
+
+std::string_view extra_key(std::string_view key) {
+  return key == "extra-depends" ? "extra_depends" : key;
+}
+
 Result<bool> read_record_field(std::string_view source, std::string_view key,
                                simdjson::dom::element value, PackageRecord& record) {
-  if (std::string* target = string_field(key, record)) {
-    GRAFT_RETURN_IF_ERROR(read_string(source, key, value, *target));
-    return true;
-  }
-  if (std::string* target = alias_field(key, record)) {
-    std::string text;
-    GRAFT_RETURN_IF_ERROR(read_string(source, key, value, text));
-    if (target->empty()) *target = std::move(text);
-    return true;
-  }
-  if (key == "depends") {
-    GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, record.depends));
-  } else if (key == "constrains") {
-    GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, record.constrains));
-  } else if (key == "build_number") {
-    GRAFT_RETURN_IF_ERROR(read_integer(source, key, value, record.build_number));
-  } else if (key == "size") {
-    GRAFT_RETURN_IF_ERROR(read_size(source, value, record.size));
-  } else if (key == "timestamp") {
-    GRAFT_RETURN_IF_ERROR(read_timestamp(source, value, record.timestamp));
-  } else if (key == "track_features") {
-    GRAFT_RETURN_IF_ERROR(read_features(source, key, value, record.track_features));
-  } else if (key == "features") {
-    std::vector<std::string> features;
-    GRAFT_RETURN_IF_ERROR(read_features(source, key, value, features));
-    record.features = base::join(features, " ");
-  } else if (key == "noarch") {
-    GRAFT_RETURN_IF_ERROR(read_noarch(source, value, record.noarch));
-  } else {
-    return false;
+  const RecordField field = classify_record_field(key);
+  switch (field.kind) {
+    case FieldKind::kExtra: return false;
+    case FieldKind::kText:
+      GRAFT_RETURN_IF_ERROR(read_string(source, key, value, record.*field.text));
+      break;
+    case FieldKind::kAlias: {
+      std::string text;
+      GRAFT_RETURN_IF_ERROR(read_string(source, key, value, text));
+      if ((record.*field.text).empty()) record.*field.text = std::move(text);
+      break;
+    }
+    default: GRAFT_RETURN_IF_ERROR(read_special_field(source, key, field.kind, value, record));
   }
   return true;
 }
 
 void read_extra_field(std::string_view key, simdjson::dom::element value, PackageRecord& record) {
-  record.extra.push_back(
-      {std::string(key == "extra-depends" ? "extra_depends" : key), raw_value(value)});
+  record.extra.push_back({std::string(extra_key(key)), raw_value(value)});
 }
 
 void finish_record(PackageRecord& record) {

@@ -323,6 +323,52 @@ Status for_each_field(std::string_view bytes, std::string_view source,
   return ok();
 }
 
+namespace {
+
+// Stage 1 may read SIMDJSON_PADDING bytes past the end (any content): safe without a copy
+// when they lie on the page of the last byte.
+bool padding_is_readable(std::string_view bytes) {
+  constexpr std::uintptr_t kPage = 4096;  // the smallest page size
+  if (bytes.empty()) return false;
+  const auto last = reinterpret_cast<std::uintptr_t>(bytes.data()) + bytes.size() - 1;
+  return last / kPage == (last + simdjson::SIMDJSON_PADDING) / kPage;
+}
+
+}  // namespace
+
+bool Stage1Index::build(std::string_view bytes) {
+  if (!reserve(bytes.size())) return false;
+  text_ = bytes.data();
+  if (!padding_is_readable(bytes)) {  // else stage 1 reads the input in place
+    padded_.assign(bytes.data(), bytes.size());
+    padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+    text_ = padded_.data();
+  }
+  return stage1_->stage1(reinterpret_cast<const std::uint8_t*>(text_), bytes.size(),
+                         simdjson::stage1_mode::regular) == simdjson::SUCCESS;
+}
+
+bool Stage1Index::reserve(std::size_t length) {
+  if (stage1_ && length <= capacity_) return true;
+  const std::size_t capacity = std::max<std::size_t>(length, 4096);
+  stage1_.reset();
+  capacity_ = 0;
+  if (simdjson::get_active_implementation()->create_dom_parser_implementation(
+          capacity, simdjson::DEFAULT_MAX_DEPTH, stage1_) != simdjson::SUCCESS) {
+    return false;
+  }
+  capacity_ = capacity;
+  return true;
+}
+
+void Stage1Index::release_if_larger_than(std::size_t bytes) {
+  if (capacity_ <= bytes) return;
+  stage1_.reset();
+  capacity_ = 0;
+  padded_ = std::string();
+  text_ = nullptr;
+}
+
 Status read_string(std::string_view source, std::string_view key, simdjson::dom::element value,
                    std::string& out) {
   if (value.is_null()) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,34 @@ using FieldCallback = std::function<Status(std::string_view key, simdjson::dom::
                                            const std::vector<std::string_view>& skip,
                                            const FieldCallback& on_field);
 
+// simdjson's stage 1 (its run-time selected kernel, the one the DOM parser uses) over one
+// document: the offset of every structural character ({ } [ ] : ,) and of the first byte of
+// every string and scalar, in order. Stage 1 also checks UTF-8, unescaped control characters
+// and unclosed strings. Reused by one thread: buffers only grow until released. Not
+// thread-safe.
+class Stage1Index {
+ public:
+  // False when stage 1 rejects `bytes` or memory runs out. The index and text() are valid
+  // until the next build() and while `bytes` lives.
+  [[nodiscard]] bool build(std::string_view bytes);
+  std::uint32_t size() const { return stage1_->n_structural_indexes; }
+  const std::uint32_t* offsets() const { return stage1_->structural_indexes.get(); }
+  std::uint32_t offset(std::uint32_t i) const { return offsets()[i]; }
+  // The bytes indexed (the input, or a copy with readable padding).
+  const char* text() const { return text_; }
+  char at(std::uint32_t i) const { return text_[offset(i)]; }
+  // Frees the buffers when they hold more than `bytes` bytes.
+  void release_if_larger_than(std::size_t bytes);
+
+ private:
+  bool reserve(std::size_t length);
+
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> stage1_;
+  std::size_t capacity_ = 0;  // bytes stage1_ can index
+  std::string padded_;        // the input plus padding, when its own padding is not readable
+  const char* text_ = nullptr;
+};
+
 // Reads a string (null reads as ""), a list of strings (null reads as empty), an integer.
 [[nodiscard]] Status read_string(std::string_view source, std::string_view key,
                                  simdjson::dom::element value, std::string& out);
@@ -93,6 +122,42 @@ using FieldCallback = std::function<Status(std::string_view key, simdjson::dom::
 
 // Minified JSON text of any value.
 [[nodiscard]] std::string raw_value(simdjson::dom::element value);
+
+// How read_record_field reads a field. kText fields are strings stored in `text` (null reads
+// as ""); kAlias ones too, but only while that member is still empty ("build_string" for
+// "build"); kExtra: not a PackageRecord field (kept in `extra`).
+enum class FieldKind : std::uint8_t {
+  kExtra,
+  kText,
+  kAlias,
+  kDepends,
+  kConstrains,
+  kBuildNumber,
+  kSize,
+  kTimestamp,
+  kTrackFeatures,
+  kFeatures,
+  kNoarch,
+};
+struct RecordField {
+  FieldKind kind = FieldKind::kExtra;
+  std::string PackageRecord::*text = nullptr;  // set for kText and kAlias
+};
+[[nodiscard]] RecordField classify_record_field(std::string_view key);
+
+// conda's timestamp rule: a number below 9999-12-31 in seconds is seconds, made
+// milliseconds; others are milliseconds already. Truncates toward zero.
+[[nodiscard]] std::int64_t normalize_timestamp(double number);
+
+// conda's _FeaturesField for a string: "a b", "a,b" or " a , b" -> {"a", "b"} (empty parts
+// dropped). Replaces `out`.
+void split_features(std::string_view text, std::vector<std::string>& out);
+
+// conda's noarch for a string value: "true" -> "generic", "false" -> "", others as written.
+[[nodiscard]] std::string noarch_from_text(std::string_view text);
+
+// The name a field not modelled is kept under in `extra` ("extra-depends" -> "extra_depends").
+[[nodiscard]] std::string_view extra_key(std::string_view key);
 
 // Reads one repodata field into `record`. Returns true when `key` is a PackageRecord field
 // (including aliases like "build_string"), false when the caller should keep it as extra.

@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "conda/channel.h"
 #include "conda/record_json.h"
+#include "conda/repodata_scan.h"
 
 namespace graft::conda {
 namespace {
@@ -37,16 +38,7 @@ std::string normalize_path(std::string_view path) {
   return out;
 }
 
-// What every record of one file shares.
-struct Shared {
-  std::string_view display;
-  std::string_view subdir;
-  std::string url_prefix;  // resolved base URL with its trailing '/'
-  std::string channel;
-};
-
-Status parse_section(const Shared& shared, element section, std::vector<PackageRecord>& out) {
-  const std::string_view display = shared.display;
+Status parse_section(std::string_view display, element section, std::vector<PackageRecord>& out) {
   simdjson::dom::object packages;
   if (section.is_null()) return ok();
   if (section.get_object().get(packages)) {
@@ -70,12 +62,6 @@ Status parse_section(const Shared& shared, element section, std::vector<PackageR
       if (!*known) detail::read_extra_field(field.key, field.value, record);
     }
     record.fn = package.key;
-    if (record.subdir.empty()) record.subdir = shared.subdir;
-    record.url.clear();
-    record.url.reserve(shared.url_prefix.size() + record.fn.size());
-    record.url.append(shared.url_prefix).append(record.fn);
-    record.channel = shared.channel;
-    detail::finish_record(record);
   }
   return ok();
 }
@@ -110,8 +96,7 @@ void drop_tar_bz2_twins(std::vector<PackageRecord>& records) {
   });
 }
 
-Status parse_document(std::string_view display, element root, const RepodataSource& source,
-                      Repodata& repodata) {
+Status parse_document(std::string_view display, element root, Repodata& repodata) {
   simdjson::dom::object object;
   if (root.get_object().get(object)) {
     return fail(ErrorCode::kCorrupt, std::string(display) + ": expected a JSON object");
@@ -123,20 +108,15 @@ Status parse_document(std::string_view display, element root, const RepodataSour
     GRAFT_RETURN_IF_ERROR(
         detail::read_integer(display, "repodata_version", version, repodata.repodata_version));
   }
-  if (repodata.repodata_version < 2) repodata.base_url.clear();
-  Shared shared{.display = display, .subdir = repodata.subdir};
-  shared.url_prefix = resolve_package_url(source.subdir_url, repodata.base_url, "");
-  shared.channel = source.channel.empty() ? strip_url_token(source.subdir_url) : source.channel;
   for (const char* name : {"packages", "packages.conda"}) {
     element section;
     if (object[name].get(section)) continue;
-    GRAFT_RETURN_IF_ERROR(parse_section(shared, section, repodata.records));
+    GRAFT_RETURN_IF_ERROR(parse_section(display, section, repodata.records));
   }
   element removed;
   if (!object["removed"].get(removed)) {
     GRAFT_RETURN_IF_ERROR(detail::read_string_list(display, "removed", removed, repodata.removed));
   }
-  if (source.duplicates == DuplicateArchives::kPreferConda) drop_tar_bz2_twins(repodata.records);
   return ok();
 }
 
@@ -166,18 +146,50 @@ std::string resolve_package_url(std::string_view subdir_url, std::string_view ba
   return base + "/" + std::string(fn);
 }
 
-Result<Repodata> parse_repodata(std::string_view json, const RepodataSource& source) {
-  const std::string display =
-      source.display_name.empty() ? source.subdir_url + "/repodata.json" : source.display_name;
+namespace detail {
+
+Status parse_repodata_dom(std::string_view json, std::string_view display, Repodata& out) {
   thread_local simdjson::dom::parser parser;
   element root;
   if (auto error = parser.parse(json.data(), json.size(), true).get(root)) {
-    return fail(detail::json_syntax_error(display, json, error));
+    return fail(json_syntax_error(display, json, error));
   }
-  Repodata repodata;
-  Status status = parse_document(display, root, source, repodata);
+  Status status = parse_document(display, root, out);
   if (json.size() > kKeepParserBytes) parser = simdjson::dom::parser{};
-  if (!status) return fail(std::move(status).error());
+  return status;
+}
+
+RecordDefaults record_defaults(const RepodataSource& source, const Repodata& repodata) {
+  const std::string_view base_url =
+      repodata.repodata_version < 2 ? std::string_view() : std::string_view(repodata.base_url);
+  return {.url_prefix = resolve_package_url(source.subdir_url, base_url, ""),
+          .channel = source.channel.empty() ? strip_url_token(source.subdir_url) : source.channel,
+          .subdir = repodata.subdir};
+}
+
+void apply_record_defaults(const RecordDefaults& defaults, PackageRecord& record) {
+  if (record.subdir.empty()) record.subdir = defaults.subdir;
+  record.url.clear();
+  record.url.reserve(defaults.url_prefix.size() + record.fn.size());
+  record.url.append(defaults.url_prefix).append(record.fn);
+  record.channel = defaults.channel;
+  finish_record(record);
+}
+
+}  // namespace detail
+
+Result<Repodata> parse_repodata(std::string_view json, const RepodataSource& source) {
+  const std::string display =
+      source.display_name.empty() ? source.subdir_url + "/repodata.json" : source.display_name;
+  Repodata repodata;
+  if (!detail::scan_repodata(json, source, display, repodata)) {
+    repodata = Repodata{};
+    GRAFT_RETURN_IF_ERROR(detail::parse_repodata_dom(json, display, repodata));
+    const detail::RecordDefaults defaults = detail::record_defaults(source, repodata);
+    for (PackageRecord& record : repodata.records) detail::apply_record_defaults(defaults, record);
+  }
+  if (repodata.repodata_version < 2) repodata.base_url.clear();
+  if (source.duplicates == DuplicateArchives::kPreferConda) drop_tar_bz2_twins(repodata.records);
   return repodata;
 }
 
