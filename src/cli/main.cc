@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "log debug detail to stderr");
   app.add_flag("-q,--quiet", quiet, "print only errors and results");
   graft::cli::set_command_line(argc, argv);
-  auto pick = graft::cli::install_verbs(app);
+  auto pick = graft::cli::install_verbs(app, argc, argv);
   if (argc < 2) {
     std::fputs(app.help().c_str(), stderr);
     return 2;

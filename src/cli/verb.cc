@@ -34,35 +34,67 @@ bool register_verb(Verb verb) {
   return true;
 }
 
-std::function<VerbRun()> install_verbs(CLI::App& app) {
-  // Groups ("env", "route") are created on demand from multi-word names.
-  auto groups = std::make_shared<std::map<std::string, CLI::App*>>();
-  auto picked = std::make_shared<std::vector<std::pair<CLI::App*, VerbRun>>>();
-  for (const Verb& verb : registry()) {
-    CLI::App* parent = &app;
-    auto words = base::split(verb.name, ' ');
-    std::string path;
-    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
-      path += std::string(words[i]) + " ";
-      auto found = groups->find(path);
-      if (found == groups->end()) {
-        CLI::App* group = parent->add_subcommand(std::string(words[i]), group_help(path));
-        group->require_subcommand(1);
-        group->fallthrough();
-        found = groups->emplace(path, group).first;
-      }
-      parent = found->second;
+namespace {
+
+// The name of the verb `argv` picks ("env export"), "" when it picks none: the words that
+// are not flags, as far as they name a group and then a verb.
+std::string chosen_verb(int argc, char** argv) {
+  std::string path;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word.empty() || word.front() == '-') continue;  // global flags, or fallthrough ones
+    const std::string candidate = path.empty() ? std::string(word) : path + " " + std::string(word);
+    bool group = false;
+    for (const Verb& verb : registry()) {
+      if (verb.name == candidate) return candidate;
+      group = group || verb.name.starts_with(candidate + " ");
     }
-    CLI::App* command = parent->add_subcommand(std::string(words.back()), verb.help);
-    command->fallthrough();
-    picked->emplace_back(command, verb.setup(*command));
+    if (!group) return "";
+    path = candidate;
   }
-  return [picked]() -> VerbRun {
-    for (auto& [command, run] : *picked) {
-      if (command->parsed()) return run;
+  return "";
+}
+
+// The subcommand for `name`, under the groups its first words name (created on first use).
+CLI::App* add_verb_command(CLI::App& app, const Verb& verb,
+                           std::map<std::string, CLI::App*>& groups) {
+  CLI::App* parent = &app;
+  auto words = base::split(verb.name, ' ');
+  std::string path;
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    path += std::string(words[i]) + " ";
+    auto found = groups.find(path);
+    if (found == groups.end()) {
+      CLI::App* group = parent->add_subcommand(std::string(words[i]), group_help(path));
+      group->require_subcommand(1);
+      group->fallthrough();
+      found = groups.emplace(path, group).first;
     }
-    return nullptr;
-  };
+    parent = found->second;
+  }
+  CLI::App* command = parent->add_subcommand(std::string(words.back()), verb.help);
+  command->fallthrough();
+  return command;
+}
+
+}  // namespace
+
+std::function<VerbRun()> install_verbs(CLI::App& app, int argc, char** argv) {
+  // Every verb gets its subcommand (for --help and name checks); only the one picked gets
+  // its flags: building all of them would cost every command a few hundred microseconds.
+  const std::string chosen = chosen_verb(argc, argv);
+  std::map<std::string, CLI::App*> groups;  // "env ", "route ", ...
+  CLI::App* picked = nullptr;
+  VerbRun run;
+  for (const Verb& verb : registry()) {
+    CLI::App* command = add_verb_command(app, verb, groups);
+    if (verb.name == chosen) {
+      picked = command;
+      run = verb.setup(*command);
+    }
+  }
+  return
+      [picked, run]() -> VerbRun { return picked != nullptr && picked->parsed() ? run : nullptr; };
 }
 
 int check_command_name(const CLI::App& app, int argc, char** argv) {
@@ -80,9 +112,10 @@ int check_command_name(const CLI::App& app, int argc, char** argv) {
     auto found = std::find(names.begin(), names.end(), word);
     if (found == names.end()) {
       std::string suggestion = base::closest_match(word, names);
-      Error error(ErrorCode::kInvalidArgument,
-                  fmt::format("unknown command '{}{}'", path, word) +
-                      (suggestion.empty() ? "" : fmt::format(", did you mean '{}{}'?", path, suggestion)));
+      Error error(
+          ErrorCode::kInvalidArgument,
+          fmt::format("unknown command '{}{}'", path, word) +
+              (suggestion.empty() ? "" : fmt::format(", did you mean '{}{}'?", path, suggestion)));
       error.with_hint("run 'graft " + path + "--help' to see the commands");
       return report_error(error);
     }
@@ -113,8 +146,7 @@ int report_error(const Error& error) {
 }
 
 void report_warning(std::string_view message) {
-  std::fprintf(stderr, "graft: warning: %.*s\n", static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "graft: warning: %.*s\n", static_cast<int>(message.size()), message.data());
 }
 
 }  // namespace graft::cli

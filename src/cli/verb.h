@@ -27,8 +27,9 @@ struct Verb {
 bool register_verb(Verb verb);
 
 // Builds the verbs into `app` and returns the runner of the one picked after app.parse().
-// Used by main() only.
-std::function<VerbRun()> install_verbs(CLI::App& app);
+// Every verb becomes a subcommand, but only the one `argv` names gets its flags (setup is
+// called for it alone), so start-up does not pay for the others. Used by main() only.
+std::function<VerbRun()> install_verbs(CLI::App& app, int argc, char** argv);
 
 // When the first non-flag argument names no verb (or a group's second word names no
 // sub-verb), prints "unknown command 'x'" with a did-you-mean and returns 2; else 0.

@@ -2,9 +2,6 @@
 // The writing side is in archive_write.cc.
 #include "conda/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <functional>
 #include <memory>
 #include <set>
@@ -12,6 +9,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "conda/archive_api.h"
 #include "conda/archive_internal.h"
 
 namespace graft::conda {
@@ -32,7 +30,7 @@ using MemberVisitor =
     std::function<Result<Flow>(archive* tar, archive_entry* entry, std::string_view path)>;
 
 std::string_view member_path(archive_entry* entry) {
-  const char* raw = archive_entry_pathname(entry);
+  const char* raw = la().archive_entry_pathname(entry);
   std::string_view path = raw == nullptr ? std::string_view() : std::string_view(raw);
   while (base::starts_with(path, "./")) path.remove_prefix(2);
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
@@ -42,7 +40,7 @@ std::string_view member_path(archive_entry* entry) {
 Result<Flow> visit_tar(archive* tar, const MemberVisitor& visit) {
   for (;;) {
     archive_entry* entry = nullptr;
-    int status = archive_read_next_header(tar, &entry);
+    int status = la().archive_read_next_header(tar, &entry);
     if (status == ARCHIVE_EOF) return Flow::kContinue;
     if (status < ARCHIVE_WARN) return fail(internal::archive_error(tar, "cannot read tar header"));
     GRAFT_ASSIGN_OR_RETURN(Flow flow, visit(tar, entry, member_path(entry)));
@@ -55,14 +53,14 @@ Result<ReadHandle> open_for_read(const fs::path& file, ArchiveFormat format) {
   if (!fs::exists(file, error)) {
     return fail(ErrorCode::kNotFound, "package " + in_quotes(file.string()) + " does not exist");
   }
-  ReadHandle reader(archive_read_new());
+  ReadHandle reader(la().archive_read_new());
   if (format == ArchiveFormat::kTarBz2) {
-    archive_read_support_filter_bzip2(reader.get());
-    archive_read_support_format_tar(reader.get());
+    la().archive_read_support_filter_bzip2(reader.get());
+    la().archive_read_support_format_tar(reader.get());
   } else {
-    archive_read_support_format_zip(reader.get());
+    la().archive_read_support_format_zip(reader.get());
   }
-  if (archive_read_open_filename(reader.get(), file.c_str(), kBlockBytes) != ARCHIVE_OK) {
+  if (la().archive_read_open_filename(reader.get(), file.c_str(), kBlockBytes) != ARCHIVE_OK) {
     return fail(internal::archive_error(reader.get(), "cannot open archive"));
   }
   return reader;
@@ -77,15 +75,15 @@ struct InnerSource {
 la_ssize_t read_inner(archive* /*inner*/, void* data, const void** block) {
   auto* source = static_cast<InnerSource*>(data);
   *block = source->buffer.data();
-  return archive_read_data(source->zip, source->buffer.data(), source->buffer.size());
+  return la().archive_read_data(source->zip, source->buffer.data(), source->buffer.size());
 }
 
 Result<Flow> visit_inner_tarball(archive* zip, std::string_view name, const MemberVisitor& visit) {
   InnerSource source{.zip = zip};
-  ReadHandle tar(archive_read_new());
-  archive_read_support_filter_zstd(tar.get());
-  archive_read_support_format_tar(tar.get());
-  if (archive_read_open(tar.get(), &source, nullptr, read_inner, nullptr) != ARCHIVE_OK) {
+  ReadHandle tar(la().archive_read_new());
+  la().archive_read_support_filter_zstd(tar.get());
+  la().archive_read_support_format_tar(tar.get());
+  if (la().archive_read_open(tar.get(), &source, nullptr, read_inner, nullptr) != ARCHIVE_OK) {
     return fail(internal::archive_error(tar.get(), "cannot open member " + in_quotes(name)));
   }
   auto flow = visit_tar(tar.get(), visit);
@@ -97,7 +95,7 @@ Result<Flow> visit_conda(archive* zip, ArchivePart part, const MemberVisitor& vi
   bool saw_info = false;
   for (;;) {
     archive_entry* entry = nullptr;
-    int status = archive_read_next_header(zip, &entry);
+    int status = la().archive_read_next_header(zip, &entry);
     if (status == ARCHIVE_EOF) break;
     if (status < ARCHIVE_WARN) return fail(internal::archive_error(zip, "cannot read zip header"));
     std::string_view name = member_path(entry);
@@ -130,13 +128,13 @@ Status visit_package(const fs::path& file, ArchivePart part, const MemberVisitor
 }
 
 Result<std::string> read_member_data(archive* tar, archive_entry* entry, std::string_view path) {
-  if (archive_entry_size(entry) > static_cast<la_int64_t>(kMaxInfoFileBytes)) {
+  if (la().archive_entry_size(entry) > static_cast<la_int64_t>(kMaxInfoFileBytes)) {
     return fail(ErrorCode::kCorrupt, in_quotes(path) + " is larger than 64 MiB");
   }
   std::string data;
   std::vector<char> buffer(64 * 1024);
   for (;;) {
-    la_ssize_t count = archive_read_data(tar, buffer.data(), buffer.size());
+    la_ssize_t count = la().archive_read_data(tar, buffer.data(), buffer.size());
     if (count < 0) return fail(internal::archive_error(tar, "cannot read " + in_quotes(path)));
     if (count == 0) return data;
     data.append(buffer.data(), static_cast<std::size_t>(count));
@@ -176,7 +174,8 @@ Status check_member_path(std::string_view path) {
   if (path.find('\0') != std::string_view::npos) {
     return fail(ErrorCode::kCorrupt, in_quotes(path) + " has a NUL byte in its path");
   }
-  if (path.front() == '/') return fail(ErrorCode::kCorrupt, in_quotes(path) + " is an absolute path");
+  if (path.front() == '/')
+    return fail(ErrorCode::kCorrupt, in_quotes(path) + " is an absolute path");
   for (std::string_view component : base::split(path, '/')) {
     if (component.empty()) {
       return fail(ErrorCode::kCorrupt, in_quotes(path) + " has an empty path component");
@@ -214,11 +213,12 @@ Status check_symlink_target(std::string_view link, std::string_view target) {
 
 Result<std::map<std::string, std::string>> read_info_files(const fs::path& archive,
                                                            const std::vector<std::string>& wanted) {
+  GRAFT_RETURN_IF_ERROR(archive_api());  // la() below relies on it
   std::set<std::string, std::less<>> wanted_set(wanted.begin(), wanted.end());
   std::map<std::string, std::string> files;
   auto visit = [&](::archive* tar, archive_entry* entry, std::string_view path) -> Result<Flow> {
-    if (!base::starts_with(path, "info/") || archive_entry_filetype(entry) != AE_IFREG ||
-        archive_entry_hardlink(entry) != nullptr) {
+    if (!base::starts_with(path, "info/") || la().archive_entry_filetype(entry) != AE_IFREG ||
+        la().archive_entry_hardlink(entry) != nullptr) {
       return Flow::kContinue;
     }
     if (!wanted_set.empty() && !wanted_set.contains(path)) return Flow::kContinue;
@@ -234,6 +234,7 @@ Result<std::map<std::string, std::string>> read_info_files(const fs::path& archi
 Result<ExtractStats> extract_archive(const fs::path& archive, const fs::path& destination,
                                      const ExtractOptions& options) {
   GRAFT_RETURN_IF_ERROR(archive_format_of(archive));
+  GRAFT_RETURN_IF_ERROR(archive_api());  // la() below relies on it
   GRAFT_ASSIGN_OR_RETURN(internal::Staging staging, internal::Staging::open(destination));
   internal::DiskExtractor extractor(staging.root(), options.part);
   auto visit = [&](::archive* tar, archive_entry* entry, std::string_view path) -> Result<Flow> {

@@ -1,12 +1,11 @@
 // Safe extraction of tar members into a staging directory (see archive.h for the rules).
-#include <archive.h>
-#include <archive_entry.h>
 
 #include <system_error>
 #include <vector>
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "conda/archive_api.h"
 #include "conda/archive_internal.h"
 
 namespace graft::conda::internal {
@@ -34,11 +33,11 @@ void make_removable(const fs::path& root) {
 
 }  // namespace
 
-void ReadFree::operator()(archive* handle) const { archive_read_free(handle); }
-void WriteFree::operator()(archive* handle) const { archive_write_free(handle); }
+void ReadFree::operator()(archive* handle) const { la().archive_read_free(handle); }
+void WriteFree::operator()(archive* handle) const { la().archive_write_free(handle); }
 
 Error archive_error(archive* handle, std::string_view what, ErrorCode code) {
-  const char* message = handle == nullptr ? nullptr : archive_error_string(handle);
+  const char* message = handle == nullptr ? nullptr : la().archive_error_string(handle);
   return Error(code, std::string(what) + ": " + (message ? message : "unknown libarchive error"));
 }
 
@@ -89,8 +88,8 @@ Staging::~Staging() {
 }
 
 DiskExtractor::DiskExtractor(fs::path root, ArchivePart part)
-    : root_(std::move(root)), part_(part), disk_(archive_write_disk_new()) {
-  archive_write_disk_set_options(disk_.get(), kDiskFlags);
+    : root_(std::move(root)), part_(part), disk_(la().archive_write_disk_new()) {
+  la().archive_write_disk_set_options(disk_.get(), kDiskFlags);
 }
 
 Result<bool> DiskExtractor::check(archive_entry* entry, std::string_view path) {
@@ -98,7 +97,7 @@ Result<bool> DiskExtractor::check(archive_entry* entry, std::string_view path) {
   if (!members_.insert(std::string(path)).second) {
     return fail(ErrorCode::kCorrupt, in_quotes(path) + " appears twice");
   }
-  if (const char* hardlink = archive_entry_hardlink(entry)) {
+  if (const char* hardlink = la().archive_entry_hardlink(entry)) {
     std::string_view target = hardlink;
     while (base::starts_with(target, "./")) target.remove_prefix(2);
     GRAFT_RETURN_IF_ERROR(check_member_path(target));
@@ -108,14 +107,14 @@ Result<bool> DiskExtractor::check(archive_entry* entry, std::string_view path) {
     }
     return true;
   }
-  switch (archive_entry_filetype(entry)) {
+  switch (la().archive_entry_filetype(entry)) {
     case AE_IFREG:
       regular_files_.insert(std::string(path));
       return true;
     case AE_IFDIR:
       return true;
     case AE_IFLNK: {
-      const char* raw = archive_entry_symlink(entry);
+      const char* raw = la().archive_entry_symlink(entry);
       std::string_view target = raw == nullptr ? std::string_view() : std::string_view(raw);
       if (target.empty()) {
         stats_.skipped.push_back(in_quotes(path) + ": symlink with an empty target");
@@ -142,37 +141,37 @@ Status DiskExtractor::extract(archive* tar, archive_entry* entry, std::string_vi
 Status DiskExtractor::write(archive* tar, archive_entry* entry, std::string_view member) {
   std::string path(member);  // `member` points into the entry, renamed below
   fs::path target = root_ / path;
-  archive_entry_set_pathname(entry, target.c_str());
-  if (const char* hardlink = archive_entry_hardlink(entry)) {
+  la().archive_entry_set_pathname(entry, target.c_str());
+  if (const char* hardlink = la().archive_entry_hardlink(entry)) {
     std::string_view link = hardlink;
     while (base::starts_with(link, "./")) link.remove_prefix(2);
-    archive_entry_set_hardlink(entry, (root_ / std::string(link)).c_str());
+    la().archive_entry_set_hardlink(entry, (root_ / std::string(link)).c_str());
   }
-  archive_entry_set_perm(entry, archive_entry_perm(entry) & 0777);
-  if (archive_write_header(disk_.get(), entry) < ARCHIVE_WARN) {
+  la().archive_entry_set_perm(entry, la().archive_entry_perm(entry) & 0777);
+  if (la().archive_write_header(disk_.get(), entry) < ARCHIVE_WARN) {
     return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path)));
   }
   const void* block = nullptr;
   std::size_t size = 0;
   la_int64_t offset = 0;
   for (;;) {
-    int status = archive_read_data_block(tar, &block, &size, &offset);
+    int status = la().archive_read_data_block(tar, &block, &size, &offset);
     if (status == ARCHIVE_EOF) break;
     if (status < ARCHIVE_WARN) return fail(archive_error(tar, "cannot read " + in_quotes(path)));
-    if (archive_write_data_block(disk_.get(), block, size, offset) < ARCHIVE_WARN) {
+    if (la().archive_write_data_block(disk_.get(), block, size, offset) < ARCHIVE_WARN) {
       return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path), ErrorCode::kIo));
     }
     stats_.bytes += size;
   }
-  if (archive_write_finish_entry(disk_.get()) < ARCHIVE_WARN) {
+  if (la().archive_write_finish_entry(disk_.get()) < ARCHIVE_WARN) {
     return fail(archive_error(disk_.get(), "cannot finish " + in_quotes(path), ErrorCode::kIo));
   }
-  if (archive_entry_filetype(entry) != AE_IFDIR) ++stats_.entries;
+  if (la().archive_entry_filetype(entry) != AE_IFDIR) ++stats_.entries;
   return ok();
 }
 
 Status DiskExtractor::finish() {
-  if (archive_write_close(disk_.get()) != ARCHIVE_OK) {
+  if (la().archive_write_close(disk_.get()) != ARCHIVE_OK) {
     return fail(archive_error(disk_.get(), "cannot finish extraction", ErrorCode::kIo));
   }
   return ok();

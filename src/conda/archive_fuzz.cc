@@ -5,8 +5,6 @@
 // tar members built with libarchive, so hostile layouts reach the extractor. Invariants:
 // no crash, nothing appears outside the staging directory, a failed extraction leaves no
 // staging directory, and every symlink a successful one wrote stays inside it.
-#include <archive.h>
-#include <archive_entry.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -19,52 +17,54 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "conda/archive_api.h"
 #include "conda/archive.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using graft::conda::la;
 
 void add_member(archive* writer, std::string_view line) {
   auto words = graft::base::split(line, ' ');
   if (words.size() < 2 || words[0].size() != 1) return;
   std::string path(words[1]);
   std::string data = words.size() > 2 ? std::string(words[2]) : "";
-  archive_entry* entry = archive_entry_new();
-  archive_entry_set_pathname(entry, path.c_str());
-  archive_entry_set_perm(entry, 0755);
+  archive_entry* entry = la().archive_entry_new();
+  la().archive_entry_set_pathname(entry, path.c_str());
+  la().archive_entry_set_perm(entry, 0755);
   switch (words[0][0]) {
     case 'l':
-      archive_entry_set_filetype(entry, AE_IFLNK);
-      archive_entry_set_symlink(entry, data.c_str());
+      la().archive_entry_set_filetype(entry, AE_IFLNK);
+      la().archive_entry_set_symlink(entry, data.c_str());
       break;
     case 'h':
-      archive_entry_set_filetype(entry, AE_IFREG);
-      archive_entry_set_hardlink(entry, data.c_str());
+      la().archive_entry_set_filetype(entry, AE_IFREG);
+      la().archive_entry_set_hardlink(entry, data.c_str());
       break;
     case 'd':
-      archive_entry_set_filetype(entry, AE_IFDIR);
+      la().archive_entry_set_filetype(entry, AE_IFDIR);
       break;
     default:
-      archive_entry_set_filetype(entry, AE_IFREG);
-      archive_entry_set_size(entry, static_cast<la_int64_t>(data.size()));
+      la().archive_entry_set_filetype(entry, AE_IFREG);
+      la().archive_entry_set_size(entry, static_cast<la_int64_t>(data.size()));
   }
-  archive_write_header(writer, entry);
-  if (words[0][0] == 'f') archive_write_data(writer, data.data(), data.size());
-  archive_entry_free(entry);
+  la().archive_write_header(writer, entry);
+  if (words[0][0] == 'f') la().archive_write_data(writer, data.data(), data.size());
+  la().archive_entry_free(entry);
 }
 
 // Builds a .tar.bz2 from a member description.
 std::string build_tarball(std::string_view description) {
   std::vector<char> buffer(1 << 20);
   std::size_t used = 0;
-  archive* writer = archive_write_new();
-  archive_write_set_format_pax_restricted(writer);
-  archive_write_add_filter_bzip2(writer);
-  archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
+  archive* writer = la().archive_write_new();
+  la().archive_write_set_format_pax_restricted(writer);
+  la().archive_write_add_filter_bzip2(writer);
+  la().archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
   for (std::string_view line : graft::base::split(description, '\n')) add_member(writer, line);
-  archive_write_close(writer);
-  archive_write_free(writer);
+  la().archive_write_close(writer);
+  la().archive_write_free(writer);
   return std::string(buffer.data(), used);
 }
 
@@ -83,7 +83,8 @@ void check_tree(const fs::path& staging) {
        it.increment(error)) {
     if (!it->is_symlink(error)) continue;
     std::string relative = fs::relative(it->path(), staging, error).generic_string();
-    if (!graft::conda::check_symlink_target(relative, fs::read_symlink(it->path(), error).string())) {
+    if (!graft::conda::check_symlink_target(relative,
+                                            fs::read_symlink(it->path(), error).string())) {
       std::abort();
     }
   }

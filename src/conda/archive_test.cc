@@ -1,7 +1,5 @@
 #include "conda/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -13,6 +11,7 @@
 
 #include "base/fs.h"
 #include "base/hash.h"
+#include "conda/archive_api.h"
 
 namespace graft::conda {
 namespace {
@@ -32,31 +31,32 @@ struct Member {
 std::string make_tarball(const std::vector<Member>& members, const std::string& filter) {
   std::vector<char> buffer(1 << 20);
   std::size_t used = 0;
-  archive* writer = archive_write_new();
-  archive_write_set_format_pax_restricted(writer);
-  filter == "bzip2" ? archive_write_add_filter_bzip2(writer) : archive_write_add_filter_zstd(writer);
-  archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
+  archive* writer = la().archive_write_new();
+  la().archive_write_set_format_pax_restricted(writer);
+  filter == "bzip2" ? la().archive_write_add_filter_bzip2(writer)
+                    : la().archive_write_add_filter_zstd(writer);
+  la().archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
   for (const Member& member : members) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, member.path.c_str());
-    archive_entry_set_filetype(entry, member.hardlink ? AE_IFREG : member.type);
-    archive_entry_set_perm(entry, member.type == AE_IFDIR ? 0755 : 0644);
-    archive_entry_set_mtime(entry, 1'600'000'000, 0);
+    archive_entry* entry = la().archive_entry_new();
+    la().archive_entry_set_pathname(entry, member.path.c_str());
+    la().archive_entry_set_filetype(entry, member.hardlink ? AE_IFREG : member.type);
+    la().archive_entry_set_perm(entry, member.type == AE_IFDIR ? 0755 : 0644);
+    la().archive_entry_set_mtime(entry, 1'600'000'000, 0);
     if (member.hardlink) {
-      archive_entry_set_hardlink(entry, member.data.c_str());
+      la().archive_entry_set_hardlink(entry, member.data.c_str());
     } else if (member.type == AE_IFLNK) {
-      archive_entry_set_symlink(entry, member.data.c_str());
+      la().archive_entry_set_symlink(entry, member.data.c_str());
     } else if (member.type == AE_IFREG) {
-      archive_entry_set_size(entry, static_cast<la_int64_t>(member.data.size()));
+      la().archive_entry_set_size(entry, static_cast<la_int64_t>(member.data.size()));
     }
-    archive_write_header(writer, entry);
+    la().archive_write_header(writer, entry);
     if (member.type == AE_IFREG && !member.hardlink) {
-      archive_write_data(writer, member.data.data(), member.data.size());
+      la().archive_write_data(writer, member.data.data(), member.data.size());
     }
-    archive_entry_free(entry);
+    la().archive_entry_free(entry);
   }
-  archive_write_close(writer);
-  archive_write_free(writer);
+  la().archive_write_close(writer);
+  la().archive_write_free(writer);
   return std::string(buffer.data(), used);
 }
 
@@ -66,23 +66,23 @@ std::string make_conda(const std::vector<Member>& members) {
   std::string pkg = make_tarball(members, "zstd");
   std::vector<char> buffer(2 << 20);
   std::size_t used = 0;
-  archive* writer = archive_write_new();
-  archive_write_set_format_zip(writer);
-  archive_write_set_format_option(writer, "zip", "compression", "store");
-  archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
+  archive* writer = la().archive_write_new();
+  la().archive_write_set_format_zip(writer);
+  la().archive_write_set_format_option(writer, "zip", "compression", "store");
+  la().archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
   for (const auto& [name, data] : {std::pair<std::string, std::string>{"info-x-1-0.tar.zst", info},
                                    {"pkg-x-1-0.tar.zst", pkg}}) {
-    archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, name.c_str());
-    archive_entry_set_filetype(entry, AE_IFREG);
-    archive_entry_set_perm(entry, 0644);
-    archive_entry_set_size(entry, static_cast<la_int64_t>(data.size()));
-    archive_write_header(writer, entry);
-    archive_write_data(writer, data.data(), data.size());
-    archive_entry_free(entry);
+    archive_entry* entry = la().archive_entry_new();
+    la().archive_entry_set_pathname(entry, name.c_str());
+    la().archive_entry_set_filetype(entry, AE_IFREG);
+    la().archive_entry_set_perm(entry, 0644);
+    la().archive_entry_set_size(entry, static_cast<la_int64_t>(data.size()));
+    la().archive_write_header(writer, entry);
+    la().archive_write_data(writer, data.data(), data.size());
+    la().archive_entry_free(entry);
   }
-  archive_write_close(writer);
-  archive_write_free(writer);
+  la().archive_write_close(writer);
+  la().archive_write_free(writer);
   return std::string(buffer.data(), used);
 }
 

@@ -1,6 +1,4 @@
 // Writing side of conda archives: `.tar.bz2` and `.conda` (see archive.h).
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +9,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "conda/archive_api.h"
 #include "conda/archive.h"
 #include "conda/archive_internal.h"
 
@@ -27,7 +26,7 @@ constexpr std::string_view kMetadataJson = R"({"conda_pkg_format_version": 2})";
 std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 struct EntryFree {
-  void operator()(archive_entry* entry) const { archive_entry_free(entry); }
+  void operator()(archive_entry* entry) const { la().archive_entry_free(entry); }
 };
 using EntryHandle = std::unique_ptr<archive_entry, EntryFree>;
 
@@ -52,8 +51,9 @@ Status write_file_data(archive* writer, const fs::path& source, std::int64_t siz
     }
     if (count == 0) break;
     total += count;
-    if (total > size || archive_write_data(writer, buffer.data(), count) != count) {
-      status = fail(archive_error(writer, "cannot add " + in_quotes(source.string()), ErrorCode::kIo));
+    if (total > size || la().archive_write_data(writer, buffer.data(), count) != count) {
+      status =
+          fail(archive_error(writer, "cannot add " + in_quotes(source.string()), ErrorCode::kIo));
       break;
     }
   }
@@ -70,30 +70,31 @@ Status add_member(archive* writer, const ArchiveMember& member) {
   const fs::path& source = member.source;
   struct stat status {};
   if (::lstat(source.c_str(), &status) != 0) return fail(io_error("cannot stat", source, errno));
-  EntryHandle entry(archive_entry_new());
-  archive_entry_set_pathname(entry.get(), path.c_str());
-  archive_entry_set_mtime(entry.get(), status.st_mtime, 0);
-  archive_entry_set_uid(entry.get(), 0);
-  archive_entry_set_gid(entry.get(), 0);
+  EntryHandle entry(la().archive_entry_new());
+  la().archive_entry_set_pathname(entry.get(), path.c_str());
+  la().archive_entry_set_mtime(entry.get(), status.st_mtime, 0);
+  la().archive_entry_set_uid(entry.get(), 0);
+  la().archive_entry_set_gid(entry.get(), 0);
   if (S_ISLNK(status.st_mode)) {
     std::error_code error;
     fs::path target = fs::read_symlink(source, error);
     if (error) return fail(ErrorCode::kIo, "cannot read symlink " + in_quotes(source.string()));
-    archive_entry_set_filetype(entry.get(), AE_IFLNK);
-    archive_entry_set_perm(entry.get(), 0777);
-    archive_entry_set_symlink(entry.get(), target.c_str());
+    la().archive_entry_set_filetype(entry.get(), AE_IFLNK);
+    la().archive_entry_set_perm(entry.get(), 0777);
+    la().archive_entry_set_symlink(entry.get(), target.c_str());
   } else if (S_ISREG(status.st_mode)) {
-    archive_entry_set_filetype(entry.get(), AE_IFREG);
-    archive_entry_set_perm(entry.get(), status.st_mode & 0777);
-    archive_entry_set_size(entry.get(), status.st_size);
+    la().archive_entry_set_filetype(entry.get(), AE_IFREG);
+    la().archive_entry_set_perm(entry.get(), status.st_mode & 0777);
+    la().archive_entry_set_size(entry.get(), status.st_size);
   } else {
     return fail(ErrorCode::kInvalidArgument,
                 in_quotes(source.string()) + " is not a regular file or a symlink");
   }
-  if (archive_write_header(writer, entry.get()) < ARCHIVE_WARN) {
+  if (la().archive_write_header(writer, entry.get()) < ARCHIVE_WARN) {
     return fail(archive_error(writer, "cannot add " + in_quotes(path), ErrorCode::kIo));
   }
-  if (S_ISREG(status.st_mode)) GRAFT_RETURN_IF_ERROR(write_file_data(writer, source, status.st_size));
+  if (S_ISREG(status.st_mode))
+    GRAFT_RETURN_IF_ERROR(write_file_data(writer, source, status.st_size));
   return ok();
 }
 
@@ -104,23 +105,26 @@ struct Compression {
 
 Status write_tarball(const fs::path& file, const std::vector<ArchiveMember>& members,
                      Compression compression) {
-  WriteHandle writer(archive_write_new());
-  archive_write_set_format_pax_restricted(writer.get());
+  WriteHandle writer(la().archive_write_new());
+  la().archive_write_set_format_pax_restricted(writer.get());
   int added = std::string_view(compression.filter) == "bzip2"
-                  ? archive_write_add_filter_bzip2(writer.get())
-                  : archive_write_add_filter_zstd(writer.get());
+                  ? la().archive_write_add_filter_bzip2(writer.get())
+                  : la().archive_write_add_filter_zstd(writer.get());
   std::string level = std::to_string(compression.level);
   if (added != ARCHIVE_OK ||
-      archive_write_set_filter_option(writer.get(), compression.filter, "compression-level",
-                                      level.c_str()) != ARCHIVE_OK) {
+      la().archive_write_set_filter_option(writer.get(), compression.filter, "compression-level",
+                                           level.c_str()) != ARCHIVE_OK) {
     return fail(archive_error(writer.get(), "cannot set up compression", ErrorCode::kInternal));
   }
-  if (archive_write_open_filename(writer.get(), file.c_str()) != ARCHIVE_OK) {
-    return fail(archive_error(writer.get(), "cannot create " + in_quotes(file.string()), ErrorCode::kIo));
+  if (la().archive_write_open_filename(writer.get(), file.c_str()) != ARCHIVE_OK) {
+    return fail(
+        archive_error(writer.get(), "cannot create " + in_quotes(file.string()), ErrorCode::kIo));
   }
-  for (const ArchiveMember& member : members) GRAFT_RETURN_IF_ERROR(add_member(writer.get(), member));
-  if (archive_write_close(writer.get()) != ARCHIVE_OK) {
-    return fail(archive_error(writer.get(), "cannot finish " + in_quotes(file.string()), ErrorCode::kIo));
+  for (const ArchiveMember& member : members)
+    GRAFT_RETURN_IF_ERROR(add_member(writer.get(), member));
+  if (la().archive_write_close(writer.get()) != ARCHIVE_OK) {
+    return fail(
+        archive_error(writer.get(), "cannot finish " + in_quotes(file.string()), ErrorCode::kIo));
   }
   return ok();
 }
@@ -139,17 +143,18 @@ Status add_zip_member(archive* writer, const ZipMember& member, std::int64_t mti
     size = static_cast<std::int64_t>(fs::file_size(member.file, error));
     if (error) return fail(ErrorCode::kIo, "cannot stat " + in_quotes(member.file.string()));
   }
-  EntryHandle entry(archive_entry_new());
-  archive_entry_set_pathname(entry.get(), member.name.c_str());
-  archive_entry_set_filetype(entry.get(), AE_IFREG);
-  archive_entry_set_perm(entry.get(), 0644);
-  archive_entry_set_size(entry.get(), size);
-  archive_entry_set_mtime(entry.get(), mtime, 0);
-  if (archive_write_header(writer, entry.get()) < ARCHIVE_WARN) {
+  EntryHandle entry(la().archive_entry_new());
+  la().archive_entry_set_pathname(entry.get(), member.name.c_str());
+  la().archive_entry_set_filetype(entry.get(), AE_IFREG);
+  la().archive_entry_set_perm(entry.get(), 0644);
+  la().archive_entry_set_size(entry.get(), size);
+  la().archive_entry_set_mtime(entry.get(), mtime, 0);
+  if (la().archive_write_header(writer, entry.get()) < ARCHIVE_WARN) {
     return fail(archive_error(writer, "cannot add " + in_quotes(member.name), ErrorCode::kIo));
   }
   if (!member.file.empty()) return write_file_data(writer, member.file, size);
-  if (archive_write_data(writer, member.inline_data.data(), member.inline_data.size()) != size) {
+  if (la().archive_write_data(writer, member.inline_data.data(), member.inline_data.size()) !=
+      size) {
     return fail(archive_error(writer, "cannot add " + in_quotes(member.name), ErrorCode::kIo));
   }
   return ok();
@@ -157,19 +162,22 @@ Status add_zip_member(archive* writer, const ZipMember& member, std::int64_t mti
 
 Status write_stored_zip(const fs::path& file, const std::vector<ZipMember>& members,
                         std::int64_t mtime) {
-  WriteHandle writer(archive_write_new());
-  archive_write_set_format_zip(writer.get());
-  if (archive_write_set_format_option(writer.get(), "zip", "compression", "store") != ARCHIVE_OK) {
+  WriteHandle writer(la().archive_write_new());
+  la().archive_write_set_format_zip(writer.get());
+  if (la().archive_write_set_format_option(writer.get(), "zip", "compression", "store") !=
+      ARCHIVE_OK) {
     return fail(archive_error(writer.get(), "cannot set up zip", ErrorCode::kInternal));
   }
-  if (archive_write_open_filename(writer.get(), file.c_str()) != ARCHIVE_OK) {
-    return fail(archive_error(writer.get(), "cannot create " + in_quotes(file.string()), ErrorCode::kIo));
+  if (la().archive_write_open_filename(writer.get(), file.c_str()) != ARCHIVE_OK) {
+    return fail(
+        archive_error(writer.get(), "cannot create " + in_quotes(file.string()), ErrorCode::kIo));
   }
   for (const ZipMember& member : members) {
     GRAFT_RETURN_IF_ERROR(add_zip_member(writer.get(), member, mtime));
   }
-  if (archive_write_close(writer.get()) != ARCHIVE_OK) {
-    return fail(archive_error(writer.get(), "cannot finish " + in_quotes(file.string()), ErrorCode::kIo));
+  if (la().archive_write_close(writer.get()) != ARCHIVE_OK) {
+    return fail(
+        archive_error(writer.get(), "cannot finish " + in_quotes(file.string()), ErrorCode::kIo));
   }
   return ok();
 }
@@ -224,6 +232,7 @@ Status write_conda(const fs::path& file, const std::vector<ArchiveMember>& info,
 Status write_archive(const std::vector<ArchiveMember>& members, const fs::path& output,
                      const WriteOptions& options) {
   GRAFT_RETURN_IF_ERROR(check_write_request(members, output, options));
+  GRAFT_RETURN_IF_ERROR(archive_api());  // la() below relies on it
   std::vector<ArchiveMember> info;
   std::vector<ArchiveMember> payload;
   for (const ArchiveMember& member : members) {

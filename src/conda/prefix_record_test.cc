@@ -315,6 +315,20 @@ TEST(PrefixRecordTest, PackageOnlyReadsEveryFieldAroundSkippedOnes) {
   }
 }
 
+TEST(PrefixRecordTest, PackageOnlyStepsOverDeepNesting) {
+  // The skipped value nests 3 + `arrays` deep: past 64 the full parse takes over.
+  for (int arrays : {1, 60, 61, 62, 63, 200}) {
+    const std::string json = R"({"paths_data":{"paths":[{"_path":"x","n":)" +
+                             std::string(arrays, '[') + std::string(arrays, ']') +
+                             R"(}]},"name":"deep"})";
+    auto full = parse_prefix_record(json, "r.json");
+    auto light = parse_prefix_record(json, "r.json", PrefixRecordParts::kPackageOnly);
+    ASSERT_TRUE(full && light) << arrays;
+    EXPECT_EQ(light->name, "deep") << arrays;
+    EXPECT_EQ(*light, without_files(*full)) << arrays;
+  }
+}
+
 TEST(PrefixRecordTest, PackageOnlyReportsErrorsAsTheFullParse) {
   const char* cases[] = {
       R"([1])",
@@ -323,6 +337,7 @@ TEST(PrefixRecordTest, PackageOnlyReportsErrorsAsTheFullParse) {
       R"({"files": ["x", "name": "a"})",
       R"({"files": ["x}], "name": "a"})",
       R"({"files": [}, "name": "a"})",
+      R"({"paths_data": {"paths": [{"n": [1}]]}, "name": "a"})",
       R"({"name": "a" "files": []})",
       R"({"name": "a", "files": [], })",
       "{\"name\": \"\xff\", \"files\": []}",

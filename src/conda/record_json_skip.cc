@@ -77,19 +77,30 @@ class StructuralIndex {
 };
 
 // The structural after the value that starts at structural `i`; nullopt when its brackets
-// do not match or the document ends inside it.
+// do not match, nest deeper than 64 (the full parse then takes over) or the document ends
+// inside it.
 std::optional<std::uint32_t> skip_value(const StructuralIndex& index, std::uint32_t i) {
   const char first = index.at(i);
   if (first != '{' && first != '[') return i + 1;
-  std::string open;  // the brackets still open, innermost last
+  constexpr unsigned kMaxDepth = 64;
+  std::uint64_t open = 0;  // the brackets still open, innermost in bit 0 (1: '{', 0: '[')
+  unsigned depth = 0;
   for (std::uint32_t j = i; j < index.size(); ++j) {
-    const char c = index.at(j);
-    if (c == '{' || c == '[') {
-      open += c;
-    } else if (c == '}' || c == ']') {
-      if (open.empty() || open.back() != (c == '}' ? '{' : '[')) return std::nullopt;
-      open.pop_back();
-      if (open.empty()) return j + 1;
+    switch (const char c = index.at(j)) {
+      case '{':
+      case '[':
+        if (depth == kMaxDepth) return std::nullopt;
+        open = (open << 1) | (c == '{' ? 1u : 0u);
+        ++depth;
+        break;
+      case '}':
+      case ']':
+        if (depth == 0 || (open & 1u) != (c == '}' ? 1u : 0u)) return std::nullopt;
+        open >>= 1;
+        if (--depth == 0) return j + 1;
+        break;
+      default:
+        break;
     }
   }
   return std::nullopt;

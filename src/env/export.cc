@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "conda/match_spec.h"
 #include "env/history.h"
+#include "env/mapped_file.h"
 #include "env/state.h"
 
 namespace graft::env {
@@ -236,9 +237,9 @@ Result<std::vector<conda::PackageRecord>> load_package_records(const fs::path& p
   std::error_code error;
   for (fs::directory_iterator it(meta, error), end; !error && it != end; it.increment(error)) {
     if (!conda::is_prefix_record_file_name(it->path().filename().string())) continue;
-    GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(it->path()));
+    GRAFT_ASSIGN_OR_RETURN(MappedFile text, MappedFile::open(it->path()));
     GRAFT_ASSIGN_OR_RETURN(auto record,
-                           conda::parse_prefix_record(text, it->path().string(),
+                           conda::parse_prefix_record(text.bytes(), it->path().string(),
                                                       conda::PrefixRecordParts::kPackageOnly));
     records.push_back(std::move(record));
   }

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "base/fs.h"
+#include "env/mapped_file.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -28,9 +29,9 @@ Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix,
     return fail(ErrorCode::kIo, "cannot list '" + meta.string() + "': " + error.message());
   }
   for (const fs::path& file : files) {
-    GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(file));
+    GRAFT_ASSIGN_OR_RETURN(MappedFile text, MappedFile::open(file));
     GRAFT_ASSIGN_OR_RETURN(conda::PrefixRecord record,
-                           conda::parse_prefix_record(text, file.string(), parts));
+                           conda::parse_prefix_record(text.bytes(), file.string(), parts));
     records.push_back(std::move(record));
   }
   std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {

@@ -1,8 +1,8 @@
 #include "store/curl_api.h"
 
-#include <dlfcn.h>
-
 #include <utility>
+
+#include "base/dynamic_library.h"
 
 namespace graft::store {
 namespace {
@@ -11,45 +11,23 @@ constexpr const char* kInstallHint =
     "http(s) transfers need libcurl: install it (Debian/Ubuntu: `apt-get install libcurl4`, "
     "Fedora: `dnf install libcurl`); local channels (file://) work without it";
 
-std::string last_dl_error() {
-  const char* text = dlerror();
-  return text != nullptr ? text : "unknown error";
-}
-
-// Resolves one function of `library` into `slot`.
-template <typename Function>
-Status resolve(void* handle, const std::string& library, const char* name, Function& slot) {
-  dlerror();  // clear a stale error
-  void* symbol = dlsym(handle, name);
-  if (symbol == nullptr) {
-    return fail(Error(ErrorCode::kUnavailable,
-                      "'" + library + "' has no function '" + name + "': " + last_dl_error())
-                    .with_hint(kInstallHint));
-  }
-  slot = reinterpret_cast<Function>(symbol);
-  return ok();
-}
-
-Status resolve_all(void* handle, const std::string& library, CurlApi& api) {
-  const auto one = [&](const char* name, auto& slot) {
-    return resolve(handle, library, name, slot);
-  };
-  GRAFT_RETURN_IF_ERROR(one("curl_global_init", api.global_init));
-  GRAFT_RETURN_IF_ERROR(one("curl_easy_init", api.easy_init));
-  GRAFT_RETURN_IF_ERROR(one("curl_easy_setopt", api.easy_setopt));
-  GRAFT_RETURN_IF_ERROR(one("curl_easy_perform", api.easy_perform));
-  GRAFT_RETURN_IF_ERROR(one("curl_easy_getinfo", api.easy_getinfo));
-  GRAFT_RETURN_IF_ERROR(one("curl_easy_cleanup", api.easy_cleanup));
-  GRAFT_RETURN_IF_ERROR(one("curl_easy_strerror", api.easy_strerror));
-  GRAFT_RETURN_IF_ERROR(one("curl_multi_init", api.multi_init));
-  GRAFT_RETURN_IF_ERROR(one("curl_multi_add_handle", api.multi_add_handle));
-  GRAFT_RETURN_IF_ERROR(one("curl_multi_remove_handle", api.multi_remove_handle));
-  GRAFT_RETURN_IF_ERROR(one("curl_multi_perform", api.multi_perform));
-  GRAFT_RETURN_IF_ERROR(one("curl_multi_poll", api.multi_poll));
-  GRAFT_RETURN_IF_ERROR(one("curl_multi_info_read", api.multi_info_read));
-  GRAFT_RETURN_IF_ERROR(one("curl_multi_cleanup", api.multi_cleanup));
-  GRAFT_RETURN_IF_ERROR(one("curl_slist_append", api.slist_append));
-  GRAFT_RETURN_IF_ERROR(one("curl_slist_free_all", api.slist_free_all));
+Status resolve_all(const base::DynamicLibrary& library, CurlApi& api) {
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_global_init", api.global_init));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_easy_init", api.easy_init));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_easy_setopt", api.easy_setopt));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_easy_perform", api.easy_perform));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_easy_getinfo", api.easy_getinfo));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_easy_cleanup", api.easy_cleanup));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_easy_strerror", api.easy_strerror));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_multi_init", api.multi_init));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_multi_add_handle", api.multi_add_handle));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_multi_remove_handle", api.multi_remove_handle));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_multi_perform", api.multi_perform));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_multi_poll", api.multi_poll));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_multi_info_read", api.multi_info_read));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_multi_cleanup", api.multi_cleanup));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_slist_append", api.slist_append));
+  GRAFT_RETURN_IF_ERROR(library.resolve("curl_slist_free_all", api.slist_free_all));
   return ok();
 }
 
@@ -65,17 +43,12 @@ Result<CurlApi> load_and_initialise() {
 }  // namespace
 
 Result<CurlApi> load_curl_api(const std::string& library) {
-  void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    return fail(Error(ErrorCode::kUnavailable, "cannot load '" + library + "': " + last_dl_error())
-                    .with_hint(kInstallHint));
-  }
+  GRAFT_ASSIGN_OR_RETURN(base::DynamicLibrary loaded,
+                         base::DynamicLibrary::open(library, kInstallHint));
   CurlApi api{};
-  if (auto resolved = resolve_all(handle, library, api); !resolved) {
-    dlclose(handle);
-    return tl::unexpected(std::move(resolved).error());
-  }
-  return api;  // `handle` stays open for the rest of the process, by design
+  GRAFT_RETURN_IF_ERROR(resolve_all(loaded, api));
+  loaded.keep_loaded();  // for the rest of the process, by design
+  return api;
 }
 
 Result<const CurlApi*> curl_api() {
