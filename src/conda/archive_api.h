@@ -38,6 +38,7 @@ namespace graft::conda {
   X(archive_entry_set_uid)                   \
   X(archive_entry_size)                      \
   X(archive_entry_symlink)                   \
+  X(archive_errno)                           \
   X(archive_error_string)                    \
   X(archive_read_data)                       \
   X(archive_read_data_block)                 \

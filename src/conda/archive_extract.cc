@@ -1,5 +1,6 @@
 // Safe extraction of tar members into a staging directory (see archive.h for the rules).
 
+#include <cerrno>
 #include <system_error>
 #include <vector>
 
@@ -38,7 +39,16 @@ void WriteFree::operator()(archive* handle) const { la().archive_write_free(hand
 
 Error archive_error(archive* handle, std::string_view what, ErrorCode code) {
   const char* message = handle == nullptr ? nullptr : la().archive_error_string(handle);
-  return Error(code, std::string(what) + ": " + (message ? message : "unknown libarchive error"));
+  std::string text = std::string(what) + ": " + (message ? message : "unknown libarchive error");
+  // A failed system call (a full disk, a quota) leaves its errno, which libarchive's own
+  // words ("Write to restore size failed") do not always name. Its format and misuse
+  // codes (EILSEQ, EINVAL, -1) are not system failures.
+  const int number = handle == nullptr ? 0 : la().archive_errno(handle);
+  if (number > 0 && number != EILSEQ && number != EINVAL) {
+    const std::string cause = base::errno_text(number);
+    if (text.find(cause) == std::string::npos) text += " (" + cause + ")";
+  }
+  return Error(code, std::move(text));
 }
 
 Result<Staging> Staging::open(const fs::path& destination) {
