@@ -79,8 +79,12 @@ TEST_F(ProxyTest, GivesEveryWorkerTheSameNumberOfConnectionsAndSumsTheirCounts) 
   for (int round = 0; round < 3; ++round) {
     for (auto& client : clients) ASSERT_EQ(client->request(get("/")).status, 200);
   }
-  nlohmann::json status = nlohmann::json::parse(server->status_json());
-  EXPECT_EQ(status["counters"]["requests"], 120);
+  // A request is counted just after its last byte is sent: wait for the last one.
+  nlohmann::json status;
+  EXPECT_TRUE(eventually([&] {
+    status = nlohmann::json::parse(server->status_json());
+    return status["counters"]["requests"] == 120;
+  })) << status.dump();
   EXPECT_EQ(status["counters"]["connections"], 40);
   ASSERT_EQ(status["workers"].size(), 4u);
   for (const auto& worker : status["workers"]) {
