@@ -179,6 +179,25 @@ conda::PrefixRecord finish_record(const PackageToLink& package, PackagePlan& pla
   return record;
 }
 
+// Where each thread's share of `ops` starts: at every change of directory, and every
+// kMaxRun files within one, so that two threads rarely create names in the same directory
+// at once (the kernel serialises that on the directory's lock).
+std::vector<std::size_t> directory_chunks(const std::vector<FileOp>& ops) {
+  constexpr std::size_t kMaxRun = 256;
+  const auto directory = [](const std::string& path) {
+    const std::size_t slash = path.rfind('/');
+    return std::string_view(path).substr(0, slash == std::string::npos ? 0 : slash);
+  };
+  std::vector<std::size_t> begins;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (begins.empty() || i - begins.back() >= kMaxRun ||
+        directory(ops[i].target) != directory(ops[i - 1].target)) {
+      begins.push_back(i);
+    }
+  }
+  return begins;
+}
+
 }  // namespace
 
 std::string package_label(const conda::PackageRecord& record) {
@@ -202,7 +221,8 @@ Result<LinkResult> link_packages(const std::vector<PackageToLink>& packages,
                                   .journal = journal,
                                   .allow_softlinks = target.allow_softlinks};
   GRAFT_RETURN_IF_ERROR(detail::make_directories_in(parent_directories(ops), context));
-  GRAFT_RETURN_IF_ERROR(parallel_for(ops.size(), target.threads, [&](std::size_t i) -> Status {
+  GRAFT_RETURN_IF_ERROR(parallel_for_chunks(ops.size(), directory_chunks(ops), target.threads,
+                                            [&](std::size_t i) -> Status {
     auto status = detail::run_file_op(ops[i], context);
     if (status) return ok();
     auto plan = std::upper_bound(plans.begin(), plans.end(), i,

@@ -20,10 +20,11 @@ unsigned default_file_threads() {
   return std::clamp(hardware, 2u, 8u);
 }
 
-Status parallel_for(std::size_t count, unsigned threads,
-                    const std::function<Status(std::size_t)>& work) {
+Status parallel_for_chunks(std::size_t count, const std::vector<std::size_t>& chunk_begins,
+                           unsigned threads,
+                           const std::function<Status(std::size_t)>& work) {
   if (threads == 0) threads = default_file_threads();
-  if (count < kInlineBelow || threads == 1) {
+  if (count < kInlineBelow || threads == 1 || chunk_begins.size() < 2) {
     for (std::size_t i = 0; i < count; ++i) GRAFT_RETURN_IF_ERROR(work(i));
     return ok();
   }
@@ -33,10 +34,10 @@ Status parallel_for(std::size_t count, unsigned threads,
   std::optional<std::pair<std::size_t, Error>> first_error;
   auto worker = [&] {
     while (!failed.load(std::memory_order_relaxed)) {
-      const std::size_t begin = next.fetch_add(kChunk, std::memory_order_relaxed);
-      if (begin >= count) return;
-      const std::size_t end = std::min(count, begin + kChunk);
-      for (std::size_t i = begin; i < end; ++i) {
+      const std::size_t chunk = next.fetch_add(1, std::memory_order_relaxed);
+      if (chunk >= chunk_begins.size()) return;
+      const std::size_t end = chunk + 1 < chunk_begins.size() ? chunk_begins[chunk + 1] : count;
+      for (std::size_t i = chunk_begins[chunk]; i < end; ++i) {
         if (auto status = work(i); !status) {
           std::lock_guard<std::mutex> lock(mutex);
           if (!first_error || i < first_error->first) first_error.emplace(i, status.error());
@@ -47,7 +48,7 @@ Status parallel_for(std::size_t count, unsigned threads,
     }
   };
   const unsigned thread_count =
-      static_cast<unsigned>(std::min<std::size_t>(threads, (count + kChunk - 1) / kChunk));
+      static_cast<unsigned>(std::min<std::size_t>(threads, chunk_begins.size()));
   std::vector<std::jthread> pool;
   pool.reserve(thread_count - 1);
   for (unsigned t = 1; t < thread_count; ++t) pool.emplace_back(worker);
@@ -55,6 +56,13 @@ Status parallel_for(std::size_t count, unsigned threads,
   pool.clear();  // joins
   if (first_error) return fail(std::move(first_error->second));
   return ok();
+}
+
+Status parallel_for(std::size_t count, unsigned threads,
+                    const std::function<Status(std::size_t)>& work) {
+  std::vector<std::size_t> chunk_begins;
+  for (std::size_t begin = 0; begin < count; begin += kChunk) chunk_begins.push_back(begin);
+  return parallel_for_chunks(count, chunk_begins, threads, work);
 }
 
 }  // namespace graft::env

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 #include "base/result.h"
 
@@ -19,5 +20,13 @@ namespace graft::env {
 // concurrently for different indices.
 [[nodiscard]] Status parallel_for(std::size_t count, unsigned threads,
                                   const std::function<Status(std::size_t)>& work);
+
+// As parallel_for, but each thread takes whole chunks [chunk_begins[k], chunk_begins[k+1])
+// (the last ends at `count`; chunk_begins starts with 0 and rises): for work whose indices
+// of one chunk would contend if run at once, such as files of one directory (creating a
+// name locks the directory).
+[[nodiscard]] Status parallel_for_chunks(std::size_t count, const std::vector<std::size_t>& chunk_begins,
+                                         unsigned threads,
+                                         const std::function<Status(std::size_t)>& work);
 
 }  // namespace graft::env
