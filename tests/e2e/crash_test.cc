@@ -22,14 +22,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kTrials = 20;
 
-class CrashTest : public ::testing::Test {
+class CrashTest : public ChannelTest {
  protected:
   void SetUp() override {
-    dir_ = scratch_dir();
-    root_ = dir_ / "root";
-    home_ = dir_ / "home";
-    fs::create_directories(home_);
-    channel_ = dir_ / "channel";
+    ChannelTest::SetUp();
     add_noarch_package(channel_, "model", "1.0", many_files("model", 800));
     add_noarch_package(channel_, "extra", "1.0", many_files("extra", 800));
   }
@@ -41,16 +37,6 @@ class CrashTest : public ::testing::Test {
           std::string(200 + i % 300, 'a' + i % 26);
     }
     return files;
-  }
-
-  std::vector<std::string> args(std::vector<std::string> words) const {
-    words.insert(words.begin() + 1, {"--root-prefix", root_.string()});
-    words.insert(words.end(), {"-c", channel_.string(), "-y"});
-    return words;
-  }
-
-  e2e::Run verb(const std::vector<std::string>& words) const {
-    return graft(args(words), dir_, {"HOME=" + home_.string()});
   }
 
   // Runs `words` once to the end and returns how long it took.
@@ -78,7 +64,6 @@ class CrashTest : public ::testing::Test {
     EXPECT_EQ(verified.exit_code, 0) << "trial " << trial << ": " << verified.out << verified.err;
   }
 
-  fs::path dir_, root_, home_, channel_;
 };
 
 TEST_F(CrashTest, CreateKilledAtAnyMomentLeavesNothingOrAWholeEnvironment) {

@@ -145,4 +145,22 @@ void add_noarch_package(const fs::path& channel, const std::string& name,
   EXPECT_EQ(indexed.exit_code, 0) << indexed.err;
 }
 
+void ChannelTest::SetUp() {
+  dir_ = scratch_dir();
+  root_ = dir_ / "root";
+  home_ = dir_ / "home";
+  fs::create_directories(home_);
+  channel_ = dir_ / "channel";
+}
+
+std::vector<std::string> ChannelTest::args(std::vector<std::string> words) const {
+  words.insert(words.begin() + 1, {"--root-prefix", root_.string()});
+  words.insert(words.end(), {"-c", channel_.string(), "-y"});
+  return words;
+}
+
+Run ChannelTest::verb(const std::vector<std::string>& words) const {
+  return graft(args(words), dir_, {"HOME=" + home_.string()});
+}
+
 }  // namespace graft::e2e

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "base/fs.h"
 #include "base/subprocess.h"
 
@@ -57,6 +59,19 @@ std::string oracle_output(const std::string& step, const std::filesystem::path& 
 // replaced.
 void install_oracle_conda_meta(const std::string& step, const std::filesystem::path& meta,
                                const std::filesystem::path& t);
+
+// A fixture with a scratch directory `dir_`, a root prefix `root_`, a HOME `home_` and a
+// channel directory `channel_` (empty: tests add packages), and `verb()` to run
+// `graft VERB --root-prefix ROOT ... -c CHANNEL -y` there.
+class ChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // `words` with --root-prefix after the verb and the channel and -y at the end.
+  [[nodiscard]] std::vector<std::string> args(std::vector<std::string> words) const;
+  e2e::Run verb(const std::vector<std::string>& words) const;
+
+  std::filesystem::path dir_, root_, home_, channel_;
+};
 
 }  // namespace graft::e2e
 

@@ -41,14 +41,10 @@ class FileSizeLimit {
   sighandler_t saved_handler_ = SIG_DFL;
 };
 
-class WriteFailureTest : public ::testing::Test {
+class WriteFailureTest : public ChannelTest {
  protected:
   void SetUp() override {
-    dir_ = scratch_dir();
-    root_ = dir_ / "root";
-    home_ = dir_ / "home";
-    fs::create_directories(home_);
-    channel_ = dir_ / "channel";
+    ChannelTest::SetUp();
     add_noarch_package(channel_, "small", "1.0", {{"share/small/readme", "small\n"}});
     // Compresses to a few kB, extracts to a file three times the limit, after other files.
     add_noarch_package(channel_, "big", "1.0",
@@ -57,17 +53,9 @@ class WriteFailureTest : public ::testing::Test {
                         {"share/big/z", "last\n"}});
   }
 
-  e2e::Run verb(std::vector<std::string> words) const {
-    words.insert(words.begin() + 1, {"--root-prefix", root_.string()});
-    words.insert(words.end(), {"-c", channel_.string(), "-y"});
-    return graft(words, dir_, {"HOME=" + home_.string()});
-  }
-
   // Every entry under the package cache, with sizes (what a failed command must not touch
   // beyond its own temporary files, which it removes).
   std::vector<std::string> cache() const { return listing(root_ / "pkgs"); }
-
-  fs::path dir_, root_, home_, channel_;
 };
 
 TEST_F(WriteFailureTest, FailedInstallLeavesTheEnvironmentAndCacheAsTheyWere) {
