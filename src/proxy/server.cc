@@ -108,9 +108,13 @@ void dispatch(Worker& worker, tcp::socket client) {
   Server::State& state = worker.state;
   std::size_t turn = state.next_worker.fetch_add(1, std::memory_order_relaxed);
   Worker& target = *state.workers[turn % state.workers.size()];
+  if (&target == &worker) {
+    spawn_session(worker, std::move(client));
+    return;
+  }
   boost::system::error_code error;
   auto protocol = client.local_endpoint(error).protocol();
-  if (&target == &worker || error) {
+  if (error) {
     spawn_session(worker, std::move(client));
     return;
   }
