@@ -48,16 +48,6 @@ Status plan_stream(posix_spawn_file_actions_t* actions, OutputMode mode, int tar
   return ok();
 }
 
-std::vector<std::string> environment_strings(const ProcessOptions& options) {
-  std::vector<std::string> strings;
-  if (!options.environment) {
-    for (char** entry = environ; *entry != nullptr; ++entry) strings.emplace_back(*entry);
-    return strings;
-  }
-  for (const auto& [key, value] : *options.environment) strings.push_back(key + "=" + value);
-  return strings;
-}
-
 // Pumps stdin/stdout/stderr until the child closes its ends or the deadline passes.
 void pump(Pipe& in, Pipe& out, Pipe& err, std::string_view input, ProcessResult* result,
           Clock::time_point deadline, bool has_deadline) {
@@ -166,7 +156,7 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
     cleanup();
     return fail(planned.error());
   }
-  std::vector<std::string> env_strings = environment_strings(options);
+  std::vector<std::string> env_strings = environment_entries(options.environment);
   std::vector<char*> env_pointers;
   for (std::string& entry : env_strings) env_pointers.push_back(entry.data());
   env_pointers.push_back(nullptr);
@@ -194,6 +184,17 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   result.exit_code = wait_child(pid, in, out, err, &result);
   cleanup();
   return result;
+}
+
+std::vector<std::string> environment_entries(
+    const std::optional<std::map<std::string, std::string>>& environment) {
+  std::vector<std::string> strings;
+  if (!environment) {
+    for (char** entry = environ; *entry != nullptr; ++entry) strings.emplace_back(*entry);
+    return strings;
+  }
+  for (const auto& [key, value] : *environment) strings.push_back(key + "=" + value);
+  return strings;
 }
 
 std::map<std::string, std::string> current_environment() {

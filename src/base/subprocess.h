@@ -39,6 +39,10 @@ struct ProcessResult {
 // kIo when fork/pipe fail. A non-zero exit is not an error: inspect exit_code.
 [[nodiscard]] Result<ProcessResult> run_process(const ProcessOptions& options);
 
+// "KEY=value" strings for execve(): `environment` when set, else the current process's.
+[[nodiscard]] std::vector<std::string> environment_entries(
+    const std::optional<std::map<std::string, std::string>>& environment);
+
 // The current process environment as a map.
 [[nodiscard]] std::map<std::string, std::string> current_environment();
 
