@@ -1,10 +1,10 @@
-#include "store/curl_api.h"
+#include "base/curl_api.h"
 
 #include <utility>
 
 #include "base/dynamic_library.h"
 
-namespace graft::store {
+namespace graft::base {
 namespace {
 
 constexpr const char* kInstallHint =
@@ -59,4 +59,4 @@ Result<const CurlApi*> curl_api() {
   return &*loaded;
 }
 
-}  // namespace graft::store
+}  // namespace graft::base

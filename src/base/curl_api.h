@@ -6,7 +6,8 @@
 // <curl/curl.h> is used for its types and constants only: call `api.easy_setopt(...)`, never
 // `curl_easy_setopt(...)` (that would bring the link dependency back).
 //
-// Module-private to store; cli (route_admin) may use it too.
+// Used by the package downloads (store) and by base/http_client.h; call that for a single
+// request.
 #pragma once
 
 #include <curl/curl.h>
@@ -15,7 +16,7 @@
 
 #include "base/result.h"
 
-namespace graft::store {
+namespace graft::base {
 
 // The libcurl functions graft uses, resolved from one loaded library. Every pointer is
 // non-null in a CurlApi returned by the functions below. Plain data: copyable, and safe to
@@ -58,4 +59,4 @@ inline constexpr const char* kCurlLibrary = "libcurl.so.4";
 // function 'curl_...': ..."), both with a hint to install libcurl4.
 [[nodiscard]] Result<CurlApi> load_curl_api(const std::string& library);
 
-}  // namespace graft::store
+}  // namespace graft::base

@@ -3,23 +3,19 @@
 #include <filesystem>
 #include <memory>
 
-#include <curl/curl.h>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/http_client.h"
 #include "base/strings.h"
 #include "route/config.h"
-#include "store/curl_api.h"
 
 namespace graft::cli {
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-constexpr long kConnectTimeoutMs = 2'000;
-constexpr long kTotalTimeoutMs = 15'000;
 
 Result<std::string> read_token(const fs::path& path) {
   auto text = base::read_file(path);
@@ -43,32 +39,6 @@ std::string connect_address(route::Address address) {
   return address.to_string();
 }
 
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-struct CurlDeleter {
-  const store::CurlApi* api;
-  void operator()(CURL* curl) const { api->easy_cleanup(curl); }
-};
-struct HeaderListDeleter {
-  const store::CurlApi* api;
-  void operator()(curl_slist* list) const { api->slist_free_all(list); }
-};
-
-Error unreachable(const store::CurlApi& api, const AdminTarget& target, CURL* curl,
-                  CURLcode code) {
-  long os_errno = 0;
-  api.easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-  std::string cause = code == CURLE_OPERATION_TIMEDOUT ? "timed out"
-                      : os_errno != 0 ? base::to_lower(base::errno_text(static_cast<int>(os_errno)))
-                                      : base::to_lower(api.easy_strerror(code));
-  return Error(ErrorCode::kUnavailable,
-               fmt::format("could not reach the admin API at {}: {}", target.address, cause))
-      .with_hint("is `graft proxy -c route.yml` running? (or pass --admin HOST:PORT)");
-}
-
 struct Reply {
   long status = 0;
   std::string body;
@@ -76,36 +46,20 @@ struct Reply {
 
 Result<Reply> send(const AdminTarget& target, const std::string& method, std::string_view path,
                    const std::string& body) {
-  GRAFT_ASSIGN_OR_RETURN(const store::CurlApi* api, store::curl_api());
-  std::unique_ptr<CURL, CurlDeleter> curl(api->easy_init(), CurlDeleter{api});
-  if (!curl) return fail(ErrorCode::kInternal, "could not initialise libcurl");
-  std::unique_ptr<curl_slist, HeaderListDeleter> headers(nullptr, HeaderListDeleter{api});
-  auto add_header = [&](const std::string& header) {
-    headers.reset(api->slist_append(headers.release(), header.c_str()));
-  };
-  add_header("Content-Type: application/json");
-  if (!target.token.empty()) add_header("Authorization: Bearer " + target.token);
-  const std::string url = fmt::format("http://{}{}", target.address, path);
-  Reply reply;
-  CURL* handle = curl.get();
-  api->easy_setopt(handle, CURLOPT_URL, url.c_str());
-  api->easy_setopt(handle, CURLOPT_CUSTOMREQUEST, method.c_str());
-  api->easy_setopt(handle, CURLOPT_NOPROXY, "*");  // never send the token to an HTTP proxy
-  api->easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
-  api->easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
-  api->easy_setopt(handle, CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
-  api->easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-  api->easy_setopt(handle, CURLOPT_WRITEFUNCTION, append_body);
-  api->easy_setopt(handle, CURLOPT_WRITEDATA, &reply.body);
-  if (method != "GET") {
-    api->easy_setopt(handle, CURLOPT_POSTFIELDS, body.c_str());
-    api->easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  base::HttpRequest request{.method = method,
+                            .url = fmt::format("http://{}{}", target.address, path),
+                            .headers = {{"Content-Type", "application/json"}},
+                            .body = body};
+  if (!target.token.empty())
+    request.headers.emplace_back("Authorization", "Bearer " + target.token);
+  auto response = base::http_request(request);
+  if (!response) {
+    return fail(
+        Error(ErrorCode::kUnavailable, fmt::format("could not reach the admin API at {}: {}",
+                                                   target.address, response.error().message()))
+            .with_hint("is `graft proxy -c route.yml` running? (or pass --admin HOST:PORT)"));
   }
-  if (CURLcode code = api->easy_perform(handle); code != CURLE_OK) {
-    return fail(unreachable(*api, target, handle, code));
-  }
-  api->easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &reply.status);
-  return reply;
+  return Reply{.status = response->status, .body = std::move(response->body)};
 }
 
 std::uint64_t variant_requests(const Json& variant) {

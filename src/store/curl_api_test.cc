@@ -1,4 +1,4 @@
-#include "store/curl_api.h"
+#include "base/curl_api.h"
 
 #include <dlfcn.h>
 #include <gmock/gmock.h>
@@ -16,6 +16,10 @@
 namespace graft::store {
 namespace {
 
+using base::curl_api;
+using base::CurlApi;
+using base::kCurlLibrary;
+using base::load_curl_api;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 

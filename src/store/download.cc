@@ -9,13 +9,15 @@
 #include <optional>
 #include <utility>
 
+#include "base/curl_api.h"
 #include "base/progress.h"
 #include "base/strings.h"
-#include "store/curl_api.h"
 #include "store/download_internal.h"
 #include "store/url.h"
 
 namespace graft::store {
+using base::curl_api;
+using base::CurlApi;
 namespace {
 
 using Clock = std::chrono::steady_clock;
