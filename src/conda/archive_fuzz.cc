@@ -68,13 +68,14 @@ std::string build_tarball(std::string_view description) {
   return std::string(buffer.data(), used);
 }
 
+// Removed when the process exits normally (a crash keeps it for the reproducer).
 const fs::path& work_dir() {
-  static const fs::path dir = [] {
+  static const graft::base::TempDir dir = [] {
     auto temp = graft::base::TempDir::create("graft-archive-fuzz-");
     if (!temp) std::abort();
-    return temp->release();
+    return std::move(*temp);
   }();
-  return dir;
+  return dir.path();
 }
 
 void check_tree(const fs::path& staging) {

@@ -2,6 +2,7 @@
 #include "proxy/admin.h"
 
 #include <fstream>
+#include <optional>
 #include <regex>
 
 #include <gtest/gtest.h>
@@ -44,17 +45,15 @@ class AdminTest : public ::testing::Test {
     return server ? std::move(*server) : nullptr;
   }
 
+  // A scratch directory, removed with the fixture.
   std::filesystem::path scratch() {
-    auto dir = std::filesystem::temp_directory_path() /
-               ("graft-proxy-test-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    return dir;
+    if (!scratch_) scratch_ = base::TempDir::create("graft-proxy-test-").value();
+    return scratch_->path();
   }
 
   TestUpstream baseline_{"baseline"};
   TestUpstream treatment_{"treatment"};
+  std::optional<base::TempDir> scratch_;
 };
 
 Response admin(std::uint16_t port, std::string method, std::string path, std::string body = "",

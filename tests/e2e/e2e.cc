@@ -18,10 +18,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Owns every scratch dir made by this process; removes them at exit.
+// Owns every scratch dir made by this process. GoogleTest tears the environment down once,
+// in the test process after its last test (never in a forked child, whose exit must not
+// remove the parent's directories).
+class ScratchDirs : public ::testing::Environment {
+ public:
+  void TearDown() override { dirs_.clear(); }
+  std::vector<base::TempDir>& dirs() { return dirs_; }
+
+ private:
+  std::vector<base::TempDir> dirs_;
+};
+
+ScratchDirs* const scratch_environment =
+    static_cast<ScratchDirs*>(::testing::AddGlobalTestEnvironment(new ScratchDirs()));
+
 std::vector<base::TempDir>& scratch_dirs() {
-  static auto* dirs = new std::vector<base::TempDir>();
-  return *dirs;
+  return scratch_environment->dirs();
 }
 
 }  // namespace

@@ -6,13 +6,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "base/subprocess.h"
+#include "base/child.h"
 #include "tests/e2e/e2e.h"
 
 namespace graft::e2e {
@@ -63,16 +65,19 @@ class FixedUpstream {
   std::thread thread_;
 };
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
+// The port in "proxy listening on 127.0.0.1:PORT" once the proxy has written it to `log`,
+// or 0 when it has not within `limit`.
+std::uint16_t listening_port(const std::filesystem::path& log, std::chrono::milliseconds limit) {
+  const std::string marker = "proxy listening on 127.0.0.1:";
+  auto give_up = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::string text = read(log);
+    auto at = text.find(marker);
+    if (at != std::string::npos)
+      return static_cast<std::uint16_t>(std::atoi(text.c_str() + at + marker.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
 }
 
 // One GET through 127.0.0.1:port; the raw response, or "" when it cannot connect.
@@ -99,34 +104,25 @@ std::string fetch(std::uint16_t port) {
 TEST(ProxyE2e, ServesUntilTerminatedThenStopsCleanly) {
   FixedUpstream upstream;
   auto dir = scratch_dir();
-  std::uint16_t port = free_port();
-  std::ofstream(dir / "route.yml") << "listen: 127.0.0.1:" << port
-                                   << "\nadmin: 127.0.0.1:0\nvariants:\n  baseline: {upstreams: "
-                                      "[127.0.0.1:"
-                                   << upstream.port() << "], weight: 100}\n";
-  base::ProcessResult result;
-  std::thread runner([&] {
-    auto ran = base::run_process({.argv = {GRAFT_BINARY, "proxy", "-c", (dir / "route.yml").string(),
-                                           "--threads", "1"},
-                                  .timeout = std::chrono::milliseconds(3000)});
-    if (ran) result = *ran;
-  });
-  std::string response;
-  auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
-  while (response.empty() && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    response = fetch(port);
-  }
-  runner.join();
+  std::ofstream(dir / "route.yml")
+      << "listen: 127.0.0.1:0\nadmin: 127.0.0.1:0\nvariants:\n"
+      << "  baseline: {upstreams: [127.0.0.1:" << upstream.port() << "], weight: 100}\n";
+  auto proxy = base::Child::start(
+      {.argv = {GRAFT_BINARY, "proxy", "-c", (dir / "route.yml").string(), "--threads", "1"},
+       .log_path = dir / "proxy.log"});
+  ASSERT_TRUE(proxy) << proxy.error().message();
+  const std::uint16_t port = listening_port(dir / "proxy.log", std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << read(dir / "proxy.log");
+  std::string response = fetch(port);
+  proxy->signal_group(SIGTERM);
+  auto exit = proxy->wait_for(std::chrono::seconds(10));
+  ASSERT_TRUE(exit) << "the proxy did not stop on SIGTERM";
   EXPECT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
   EXPECT_NE(response.find("X-Graft-Variant: baseline\r\n"), std::string::npos) << response;
   EXPECT_NE(response.find("\r\n\r\nhello"), std::string::npos) << response;
-  EXPECT_NE(result.stderr_text.find("proxy listening on 127.0.0.1:" + std::to_string(port)),
-            std::string::npos)
-      << result.stderr_text;
-  EXPECT_NE(result.stderr_text.find("graft: proxy stopped"), std::string::npos)
-      << result.stderr_text;
-  EXPECT_EQ(result.exit_code, 0);
+  const std::string log = read(dir / "proxy.log");
+  EXPECT_NE(log.find("graft: proxy stopped"), std::string::npos) << log;
+  EXPECT_EQ(exit->exit_code, 0) << log;
 }
 
 TEST(ProxyE2e, BadConfigFailsWithFileAndLine) {
