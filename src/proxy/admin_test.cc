@@ -227,9 +227,15 @@ TEST_F(AdminTest, ReloadRereadsTheFile) {
   ASSERT_TRUE(server);
   Client client(server->port());
   EXPECT_EQ(client.request(get("/")).body, "baseline");
+  auto generation = [&] {
+    return nlohmann::json::parse(server->status_json())["generation"].get<std::uint64_t>();
+  };
+  ASSERT_TRUE(server->set_percentages({{"baseline", 100}, {"treatment", 0}}));
+  const std::uint64_t before = generation();
   write_config(100);
   EXPECT_EQ(admin(server->admin_port(), "POST", "/reload").status, 200);
   EXPECT_EQ(client.request(get("/")).body, "treatment");
+  EXPECT_EQ(generation(), before + 1);  // generations only grow, also across reloads
   std::ofstream(dir / "route.yml") << "listen: [\n";
   Response broken = admin(server->admin_port(), "POST", "/reload");
   EXPECT_EQ(broken.status, 400);

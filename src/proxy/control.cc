@@ -36,7 +36,7 @@ Status Server::reload() {
   GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(state.options.config_path));
   GRAFT_ASSIGN_OR_RETURN(route::RouteConfig config,
                          route::parse_route_config(text, state.options.config_path.string()));
-  GRAFT_ASSIGN_OR_RETURN(route::RouteTable table, route::RouteTable::create(config));
+  GRAFT_RETURN_IF_ERROR(route::RouteTable::create(config));  // validate before any change
   GRAFT_ASSIGN_OR_RETURN(auto upstreams, UpstreamSet::build(config, state.upstreams.load().get()));
   warn_fixed_settings(state.options.config, config);
   for (const auto& upstream : upstreams->all()) {
@@ -44,8 +44,13 @@ Status Server::reload() {
   }
   state.upstreams.store(std::move(upstreams));
   state.upstreams_version.fetch_add(1, std::memory_order_acq_rel);
-  state.holder.store(std::make_shared<const route::RouteTable>(std::move(table)));
-  state.metrics.set_route_generation(state.holder.load()->generation());
+  // The new table follows the one in force, whatever weight changes came meanwhile: the
+  // generation only grows.
+  auto stored = state.holder.update([&](const route::RouteTable& current) {
+    return route::RouteTable::create(config, current.generation());
+  });
+  if (!stored) return fail(std::move(stored).error());
+  state.metrics.set_route_generation((*stored)->generation());
   spdlog::info("reloaded '{}' in {:.2f} ms", state.options.config_path.string(),
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                    .count());
@@ -55,6 +60,15 @@ Status Server::reload() {
 Status Server::set_weights(const std::map<std::string, std::uint32_t, std::less<>>& weights) {
   auto stored = state_->holder.update(
       [&](const route::RouteTable& table) { return table.with_weights(weights); });
+  if (!stored) return fail(std::move(stored).error());
+  state_->metrics.set_route_generation((*stored)->generation());
+  return ok();
+}
+
+Status Server::set_percentages(
+    const std::map<std::string, std::uint32_t, std::less<>>& percentages) {
+  auto stored = state_->holder.update(
+      [&](const route::RouteTable& table) { return table.with_percentages(percentages); });
   if (!stored) return fail(std::move(stored).error());
   state_->metrics.set_route_generation((*stored)->generation());
   return ok();

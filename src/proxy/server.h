@@ -81,6 +81,10 @@ class Server {
   [[nodiscard]] Status reload();
   // Weight change / rollback in one atomic table swap. Errors as RouteTable::with_weights.
   [[nodiscard]] Status set_weights(const std::map<std::string, std::uint32_t, std::less<>>& weights);
+  // Every variant's share in percent, in one swap (RouteTable::with_percentages): what the
+  // experiment controller sets.
+  [[nodiscard]] Status set_percentages(
+      const std::map<std::string, std::uint32_t, std::less<>>& percentages);
   void rollback();
   // Closes and reopens the access log (SIGUSR1).
   void reopen_access_log();

@@ -132,9 +132,11 @@ std::string format_user_hash(std::uint64_t key_hash) {
   return fmt::format("{:016x}", key_hash);
 }
 
-Result<RouteTable> RouteTable::create(const RouteConfig& config) {
+Result<RouteTable> RouteTable::create(const RouteConfig& config,
+                                      std::uint64_t previous_generation) {
   GRAFT_RETURN_IF_ERROR(checks::variant_count(config.variants.size()));
   RouteTable table;
+  table.generation_ = previous_generation + 1;
   for (std::size_t i = 0; i < config.variants.size(); ++i) {
     const VariantConfig& variant = config.variants[i];
     GRAFT_RETURN_IF_ERROR(checks::variant_name(variant.name));
@@ -201,6 +203,24 @@ Result<RouteTable> RouteTable::with_weights(
   }
   GRAFT_RETURN_IF_ERROR(next.rebuild());
   return next;
+}
+
+Result<RouteTable> RouteTable::with_percentages(
+    const std::map<std::string, std::uint32_t, std::less<>>& percentages) const {
+  std::uint64_t total = 0;
+  for (const auto& [name, percent] : percentages) total += percent;
+  for (const Variant& variant : variants_) {
+    if (!percentages.contains(variant.name)) {
+      return fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("no share given for variant '{}': give every variant's share", variant.name));
+    }
+  }
+  if (total != kPercentTotal) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("the shares add up to {}%, not 100%", total));
+  }
+  return with_weights(percentages);
 }
 
 RouteTable RouteTable::rolled_back() const {

@@ -121,7 +121,10 @@ class RouteTable {
   // Builds the table from a config (variants, mirror, sticky, salt, override). Errors
   // (kInvalidArgument) as validate_route_config: no variants, weights all 0 or too large,
   // duplicate names, bad mirror.
-  [[nodiscard]] static Result<RouteTable> create(const RouteConfig& config);
+  // `previous_generation`: the generation of the table this one replaces (a reload), so
+  // generations only grow; 0 for the first table.
+  [[nodiscard]] static Result<RouteTable> create(const RouteConfig& config,
+                                                 std::uint64_t previous_generation = 0);
 
   // A new table with some weights changed (generation + 1). Names not listed keep their
   // weight, except: when the baseline is not listed and the current weights add up to
@@ -130,6 +133,12 @@ class RouteTable {
   // weight above kMaxWeight, all weights 0, treatments above 100 with an implied baseline.
   [[nodiscard]] Result<RouteTable> with_weights(
       const std::map<std::string, std::uint32_t, std::less<>>& weights) const;
+
+  // A new table with every variant's share given in percent (generation + 1): one explicit
+  // meaning, whatever the current weights add up to (the experiment controller's updates).
+  // Errors (kInvalidArgument): a variant missing or unknown, or shares not adding up to 100.
+  [[nodiscard]] Result<RouteTable> with_percentages(
+      const std::map<std::string, std::uint32_t, std::less<>>& percentages) const;
 
   // A new table with weight 100 on the baseline and 0 elsewhere (generation + 1). The
   // mirror, if any, is kept: it never affects responses.
@@ -159,7 +168,8 @@ class RouteTable {
   [[nodiscard]] const StickyKey& sticky() const { return sticky_; }
   [[nodiscard]] const std::string& salt() const { return salt_; }
   [[nodiscard]] const OverrideConfig& overrides() const { return overrides_; }
-  // 1 for a table made by create(); each with_weights/rolled_back adds 1.
+  // previous_generation + 1 for a table made by create(); each with_weights,
+  // with_percentages and rolled_back adds 1. Never goes back, also across reloads.
   [[nodiscard]] std::uint64_t generation() const { return generation_; }
 
  private:

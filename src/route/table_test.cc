@@ -314,6 +314,35 @@ TEST(RouteTable, WithWeightsKeepsUnnamedWeightsWhenTotalIsNot100) {
   EXPECT_EQ(explicit_baseline.variants()[1].buckets, kBuckets);
 }
 
+TEST(RouteTable, PercentagesMeanPercentWhateverTheCurrentWeights) {
+  RouteTable table = make_table({{"baseline", 3}, {"treatment", 1}});
+  RouteTable next = *table.with_percentages({{"baseline", 90}, {"treatment", 10}});
+  EXPECT_EQ(next.variants()[0].weight, 90u);
+  EXPECT_EQ(next.variants()[1].buckets, kBuckets / 10);
+  EXPECT_EQ(next.generation(), table.generation() + 1);
+  auto missing = table.with_percentages({{"treatment", 10}});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message(),
+            "no share given for variant 'baseline': give every variant's share");
+  auto wrong_total = table.with_percentages({{"baseline", 50}, {"treatment", 10}});
+  ASSERT_FALSE(wrong_total);
+  EXPECT_EQ(wrong_total.error().message(), "the shares add up to 60%, not 100%");
+  auto unknown = table.with_percentages({{"baseline", 90}, {"treatment", 5}, {"treatmnt", 5}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message(), "unknown variant 'treatmnt', did you mean 'treatment'?");
+}
+
+TEST(RouteTable, AReplacingTableFollowsThePreviousGeneration) {
+  Result<RouteTable> first = RouteTable::create(make_config({{"baseline", 90}, {"treatment", 10}}));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->generation(), 1u);
+  RouteTable changed = *first->with_weights({{"treatment", 20}});
+  Result<RouteTable> reloaded =
+      RouteTable::create(make_config({{"baseline", 90}, {"treatment", 10}}), changed.generation());
+  ASSERT_TRUE(reloaded);
+  EXPECT_EQ(reloaded->generation(), 3u);
+}
+
 TEST(RouteTable, CreateRejectsBadTables) {
   const std::pair<Weights, std::string> cases[] = {
       {{}, "no variants: define at least the baseline under 'variants'"},
