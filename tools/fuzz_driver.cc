@@ -2,9 +2,11 @@
 // and exercised by ctest. With file arguments it replays them (a crash reproducer or a
 // corpus); without, it feeds a deterministic stream of random and token-spliced inputs for
 // a bounded number of iterations. Real fuzzing: configure with clang and -DGRAFT_FUZZ=ON.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -44,12 +46,28 @@ int main(int argc, char** argv) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
   }
   if (argc > 1) return 0;
-  std::mt19937_64 random(20261121);
-  constexpr int kIterations = 20000;
-  for (int i = 0; i < kIterations; ++i) {
+  // GRAFT_FUZZ_SECONDS=N: keep feeding new inputs for N seconds (the sanitizer job), from
+  // GRAFT_FUZZ_SEED (default: the clock; printed first so a crash can be replayed).
+  const char* seconds_text = std::getenv("GRAFT_FUZZ_SECONDS");
+  const double seconds = seconds_text == nullptr ? 0 : std::atof(seconds_text);
+  const char* seed_text = std::getenv("GRAFT_FUZZ_SEED");
+  const std::uint64_t seed =
+      seed_text != nullptr ? std::strtoull(seed_text, nullptr, 10)
+      : seconds > 0
+          ? static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())
+          : 20261121;
+  if (seconds > 0) std::printf("fuzz: seed %llu\n", static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
+  std::mt19937_64 random(seed);
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(seconds));
+  constexpr long kIterations = 20000;
+  long done = 0;
+  for (; seconds > 0 ? std::chrono::steady_clock::now() < until : done < kIterations; ++done) {
     std::string input = random_input(random);
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(input.data()), input.size());
   }
-  std::printf("fuzz smoke: %d inputs, no crash\n", kIterations);
+  std::printf("fuzz smoke: %ld inputs, no crash\n", done);
   return 0;
 }
