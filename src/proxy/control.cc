@@ -135,6 +135,10 @@ std::string Server::status_json() const {
   return status.dump();
 }
 
+std::vector<VariantSnapshot> Server::variant_snapshots() const {
+  return state_->metrics.snapshot();
+}
+
 std::string Server::metrics_text() const {
   if (state_->access_log) state_->metrics.set_access_log_dropped(state_->access_log->dropped());
   return state_->metrics.serialize();

@@ -69,6 +69,11 @@ void WorkerStats::record(std::string_view variant_name, int status, double secon
   // Prometheus buckets are inclusive upper bounds ("le").
   auto bound = std::lower_bound(kLatencyBuckets.begin(), kLatencyBuckets.end(), seconds);
   bump(series.buckets[static_cast<std::size_t>(bound - kLatencyBuckets.begin())]);
+  const double micros = seconds > 0 ? seconds * 1e6 : 0;
+  bump(series.fine[stats::LatencyHistogram::bucket_index(
+      micros < static_cast<double>(stats::LatencyHistogram::kMaxMicros)
+          ? static_cast<std::uint64_t>(micros)
+          : stats::LatencyHistogram::kMaxMicros)]);
   bump(series.seconds, seconds);
 }
 
@@ -116,6 +121,32 @@ Totals Metrics::totals() const {
     for (const auto& variant : worker->variants_) totals.failovers += read(variant->failovers);
   }
   return totals;
+}
+
+std::vector<VariantSnapshot> Metrics::snapshot() const {
+  std::vector<VariantSnapshot> result;
+  std::lock_guard lock(workers_mutex_);
+  for (const auto& worker : workers_) {
+    std::lock_guard growth(worker->growth_);
+    for (const auto& variant : worker->variants_) {
+      auto found = std::find_if(result.begin(), result.end(), [&](const VariantSnapshot& seen) {
+        return seen.name == variant->name;
+      });
+      if (found == result.end()) found = result.insert(result.end(), {.name = variant->name});
+      for (std::size_t status = 0; status < WorkerStats::kStatusSlots; ++status) {
+        const std::uint64_t count = read(variant->by_status[status]);
+        found->requests += count;
+        if (status >= 500) found->errors += count;
+      }
+      found->failovers += read(variant->failovers);
+      for (std::size_t i = 0; i < variant->fine.size(); ++i) {
+        if (const std::uint64_t count = read(variant->fine[i]); count > 0) {
+          found->latency.record(stats::LatencyHistogram::bucket_lower(i), count);
+        }
+      }
+    }
+  }
+  return result;
 }
 
 std::vector<WorkerFigures> Metrics::workers() const {

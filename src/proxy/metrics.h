@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stats/histogram.h"
+
 namespace prometheus {
 class Registry;
 class Gauge;
@@ -52,6 +54,16 @@ struct Totals {
   std::uint64_t retries = 0;
   std::uint64_t mirror_sent = 0;
   std::uint64_t mirror_dropped = 0;
+};
+
+// What one variant saw since the proxy started, summed over the workers: the typed view the
+// experiment controller reads (take two snapshots and subtract for a window).
+struct VariantSnapshot {
+  std::string name;
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;         // status >= 500, the proxy's own 502/503/504 included
+  std::uint64_t failovers = 0;      // requests of this variant sent to the baseline instead
+  stats::LatencyHistogram latency;  // client-side latency, microseconds, within 1%
 };
 
 // One worker's open connections and requests so far, for /status.
@@ -80,6 +92,8 @@ class alignas(64) WorkerStats {
     std::string name;
     std::array<std::atomic<std::uint64_t>, kStatusSlots> by_status{};
     std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size() + 1> buckets{};
+    // The same latencies in stats::LatencyHistogram's fine buckets (microseconds).
+    std::array<std::atomic<std::uint64_t>, stats::LatencyHistogram::kBucketCount> fine{};
     std::atomic<double> seconds{0};
     std::atomic<std::uint64_t> failovers{0};
   };
@@ -104,6 +118,8 @@ class Metrics {
   WorkerStats& add_worker();
   [[nodiscard]] Totals totals() const;
   [[nodiscard]] std::vector<WorkerFigures> workers() const;
+  // Every variant that has seen a request, in the order first seen by any worker.
+  [[nodiscard]] std::vector<VariantSnapshot> snapshot() const;
 
   void set_upstream_healthy(std::string_view variant, std::string_view upstream, bool healthy);
   void set_access_log_dropped(std::uint64_t total);

@@ -33,8 +33,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
+#include "proxy/metrics.h"
 #include "route/config.h"
 
 namespace graft::route {
@@ -94,6 +96,9 @@ class Server {
   [[nodiscard]] std::string status_json() const;
   // GET /metrics body (Prometheus text format).
   [[nodiscard]] std::string metrics_text() const;
+  // Per-variant requests, errors and fine latency histograms since the start (typed, for
+  // the experiment controller; Metrics::snapshot).
+  [[nodiscard]] std::vector<VariantSnapshot> variant_snapshots() const;
   [[nodiscard]] route::RouteTableHolder& routes();
 
   struct State;  // shared by the threads; defined in server_state.h
