@@ -51,15 +51,21 @@ void LatencyHistogram::record(std::uint64_t micros, std::uint64_t count) {
   count_ += count;
 }
 
+std::size_t LatencyHistogram::bucket_at_rank(std::uint64_t rank) const {
+  std::uint64_t seen = 0;
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < kBucketCount; ++i) {
+    if (counts_[i] == 0) continue;
+    seen += counts_[i];
+    last = i;
+    if (seen >= rank) break;
+  }
+  return last;
+}
+
 std::optional<double> LatencyHistogram::percentile(double percent) const {
   if (count_ == 0 || !(percent >= 0.0 && percent <= 100.0)) return std::nullopt;
-  const std::uint64_t rank = nearest_rank(percent, count_);
-  std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < kBucketCount; ++i) {
-    seen += counts_[i];
-    if (seen >= rank) return bucket_value(i);
-  }
-  return bucket_value(kBucketCount - 1);  // unreachable while count_ is the sum of counts_
+  return bucket_value(bucket_at_rank(nearest_rank(percent, count_)));
 }
 
 LatencyHistogram& LatencyHistogram::operator+=(const LatencyHistogram& other) {

@@ -48,6 +48,10 @@ class LatencyHistogram {
   // microseconds. nullopt when the histogram is empty or percent is outside [0, 100].
   [[nodiscard]] std::optional<double> percentile(double percent) const;
 
+  // The index of the bucket holding the value of 1-based `rank` in increasing order
+  // (rank in [1, count()]; a larger rank gives the last non-empty bucket).
+  [[nodiscard]] std::size_t bucket_at_rank(std::uint64_t rank) const;
+
   // Adds every count of `other` (merging per-thread histograms).
   LatencyHistogram& operator+=(const LatencyHistogram& other);
 

@@ -24,6 +24,30 @@ Interval around(double center, double half_width) {
   return {center - half_width, center + half_width};
 }
 
+// Bounds, in microseconds, on the true `percent` percentile of the values in `histogram`.
+Interval percentile_bounds(const LatencyHistogram& histogram, double percent,
+                           const SequentialOptions& options) {
+  const double n = static_cast<double>(histogram.count());
+  if (n == 0) return {0, kInfinity};
+  const double p = percent / 100;
+  const double half = std::sqrt(p * (1 - p) / n) * sequential_multiplier(n, options);
+  const double low_rank = std::floor(n * (p - half));
+  const double high_rank = std::ceil(n * (p + half));
+  Interval bounds{0, kInfinity};
+  if (low_rank >= 1) {
+    const auto rank = static_cast<std::uint64_t>(low_rank);
+    bounds.low =
+        static_cast<double>(LatencyHistogram::bucket_lower(histogram.bucket_at_rank(rank)));
+  }
+  if (high_rank <= n) {
+    const auto rank = static_cast<std::uint64_t>(high_rank);
+    // The exclusive upper edge: every value of the bucket is below it, and it is >= 1.
+    bounds.high =
+        static_cast<double>(LatencyHistogram::bucket_upper(histogram.bucket_at_rank(rank)) + 1);
+  }
+  return bounds;
+}
+
 }  // namespace
 
 double sequential_multiplier(double samples, const SequentialOptions& options) {
@@ -53,6 +77,15 @@ Interval sequential_mean_difference(const Moments& treatment, const Moments& bas
                 baseline.variance() / static_cast<double>(baseline.count()));
   return around(treatment.mean() - baseline.mean(),
                 standard_error * sequential_multiplier(samples, options));
+}
+
+Interval sequential_percentile_ratio(const LatencyHistogram& treatment,
+                                     const LatencyHistogram& baseline, double percent,
+                                     const SequentialOptions& options) {
+  if (!(percent > 0 && percent < 100)) return {0, kInfinity};
+  const Interval t = percentile_bounds(treatment, percent, options);
+  const Interval b = percentile_bounds(baseline, percent, options);
+  return {t.low / b.high, b.low > 0 ? t.high / b.low : kInfinity};
 }
 
 Evidence evidence_against(const Interval& interval, double limit) {

@@ -16,6 +16,7 @@
 // Pure functions, thread-safe.
 #pragma once
 
+#include "stats/histogram.h"
 #include "stats/means.h"
 #include "stats/proportions.h"
 
@@ -38,6 +39,20 @@ struct SequentialOptions {
 // [-inf, +inf] when a variant has fewer than two values.
 [[nodiscard]] Interval sequential_mean_difference(const Moments& treatment, const Moments& baseline,
                                                   const SequentialOptions& options = {});
+
+// An interval for percentile(treatment) / percentile(baseline) (percent in (0, 100), e.g.
+// 99 for the p99 guardrail), valid at every look. For a variant of n values and p =
+// percent / 100, the number of values below the true percentile is Binomial(n, p); the
+// sequence above, with the known variance p (1 - p) / n and N = n, bounds its rate within
+// p -+ h_n at every n at once. So the true percentile lies between the values of ranks
+// floor(n (p - h_n)) and ceil(n (p + h_n)) (taken at their buckets' outer edges). The
+// ratio's interval divides the treatment's bounds by the baseline's; at most alpha in all
+// (alpha/2 each side of each variant, asymptotically). With few values a rank falls
+// outside [1, n] and the bound is 0 or +inf: e.g. the p99 needs about 1,000 values per
+// variant before its upper bound is finite.
+[[nodiscard]] Interval sequential_percentile_ratio(const LatencyHistogram& treatment,
+                                                   const LatencyHistogram& baseline, double percent,
+                                                   const SequentialOptions& options = {});
 
 // The multiplier of the standard error above (> z(1 - alpha/2) at every N).
 [[nodiscard]] double sequential_multiplier(double samples, const SequentialOptions& options);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -174,6 +175,78 @@ TEST(SequentialPowerSimulation, FivePointsMoreErrorsAreCaughtWithinAFewLooks) {
   EXPECT_GE(static_cast<double>(within) / kExperiments, 0.99);
   std::nth_element(looks.begin(), looks.begin() + kExperiments / 2, looks.end());
   EXPECT_LE(looks[kExperiments / 2], 2);
+}
+
+}  // namespace
+}  // namespace graft::stats
+
+namespace graft::stats {
+namespace {
+
+// Adds `count` lognormal latencies (median `median_us`) to `histogram`.
+void add_latencies(LatencyHistogram& histogram, std::mt19937_64& random, int count,
+                   double median_us) {
+  std::lognormal_distribution<double> latency(std::log(median_us), 0.5);
+  for (int i = 0; i < count; ++i) histogram.record(static_cast<std::uint64_t>(latency(random)));
+}
+
+TEST(SequentialPercentileRatio, NoEvidenceUntilTheTailHasData) {
+  std::mt19937_64 random(8);
+  LatencyHistogram t, b;
+  add_latencies(t, random, 300, 60'000);
+  add_latencies(b, random, 300, 20'000);
+  const Interval few = sequential_percentile_ratio(t, b, 99);
+  EXPECT_EQ(few.high, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(few.low, 0.0) << "300 values cannot bound a p99 from above";
+  EXPECT_EQ(sequential_percentile_ratio(t, LatencyHistogram{}, 50).low, 0.0);
+  EXPECT_EQ(sequential_percentile_ratio(t, b, 100).low, 0.0);
+  add_latencies(t, random, 5000, 60'000);
+  add_latencies(b, random, 5000, 20'000);
+  const Interval many = sequential_percentile_ratio(t, b, 99);
+  EXPECT_GT(many.low, 2.0);
+  EXPECT_LT(many.high, 4.5);
+  EXPECT_LT(many.low, 3.0);
+  EXPECT_GT(many.high, 3.0);
+}
+
+TEST(SequentialAaSimulation, P99FalseRollbacksStayBelowAlpha) {
+  std::mt19937_64 random(9);
+  int rollbacks = 0;
+  int misses = 0;
+  for (int i = 0; i < kExperiments / 2; ++i) {
+    LatencyHistogram t, b;
+    bool rolled_back = false;
+    bool missed = false;
+    for (int look = 0; look < kLooks; ++look) {
+      add_latencies(t, random, 250, 20'000);
+      add_latencies(b, random, 250, 20'000);
+      const Interval ratio = sequential_percentile_ratio(t, b, 99);
+      rolled_back |= evidence_against(ratio, 1.0) == Evidence::kAboveLimit;
+      missed |= ratio.low > 1.0 || ratio.high < 1.0;
+    }
+    rollbacks += rolled_back;
+    misses += missed;
+  }
+  EXPECT_LE(rollbacks, kAlpha * kExperiments / 2);
+  EXPECT_LE(misses, kAlpha * kExperiments / 2);
+}
+
+TEST(SequentialPowerSimulation, AThreeTimesSlowerTreatmentBreachesTheP99GuardrailSoon) {
+  std::mt19937_64 random(10);
+  int caught_by_fourth_look = 0;
+  constexpr int kRuns = 200;
+  for (int i = 0; i < kRuns; ++i) {
+    LatencyHistogram t, b;
+    for (int look = 1; look <= 4; ++look) {
+      add_latencies(t, random, 500, 60'000);
+      add_latencies(b, random, 500, 20'000);
+      if (evidence_against(sequential_percentile_ratio(t, b, 99), 1.2) == Evidence::kAboveLimit) {
+        ++caught_by_fourth_look;
+        break;
+      }
+    }
+  }
+  EXPECT_GE(caught_by_fourth_look, kRuns * 99 / 100);
 }
 
 }  // namespace
