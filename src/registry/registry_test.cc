@@ -224,6 +224,11 @@ TEST(RecordNames, StatesAndActionsRoundTripThroughTheirNames) {
         ExperimentState::kFailed}) {
     EXPECT_EQ(parse_state(state_name(state)).value(), state);
   }
+  for (auto action : {Action::kHold, Action::kAdvance, Action::kRollback, Action::kPromote,
+                      Action::kPause, Action::kResume, Action::kSetWeight, Action::kStop}) {
+    EXPECT_EQ(parse_action(action_name(action)).value(), action);
+  }
+  EXPECT_EQ(parse_action("skip").error().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(state_name(ExperimentState::kRolledBack), "rolled_back");
   EXPECT_EQ(action_name(Action::kSetWeight), "set_weight");
   EXPECT_EQ(parse_action("promote").value(), Action::kPromote);
