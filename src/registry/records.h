@@ -29,6 +29,10 @@ using Duration = std::chrono::microseconds;
 [[nodiscard]] inline Time from_micros(std::int64_t micros) {
   return Time(Duration(micros));
 }
+// A wall-clock reading (base::Clock::wall()) as a registry time, rounded down to the µs.
+[[nodiscard]] inline Time registry_time(std::chrono::system_clock::time_point wall) {
+  return std::chrono::floor<Duration>(wall);
+}
 
 // [from, to): half-open, so consecutive windows never count a row twice.
 struct TimeRange {

@@ -240,5 +240,11 @@ TEST(RecordNames, StatesAndActionsRoundTripThroughTheirNames) {
   EXPECT_EQ(join_status_name(JoinStatus::kLate), "late");
 }
 
+TEST(RecordTimes, WallClockReadingsBecomeMicroseconds) {
+  const auto wall = std::chrono::system_clock::time_point(std::chrono::nanoseconds(1'500'999));
+  EXPECT_EQ(to_micros(registry_time(wall)), 1500);
+  EXPECT_EQ(from_micros(1500), registry_time(wall));
+}
+
 }  // namespace
 }  // namespace graft::registry

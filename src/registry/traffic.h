@@ -8,7 +8,8 @@
 //
 // Errors, besides the ones named per function: those of registry.h (busy, damaged, disk).
 //
-// Thread-safety: as the Registry it borrows; that Registry must outlive the TrafficLog.
+// Thread-safety: as the Registry it borrows; that Registry must outlive the TrafficLog and
+// stay where it is (not be moved) meanwhile.
 #pragma once
 
 #include <cstdint>
