@@ -49,18 +49,19 @@ enum class StickySource {
   kHeader,  // request header `name` (matched case-insensitively by the proxy)
   kCookie,  // cookie `name` in the Cookie header
   kQuery,   // query-string parameter `name`
+  kSubject, // "auth:sub": the subject the proxy verified (needs an `auth` block)
 };
 
 struct StickyKey {
   StickySource source = StickySource::kNone;
-  std::string name;  // empty for kNone
+  std::string name;  // empty for kNone, "sub" for kSubject
 
-  // "header:X-User-Id", "cookie:uid", "query:user", "none".
+  // "header:X-User-Id", "cookie:uid", "query:user", "auth:sub", "none".
   [[nodiscard]] std::string to_string() const;
   friend bool operator==(const StickyKey&, const StickyKey&) = default;
 };
 
-// Parses "header:NAME", "cookie:NAME", "query:NAME" or "none".
+// Parses "header:NAME", "cookie:NAME", "query:NAME", "auth:sub" or "none".
 [[nodiscard]] Result<StickyKey> parse_sticky_key(std::string_view text);
 
 }  // namespace graft::route
