@@ -66,6 +66,8 @@ std::optional<std::string_view> sticky_value(const RequestHead& head,
     }
     case route::StickySource::kQuery:
       return non_empty(query_value(head.target, key.name));
+    case route::StickySource::kSubject:
+      return std::nullopt;  // the authenticated subject: the session supplies it
   }
   return std::nullopt;
 }

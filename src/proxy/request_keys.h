@@ -19,7 +19,8 @@ namespace graft::proxy {
 // The raw (not percent-decoded) value of parameter `name` in a request target's query.
 [[nodiscard]] std::optional<std::string_view> query_value(std::string_view target,
                                                           std::string_view name);
-// The sticky key of a request per `key`; nullopt when absent or empty.
+// The sticky key of a request per `key`; nullopt when absent or empty, and for auth:sub
+// (not in the head: the session passes the verified subject).
 [[nodiscard]] std::optional<std::string_view> sticky_value(const RequestHead& head,
                                                            const route::StickyKey& key);
 
