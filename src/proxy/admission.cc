@@ -55,6 +55,7 @@ asio::awaitable<Session::Admission> Session::admit(const RequestHead& original, 
 asio::awaitable<int> Session::buffer_body(const RequestHead& head, BodyPlan* body) {
   if (body->chunked) co_return 411;
   if (body->buffered) co_return 0;
+  if (body->length > in_.capacity()) co_return 413;
   if (head.expect_continue) co_await send_continue();
   set_deadline(Phase::kClientBody);
   while (in_.unread().size() < body->length) {

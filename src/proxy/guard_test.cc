@@ -207,6 +207,9 @@ TEST_F(GuardTest, SignedRequestsVerifyTheBodyEvenWhenItArrivesLater) {
   std::string chunked = "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
                         "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
   EXPECT_EQ(Client(server.port()).request(chunked, "POST").status, 411);
+  std::string too_large = "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
+                          "Content-Length: 40000\r\n\r\n" + std::string(100, 'x');
+  EXPECT_EQ(Client(server.port()).request(too_large, "POST").status, 413);
   EXPECT_TRUE(contains(server.metrics_text(),
                        "graft_proxy_rejections_total{reason=\"bad_signature\",variant=\"none\"} 1"));
 }

@@ -86,10 +86,22 @@ bool contains_audience(const json& audience, const std::string& wanted) {
 
 tl::unexpected<AuthFailure> refuse(AuthFailure failure) { return tl::unexpected(failure); }
 
+// A NumericDate (seconds since the epoch) as a time point, clamped to the representable
+// range so that absurd claims ("exp": 1e300) cannot overflow.
+std::chrono::system_clock::time_point at_seconds(double seconds) {
+  using Time = std::chrono::system_clock::time_point;
+  constexpr double kLimit = 1e11;  // about the year 5138
+  if (seconds >= kLimit) return Time::max();
+  if (seconds <= -kLimit) return Time::min();
+  return Time(std::chrono::duration_cast<Time::duration>(std::chrono::duration<double>(seconds)));
+}
+
 }  // namespace
 
 JwtVerifier::JwtVerifier(route::JwtConfig config, JwtKeys keys)
-    : config_(std::move(config)), keys_(std::move(keys)) {}
+    : config_(std::move(config)),
+      keys_(std::move(keys)),
+      cache_(std::make_unique<TokenCache>(kTokenCacheEntries)) {}
 
 Result<JwtVerifier> JwtVerifier::create(route::JwtConfig config, JwtKeys keys,
                                         std::string_view keys_name) {
@@ -106,6 +118,7 @@ Result<JwtVerifier> JwtVerifier::create(route::JwtConfig config, JwtKeys keys,
 AuthResult JwtVerifier::verify(std::string_view token,
                                std::chrono::system_clock::time_point now) const {
   if (token.empty() || token.size() > kMaxTokenBytes) return refuse(AuthFailure::kMalformed);
+  if (auto cached = cache_->find(token, now)) return std::move(*cached);
   std::size_t first = token.find('.');
   std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
@@ -134,21 +147,31 @@ AuthResult JwtVerifier::verify(std::string_view token,
   if (!signature_valid(*key, token.substr(0, second), *signature)) {
     return refuse(AuthFailure::kSignature);
   }
-  return check_claims(claims, now);
+  auto valid_from = std::chrono::system_clock::time_point::min();
+  auto valid_until = std::chrono::system_clock::time_point::max();
+  AuthResult result = check_claims(claims, now, &valid_from, &valid_until);
+  if (result) cache_->insert(token, *result, valid_from, valid_until);
+  return result;
 }
 
 AuthResult JwtVerifier::check_claims(const nlohmann::json& claims,
-                                     std::chrono::system_clock::time_point now) const {
+                                     std::chrono::system_clock::time_point now,
+                                     std::chrono::system_clock::time_point* valid_from,
+                                     std::chrono::system_clock::time_point* valid_until) const {
   const double seconds = std::chrono::duration<double>(now.time_since_epoch()).count();
   const double leeway = std::chrono::duration<double>(config_.leeway).count();
   for (const char* name : {"exp", "nbf"}) {
     if (claims.contains(name) && !claims[name].is_number()) return refuse(AuthFailure::kMalformed);
   }
-  if (claims.contains("exp") && seconds > claims["exp"].get<double>() + leeway) {
-    return refuse(AuthFailure::kExpired);
+  if (claims.contains("exp")) {
+    double until = claims["exp"].get<double>() + leeway;
+    if (seconds > until) return refuse(AuthFailure::kExpired);
+    *valid_until = at_seconds(until);
   }
-  if (claims.contains("nbf") && seconds + leeway < claims["nbf"].get<double>()) {
-    return refuse(AuthFailure::kNotYetValid);
+  if (claims.contains("nbf")) {
+    double from = claims["nbf"].get<double>() - leeway;
+    if (seconds < from) return refuse(AuthFailure::kNotYetValid);
+    *valid_from = at_seconds(from);
   }
   if (!config_.audience.empty() &&
       (!claims.contains("aud") || !contains_audience(claims["aud"], config_.audience))) {

@@ -9,8 +9,11 @@
 // key, signature, then the claims: exp and nbf (NumericDate, with the configured leeway),
 // aud and iss when configured, sub a string when present.
 //
-// Thread-safety: JwtKeys and JwtVerifier are immutable after creation; verify() may run on
-// any number of threads at once.
+// Tokens that verified are remembered (token_cache.h, up to kTokenCacheEntries) with the
+// window their exp/nbf allow, so a client's repeated token skips the parse and signature.
+//
+// Thread-safety: JwtKeys is immutable after creation; JwtVerifier's verify() may run on any
+// number of threads at once.
 #pragma once
 
 #include <chrono>
@@ -23,6 +26,7 @@
 
 #include "base/result.h"
 #include "proxy/auth_result.h"
+#include "proxy/token_cache.h"
 #include "route/auth_config.h"
 
 namespace graft::proxy {
@@ -30,6 +34,8 @@ namespace graft::proxy {
 
 // Longest token accepted, in bytes.
 inline constexpr std::size_t kMaxTokenBytes = 8 * 1024;
+// Verified tokens remembered per verifier.
+inline constexpr std::size_t kTokenCacheEntries = 16 * 1024;
 
 class JwtKeys {
  public:
@@ -77,11 +83,15 @@ class JwtVerifier {
 
  private:
   JwtVerifier(route::JwtConfig config, JwtKeys keys);
+  // The claims at `now`; on success also the window in which they hold.
   [[nodiscard]] AuthResult check_claims(const nlohmann::json& claims,
-                                        std::chrono::system_clock::time_point now) const;
+                                        std::chrono::system_clock::time_point now,
+                                        std::chrono::system_clock::time_point* valid_from,
+                                        std::chrono::system_clock::time_point* valid_until) const;
 
   route::JwtConfig config_;
   JwtKeys keys_;
+  std::unique_ptr<TokenCache> cache_;
 };
 
 }  // namespace graft::proxy

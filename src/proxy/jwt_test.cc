@@ -105,6 +105,21 @@ TEST(Jwt, TimeClaimsWithLeeway) {
   EXPECT_EQ(at({{"nbf", nullptr}}), "malformed");
 }
 
+TEST(Jwt, ARememberedTokenStillExpiresAndStillWaitsForNbf) {
+  JwtVerifier jwt = verifier(config({route::JwtAlgorithm::kHs256}), kSecret);
+  std::string token =
+      sign_token({{"alg", "HS256"}}, claims({{"nbf", kNow - 100}, {"exp", kNow + 100}}), kSecret);
+  EXPECT_EQ(failure(jwt.verify(token, kNowPoint)), "ok:alice");
+  EXPECT_EQ(failure(jwt.verify(token, kNowPoint)), "ok:alice");  // from the cache
+  EXPECT_EQ(failure(jwt.verify(token, kNowPoint + seconds(130))), "ok:alice");  // leeway 30 s
+  EXPECT_EQ(failure(jwt.verify(token, kNowPoint + seconds(131))), "expired");
+  EXPECT_EQ(failure(jwt.verify(token, kNowPoint - seconds(131))), "not_yet_valid");
+  EXPECT_EQ(failure(jwt.verify(token, kNowPoint)), "ok:alice");
+  std::string far = sign_token({{"alg", "HS256"}}, claims({{"exp", 1e300}}), kSecret);
+  EXPECT_EQ(failure(jwt.verify(far, kNowPoint)), "ok:alice");
+  EXPECT_EQ(failure(jwt.verify(far, kNowPoint)), "ok:alice");
+}
+
 TEST(Jwt, AudienceAndIssuerWhenConfigured) {
   route::JwtConfig jwt_config = config({route::JwtAlgorithm::kHs256});
   jwt_config.audience = "orders";

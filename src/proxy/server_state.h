@@ -82,6 +82,7 @@ class Buffer {
     return {data_.get() + end_, capacity_ - end_};
   }
   void commit(std::size_t count) { end_ += count; }
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
   void clear() { begin_ = end_ = 0; }
 
  private:
