@@ -61,7 +61,7 @@ void bench_jwt(const char* name, route::JwtAlgorithm algorithm, const std::strin
 int main() {
   auto rsa = proxy::testing::rsa_key();
   auto ec = proxy::testing::p256_key();
-  bench_jwt("HS256", route::JwtAlgorithm::kHs256, kSecret, nullptr, 20'000);
+  bench_jwt("HS256", route::JwtAlgorithm::kHs256, kSecret, nullptr, 2'000);
   bench_jwt("RS256", route::JwtAlgorithm::kRs256, proxy::testing::public_pem(rsa), rsa, 2'000);
   bench_jwt("ES256", route::JwtAlgorithm::kEs256, proxy::testing::public_pem(ec), ec, 2'000);
 
