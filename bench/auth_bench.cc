@@ -46,9 +46,8 @@ void bench_jwt(const char* name, route::JwtAlgorithm algorithm, const std::strin
         key));
   }
   std::size_t failures = 0;
-  double first = microseconds_per_call(tokens, [&](std::size_t i) {
-    failures += verifier->verify(signed_tokens[i], now) ? 0 : 1;
-  });
+  double first = microseconds_per_call(
+      tokens, [&](std::size_t i) { failures += verifier->verify(signed_tokens[i], now) ? 0 : 1; });
   double repeated = microseconds_per_call(tokens * 20, [&](std::size_t i) {
     failures += verifier->verify(signed_tokens[i % tokens], now) ? 0 : 1;
   });
@@ -65,8 +64,8 @@ int main() {
   bench_jwt("RS256", route::JwtAlgorithm::kRs256, proxy::testing::public_pem(rsa), rsa, 2'000);
   bench_jwt("ES256", route::JwtAlgorithm::kEs256, proxy::testing::public_pem(ec), ec, 2'000);
 
-  auto signatures = proxy::RequestSignatureVerifier::create({.keys_file = "k"}, "client " + kSecret,
-                                                            "k");
+  auto signatures =
+      proxy::RequestSignatureVerifier::create({.keys_file = "k"}, "client " + kSecret, "k");
   auto now = std::chrono::system_clock::now();
   std::string timestamp = std::to_string(
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
@@ -75,8 +74,11 @@ int main() {
       proxy::string_to_sign("POST", "/predict?v=2", timestamp, body)));
   std::size_t failures = 0;
   double hmac = microseconds_per_call(100'000, [&](std::size_t) {
-    failures += signatures->verify({.method = "POST", .target = "/predict?v=2", .body = body,
-                                    .key_id = "client", .timestamp = timestamp,
+    failures += signatures->verify({.method = "POST",
+                                    .target = "/predict?v=2",
+                                    .body = body,
+                                    .key_id = "client",
+                                    .timestamp = timestamp,
                                     .signature = signature},
                                    now)
                     ? 0
@@ -88,8 +90,7 @@ int main() {
   std::vector<std::string> clients;
   for (int i = 0; i < 1000; ++i) clients.push_back("s:user-" + std::to_string(i));
   auto start = Clock::now();
-  double acquire = microseconds_per_call(1'000'000, [&](std::size_t i) {
-    (void)limiter.acquire(clients[i % clients.size()], start);
-  });
+  double acquire = microseconds_per_call(
+      1'000'000, [&](std::size_t i) { (void)limiter.acquire(clients[i % clients.size()], start); });
   std::printf("rate limiter acquire (1000 clients): %.3f us\n", acquire);
 }

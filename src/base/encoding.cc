@@ -78,10 +78,18 @@ int hex_value(char c) {
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) { return encode(bytes, kStandard, true); }
-std::optional<std::string> base64_decode(std::string_view text) { return decode(text, kStandard); }
-std::string base64url_encode(std::string_view bytes) { return encode(bytes, kUrl, false); }
-std::optional<std::string> base64url_decode(std::string_view text) { return decode(text, kUrl); }
+std::string base64_encode(std::string_view bytes) {
+  return encode(bytes, kStandard, true);
+}
+std::optional<std::string> base64_decode(std::string_view text) {
+  return decode(text, kStandard);
+}
+std::string base64url_encode(std::string_view bytes) {
+  return encode(bytes, kUrl, false);
+}
+std::optional<std::string> base64url_decode(std::string_view text) {
+  return decode(text, kUrl);
+}
 
 std::string hex_encode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -39,7 +39,8 @@ HmacSha256::HmacSha256(std::string_view key) : state_(std::make_unique<State>())
   // An empty key is valid HMAC; OpenSSL wants a non-null pointer for it.
   static const unsigned char kEmpty = 0;
   const auto* bytes = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
-  int initialised = state_->keyed ? EVP_MAC_init(state_->keyed.get(), bytes, key.size(), params) : 0;
+  int initialised =
+      state_->keyed ? EVP_MAC_init(state_->keyed.get(), bytes, key.size(), params) : 0;
   require(initialised == 1, "OpenSSL has no HMAC-SHA256");
 }
 

@@ -3,9 +3,9 @@
 // Session::buffer_body for signed requests, whose signature covers the body.
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "proxy/session.h"
 
@@ -24,8 +24,8 @@ asio::awaitable<Session::Admission> Session::admit(const RequestHead& original, 
       owned_head_ = std::make_unique<OwnedHead>();
       owned_head_->text.assign(original.method.data(), original.head_bytes);
       std::size_t scan = 0;
-      [[maybe_unused]] ParseStatus reparsed = parse_request(
-          owned_head_->text, owned_head_->text.size(), &scan, &owned_head_->head);
+      [[maybe_unused]] ParseStatus reparsed =
+          parse_request(owned_head_->text, owned_head_->text.size(), &scan, &owned_head_->head);
       admission.head = &owned_head_->head;
     }
     admission.status = co_await buffer_body(*admission.head, body);
@@ -42,8 +42,8 @@ asio::awaitable<Session::Admission> Session::admit(const RequestHead& original, 
   }
   // After any co_await above: get() is called here, so the table reference is fresh.
   admission.mirror = choose_variant(head, worker_.table.get(), identity->subject, outcome);
-  RateDecision rate = guard.limit(head, identity->subject, remote_ip_, outcome->variant,
-                                  coarse_now());
+  RateDecision rate =
+      guard.limit(head, identity->subject, remote_ip_, outcome->variant, coarse_now());
   if (!rate.allowed) {
     admission.mirror.reset();  // a refused request is not mirrored either
     admission.refusal_headers = fmt::format("Retry-After: {}\r\n", rate.retry_after.count());

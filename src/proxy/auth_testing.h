@@ -24,8 +24,12 @@ struct PkeyDeleter {
 };
 using Pkey = std::shared_ptr<EVP_PKEY>;
 
-inline Pkey rsa_key(unsigned bits = 2048) { return Pkey(EVP_RSA_gen(bits), PkeyDeleter()); }
-inline Pkey p256_key() { return Pkey(EVP_EC_gen("P-256"), PkeyDeleter()); }
+inline Pkey rsa_key(unsigned bits = 2048) {
+  return Pkey(EVP_RSA_gen(bits), PkeyDeleter());
+}
+inline Pkey p256_key() {
+  return Pkey(EVP_EC_gen("P-256"), PkeyDeleter());
+}
 
 // "-----BEGIN PUBLIC KEY-----..." of a key pair's public half.
 inline std::string public_pem(const Pkey& key) {
@@ -49,7 +53,10 @@ inline std::string bignum_param(const Pkey& key, const char* name) {
 
 // The public key as a JWK with `kid`.
 inline nlohmann::json rsa_jwk(const Pkey& key, std::string kid) {
-  return {{"kty", "RSA"}, {"kid", std::move(kid)}, {"use", "sig"}, {"alg", "RS256"},
+  return {{"kty", "RSA"},
+          {"kid", std::move(kid)},
+          {"use", "sig"},
+          {"alg", "RS256"},
           {"n", base::base64url_encode(bignum_param(key, OSSL_PKEY_PARAM_RSA_N))},
           {"e", base::base64url_encode(bignum_param(key, OSSL_PKEY_PARAM_RSA_E))}};
 }
@@ -59,7 +66,9 @@ inline nlohmann::json ec_jwk(const Pkey& key, std::string kid) {
   std::size_t length = 0;
   EVP_PKEY_get_octet_string_param(key.get(), OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &length);
   std::string bytes(reinterpret_cast<char*>(point), length);  // 0x04 || x || y
-  return {{"kty", "EC"}, {"kid", std::move(kid)}, {"crv", "P-256"},
+  return {{"kty", "EC"},
+          {"kid", std::move(kid)},
+          {"crv", "P-256"},
           {"x", base::base64url_encode(bytes.substr(1, 32))},
           {"y", base::base64url_encode(bytes.substr(33, 32))}};
 }
@@ -93,8 +102,8 @@ inline std::string der_to_raw(const std::string& der) {
 // Keys: an HMAC secret (HS256) or a key pair (RS256, ES256); "none" signs nothing.
 inline std::string sign_token(const nlohmann::json& header, const nlohmann::json& payload,
                               std::string_view secret, const Pkey& key = nullptr) {
-  std::string input = base::base64url_encode(header.dump()) + "." +
-                      base::base64url_encode(payload.dump());
+  std::string input =
+      base::base64url_encode(header.dump()) + "." + base::base64url_encode(payload.dump());
   std::string alg = header.value("alg", "");
   std::string signature;
   if (alg == "HS256") signature = base::HmacSha256(secret).sign(input);

@@ -20,8 +20,9 @@ void warn_fixed_settings(const route::RouteConfig& running, const route::RouteCo
       running.health != fresh.health || running.access_log != fresh.access_log ||
       running.token_file != fresh.token_file || running.auth != fresh.auth ||
       running.rate_limit != fresh.rate_limit) {
-    spdlog::warn("reload: limits, timeouts, health, access_log, token_file, auth and rate_limit "
-                 "apply after a restart only");
+    spdlog::warn(
+        "reload: limits, timeouts, health, access_log, token_file, auth and rate_limit "
+        "apply after a restart only");
   }
 }
 

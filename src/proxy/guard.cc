@@ -30,8 +30,8 @@ Result<std::unique_ptr<JwtVerifier>> load_jwt(const route::JwtConfig& config,
   const std::string& name = is_set ? config.jwks_file : config.key_file;
   GRAFT_ASSIGN_OR_RETURN(std::string text,
                          read_key_file(config_dir, name, is_set ? "JWKS file" : "JWT key file"));
-  GRAFT_ASSIGN_OR_RETURN(JwtKeys keys, is_set ? JwtKeys::from_jwks(text, name)
-                                              : JwtKeys::from_key_file(text, name));
+  GRAFT_ASSIGN_OR_RETURN(
+      JwtKeys keys, is_set ? JwtKeys::from_jwks(text, name) : JwtKeys::from_key_file(text, name));
   GRAFT_ASSIGN_OR_RETURN(JwtVerifier verifier, JwtVerifier::create(config, std::move(keys), name));
   return std::make_unique<JwtVerifier>(std::move(verifier));
 }
@@ -59,8 +59,10 @@ prometheus::ClientMetric sample(std::vector<prometheus::ClientMetric::Label> lab
                                 prometheus::MetricType type) {
   prometheus::ClientMetric metric;
   metric.label = std::move(labels);
-  if (type == prometheus::MetricType::Counter) metric.counter.value = value;
-  else metric.gauge.value = value;
+  if (type == prometheus::MetricType::Counter)
+    metric.counter.value = value;
+  else
+    metric.gauge.value = value;
   return metric;
 }
 
@@ -93,9 +95,12 @@ AuthResult Guard::authenticate(const RequestHead& head, std::string_view body,
   if (jwt_) {
     auto authorization = head.find("authorization");
     auto token = bearer_token(authorization);
-    if (!authorization) result = tl::unexpected(AuthFailure::kMissing);
-    else if (!token) result = tl::unexpected(AuthFailure::kMalformed);
-    else result = jwt_->verify(*token, now);
+    if (!authorization)
+      result = tl::unexpected(AuthFailure::kMissing);
+    else if (!token)
+      result = tl::unexpected(AuthFailure::kMalformed);
+    else
+      result = jwt_->verify(*token, now);
   } else if (signatures_) {
     result = signatures_->verify({.method = head.method,
                                   .target = head.target,
@@ -105,7 +110,8 @@ AuthResult Guard::authenticate(const RequestHead& head, std::string_view body,
                                   .signature = head.find("x-graft-signature")},
                                  now);
   }
-  if (!result) refused_[static_cast<std::size_t>(result.error())].fetch_add(1, std::memory_order_relaxed);
+  if (!result)
+    refused_[static_cast<std::size_t>(result.error())].fetch_add(1, std::memory_order_relaxed);
   return result;
 }
 
@@ -147,7 +153,8 @@ std::string Guard::metrics_text() const {
   prometheus::MetricFamily rejections{"graft_proxy_rejections_total",
                                       "Requests refused by authentication (401) or rate limits "
                                       "(429), by reason and variant",
-                                      MetricType::Counter, {}};
+                                      MetricType::Counter,
+                                      {}};
   for (std::size_t i = 0; i < kAuthFailureCount; ++i) {
     std::uint64_t count = refused_[i].load(std::memory_order_relaxed);
     if (count == 0) continue;
@@ -165,13 +172,15 @@ std::string Guard::metrics_text() const {
   }
   std::vector<prometheus::MetricFamily> families{std::move(rejections)};
   if (limiter_) {
-    families.push_back({"graft_proxy_rate_limit_buckets", "Client token buckets held",
+    families.push_back({"graft_proxy_rate_limit_buckets",
+                        "Client token buckets held",
                         MetricType::Gauge,
                         {sample({}, static_cast<double>(limiter_->size()), MetricType::Gauge)}});
-    families.push_back({"graft_proxy_rate_limit_evictions_total",
-                        "Active client buckets dropped to stay within max_clients",
-                        MetricType::Counter,
-                        {sample({}, static_cast<double>(limiter_->evictions()), MetricType::Counter)}});
+    families.push_back(
+        {"graft_proxy_rate_limit_evictions_total",
+         "Active client buckets dropped to stay within max_clients",
+         MetricType::Counter,
+         {sample({}, static_cast<double>(limiter_->evictions()), MetricType::Counter)}});
   }
   return prometheus::TextSerializer().Serialize(families);
 }

@@ -41,8 +41,8 @@ class Guard {
   // Reads the key files (relative paths resolve against `config_dir`). Null when the config
   // has neither `auth` nor `rate_limit`. Errors: kIo (a key file cannot be read),
   // kInvalidArgument (a bad key file, or algorithms without a key), naming the file.
-  [[nodiscard]] static Result<std::unique_ptr<Guard>> create(const route::RouteConfig& config,
-                                                             const std::filesystem::path& config_dir);
+  [[nodiscard]] static Result<std::unique_ptr<Guard>> create(
+      const route::RouteConfig& config, const std::filesystem::path& config_dir);
   ~Guard();
 
   [[nodiscard]] bool authenticates() const { return jwt_ || signatures_; }
@@ -75,7 +75,7 @@ class Guard {
   std::unique_ptr<RequestSignatureVerifier> signatures_;
   std::unique_ptr<RateLimiter> limiter_;
   std::array<std::atomic<std::uint64_t>, kAuthFailureCount> refused_{};
-  mutable std::mutex limited_mutex_;  // taken on refusals only
+  mutable std::mutex limited_mutex_;                           // taken on refusals only
   std::map<std::string, std::uint64_t, std::less<>> limited_;  // by variant
 };
 

@@ -40,7 +40,9 @@ std::string token_for(const std::string& subject, std::int64_t expires_in = 600)
                              {{"sub", subject}, {"exp", now_seconds() + expires_in}}, kSecret);
 }
 
-std::string bearer(const std::string& token) { return "Authorization: Bearer " + token; }
+std::string bearer(const std::string& token) {
+  return "Authorization: Bearer " + token;
+}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -81,8 +83,10 @@ class GuardTest : public ::testing::Test {
   }
 
   Server& start(route::RouteConfig config) {
-    auto started = Server::start({.config = std::move(config), .config_path = dir_ / "route.yml",
-                                  .threads = 2, .shutdown_grace = std::chrono::milliseconds(500)});
+    auto started = Server::start({.config = std::move(config),
+                                  .config_path = dir_ / "route.yml",
+                                  .threads = 2,
+                                  .shutdown_grace = std::chrono::milliseconds(500)});
     EXPECT_TRUE(started) << started.error().message();
     server_ = started ? std::move(*started) : nullptr;
     return *server_;
@@ -111,18 +115,21 @@ TEST_F(GuardTest, JwtFailuresGet401WithAChallengeAndAreCounted) {
   EXPECT_EQ(good.body, "baseline");
   EXPECT_EQ(baseline_.requests.load(), 1);  // refused requests never reach an upstream
   std::string metrics = server.metrics_text();
-  EXPECT_TRUE(contains(metrics, "graft_proxy_rejections_total{reason=\"missing_credentials\","
-                                "variant=\"none\"} 1"))
+  EXPECT_TRUE(contains(metrics,
+                       "graft_proxy_rejections_total{reason=\"missing_credentials\","
+                       "variant=\"none\"} 1"))
       << metrics;
-  EXPECT_TRUE(contains(metrics, "graft_proxy_rejections_total{reason=\"expired\",variant=\"none\"} 1"));
-  EXPECT_TRUE(contains(metrics, "graft_proxy_rejections_total{reason=\"malformed\",variant=\"none\"} 1"));
+  EXPECT_TRUE(
+      contains(metrics, "graft_proxy_rejections_total{reason=\"expired\",variant=\"none\"} 1"));
+  EXPECT_TRUE(
+      contains(metrics, "graft_proxy_rejections_total{reason=\"malformed\",variant=\"none\"} 1"));
   EXPECT_FALSE(contains(metrics, token_for("alice").substr(0, 20)));
 }
 
 TEST_F(GuardTest, RateLimitGives429WithRetryAfterPerSubjectAndCountsPerVariant) {
   route::RouteConfig limited = config();
-  limited.rate_limit = route::RateLimitConfig{
-      .key = route::RateKeySource::kSubject, .rate = 1.0 / 3600, .burst = 2};
+  limited.rate_limit =
+      route::RateLimitConfig{.key = route::RateKeySource::kSubject, .rate = 1.0 / 3600, .burst = 2};
   Server& server = start(limited);
   Client alice(server.port());
   std::string alice_token = token_for("alice");
@@ -134,19 +141,21 @@ TEST_F(GuardTest, RateLimitGives429WithRetryAfterPerSubjectAndCountsPerVariant) 
   // Another subject from the same address has its own bucket.
   EXPECT_EQ(Client(server.port()).request(get("/", {bearer(token_for("bob"))})).status, 200);
   std::string metrics = server.metrics_text();
-  EXPECT_TRUE(contains(metrics, "graft_proxy_rejections_total{reason=\"rate_limited\","
-                                "variant=\"baseline\"} 1"))
+  EXPECT_TRUE(contains(metrics,
+                       "graft_proxy_rejections_total{reason=\"rate_limited\","
+                       "variant=\"baseline\"} 1"))
       << metrics;
   EXPECT_TRUE(contains(metrics, "graft_proxy_rate_limit_buckets 2")) << metrics;
-  EXPECT_TRUE(contains(metrics, "graft_proxy_requests_total{status=\"429\",variant=\"baseline\"} 1"))
+  EXPECT_TRUE(
+      contains(metrics, "graft_proxy_requests_total{status=\"429\",variant=\"baseline\"} 1"))
       << metrics;
 }
 
 TEST_F(GuardTest, RateLimitByAddressWithoutAuth) {
   route::RouteConfig limited = config();
   limited.auth.reset();
-  limited.rate_limit = route::RateLimitConfig{
-      .key = route::RateKeySource::kAddress, .rate = 1.0 / 60, .burst = 1};
+  limited.rate_limit =
+      route::RateLimitConfig{.key = route::RateKeySource::kAddress, .rate = 1.0 / 60, .burst = 1};
   Server& server = start(limited);
   EXPECT_EQ(Client(server.port()).request(get("/")).status, 200);
   Response refused = Client(server.port()).request(get("/"));
@@ -181,16 +190,18 @@ TEST_F(GuardTest, TheSubjectIsTheStickyKey) {
 
 TEST_F(GuardTest, SignedRequestsVerifyTheBodyEvenWhenItArrivesLater) {
   route::RouteConfig signed_config = config();
-  signed_config.auth = route::AuthConfig{.scheme = route::AuthScheme::kHmac,
-                                         .hmac = {.keys_file = "clients.keys"}};
+  signed_config.auth =
+      route::AuthConfig{.scheme = route::AuthScheme::kHmac, .hmac = {.keys_file = "clients.keys"}};
   Server& server = start(signed_config);
   std::string body = "{\"order\": 42}";
   std::string timestamp = std::to_string(now_seconds());
   std::string signature = base::hex_encode(
       base::HmacSha256(kSecret).sign(string_to_sign("POST", "/echo", timestamp, body)));
-  std::string head = "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
-                     "X-Graft-Timestamp: " + timestamp + "\r\nX-Graft-Signature: " + signature +
-                     "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string head =
+      "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
+      "X-Graft-Timestamp: " +
+      timestamp + "\r\nX-Graft-Signature: " + signature +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   Client client(server.port());
   ASSERT_TRUE(client.send(head));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -204,27 +215,32 @@ TEST_F(GuardTest, SignedRequestsVerifyTheBodyEvenWhenItArrivesLater) {
   EXPECT_EQ(refused.headers["www-authenticate"],
             "Graft-HMAC-SHA256 realm=\"graft\", error=\"bad_signature\", "
             "error_description=\"the signature does not verify\"");
-  std::string chunked = "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
-                        "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
+  std::string chunked =
+      "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n";
   EXPECT_EQ(Client(server.port()).request(chunked, "POST").status, 411);
-  std::string too_large = "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
-                          "Content-Length: 40000\r\n\r\n" + std::string(100, 'x');
+  std::string too_large =
+      "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
+      "Content-Length: 40000\r\n\r\n" +
+      std::string(100, 'x');
   EXPECT_EQ(Client(server.port()).request(too_large, "POST").status, 413);
-  EXPECT_TRUE(contains(server.metrics_text(),
-                       "graft_proxy_rejections_total{reason=\"bad_signature\",variant=\"none\"} 1"));
+  EXPECT_TRUE(
+      contains(server.metrics_text(),
+               "graft_proxy_rejections_total{reason=\"bad_signature\",variant=\"none\"} 1"));
 }
 
 TEST_F(GuardTest, BadKeyFilesStopTheStart) {
   write("jwt.secret", "short\n");
-  auto started = Server::start({.config = config(), .config_path = dir_ / "route.yml", .threads = 1});
+  auto started =
+      Server::start({.config = config(), .config_path = dir_ / "route.yml", .threads = 1});
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().message(),
             "key file 'jwt.secret' holds an HS256 secret of 5 bytes: use at least 32 random bytes");
   std::filesystem::remove(dir_ / "jwt.secret");
   started = Server::start({.config = config(), .config_path = dir_ / "route.yml", .threads = 1});
   ASSERT_FALSE(started);
-  EXPECT_TRUE(contains(started.error().message(), "cannot read JWT key file '" +
-                                                      (dir_ / "jwt.secret").string() + "'"))
+  EXPECT_TRUE(contains(started.error().message(),
+                       "cannot read JWT key file '" + (dir_ / "jwt.secret").string() + "'"))
       << started.error().message();
 }
 

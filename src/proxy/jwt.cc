@@ -15,8 +15,8 @@
 namespace graft::proxy {
 namespace {
 
-using route::JwtAlgorithm;
 using nlohmann::json;
+using route::JwtAlgorithm;
 
 struct DigestContextDeleter {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
@@ -84,7 +84,9 @@ bool contains_audience(const json& audience, const std::string& wanted) {
   });
 }
 
-tl::unexpected<AuthFailure> refuse(AuthFailure failure) { return tl::unexpected(failure); }
+tl::unexpected<AuthFailure> refuse(AuthFailure failure) {
+  return tl::unexpected(failure);
+}
 
 // A NumericDate (seconds since the epoch) as a time point, clamped to the representable
 // range so that absurd claims ("exp": 1e300) cannot overflow.
@@ -141,7 +143,8 @@ AuthResult JwtVerifier::verify(std::string_view token,
                         config_.algorithms.end()) {
     return refuse(AuthFailure::kAlgorithm);  // "none" included
   }
-  const JwtKeys::Key* key = keys_.find(kid == header.end() ? "" : kid->get_ref<const std::string&>());
+  const JwtKeys::Key* key =
+      keys_.find(kid == header.end() ? "" : kid->get_ref<const std::string&>());
   if (key == nullptr) return refuse(AuthFailure::kUnknownKey);
   if (key->algorithm != *algorithm) return refuse(AuthFailure::kAlgorithm);
   if (!signature_valid(*key, token.substr(0, second), *signature)) {

@@ -31,7 +31,6 @@
 
 namespace graft::proxy {
 
-
 // Longest token accepted, in bytes.
 inline constexpr std::size_t kMaxTokenBytes = 8 * 1024;
 // Verified tokens remembered per verifier.

@@ -46,8 +46,8 @@ Result<std::shared_ptr<const JwtKeys::Key>> public_key(std::string_view where, s
   if (EVP_PKEY_is_a(pkey.get(), "RSA")) {
     int bits = EVP_PKEY_get_bits(pkey.get());
     if (bits < kMinRsaBits) {
-      return fail(invalid(where, fmt::format("holds a {}-bit RSA key: use at least {} bits", bits,
-                                             kMinRsaBits)));
+      return fail(invalid(
+          where, fmt::format("holds a {}-bit RSA key: use at least {} bits", bits, kMinRsaBits)));
     }
     key->algorithm = JwtAlgorithm::kRs256;
   } else if (EVP_PKEY_is_a(pkey.get(), "EC")) {
@@ -109,9 +109,9 @@ Pkey rsa_from_jwk(const nlohmann::json& jwk) {
   auto e = base64url_member(jwk, "e");
   if (!n || !e) return nullptr;
   auto bignum = [](const std::string& bytes) {
-    return std::unique_ptr<BIGNUM, BignumDeleter>(BN_bin2bn(
-        reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()),
-        nullptr));
+    return std::unique_ptr<BIGNUM, BignumDeleter>(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                  static_cast<int>(bytes.size()), nullptr));
   };
   auto modulus = bignum(*n);
   auto exponent = bignum(*e);
@@ -149,8 +149,8 @@ Result<std::shared_ptr<const JwtKeys::Key>> key_from_jwk(const nlohmann::json& j
                                                          std::string_view file_where,
                                                          std::size_t index) {
   std::string kid = string_member(jwk, "kid");
-  std::string where = fmt::format("{}: key '{}'", file_where,
-                                  kid.empty() ? fmt::format("#{}", index + 1) : kid);
+  std::string where =
+      fmt::format("{}: key '{}'", file_where, kid.empty() ? fmt::format("#{}", index + 1) : kid);
   std::string type = string_member(jwk, "kty");
   Result<std::shared_ptr<const JwtKeys::Key>> key = nullptr;
   if (type == "oct") {
@@ -166,13 +166,14 @@ Result<std::shared_ptr<const JwtKeys::Key>> key_from_jwk(const nlohmann::json& j
   } else if (type == "EC") {
     std::string curve = string_member(jwk, "crv");
     if (curve != "P-256") {
-      return fail(invalid(where, fmt::format("is on curve '{}': only P-256 (ES256) is supported",
-                                             curve)));
+      return fail(
+          invalid(where, fmt::format("is on curve '{}': only P-256 (ES256) is supported", curve)));
     }
     Pkey pkey = p256_from_jwk(jwk);
     if (!pkey) {
-      return fail(invalid(where, "is not a usable P-256 key: \"x\" and \"y\" must be 32-byte "
-                                 "base64url coordinates of a point on the curve"));
+      return fail(invalid(where,
+                          "is not a usable P-256 key: \"x\" and \"y\" must be 32-byte "
+                          "base64url coordinates of a point on the curve"));
     }
     key = public_key(where, kid, std::move(pkey));
   } else {
@@ -182,8 +183,8 @@ Result<std::shared_ptr<const JwtKeys::Key>> key_from_jwk(const nlohmann::json& j
   std::string alg = string_member(jwk, "alg");
   std::string_view expected = route::jwt_algorithm_name((*key)->algorithm);
   if (!alg.empty() && alg != expected) {
-    return fail(invalid(where, fmt::format("has alg '{}': a {} key is only used with {}", alg,
-                                           type, expected)));
+    return fail(invalid(
+        where, fmt::format("has alg '{}': a {} key is only used with {}", alg, type, expected)));
   }
   return key;
 }
@@ -208,8 +209,9 @@ Result<JwtKeys> JwtKeys::from_key_file(std::string_view text, std::string_view f
   EVP_PKEY* raw = bio ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr) : nullptr;
   BIO_free(bio);
   if (raw == nullptr) {
-    return fail(invalid(where, "is not a PEM public key: expected '-----BEGIN PUBLIC KEY-----' "
-                               "(RSA or P-256)"));
+    return fail(invalid(where,
+                        "is not a PEM public key: expected '-----BEGIN PUBLIC KEY-----' "
+                        "(RSA or P-256)"));
   }
   GRAFT_ASSIGN_OR_RETURN(auto key, public_key(where, "", Pkey(raw, PkeyDeleter())));
   keys.keys_.push_back(std::move(key));

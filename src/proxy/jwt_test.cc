@@ -60,18 +60,20 @@ TEST(Jwt, Hs256TokenGivesItsSubject) {
 }
 
 TEST(Jwt, Rs256AndEs256WithPemKeys) {
-  JwtVerifier rsa = verifier(config({route::JwtAlgorithm::kRs256}), testing::public_pem(keys().rsa));
-  EXPECT_EQ(failure(rsa.verify(sign_token({{"alg", "RS256"}}, claims(), "", keys().rsa), kNowPoint)),
-            "ok:alice");
+  JwtVerifier rsa =
+      verifier(config({route::JwtAlgorithm::kRs256}), testing::public_pem(keys().rsa));
+  EXPECT_EQ(
+      failure(rsa.verify(sign_token({{"alg", "RS256"}}, claims(), "", keys().rsa), kNowPoint)),
+      "ok:alice");
   EXPECT_EQ(failure(rsa.verify(sign_token({{"alg", "RS256"}}, claims(), "", keys().rsa_other),
                                kNowPoint)),
             "bad_signature");
   JwtVerifier ec = verifier(config({route::JwtAlgorithm::kEs256}), testing::public_pem(keys().ec));
   EXPECT_EQ(failure(ec.verify(sign_token({{"alg", "ES256"}}, claims(), "", keys().ec), kNowPoint)),
             "ok:alice");
-  EXPECT_EQ(failure(ec.verify(sign_token({{"alg", "ES256"}}, claims(), "", keys().ec_other),
-                              kNowPoint)),
-            "bad_signature");
+  EXPECT_EQ(
+      failure(ec.verify(sign_token({{"alg", "ES256"}}, claims(), "", keys().ec_other), kNowPoint)),
+      "bad_signature");
 }
 
 TEST(Jwt, TamperedPayloadOrSignatureFails) {
@@ -110,7 +112,7 @@ TEST(Jwt, ARememberedTokenStillExpiresAndStillWaitsForNbf) {
   std::string token =
       sign_token({{"alg", "HS256"}}, claims({{"nbf", kNow - 100}, {"exp", kNow + 100}}), kSecret);
   EXPECT_EQ(failure(jwt.verify(token, kNowPoint)), "ok:alice");
-  EXPECT_EQ(failure(jwt.verify(token, kNowPoint)), "ok:alice");  // from the cache
+  EXPECT_EQ(failure(jwt.verify(token, kNowPoint)), "ok:alice");                 // from the cache
   EXPECT_EQ(failure(jwt.verify(token, kNowPoint + seconds(130))), "ok:alice");  // leeway 30 s
   EXPECT_EQ(failure(jwt.verify(token, kNowPoint + seconds(131))), "expired");
   EXPECT_EQ(failure(jwt.verify(token, kNowPoint - seconds(131))), "not_yet_valid");
@@ -142,15 +144,17 @@ TEST(Jwt, NoneAndUnlistedAlgorithmsAreRefused) {
   std::string unsigned_token = base::base64url_encode(json{{"alg", "none"}}.dump()) + "." +
                                base::base64url_encode(claims().dump()) + ".";
   EXPECT_EQ(failure(jwt.verify(unsigned_token, kNowPoint)), "bad_algorithm");
-  EXPECT_EQ(failure(jwt.verify(sign_token({{"alg", "none"}}, claims(), kSecret) + "c2ln", kNowPoint)),
-            "bad_algorithm");
-  EXPECT_EQ(failure(jwt.verify(sign_token({{"alg", "HS512"}}, claims(), kSecret) + "c2ln", kNowPoint)),
-            "bad_algorithm");
-  JwtVerifier rsa_only = verifier(config({route::JwtAlgorithm::kRs256}),
-                                  testing::public_pem(keys().rsa));
-  EXPECT_EQ(failure(rsa_only.verify(sign_token({{"alg", "ES256"}}, claims(), "", keys().ec),
-                                    kNowPoint)),
-            "bad_algorithm");
+  EXPECT_EQ(
+      failure(jwt.verify(sign_token({{"alg", "none"}}, claims(), kSecret) + "c2ln", kNowPoint)),
+      "bad_algorithm");
+  EXPECT_EQ(
+      failure(jwt.verify(sign_token({{"alg", "HS512"}}, claims(), kSecret) + "c2ln", kNowPoint)),
+      "bad_algorithm");
+  JwtVerifier rsa_only =
+      verifier(config({route::JwtAlgorithm::kRs256}), testing::public_pem(keys().rsa));
+  EXPECT_EQ(
+      failure(rsa_only.verify(sign_token({{"alg", "ES256"}}, claims(), "", keys().ec), kNowPoint)),
+      "bad_algorithm");
 }
 
 // The classic confusion: an HS256 token whose secret is the RSA public key's PEM text.
@@ -162,8 +166,9 @@ TEST(Jwt, Hs256SignedWithThePublicKeyIsRefused) {
   // Allowing HS256 next to a PEM key is a config error: the PEM text is never a secret.
   auto keys_from_pem = JwtKeys::from_key_file(pem, "key.pem");
   ASSERT_TRUE(keys_from_pem);
-  auto both = JwtVerifier::create(config({route::JwtAlgorithm::kRs256, route::JwtAlgorithm::kHs256}),
-                                  std::move(*keys_from_pem), "key.pem");
+  auto both =
+      JwtVerifier::create(config({route::JwtAlgorithm::kRs256, route::JwtAlgorithm::kHs256}),
+                          std::move(*keys_from_pem), "key.pem");
   ASSERT_FALSE(both);
   EXPECT_EQ(both.error().message(),
             "'auth.jwt.algorithms' allows HS256 but 'key.pem' has no HS256 key (it holds RS256)");
@@ -176,28 +181,29 @@ TEST(Jwt, MalformedTokens) {
   for (const std::string& token :
        {std::string(""), std::string("abc"), std::string("a.b"), good + ".extra",
         "!!!." + good.substr(good.find('.') + 1), header + ".e30", header + "..c2ln",
-        base::base64url_encode("not json") + "." + base::base64url_encode(claims().dump()) + ".c2ln",
+        base::base64url_encode("not json") + "." + base::base64url_encode(claims().dump()) +
+            ".c2ln",
         base::base64url_encode("[1]") + "." + base::base64url_encode(claims().dump()) + ".c2ln",
         sign_token({{"alg", "HS256"}}, json::array({1, 2}), kSecret),
-        sign_token({{"alg", "HS256"}}, claims({{"sub", 42}}), kSecret),
-        std::string(9000, 'a')}) {
+        sign_token({{"alg", "HS256"}}, claims({{"sub", 42}}), kSecret), std::string(9000, 'a')}) {
     EXPECT_EQ(failure(jwt.verify(token, kNowPoint)), "malformed") << token.substr(0, 80);
   }
 }
 
 TEST(Jwt, JwksPicksTheKeyByKid) {
   json jwks = {{"keys",
-                {testing::rsa_jwk(keys().rsa, "r1"), testing::rsa_jwk(keys().rsa_other, "r2"),
+                {testing::rsa_jwk(keys().rsa, "r1"),
+                 testing::rsa_jwk(keys().rsa_other, "r2"),
                  testing::ec_jwk(keys().ec, "e1"),
                  {{"kty", "oct"}, {"kid", "h1"}, {"k", base::base64url_encode(kSecret)}}}}};
   auto key_set = JwtKeys::from_jwks(jwks.dump(), "jwks.json");
   ASSERT_TRUE(key_set) << key_set.error().message();
   EXPECT_EQ(key_set->size(), 4u);
-  auto made = JwtVerifier::create(
-      {.algorithms = {route::JwtAlgorithm::kRs256, route::JwtAlgorithm::kEs256,
-                      route::JwtAlgorithm::kHs256},
-       .jwks_file = "jwks.json"},
-      std::move(*key_set), "jwks.json");
+  auto made =
+      JwtVerifier::create({.algorithms = {route::JwtAlgorithm::kRs256, route::JwtAlgorithm::kEs256,
+                                          route::JwtAlgorithm::kHs256},
+                           .jwks_file = "jwks.json"},
+                          std::move(*key_set), "jwks.json");
   ASSERT_TRUE(made) << made.error().message();
   auto check = [&](json header, std::string_view secret, const Pkey& key) {
     return failure(made->verify(sign_token(header, claims(), secret, key), kNowPoint));
@@ -251,8 +257,8 @@ TEST(Jwt, BadKeyFilesGiveClearErrors) {
 TEST(Jwt, AlgorithmsWithoutAKeyAreAConfigError) {
   auto key_set = JwtKeys::from_key_file(testing::public_pem(keys().ec), "ec.pem");
   ASSERT_TRUE(key_set);
-  auto made = JwtVerifier::create(config({route::JwtAlgorithm::kRs256}), std::move(*key_set),
-                                  "ec.pem");
+  auto made =
+      JwtVerifier::create(config({route::JwtAlgorithm::kRs256}), std::move(*key_set), "ec.pem");
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().message(),
             "'auth.jwt.algorithms' allows RS256 but 'ec.pem' has no RS256 key (it holds ES256)");

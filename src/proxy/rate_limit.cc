@@ -70,14 +70,16 @@ RateDecision RateLimiter::acquire(std::string_view key, Clock::time_point now) {
     return found->second->bucket.take(now, options_.rate, options_.burst);
   }
   // Make room: refilled buckets are dropped for free, an active one is an eviction.
-  while (!shard.recent.empty() &&
-         (shard.recent.size() >= shard_capacity_ || now - shard.recent.back().bucket.updated >= refill_time_)) {
+  while (!shard.recent.empty() && (shard.recent.size() >= shard_capacity_ ||
+                                   now - shard.recent.back().bucket.updated >= refill_time_)) {
     const Shard::Entry& oldest = shard.recent.back();
-    if (now - oldest.bucket.updated < refill_time_) evictions_.fetch_add(1, std::memory_order_relaxed);
+    if (now - oldest.bucket.updated < refill_time_)
+      evictions_.fetch_add(1, std::memory_order_relaxed);
     shard.index.erase(oldest.key);
     shard.recent.pop_back();
   }
-  shard.recent.push_front({std::string(key), TokenBucket{.tokens = options_.burst, .updated = now}});
+  shard.recent.push_front(
+      {std::string(key), TokenBucket{.tokens = options_.burst, .updated = now}});
   shard.index.emplace(shard.recent.front().key, shard.recent.begin());
   return shard.recent.front().bucket.take(now, options_.rate, options_.burst);
 }

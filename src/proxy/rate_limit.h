@@ -40,10 +40,10 @@ struct TokenBucket {
 class RateLimiter {
  public:
   struct Options {
-    double rate = 1;           // tokens per second, > 0
-    double burst = 1;          // >= 1
+    double rate = 1;   // tokens per second, > 0
+    double burst = 1;  // >= 1
     std::size_t max_clients = 100'000;
-    std::size_t shards = 16;   // >= 1
+    std::size_t shards = 16;  // >= 1
   };
 
   explicit RateLimiter(Options options);

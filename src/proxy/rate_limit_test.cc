@@ -62,7 +62,8 @@ TEST(RateLimiter, MemoryIsBoundedAndIdleBucketsGoFirst) {
   EXPECT_EQ(limiter.size(), 8u);
   // Two seconds later every bucket has refilled: making room drops them, no eviction counted.
   Time later = kStart + seconds(2);
-  for (int i = 0; i < 8; ++i) EXPECT_TRUE(limiter.acquire("new" + std::to_string(i), later).allowed);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_TRUE(limiter.acquire("new" + std::to_string(i), later).allowed);
   EXPECT_EQ(limiter.size(), 8u);
   EXPECT_EQ(limiter.evictions(), 0u);
   // A flood of new keys while all are active: the least recently used is evicted.

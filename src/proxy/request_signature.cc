@@ -37,7 +37,8 @@ std::optional<std::pair<std::string_view, std::string_view>> split_line(std::str
 
 std::optional<std::int64_t> parse_seconds(std::string_view text) {
   std::int64_t value = 0;
-  if (text.empty() || text.size() > 12 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+  if (text.empty() || text.size() > 12 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
     return std::nullopt;
   }
   std::from_chars(text.data(), text.data() + text.size(), value);
@@ -53,7 +54,9 @@ std::optional<std::string> decode_signature(std::string_view text) {
   return bytes;
 }
 
-tl::unexpected<AuthFailure> refuse(AuthFailure failure) { return tl::unexpected(failure); }
+tl::unexpected<AuthFailure> refuse(AuthFailure failure) {
+  return tl::unexpected(failure);
+}
 
 }  // namespace
 
@@ -72,13 +75,15 @@ Result<RequestSignatureVerifier> RequestSignatureVerifier::create(route::HmacCon
     std::string_view line = base::trim(raw);
     if (line.empty() || line.front() == '#') continue;
     auto bad = [&](std::string message) {
-      return fail(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}", file_name, number, message));
+      return fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{}:{}: {}", file_name, number, message));
     };
     auto parts = split_line(line);
     if (!parts) return bad("expected 'KEY_ID SECRET'");
     auto [id, secret] = *parts;
     if (!valid_key_id(id)) {
-      return bad(fmt::format("'{}' is not a valid key id: use letters, digits, '.', '_' or '-'", id));
+      return bad(
+          fmt::format("'{}' is not a valid key id: use letters, digits, '.', '_' or '-'", id));
     }
     if (secret.size() < kMinSecretBytes) {
       return bad(fmt::format("the secret of '{}' has {} bytes: use at least {} random bytes", id,

@@ -30,7 +30,7 @@ namespace graft::proxy {
 struct SignedRequest {
   std::string_view method;
   std::string_view target;
-  std::string_view body;  // the whole request body
+  std::string_view body;                      // the whole request body
   std::optional<std::string_view> key_id;     // X-Graft-Key-Id
   std::optional<std::string_view> timestamp;  // X-Graft-Timestamp
   std::optional<std::string_view> signature;  // X-Graft-Signature

@@ -26,8 +26,12 @@ struct Signed {
   std::string timestamp = std::to_string(kNow);
   std::string signature;
   SignedRequest request(std::string_view key_id = "mobile") const {
-    return {.method = "POST", .target = "/orders?limit=5", .body = "{\"item\":1}",
-            .key_id = key_id, .timestamp = timestamp, .signature = signature};
+    return {.method = "POST",
+            .target = "/orders?limit=5",
+            .body = "{\"item\":1}",
+            .key_id = key_id,
+            .timestamp = timestamp,
+            .signature = signature};
   }
 };
 
@@ -105,8 +109,9 @@ TEST(RequestSignature, MissingPartialAndMalformedHeaders) {
 
 TEST(RequestSignature, BadKeysFilesNameTheLine) {
   const std::pair<std::string, std::string> cases[] = {
-      {"mobile short\n", "clients.keys:1: the secret of 'mobile' has 5 bytes: use at least 32 "
-                         "random bytes"},
+      {"mobile short\n",
+       "clients.keys:1: the secret of 'mobile' has 5 bytes: use at least 32 "
+       "random bytes"},
       {"# c\nmobile\n", "clients.keys:2: expected 'KEY_ID SECRET'"},
       {"mobile " + kSecretA + "\nmobile " + kSecretB + "\n",
        "clients.keys:2: key id 'mobile' is given twice"},
@@ -116,7 +121,8 @@ TEST(RequestSignature, BadKeysFilesNameTheLine) {
       {"# only comments\n", "clients.keys: no keys: add one 'KEY_ID SECRET' a line"},
   };
   for (const auto& [text, message] : cases) {
-    auto made = RequestSignatureVerifier::create({.keys_file = "clients.keys"}, text, "clients.keys");
+    auto made =
+        RequestSignatureVerifier::create({.keys_file = "clients.keys"}, text, "clients.keys");
     ASSERT_FALSE(made) << text;
     EXPECT_EQ(made.error().message(), message);
   }

@@ -198,8 +198,8 @@ asio::awaitable<Session::HeadResult> Session::read_head(RequestHead* head) {
   }
 }
 
-asio::awaitable<void> Session::send_error(int status, std::string_view request_id,
-                                          Outcome* outcome, std::string_view extra_headers) {
+asio::awaitable<void> Session::send_error(int status, std::string_view request_id, Outcome* outcome,
+                                          std::string_view extra_headers) {
   std::string response = error_response(status, request_id, extra_headers);
   set_deadline(Phase::kClientWrite);
   boost::system::error_code error;

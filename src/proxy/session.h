@@ -67,8 +67,7 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   // the variant has no healthy upstream, fills outcome->variant/user. Returns the mirror
   // variant's name when a copy is due.
   // `subject` is the authenticated subject ("" when none), the sticky key under auth:sub.
-  std::optional<std::string> choose_variant(const RequestHead& head,
-                                            const route::RouteTable& table,
+  std::optional<std::string> choose_variant(const RequestHead& head, const route::RouteTable& table,
                                             std::string_view subject, Outcome* outcome);
   // admission.cc: authentication (401), routing, rate limit (429) through the Guard.
   struct Admission {
@@ -85,8 +84,8 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   // 0 when it is all there, else 411 (chunked), 413 (larger than the buffer) or 408/400.
   boost::asio::awaitable<int> buffer_body(const RequestHead& head, BodyPlan* body);
   // `extra_headers`: whole header lines ("Name: value\r\n") added to the response.
-  boost::asio::awaitable<void> send_error(int status, std::string_view request_id,
-                                          Outcome* outcome, std::string_view extra_headers = {});
+  boost::asio::awaitable<void> send_error(int status, std::string_view request_id, Outcome* outcome,
+                                          std::string_view extra_headers = {});
   void finish(std::string_view request_id, const Outcome& outcome,
               Clock::time_point started, std::chrono::system_clock::time_point wall);
 

@@ -78,8 +78,8 @@ Result<JwtConfig> parse_jwt(const YamlReader& reader, const YAML::Node& node) {
     GRAFT_ASSIGN_OR_RETURN(*field, reader.string(node[key], fmt::format("'auth.jwt.{}'", key)));
   }
   if (node["leeway"]) {
-    GRAFT_ASSIGN_OR_RETURN(jwt.leeway,
-                           bounded_duration(reader, node["leeway"], "'auth.jwt.leeway'", kMaxLeeway));
+    GRAFT_ASSIGN_OR_RETURN(
+        jwt.leeway, bounded_duration(reader, node["leeway"], "'auth.jwt.leeway'", kMaxLeeway));
   }
   return jwt;
 }
@@ -119,7 +119,8 @@ Result<RateLimitConfig> parse_rate_key(std::string_view text) {
 Result<std::uint64_t> at_least_one(const YamlReader& reader, const YAML::Node& node,
                                    std::string_view what) {
   GRAFT_ASSIGN_OR_RETURN(std::uint64_t value, reader.unsigned_integer(node, what));
-  if (value == 0) return fail(reader.error_at(node, fmt::format("{} must be at least 1, got 0", what)));
+  if (value == 0)
+    return fail(reader.error_at(node, fmt::format("{} must be at least 1, got 0", what)));
   return value;
 }
 
@@ -135,7 +136,8 @@ std::string_view jwt_algorithm_name(JwtAlgorithm algorithm) {
 }
 
 std::optional<JwtAlgorithm> parse_jwt_algorithm(std::string_view name) {
-  for (JwtAlgorithm algorithm : {JwtAlgorithm::kHs256, JwtAlgorithm::kRs256, JwtAlgorithm::kEs256}) {
+  for (JwtAlgorithm algorithm :
+       {JwtAlgorithm::kHs256, JwtAlgorithm::kRs256, JwtAlgorithm::kEs256}) {
     if (jwt_algorithm_name(algorithm) == name) return algorithm;
   }
   return std::nullopt;
@@ -158,9 +160,12 @@ Result<double> parse_rate(std::string_view text) {
   double seconds = 1;
   if (slash != std::string_view::npos) {
     std::string_view unit = text.substr(slash + 1);
-    if (unit == "m") seconds = 60;
-    else if (unit == "h") seconds = 3600;
-    else if (unit != "s") return bad(fmt::format("unknown unit '{}' (s, m or h)", unit));
+    if (unit == "m")
+      seconds = 60;
+    else if (unit == "h")
+      seconds = 3600;
+    else if (unit != "s")
+      return bad(fmt::format("unknown unit '{}' (s, m or h)", unit));
   }
   if (per_unit <= 0) return bad("must be greater than zero");
   double rate = per_unit / seconds;

@@ -78,9 +78,9 @@ enum class RateKeySource {
 // A request without the key (no such header) is counted under its client address.
 struct RateLimitConfig {
   RateKeySource key = RateKeySource::kAddress;
-  std::string header;      // for kHeader
-  double rate = 0;         // tokens per second, > 0
-  std::uint32_t burst = 0; // >= 1; default: the rate per second, rounded up
+  std::string header;                   // for kHeader
+  double rate = 0;                      // tokens per second, > 0
+  std::uint32_t burst = 0;              // >= 1; default: the rate per second, rounded up
   std::uint64_t max_clients = 100'000;  // buckets kept; the least recently used go first
   friend bool operator==(const RateLimitConfig&, const RateLimitConfig&) = default;
 };

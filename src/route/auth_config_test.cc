@@ -14,7 +14,9 @@ using std::chrono::milliseconds;
 const std::string kHead =
     "listen: 127.0.0.1:8080\nvariants:\n  baseline: {upstreams: [127.0.0.1:9001], weight: 1}\n";
 
-Result<RouteConfig> parse(const std::string& tail) { return parse_route_config(kHead + tail, "route.yml"); }
+Result<RouteConfig> parse(const std::string& tail) {
+  return parse_route_config(kHead + tail, "route.yml");
+}
 
 TEST(AuthConfig, JwtBlockWithEveryKey) {
   auto config = parse(
@@ -25,23 +27,24 @@ TEST(AuthConfig, JwtBlockWithEveryKey) {
   ASSERT_TRUE(config) << config.error().message();
   ASSERT_TRUE(config->auth);
   EXPECT_EQ(config->auth->scheme, AuthScheme::kJwt);
-  EXPECT_EQ(config->auth->jwt, (JwtConfig{.algorithms = {JwtAlgorithm::kRs256, JwtAlgorithm::kEs256},
-                                          .key_file = "jwt.pem",
-                                          .audience = "api",
-                                          .issuer = "https://id.example",
-                                          .leeway = milliseconds(5000)}));
+  EXPECT_EQ(config->auth->jwt,
+            (JwtConfig{.algorithms = {JwtAlgorithm::kRs256, JwtAlgorithm::kEs256},
+                       .key_file = "jwt.pem",
+                       .audience = "api",
+                       .issuer = "https://id.example",
+                       .leeway = milliseconds(5000)}));
   EXPECT_EQ(config->sticky, (StickyKey{StickySource::kSubject, "sub"}));
   ASSERT_TRUE(config->rate_limit);
-  EXPECT_EQ(*config->rate_limit, (RateLimitConfig{.key = RateKeySource::kSubject,
-                                                  .rate = 10,
-                                                  .burst = 20,
-                                                  .max_clients = 1000}));
+  EXPECT_EQ(*config->rate_limit,
+            (RateLimitConfig{
+                .key = RateKeySource::kSubject, .rate = 10, .burst = 20, .max_clients = 1000}));
   EXPECT_TRUE(validate_route_config(*config));
 }
 
 TEST(AuthConfig, HmacBlockAndDefaults) {
-  auto config = parse("auth: {hmac: {keys_file: clients.keys}}\n"
-                      "rate_limit: {key: 'header:X-Api-Key', rate: 2.5}\n");
+  auto config = parse(
+      "auth: {hmac: {keys_file: clients.keys}}\n"
+      "rate_limit: {key: 'header:X-Api-Key', rate: 2.5}\n");
   ASSERT_TRUE(config) << config.error().message();
   EXPECT_EQ(config->auth->scheme, AuthScheme::kHmac);
   EXPECT_EQ(config->auth->hmac, (HmacConfig{"clients.keys", milliseconds(300'000)}));
@@ -119,7 +122,8 @@ TEST(AuthConfig, BadBlocksGiveLocatedMessages) {
   for (const auto& [tail, message] : cases) {
     auto config = parse(tail);
     ASSERT_FALSE(config) << tail;
-    std::string first_line = config.error().message().substr(0, config.error().message().find('\n'));
+    std::string first_line =
+        config.error().message().substr(0, config.error().message().find('\n'));
     EXPECT_EQ(first_line, message) << tail;
   }
 }

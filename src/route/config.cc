@@ -8,10 +8,9 @@
 namespace graft::route {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"listen",     "admin",    "token_file", "sticky",
-                                           "salt",       "variants", "mirror",     "health",
-                                           "access_log", "limits",   "timeouts",   "override",
-                                           "auth",       "rate_limit"};
+const std::vector<std::string> kTopKeys = {
+    "listen", "admin",      "token_file", "sticky",   "salt",     "variants", "mirror",
+    "health", "access_log", "limits",     "timeouts", "override", "auth",     "rate_limit"};
 
 // Walks one route block; every read reports its own location.
 class ConfigParser {

@@ -105,7 +105,7 @@ struct RouteConfig {
   LimitsConfig limits;
   TimeoutsConfig timeouts;
   OverrideConfig overrides;  // YAML key `override`
-  std::optional<AuthConfig> auth;            // none: requests are not authenticated
+  std::optional<AuthConfig> auth;             // none: requests are not authenticated
   std::optional<RateLimitConfig> rate_limit;  // none: no rate limit
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };

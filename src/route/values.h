@@ -45,11 +45,11 @@ enum class PortPolicy {
 
 // Where a request's sticky key (the user identity) comes from.
 enum class StickySource {
-  kNone,    // no stickiness: every request is a fresh weighted draw
-  kHeader,  // request header `name` (matched case-insensitively by the proxy)
-  kCookie,  // cookie `name` in the Cookie header
-  kQuery,   // query-string parameter `name`
-  kSubject, // "auth:sub": the subject the proxy verified (needs an `auth` block)
+  kNone,     // no stickiness: every request is a fresh weighted draw
+  kHeader,   // request header `name` (matched case-insensitively by the proxy)
+  kCookie,   // cookie `name` in the Cookie header
+  kQuery,    // query-string parameter `name`
+  kSubject,  // "auth:sub": the subject the proxy verified (needs an `auth` block)
 };
 
 struct StickyKey {
