@@ -4,13 +4,28 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include "base/encoding.h"
 #include "base/fs.h"
+#include "base/hash.h"
 #include "base/strings.h"
+#include "proxy/request_keys.h"
 
 namespace graft::proxy {
 namespace {
 
 constexpr std::string_view kRealm = "graft";
+// Longer client keys (a header can be kilobytes) are kept as a 64-bit hash, so the
+// limiter's memory stays max_clients times a small size.
+constexpr std::size_t kMaxKeyBytes = 128;
+
+// "<kind>:<value>", or "<kind>#<hex of the value's XXH3>" for a long value.
+std::string bucket_key(char kind, std::string_view value) {
+  std::string key(1, kind);
+  if (value.size() <= kMaxKeyBytes) return key.append(":").append(value);
+  std::uint64_t hash = base::xxh3_64(value);
+  return key.append("#").append(
+      base::hex_encode(std::string_view(reinterpret_cast<const char*>(&hash), sizeof hash)));
+}
 
 Result<std::string> read_key_file(const std::filesystem::path& config_dir, const std::string& name,
                                   std::string_view what) {
@@ -43,16 +58,6 @@ Result<std::unique_ptr<RequestSignatureVerifier>> load_signatures(
   GRAFT_ASSIGN_OR_RETURN(RequestSignatureVerifier verifier,
                          RequestSignatureVerifier::create(config, text, config.keys_file));
   return std::make_unique<RequestSignatureVerifier>(std::move(verifier));
-}
-
-// "Bearer <token>" (scheme case-insensitive); nullopt for any other shape.
-std::optional<std::string_view> bearer_token(std::optional<std::string_view> authorization) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (!authorization || authorization->size() <= kScheme.size() ||
-      !iequals(authorization->substr(0, kScheme.size()), kScheme)) {
-    return std::nullopt;
-  }
-  return base::trim(authorization->substr(kScheme.size()));
 }
 
 prometheus::ClientMetric sample(std::vector<prometheus::ClientMetric::Label> labels, double value,
@@ -129,14 +134,14 @@ RateDecision Guard::limit(const RequestHead& head, std::string_view subject,
   if (!limiter_) return {};
   std::string key;
   if (rate_config_->key == route::RateKeySource::kSubject && !subject.empty()) {
-    key.append("s:").append(subject);
+    key = bucket_key('s', subject);
   } else if (auto value = rate_config_->key == route::RateKeySource::kHeader
                               ? head.find(rate_config_->header)
                               : std::nullopt;
              value && !value->empty()) {
-    key.append("h:").append(*value);
+    key = bucket_key('h', *value);
   } else {
-    key.append("a:").append(remote_ip);
+    key = bucket_key('a', remote_ip);
   }
   RateDecision decision = limiter_->acquire(key, now);
   if (!decision.allowed) {

@@ -163,6 +163,31 @@ TEST_F(GuardTest, RateLimitByAddressWithoutAuth) {
   EXPECT_EQ(refused.headers["retry-after"], "60");
 }
 
+// Keys of any length get their own bucket (long ones are kept as a hash).
+TEST_F(GuardTest, RateLimitByHeaderKeepsLongKeysApart) {
+  route::RouteConfig limited = config();
+  limited.auth.reset();
+  limited.rate_limit = route::RateLimitConfig{
+      .key = route::RateKeySource::kHeader, .header = "X-Api-Key", .rate = 1.0 / 60, .burst = 1};
+  auto guard = Guard::create(limited, dir_);
+  ASSERT_TRUE(guard && *guard);
+  auto at = std::chrono::steady_clock::now();
+  auto decide = [&](const std::string& key) {
+    std::string text = "GET / HTTP/1.1\r\nHost: t\r\nX-Api-Key: " + key + "\r\n\r\n";
+    RequestHead head;
+    std::size_t scan = 0;
+    EXPECT_EQ(parse_request(text, 8192, &scan, &head), ParseStatus::kComplete);
+    return (*guard)->limit(head, "", "10.0.0.1", "baseline", at).allowed;
+  };
+  std::string long_a = std::string(1000, 'k') + "a";
+  std::string long_b = std::string(1000, 'k') + "b";
+  EXPECT_TRUE(decide(long_a));
+  EXPECT_TRUE(decide(long_b));
+  EXPECT_FALSE(decide(long_a));
+  EXPECT_TRUE(decide("short"));
+  EXPECT_FALSE(decide("short"));
+}
+
 TEST_F(GuardTest, TheSubjectIsTheStickyKey) {
   route::RouteConfig sticky = config(50);
   sticky.sticky = {.source = route::StickySource::kSubject, .name = "sub"};

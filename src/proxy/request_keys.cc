@@ -72,15 +72,20 @@ std::optional<std::string_view> sticky_value(const RequestHead& head,
   return std::nullopt;
 }
 
+std::optional<std::string_view> bearer_token(std::optional<std::string_view> authorization) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (!authorization || authorization->size() < kScheme.size() ||
+      !iequals(authorization->substr(0, kScheme.size()), kScheme)) {
+    return std::nullopt;
+  }
+  return non_empty(trim_spaces(authorization->substr(kScheme.size())));
+}
+
 bool bearer_token_matches(std::optional<std::string_view> authorization,
                           std::string_view token) {
-  if (token.empty() || !authorization) return false;
-  std::string_view value = *authorization;
-  constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() < kScheme.size() || !iequals(value.substr(0, kScheme.size()), kScheme)) {
-    return false;
-  }
-  std::string given = base::sha256_hex(trim_spaces(value.substr(kScheme.size())));
+  auto presented = bearer_token(authorization);
+  if (token.empty() || !presented) return false;
+  std::string given = base::sha256_hex(*presented);
   std::string expected = base::sha256_hex(token);
   return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }

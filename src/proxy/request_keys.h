@@ -24,6 +24,11 @@ namespace graft::proxy {
 [[nodiscard]] std::optional<std::string_view> sticky_value(const RequestHead& head,
                                                            const route::StickyKey& key);
 
+// The token of an Authorization value "Bearer <token>" (scheme case-insensitive, spaces
+// around the token dropped); nullopt for any other scheme or an empty token.
+[[nodiscard]] std::optional<std::string_view> bearer_token(
+    std::optional<std::string_view> authorization);
+
 // True when `authorization` is "Bearer <token>" with exactly `token`. Compares SHA-256
 // digests with CRYPTO_memcmp, so the time taken does not depend on where they differ or on
 // the token's length. An empty `token` never matches.
