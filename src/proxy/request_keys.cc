@@ -81,8 +81,7 @@ std::optional<std::string_view> bearer_token(std::optional<std::string_view> aut
   return non_empty(trim_spaces(authorization->substr(kScheme.size())));
 }
 
-bool bearer_token_matches(std::optional<std::string_view> authorization,
-                          std::string_view token) {
+bool bearer_token_matches(std::optional<std::string_view> authorization, std::string_view token) {
   auto presented = bearer_token(authorization);
   if (token.empty() || !presented) return false;
   std::string given = base::sha256_hex(*presented);
