@@ -18,9 +18,11 @@ void warn_fixed_settings(const route::RouteConfig& running, const route::RouteCo
   }
   if (running.limits != fresh.limits || running.timeouts != fresh.timeouts ||
       running.health != fresh.health || running.access_log != fresh.access_log ||
-      running.token_file != fresh.token_file) {
-    spdlog::warn("reload: limits, timeouts, health, access_log and token_file apply after a "
-                 "restart only");
+      running.token_file != fresh.token_file || running.auth != fresh.auth ||
+      running.rate_limit != fresh.rate_limit) {
+    spdlog::warn(
+        "reload: limits, timeouts, health, access_log, token_file, auth and rate_limit "
+        "apply after a restart only");
   }
 }
 
@@ -141,7 +143,9 @@ std::vector<VariantSnapshot> Server::variant_snapshots() const {
 
 std::string Server::metrics_text() const {
   if (state_->access_log) state_->metrics.set_access_log_dropped(state_->access_log->dropped());
-  return state_->metrics.serialize();
+  std::string text = state_->metrics.serialize();
+  if (state_->guard) text += state_->guard->metrics_text();
+  return text;
 }
 
 }  // namespace graft::proxy

@@ -36,11 +36,14 @@ bool plan_body(const RequestHead& head, std::string_view after_head, BodyPlan* p
 
 std::optional<std::string> Session::choose_variant(const RequestHead& head,
                                                    const route::RouteTable& table,
-                                                   Outcome* outcome) {
+                                                   std::string_view subject, Outcome* outcome) {
   Server::State& state = worker_.state;
   const UpstreamSet& upstreams = worker_.upstreams();
   route::RouteRequest route_request{.sticky_key = sticky_value(head, table.sticky()),
                                     .random = worker_.random()};
+  if (table.sticky().source == route::StickySource::kSubject && !subject.empty()) {
+    route_request.sticky_key = subject;
+  }
   if (table.overrides().enabled) {
     route_request.override_value = head.find(table.overrides().header);
     if (route_request.override_value && table.overrides().require_token) {
@@ -84,17 +87,23 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
   in_.consume(head.head_bytes);  // the head's views stay valid until the next read
   BodyPlan body;
   int early_status = plan_request_body(head, &body);
-  // The table reference is only valid until this worker's next get(): use it before any
-  // co_await and keep copies of what is needed after.
-  std::optional<std::string> mirror = choose_variant(head, worker_.table.get(), &outcome);
+  Admission admission{.head = &head};
+  if (early_status == 0 && worker_.state.guard) {
+    admission = co_await admit(head, &body, &outcome);
+    early_status = admission.status;
+  } else {
+    // The table reference is only valid until this worker's next get(): use it before any
+    // co_await and keep copies of what is needed after.
+    admission.mirror = choose_variant(head, worker_.table.get(), {}, &outcome);
+  }
   bool keep = false;
   if (early_status != 0) {
-    co_await send_error(early_status, request_id, &outcome);
+    co_await send_error(early_status, request_id, &outcome, admission.refusal_headers);
   } else {
     if (head.expect_continue && !body.buffered) co_await send_continue();
-    keep = co_await exchange(head, body, request_id, &outcome);
+    keep = co_await exchange(*admission.head, body, request_id, &outcome);
   }
-  settle_mirror(std::move(mirror));
+  settle_mirror(std::move(admission.mirror));
   finish(request_id, outcome, started, wall);
   co_return keep;
 }

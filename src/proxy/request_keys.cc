@@ -66,19 +66,25 @@ std::optional<std::string_view> sticky_value(const RequestHead& head,
     }
     case route::StickySource::kQuery:
       return non_empty(query_value(head.target, key.name));
+    case route::StickySource::kSubject:
+      return std::nullopt;  // the authenticated subject: the session supplies it
   }
   return std::nullopt;
 }
 
-bool bearer_token_matches(std::optional<std::string_view> authorization,
-                          std::string_view token) {
-  if (token.empty() || !authorization) return false;
-  std::string_view value = *authorization;
+std::optional<std::string_view> bearer_token(std::optional<std::string_view> authorization) {
   constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() < kScheme.size() || !iequals(value.substr(0, kScheme.size()), kScheme)) {
-    return false;
+  if (!authorization || authorization->size() < kScheme.size() ||
+      !iequals(authorization->substr(0, kScheme.size()), kScheme)) {
+    return std::nullopt;
   }
-  std::string given = base::sha256_hex(trim_spaces(value.substr(kScheme.size())));
+  return non_empty(trim_spaces(authorization->substr(kScheme.size())));
+}
+
+bool bearer_token_matches(std::optional<std::string_view> authorization, std::string_view token) {
+  auto presented = bearer_token(authorization);
+  if (token.empty() || !presented) return false;
+  std::string given = base::sha256_hex(*presented);
   std::string expected = base::sha256_hex(token);
   return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
 }

@@ -19,9 +19,15 @@ namespace graft::proxy {
 // The raw (not percent-decoded) value of parameter `name` in a request target's query.
 [[nodiscard]] std::optional<std::string_view> query_value(std::string_view target,
                                                           std::string_view name);
-// The sticky key of a request per `key`; nullopt when absent or empty.
+// The sticky key of a request per `key`; nullopt when absent or empty, and for auth:sub
+// (not in the head: the session passes the verified subject).
 [[nodiscard]] std::optional<std::string_view> sticky_value(const RequestHead& head,
                                                            const route::StickyKey& key);
+
+// The token of an Authorization value "Bearer <token>" (scheme case-insensitive, spaces
+// around the token dropped); nullopt for any other scheme or an empty token.
+[[nodiscard]] std::optional<std::string_view> bearer_token(
+    std::optional<std::string_view> authorization);
 
 // True when `authorization` is "Bearer <token>" with exactly `token`. Compares SHA-256
 // digests with CRYPTO_memcmp, so the time taken does not depend on where they differ or on

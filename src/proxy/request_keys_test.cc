@@ -34,6 +34,11 @@ TEST(RequestKeys, BearerTokens) {
   EXPECT_FALSE(bearer_token_matches("Basic abc", "abc"));
   EXPECT_FALSE(bearer_token_matches(std::nullopt, "abc"));
   EXPECT_FALSE(bearer_token_matches("Bearer ", ""));
+  EXPECT_EQ(bearer_token("Bearer  a.b.c "), "a.b.c");
+  EXPECT_EQ(bearer_token("BEARER x"), "x");
+  EXPECT_EQ(bearer_token("Bearer "), std::nullopt);
+  EXPECT_EQ(bearer_token("Bearerx"), std::nullopt);
+  EXPECT_EQ(bearer_token("Basic YTpi"), std::nullopt);
 }
 
 TEST(RequestKeys, RequestIds) {

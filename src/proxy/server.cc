@@ -279,6 +279,8 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   GRAFT_ASSIGN_OR_RETURN(auto table, route::RouteTable::create(options.config));
   auto state = std::make_unique<State>(std::make_shared<const route::RouteTable>(std::move(table)));
   GRAFT_ASSIGN_OR_RETURN(state->admin_token, read_token(options));
+  GRAFT_ASSIGN_OR_RETURN(state->guard,
+                         Guard::create(options.config, options.config_path.parent_path()));
   GRAFT_ASSIGN_OR_RETURN(auto upstreams, UpstreamSet::build(options.config, nullptr));
   state->upstreams.store(std::move(upstreams));
   if (!options.config.access_log.empty()) {

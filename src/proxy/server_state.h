@@ -25,6 +25,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "proxy/access_log.h"
+#include "proxy/guard.h"
 #include "proxy/metrics.h"
 #include "proxy/server.h"
 #include "proxy/upstream.h"
@@ -81,6 +82,7 @@ class Buffer {
     return {data_.get() + end_, capacity_ - end_};
   }
   void commit(std::size_t count) { end_ += count; }
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
   void clear() { begin_ = end_ = 0; }
 
  private:
@@ -98,6 +100,7 @@ struct Server::State {
   route::RouteTableHolder holder;
   Metrics metrics;
   std::unique_ptr<AccessLog> access_log;  // null: no access log
+  std::unique_ptr<Guard> guard;           // null: no auth and no rate limit
 
   // The upstream set, swapped on reload; readers cache it per worker by version.
   std::atomic<std::shared_ptr<const UpstreamSet>> upstreams;

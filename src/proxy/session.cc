@@ -26,8 +26,11 @@ constexpr std::size_t kMinBufferBytes = 16 * 1024;
 std::string_view reason_phrase(int status) {
   switch (status) {
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 408: return "Request Timeout";
+    case 411: return "Length Required";
     case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
@@ -36,12 +39,13 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-std::string error_response(int status, std::string_view request_id) {
+std::string error_response(int status, std::string_view request_id,
+                           std::string_view extra_headers) {
   std::string body = fmt::format("{} {}\n", status, reason_phrase(status));
   return fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n"
-      "X-Request-Id: {}\r\nConnection: close\r\n\r\n{}",
-      status, reason_phrase(status), body.size(), request_id, body);
+      "X-Request-Id: {}\r\n{}Connection: close\r\n\r\n{}",
+      status, reason_phrase(status), body.size(), request_id, extra_headers, body);
 }
 
 }  // namespace
@@ -194,9 +198,9 @@ asio::awaitable<Session::HeadResult> Session::read_head(RequestHead* head) {
   }
 }
 
-asio::awaitable<void> Session::send_error(int status, std::string_view request_id,
-                                          Outcome* outcome) {
-  std::string response = error_response(status, request_id);
+asio::awaitable<void> Session::send_error(int status, std::string_view request_id, Outcome* outcome,
+                                          std::string_view extra_headers) {
+  std::string response = error_response(status, request_id, extra_headers);
   set_deadline(Phase::kClientWrite);
   boost::system::error_code error;
   std::string_view first = response;

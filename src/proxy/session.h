@@ -66,10 +66,26 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   // Routes the request (sticky key, override, weights), fails over to the baseline when
   // the variant has no healthy upstream, fills outcome->variant/user. Returns the mirror
   // variant's name when a copy is due.
-  std::optional<std::string> choose_variant(const RequestHead& head,
-                                            const route::RouteTable& table, Outcome* outcome);
-  boost::asio::awaitable<void> send_error(int status, std::string_view request_id,
+  // `subject` is the authenticated subject ("" when none), the sticky key under auth:sub.
+  std::optional<std::string> choose_variant(const RequestHead& head, const route::RouteTable& table,
+                                            std::string_view subject, Outcome* outcome);
+  // admission.cc: authentication (401), routing, rate limit (429) through the Guard.
+  struct Admission {
+    int status = 0;               // 0: go on; else the status to answer
+    std::string refusal_headers;  // the WWW-Authenticate or Retry-After line
+    std::optional<std::string> mirror;
+    // The head to use from here on: `head`, or a copy when the body was read after it
+    // (reading may overwrite the buffer the head's views point into).
+    const RequestHead* head = nullptr;
+  };
+  boost::asio::awaitable<Admission> admit(const RequestHead& head, BodyPlan* body,
                                           Outcome* outcome);
+  // Reads the rest of a Content-Length body into the client buffer (signed requests):
+  // 0 when it is all there, else 411 (chunked), 413 (larger than the buffer) or 408/400.
+  boost::asio::awaitable<int> buffer_body(const RequestHead& head, BodyPlan* body);
+  // `extra_headers`: whole header lines ("Name: value\r\n") added to the response.
+  boost::asio::awaitable<void> send_error(int status, std::string_view request_id, Outcome* outcome,
+                                          std::string_view extra_headers = {});
   void finish(std::string_view request_id, const Outcome& outcome,
               Clock::time_point started, std::chrono::system_clock::time_point wall);
 
@@ -141,6 +157,12 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   std::string mirror_copy_;  // head + body of a mirrored request, when one is due
   bool mirror_wanted_ = false;
   bool mirror_overflow_ = false;
+  // A copy of the head whose views outlive reads of the body (admission.cc).
+  struct OwnedHead {
+    std::string text;
+    RequestHead head;
+  };
+  std::unique_ptr<OwnedHead> owned_head_;
 };
 
 // Writes as much of `first`, then `second`, as the kernel takes right now without

@@ -112,4 +112,16 @@ Error unknown_name(std::string message, std::string_view name,
   return Error(ErrorCode::kInvalidArgument, std::move(message));
 }
 
+Status subject_keys_have_auth(const RouteConfig& config) {
+  if (config.auth) return ok();
+  auto needs = [](std::string_view key) {
+    return invalid(fmt::format("'{}' needs an 'auth' block: the subject comes from it", key));
+  };
+  if (config.sticky.source == StickySource::kSubject) return needs("sticky: auth:sub");
+  if (config.rate_limit && config.rate_limit->key == RateKeySource::kSubject) {
+    return needs("rate_limit.key: auth:sub");
+  }
+  return ok();
+}
+
 }  // namespace graft::route::checks

@@ -30,6 +30,8 @@ namespace graft::route::checks {
 // Admin off loopback needs a token; admin and listen differ.
 [[nodiscard]] Status admin_address(const Address& admin, std::string_view token_file);
 [[nodiscard]] Status admin_not_listen(const Address& admin, const Address& listen);
+// `sticky: auth:sub` and `rate_limit.key: auth:sub` need an `auth` block.
+[[nodiscard]] Status subject_keys_have_auth(const RouteConfig& config);
 // `message` + ", did you mean 'y'?" when `name` is close to one of `names`, else
 // `message` + ": the variants are 'a', 'b'".
 [[nodiscard]] Error unknown_name(std::string message, std::string_view name,

@@ -8,9 +8,9 @@
 namespace graft::route {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"listen",     "admin",    "token_file", "sticky",
-                                           "salt",       "variants", "mirror",     "health",
-                                           "access_log", "limits",   "timeouts",   "override"};
+const std::vector<std::string> kTopKeys = {
+    "listen", "admin",      "token_file", "sticky",   "salt",     "variants", "mirror",
+    "health", "access_log", "limits",     "timeouts", "override", "auth",     "rate_limit"};
 
 // Walks one route block; every read reports its own location.
 class ConfigParser {
@@ -37,6 +37,7 @@ class ConfigParser {
     if (root["limits"]) GRAFT_RETURN_IF_ERROR(parse_limits(root["limits"]));
     if (root["timeouts"]) GRAFT_RETURN_IF_ERROR(parse_timeouts(root["timeouts"]));
     if (root["override"]) GRAFT_RETURN_IF_ERROR(parse_override(root["override"]));
+    GRAFT_RETURN_IF_ERROR(parse_protection(root));
     return std::move(config_);
   }
 
@@ -245,6 +246,22 @@ class ConfigParser {
     return ok();
   }
 
+  // `auth` and `rate_limit` (auth_config.cc), and the keys that need `auth`.
+  Status parse_protection(const YAML::Node& root) {
+    if (root["auth"]) {
+      GRAFT_ASSIGN_OR_RETURN(config_.auth, parse_auth_block(reader_, root["auth"]));
+    }
+    if (root["rate_limit"]) {
+      GRAFT_ASSIGN_OR_RETURN(config_.rate_limit,
+                             parse_rate_limit_block(reader_, root["rate_limit"]));
+    }
+    // The first offending key: sticky, then rate_limit.key.
+    const YAML::Node where = config_.sticky.source == StickySource::kSubject
+                                 ? root["sticky"]
+                                 : (root["rate_limit"] ? root["rate_limit"]["key"] : root);
+    return reader_.located(where, checks::subject_keys_have_auth(config_));
+  }
+
   const YamlReader& reader_;
   RouteConfig config_;
 };
@@ -292,6 +309,7 @@ Status validate_route_config(const RouteConfig& config) {
     GRAFT_RETURN_IF_ERROR(checks::mirror_variant(config.mirror->variant, config.variants));
   }
   GRAFT_RETURN_IF_ERROR(checks::admin_address(config.admin, config.token_file));
+  GRAFT_RETURN_IF_ERROR(checks::subject_keys_have_auth(config));
   return checks::admin_not_listen(config.admin, config.listen);
 }
 

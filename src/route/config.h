@@ -15,6 +15,8 @@
 //   limits: {max_header_bytes: 16384, max_body_bytes: 10485760, max_connections: 10000}
 //   timeouts: {connect: 2s, read: 30s, idle: 60s, header: 10s}
 //   override: {header: X-Graft-Variant, enabled: true, require_token: false}
+//   auth: {jwt: {algorithms: [RS256], key_file: jwt.pem}}   # see auth_config.h
+//   rate_limit: {key: auth:sub, rate: 50/s, burst: 100}
 //
 // Only `listen` and `variants` are required; every other field has the default shown in
 // the structs below. Paths (token_file, access_log) are returned as written; the caller
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "route/auth_config.h"
 #include "route/values.h"
 
 namespace graft::route {
@@ -102,6 +105,8 @@ struct RouteConfig {
   LimitsConfig limits;
   TimeoutsConfig timeouts;
   OverrideConfig overrides;  // YAML key `override`
+  std::optional<AuthConfig> auth;             // none: requests are not authenticated
+  std::optional<RateLimitConfig> rate_limit;  // none: no rate limit
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
 };
 
@@ -114,7 +119,8 @@ struct RouteConfig {
 // Checks: YAML syntax; unknown keys (with "did you mean 'x'?"); types; addresses;
 // durations; weights non-negative, at most kMaxWeight and not all 0; unique variant names;
 // mirror variant defined and not the baseline; admin on loopback unless token_file is set;
-// admin and listen differ.
+// admin and listen differ; `auth:sub` keys have an `auth` block; the auth and rate_limit
+// blocks (auth_config.h).
 [[nodiscard]] Result<RouteConfig> parse_route_config(std::string_view text,
                                                      std::string_view file_name);
 

@@ -99,7 +99,8 @@ TEST(ParseRouteConfig, BadFilesGiveExactMessages) {
       {ok + "varaints: {}\n", "route.yml:5: unknown key 'varaints', did you mean 'variants'?"},
       {ok + "zzz: 1\n",
        "route.yml:5: unknown key 'zzz': expected one of listen, admin, token_file, sticky, "
-       "salt, variants, mirror, health, access_log, limits, timeouts, override"},
+       "salt, variants, mirror, health, access_log, limits, timeouts, override, auth, "
+       "rate_limit"},
       {ok + "salt: a\nsalt: b\n", "route.yml:6: key 'salt' is given twice"},
       {"listen: 127.0.0.1:8080\nvariants:\n"
        "  baseline: {upstreams: [127.0.0.1:9001], weight: 90}\n"
@@ -150,7 +151,7 @@ TEST(ParseRouteConfig, BadFilesGiveExactMessages) {
        "route.yml:5: admin and listen are both '127.0.0.1:8080': give the admin API its own port"},
       {ok + "sticky: user\n",
        "route.yml:5: 'user' is not a valid sticky key: expected header:NAME, cookie:NAME, "
-       "query:NAME or none"},
+       "query:NAME, auth:sub or none"},
       {ok + "mirror: {variant: shadw}\n",
        "route.yml:5: mirror variant 'shadw' is not defined: the variants are 'baseline', "
        "'treatment'"},

@@ -123,19 +123,21 @@ std::string StickyKey::to_string() const {
     case StickySource::kHeader: return "header:" + name;
     case StickySource::kCookie: return "cookie:" + name;
     case StickySource::kQuery: return "query:" + name;
+    case StickySource::kSubject: return "auth:sub";
   }
   return "none";
 }
 
 Result<StickyKey> parse_sticky_key(std::string_view text) {
   if (text == "none") return StickyKey{};
+  if (text == "auth:sub") return StickyKey{StickySource::kSubject, "sub"};
   auto bad = [&](std::string_view cause) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("'{}' is not a valid sticky key: {}", text, cause));
   };
   std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) {
-    return bad("expected header:NAME, cookie:NAME, query:NAME or none");
+    return bad("expected header:NAME, cookie:NAME, query:NAME, auth:sub or none");
   }
   std::string_view kind = text.substr(0, colon);
   std::string_view name = text.substr(colon + 1);
@@ -147,7 +149,7 @@ Result<StickyKey> parse_sticky_key(std::string_view text) {
   else if (kind == "query")
     key.source = StickySource::kQuery;
   else
-    return bad(fmt::format("unknown source '{}' (header, cookie, query or none)", kind));
+    return bad(fmt::format("unknown source '{}' (header, cookie, query, auth:sub or none)", kind));
   if (name.empty()) return bad("the name after ':' is empty");
   for (char c : name) {
     bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -45,22 +45,23 @@ enum class PortPolicy {
 
 // Where a request's sticky key (the user identity) comes from.
 enum class StickySource {
-  kNone,    // no stickiness: every request is a fresh weighted draw
-  kHeader,  // request header `name` (matched case-insensitively by the proxy)
-  kCookie,  // cookie `name` in the Cookie header
-  kQuery,   // query-string parameter `name`
+  kNone,     // no stickiness: every request is a fresh weighted draw
+  kHeader,   // request header `name` (matched case-insensitively by the proxy)
+  kCookie,   // cookie `name` in the Cookie header
+  kQuery,    // query-string parameter `name`
+  kSubject,  // "auth:sub": the subject the proxy verified (needs an `auth` block)
 };
 
 struct StickyKey {
   StickySource source = StickySource::kNone;
-  std::string name;  // empty for kNone
+  std::string name;  // empty for kNone, "sub" for kSubject
 
-  // "header:X-User-Id", "cookie:uid", "query:user", "none".
+  // "header:X-User-Id", "cookie:uid", "query:user", "auth:sub", "none".
   [[nodiscard]] std::string to_string() const;
   friend bool operator==(const StickyKey&, const StickyKey&) = default;
 };
 
-// Parses "header:NAME", "cookie:NAME", "query:NAME" or "none".
+// Parses "header:NAME", "cookie:NAME", "query:NAME", "auth:sub" or "none".
 [[nodiscard]] Result<StickyKey> parse_sticky_key(std::string_view text);
 
 }  // namespace graft::route

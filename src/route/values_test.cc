@@ -118,6 +118,7 @@ TEST(ParseStickyKey, Table) {
       {"header:X-User-Id", {StickySource::kHeader, "X-User-Id"}},
       {"cookie:uid", {StickySource::kCookie, "uid"}},
       {"query:user", {StickySource::kQuery, "user"}},
+      {"auth:sub", {StickySource::kSubject, "sub"}},
   };
   for (const auto& [text, key] : valid) {
     Result<StickyKey> parsed = parse_sticky_key(text);
@@ -128,10 +129,13 @@ TEST(ParseStickyKey, Table) {
   const std::pair<std::string, std::string> invalid[] = {
       {"user",
        "'user' is not a valid sticky key: expected header:NAME, cookie:NAME, "
-       "query:NAME or none"},
+       "query:NAME, auth:sub or none"},
       {"body:x",
        "'body:x' is not a valid sticky key: unknown source 'body' (header, cookie, "
-       "query or none)"},
+       "query, auth:sub or none)"},
+      {"auth:iss",
+       "'auth:iss' is not a valid sticky key: unknown source 'auth' (header, cookie, "
+       "query, auth:sub or none)"},
       {"header:", "'header:' is not a valid sticky key: the name after ':' is empty"},
       {"header:X User",
        "'header:X User' is not a valid sticky key: invalid character ' ' in "
