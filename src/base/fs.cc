@@ -172,13 +172,15 @@ Status write_output_file(const fs::path& path, std::string_view content) {
     if (errno != ENOENT) return fail(io_error("cannot write to", path, errno));
     // A new name, or a symlink to one: the symlink's target is created.
     std::error_code error;
-    const fs::path target = fs::is_symlink(fs::symlink_status(path, error)) ? fs::weakly_canonical(path, error) : path;
+    const fs::path target =
+        fs::is_symlink(fs::symlink_status(path, error)) ? fs::weakly_canonical(path, error) : path;
     if (error) return fail(io_error("cannot resolve", path, error.value()));
     return write_file_atomic(target, content);
   }
   if (S_ISCHR(info.st_mode) || S_ISFIFO(info.st_mode)) return write_through(path, content);
   if (!S_ISREG(info.st_mode)) {
-    return fail(Error(ErrorCode::kInvalidArgument, "cannot write to '" + path.string() + "': it is " +
+    return fail(Error(ErrorCode::kInvalidArgument, "cannot write to '" + path.string() +
+                                                       "': it is " +
                                                        std::string(kind_of(info.st_mode)))
                     .with_hint("name a file"));
   }
@@ -209,9 +211,8 @@ Result<LinkOutcome> link_or_copy(const fs::path& source, const fs::path& target,
     }
     outcome.fallback_reason = "hard link: " + errno_text(error_number);
   }
-  GRAFT_ASSIGN_OR_RETURN(outcome.kind,
-                         copy_contents(source, AT_FDCWD, target, /*try_reflink=*/true,
-                                       &outcome.fallback_reason));
+  GRAFT_ASSIGN_OR_RETURN(outcome.kind, copy_contents(source, AT_FDCWD, target, /*try_reflink=*/true,
+                                                     &outcome.fallback_reason));
   if (!outcome.fallback_reason.empty() && outcome.fallback_reason.front() == ';') {
     outcome.fallback_reason.erase(0, 2);
   }

@@ -54,7 +54,9 @@ class EscapeTest : public testing::ScratchTest {
 
   PackageToLink symlink_a() { return package({.name = "a", .symlinks = {{"x/y", ".."}}}); }
   PackageToLink symlink_b() { return package({.name = "b", .symlinks = {{"x/y/z", ".."}}}); }
-  PackageToLink writer_c() { return package({.name = "c", .files = {{"x/y/z/evil.txt", "pwned\n"}}}); }
+  PackageToLink writer_c() {
+    return package({.name = "c", .files = {{"x/y/z/evil.txt", "pwned\n"}}});
+  }
 
   fs::path prefix_;
 };
@@ -65,9 +67,10 @@ TEST_F(EscapeTest, EntryPointThatClimbsOutIsRefusedAndNothingIsWritten) {
                                 .files = {{"site-packages/tool/__init__.py", "def main(): pass\n"}},
                                 .noarch = conda::NoarchKind::kPython,
                                 .entry_points = {"../../../victim.txt = tool:main"}});
-  LinkTarget target{.write_prefix = prefix_, .final_prefix = prefix_,
-                    .python = PythonTarget{.version = "3.12",
-                                           .site_packages = "lib/python3.12/site-packages"}};
+  LinkTarget target{
+      .write_prefix = prefix_,
+      .final_prefix = prefix_,
+      .python = PythonTarget{.version = "3.12", .site_packages = "lib/python3.12/site-packages"}};
   auto linked = link_packages({tool}, target, nullptr);
   ASSERT_FALSE(linked);
   EXPECT_EQ(linked.error().code(), ErrorCode::kCorrupt);
@@ -81,7 +84,8 @@ TEST_F(EscapeTest, NoarchSitePackagesOutsideThePrefixIsRefused) {
   PackageToLink tool = package({.name = "tool",
                                 .files = {{"site-packages/tool.py", "x = 1\n"}},
                                 .noarch = conda::NoarchKind::kPython});
-  LinkTarget target{.write_prefix = prefix_, .final_prefix = prefix_,
+  LinkTarget target{.write_prefix = prefix_,
+                    .final_prefix = prefix_,
                     .python = PythonTarget{.version = "3.12", .site_packages = "../../site"}};
   auto linked = link_packages({tool}, target, nullptr);
   ASSERT_FALSE(linked);
@@ -91,15 +95,16 @@ TEST_F(EscapeTest, NoarchSitePackagesOutsideThePrefixIsRefused) {
 }
 
 TEST_F(EscapeTest, HasPrefixPathThatClimbsOutIsRefused) {
-  const fs::path extracted = testing::make_package(pkgs_, {.name = "legacy", .files = {{"a.txt", "a"}}});
+  const fs::path extracted =
+      testing::make_package(pkgs_, {.name = "legacy", .files = {{"a.txt", "a"}}});
   fs::remove(extracted / "info/paths.json");
   write_text(extracted / "info/files", "a.txt\n");
   write_text(extracted / "info/has_prefix", "/opt/anaconda1anaconda2anaconda3 text ../../a.txt\n");
   auto info = read_package_info(extracted);
   ASSERT_FALSE(info);
   EXPECT_EQ(info.error().code(), ErrorCode::kCorrupt);
-  EXPECT_EQ(info.error().message(),
-            "'" + (extracted / "info/has_prefix").string() + "': '../../a.txt' has a '..' component");
+  EXPECT_EQ(info.error().message(), "'" + (extracted / "info/has_prefix").string() +
+                                        "': '../../a.txt' has a '..' component");
 }
 
 TEST_F(EscapeTest, LinkScriptOfANameThatClimbsOutDoesNotRun) {
@@ -120,7 +125,8 @@ TEST_F(EscapeTest, RemoveNeverDeletesWhatARecordListsOutsideThePrefix) {
   write_text(dir_->path() / "victim.txt", "precious\n");
   fs::create_symlink("../..", prefix_ / "up");  // a symlink out, as a package could ship
   write_text(prefix_ / "share/mine.txt", "mine\n");
-  conda::PrefixRecord record = testing::installed_record("pkg", {"share/mine.txt", "up/victim.txt"});
+  conda::PrefixRecord record =
+      testing::installed_record("pkg", {"share/mine.txt", "up/victim.txt"});
   ASSERT_TRUE(write_record(prefix_, record));
   ASSERT_TRUE(unlink_package(prefix_, record, nullptr));
   EXPECT_EQ(read_text(dir_->path() / "victim.txt"), "precious\n");
@@ -134,7 +140,8 @@ TEST_F(EscapeTest, RemoveNeverDeletesWhatARecordListsOutsideThePrefix) {
   EXPECT_THAT(refused.error().message(),
               HasSubstr("names an unsafe path: '../../victim.txt' has a '..' component"));
   EXPECT_EQ(read_text(dir_->path() / "victim.txt"), "precious\n");
-  EXPECT_TRUE(fs::exists(prefix_ / "share/other.txt")) << "nothing is removed when one path is unsafe";
+  EXPECT_TRUE(fs::exists(prefix_ / "share/other.txt"))
+      << "nothing is removed when one path is unsafe";
 }
 
 TEST_F(EscapeTest, RemoveThroughTheJournalNeverMovesAsideOutsideThePrefix) {
@@ -163,8 +170,7 @@ TEST_F(EscapeTest, SymlinksOfPackagesLinkedOneAfterAnotherAreRefused) {
   auto b = link({symlink_b()});
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().code(), ErrorCode::kConflict);
-  EXPECT_EQ(b.error().message(),
-            "linking 'b-1.0-0': cannot make directory 'x/y': it is a symlink");
+  EXPECT_EQ(b.error().message(), "linking 'b-1.0-0': cannot make directory 'x/y': it is a symlink");
   auto c = link({writer_c()});
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().message(), "linking 'c-1.0-0': cannot make directory 'x/y': it is a symlink");

@@ -124,7 +124,8 @@ int attempt(FileOp& op, const Place& place, const OpContext& context, std::optio
     case FileAction::kSymlink: return symlink_into(op.source, place, error);
     case FileAction::kScript: return write_new_file(place, op.content, 0755);
     case FileAction::kDirectory:
-      return ::mkdirat(place.directory, place.name.c_str(), 0755) == 0 || errno == EEXIST ? 0 : errno;
+      return ::mkdirat(place.directory, place.name.c_str(), 0755) == 0 || errno == EEXIST ? 0
+                                                                                          : errno;
     case FileAction::kSkip: return 0;
   }
   return 0;
@@ -150,9 +151,9 @@ Status make_directory(const std::string& directory, const OpContext& context,
     }
     if (S_ISDIR(info.st_mode)) return ok();
     if (S_ISLNK(info.st_mode)) {
-      return fail(Error(ErrorCode::kConflict,
-                        "cannot make directory '" + directory + "': it is a symlink")
-                      .with_hint(std::string(kSymlinkParentHint)));
+      return fail(
+          Error(ErrorCode::kConflict, "cannot make directory '" + directory + "': it is a symlink")
+              .with_hint(std::string(kSymlinkParentHint)));
     }
     // A file where a directory must go: clobber it.
     GRAFT_RETURN_IF_ERROR(move_out_of_the_way(directory, place, context));

@@ -199,10 +199,10 @@ Status check_directories_free(const std::vector<FileOp>& ops,
     if (needed == directories.end()) continue;
     const std::string kind = ops[i].action == FileAction::kSymlink ? "a symlink" : "a file";
     return fail(in_package(
-        Error(ErrorCode::kConflict,
-              "cannot place '" + ops[needed->second].target + "': '" + ops[i].target + "' is " +
-                  kind + " of '" + package_label(package_of(i, plans, packages).info.record) +
-                  "', not a directory")
+        Error(ErrorCode::kConflict, "cannot place '" + ops[needed->second].target + "': '" +
+                                        ops[i].target + "' is " + kind + " of '" +
+                                        package_label(package_of(i, plans, packages).info.record) +
+                                        "', not a directory")
             .with_hint(std::string(detail::kSymlinkParentHint)),
         needed->second, plans, packages));
   }

@@ -27,14 +27,16 @@ Result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, const f
 
 // A placeholder is an absolute path with a named component ("/opt/anaconda1anaconda2anaconda3");
 // "/" or a relative one can not be replaced meaningfully (it would match every path).
-Status check_placeholder(const fs::path& file, std::string_view path, std::string_view placeholder) {
+Status check_placeholder(const fs::path& file, std::string_view path,
+                         std::string_view placeholder) {
   const bool absolute = !placeholder.empty() && placeholder.front() == '/';
   if (absolute && placeholder.find_first_not_of('/') != std::string_view::npos &&
       placeholder.find('\0') == std::string_view::npos) {
     return ok();
   }
   return fail(Error(ErrorCode::kCorrupt, "'" + file.string() + "': '" + std::string(path) +
-                                             "' has prefix placeholder '" + std::string(placeholder) +
+                                             "' has prefix placeholder '" +
+                                             std::string(placeholder) +
                                              "', which cannot be replaced: a placeholder is an "
                                              "absolute path such as '" +
                                              std::string(kDefaultPlaceholder) + "'")

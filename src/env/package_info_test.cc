@@ -15,15 +15,17 @@ using PackageInfoTest = testing::ScratchTest;
 // A placeholder of "/" (or a relative one) would match every path in the file: refused
 // with the file and path named, in paths.json and in the legacy has_prefix alike.
 TEST_F(PackageInfoTest, PlaceholderThatCannotBeReplacedIsRefused) {
-  const fs::path extracted = testing::make_package(
-      pkgs_, {.name = "bin", .files = {{"lib/a.so", std::string("/opt/x\0", 7)}},
-              .placeholder = "/opt/x"});
+  const fs::path extracted =
+      testing::make_package(pkgs_, {.name = "bin",
+                                    .files = {{"lib/a.so", std::string("/opt/x\0", 7)}},
+                                    .placeholder = "/opt/x"});
   const fs::path paths_json = extracted / "info/paths.json";
   const std::string original = testing::read_text(paths_json);
   ASSERT_NE(original.find("\"prefix_placeholder\": \"/opt/x\""), std::string::npos) << original;
   for (const std::string placeholder : {"/", "//", "opt/x"}) {
-    testing::write_text(paths_json, base::replace_all(original, "\"prefix_placeholder\": \"/opt/x\"",
-                                                      "\"prefix_placeholder\": \"" + placeholder + "\""));
+    testing::write_text(paths_json,
+                        base::replace_all(original, "\"prefix_placeholder\": \"/opt/x\"",
+                                          "\"prefix_placeholder\": \"" + placeholder + "\""));
     auto info = read_package_info(extracted);
     ASSERT_FALSE(info) << placeholder;
     EXPECT_EQ(info.error().code(), ErrorCode::kCorrupt);

@@ -63,7 +63,8 @@ void prune_empty_directories(const fs::path& prefix, const std::vector<std::stri
   }
   directories.erase("conda-meta");
   // Deepest first: "a/b/c" sorts after "a/b", so descending order visits children first.
-  prune_directories_beneath(prefix, std::vector<std::string>(directories.begin(), directories.end()));
+  prune_directories_beneath(prefix,
+                            std::vector<std::string>(directories.begin(), directories.end()));
 }
 
 namespace {
@@ -71,11 +72,12 @@ namespace {
 // Every path the record names stays inside the prefix, whatever was written into it.
 Status check_record_paths(const fs::path& prefix, const conda::PrefixRecord& record) {
   auto unsafe = [&](const Status& status) {
-    return fail(Error(ErrorCode::kCorrupt, "the record of '" + record.name + "' in '" +
-                                               (prefix / "conda-meta").string() +
-                                               "' names an unsafe path: " + status.error().message())
-                    .with_hint("the record was edited or damaged: fix or remove that entry; "
-                               "nothing was removed"));
+    return fail(
+        Error(ErrorCode::kCorrupt, "the record of '" + record.name + "' in '" +
+                                       (prefix / "conda-meta").string() +
+                                       "' names an unsafe path: " + status.error().message())
+            .with_hint("the record was edited or damaged: fix or remove that entry; "
+                       "nothing was removed"));
   };
   if (auto status = check_package_names(record); !status) return unsafe(status);
   for (const std::string& file : record.files) {
@@ -97,8 +99,8 @@ Status unlink_file(const std::string& file, DirectoryCursor& cursor, const fs::p
     return journal->move_aside(file);
   }
   if (::unlinkat(*parent, leaf.c_str(), 0) != 0 && errno != ENOENT && errno != EISDIR) {
-    return fail(ErrorCode::kIo, "cannot remove '" + (prefix / file).string() + "': " +
-                                    base::errno_text(errno));
+    return fail(ErrorCode::kIo,
+                "cannot remove '" + (prefix / file).string() + "': " + base::errno_text(errno));
   }
   return ok();
 }

@@ -23,7 +23,9 @@ constexpr int kDirectoryFlags = O_PATH | O_DIRECTORY | O_CLOEXEC;
 std::atomic<bool> openat2_missing{false};
 std::atomic<bool> force_walk{false};
 
-std::string single_quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string single_quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 Error io_error(std::string_view what, std::string_view path, int error_number) {
   return Error(error_number == ENOENT ? ErrorCode::kNotFound : ErrorCode::kIo,
@@ -82,12 +84,14 @@ int open_beneath(int root_fd, const std::string& relative, Symlinks symlinks) {
 
 }  // namespace
 
-Status check_prefix_path(std::string_view path) { return conda::check_member_path(path); }
+Status check_prefix_path(std::string_view path) {
+  return conda::check_member_path(path);
+}
 
 Status check_package_names(const conda::PackageRecord& record) {
-  for (const auto& [what, text] : {std::pair{"name", &record.name},
-                                   std::pair{"version", &record.version},
-                                   std::pair{"build", &record.build}}) {
+  for (const auto& [what, text] :
+       {std::pair{"name", &record.name}, std::pair{"version", &record.version},
+        std::pair{"build", &record.build}}) {
     std::string cause;
     if (text->empty() && text == &record.name) cause = "it is empty";
     if (*text == "." || *text == "..") cause = "it is a directory name";
@@ -150,7 +154,8 @@ Result<int> DirectoryCursor::parent_of(std::string_view path) {
 Status remove_tree_at(int directory_fd, const std::string& name, std::string_view shown) {
   if (::unlinkat(directory_fd, name.c_str(), 0) == 0 || errno == ENOENT) return ok();
   if (errno != EISDIR) return fail(io_error("remove", shown, errno));
-  const int fd = ::openat(directory_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const int fd =
+      ::openat(directory_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return fail(io_error("open directory", shown, errno));
   DIR* listing = ::fdopendir(fd);
   if (listing == nullptr) {
@@ -179,7 +184,8 @@ Status unlink_beneath(const fs::path& root, std::string_view relative) {
   GRAFT_ASSIGN_OR_RETURN(PrefixRoot opened, PrefixRoot::open(root));
   const auto [directory, leaf] = split_parent(relative);
   auto parent = opened.open_directory(directory, Symlinks::kFollowBeneath);
-  if (!parent) return parent.error().code() == ErrorCode::kNotFound ? ok() : Status(fail(parent.error()));
+  if (!parent)
+    return parent.error().code() == ErrorCode::kNotFound ? ok() : Status(fail(parent.error()));
   if (::unlinkat(parent->get(), std::string(leaf).c_str(), 0) != 0 && errno != ENOENT &&
       errno != EISDIR) {
     return fail(io_error("remove", (root / relative).string(), errno));
@@ -190,7 +196,8 @@ Status unlink_beneath(const fs::path& root, std::string_view relative) {
 Status rename_from_beneath(const fs::path& root, std::string_view relative, const fs::path& to) {
   GRAFT_ASSIGN_OR_RETURN(PrefixRoot opened, PrefixRoot::open(root));
   const auto [directory, leaf] = split_parent(relative);
-  GRAFT_ASSIGN_OR_RETURN(base::Fd parent, opened.open_directory(directory, Symlinks::kFollowBeneath));
+  GRAFT_ASSIGN_OR_RETURN(base::Fd parent,
+                         opened.open_directory(directory, Symlinks::kFollowBeneath));
   if (::renameat(parent.get(), std::string(leaf).c_str(), AT_FDCWD, to.c_str()) != 0) {
     return fail(io_error("move aside", (root / relative).string(), errno));
   }
@@ -214,10 +221,13 @@ void prune_directories_beneath(const fs::path& root, const std::vector<std::stri
   DirectoryCursor cursor(*opened, Symlinks::kFollowBeneath);
   for (const std::string& directory : directories) {
     auto parent = cursor.parent_of(directory);
-    if (parent) ::unlinkat(*parent, std::string(split_parent(directory).second).c_str(), AT_REMOVEDIR);
+    if (parent)
+      ::unlinkat(*parent, std::string(split_parent(directory).second).c_str(), AT_REMOVEDIR);
   }
 }
 
-void force_component_walk_for_testing(bool force) { force_walk.store(force); }
+void force_component_walk_for_testing(bool force) {
+  force_walk.store(force);
+}
 
 }  // namespace graft::env

@@ -30,7 +30,8 @@ namespace graft::env {
 
 // Checks that the package's name, version and build can name files in a prefix
 // (conda-meta/<name>-<version>-<build>.json, bin/.<name>-post-link.sh): without '/' or NUL,
-// not "." or "..", and a name that is not empty. kCorrupt: "package name '../x' cannot name a file: ...".
+// not "." or "..", and a name that is not empty. kCorrupt: "package name '../x' cannot name a file:
+// ...".
 [[nodiscard]] Status check_package_names(const conda::PackageRecord& record);
 
 // How symlinks met among a path's parent directories are treated.
@@ -62,7 +63,8 @@ class PrefixRoot {
   [[nodiscard]] Status make_directories(std::string_view relative) const;
 
  private:
-  PrefixRoot(std::filesystem::path path, base::Fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}
+  PrefixRoot(std::filesystem::path path, base::Fd fd)
+      : path_(std::move(path)), fd_(std::move(fd)) {}
   std::filesystem::path path_;
   base::Fd fd_;
 };

@@ -121,7 +121,8 @@ Result<EnvVars> parse_assignments(const std::vector<std::string>& words) {
     std::string key(base::trim(std::string_view(word).substr(0, equals)));
     if (auto status = check_variable_name(key); !status) {
       const std::string& message = status.error().message();
-      return fail(ErrorCode::kInvalidArgument, "'" + word + "' is not a valid variable assignment: " +
+      return fail(ErrorCode::kInvalidArgument, "'" + word +
+                                                   "' is not a valid variable assignment: " +
                                                    message.substr(message.find(": ") + 2));
     }
     variables.emplace_back(std::move(key),

@@ -84,7 +84,8 @@ inline PackageInfo load(const fs::path& directory) {
 }
 
 // An installed record of "<name>-1-0" listing `files`, as conda-meta holds it.
-inline conda::PrefixRecord installed_record(const std::string& name, std::vector<std::string> files) {
+inline conda::PrefixRecord installed_record(const std::string& name,
+                                            std::vector<std::string> files) {
   conda::PackageRecord package;
   package.name = name;
   package.version = "1";

@@ -41,8 +41,9 @@ class EscapeTest : public ChannelTest {
       fs::create_directories((source / path).parent_path());
       fs::create_symlink(target, source / path);
     }
-    std::vector<std::string> args = {"pack", source.string(), "--name", name, "--version", "1.0",
-                                     "--output-dir", (channel_ / subdir).string()};
+    std::vector<std::string> args = {
+        "pack",      source.string(), "--name",       name,
+        "--version", "1.0",           "--output-dir", (channel_ / subdir).string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const e2e::Run packed = graft(args);
     ASSERT_EQ(packed.exit_code, 0) << packed.err;
@@ -52,7 +53,8 @@ class EscapeTest : public ChannelTest {
   // sources: what the tests must find unchanged outside the environments.
   std::vector<std::string> scratch() const {
     std::vector<std::string> found;
-    for (auto it = fs::recursive_directory_iterator(dir_); it != fs::recursive_directory_iterator(); ++it) {
+    for (auto it = fs::recursive_directory_iterator(dir_); it != fs::recursive_directory_iterator();
+         ++it) {
       const std::string relative = fs::relative(it->path(), dir_).string();
       if (base::starts_with(relative, "channel") || base::starts_with(relative, "root/pkgs") ||
           base::starts_with(relative, "src-") || base::starts_with(relative, "home") ||
@@ -128,12 +130,13 @@ TEST_F(EscapeTest, RemoveNeverDeletesOutsideWhateverTheRecordLists) {
     ASSERT_TRUE(edited);
     ASSERT_THAT(read(record), HasSubstr(listed));
   };
-  const std::vector<std::string> remove = {"remove", "--root-prefix", root_.string(), "-n", "e",
-                                           "d", "-y"};
+  const std::vector<std::string> remove = {
+      "remove", "--root-prefix", root_.string(), "-n", "e", "d", "-y"};
   edit("../../victim.txt");
   const e2e::Run refused = graft(remove, dir_);
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_THAT(refused.err, HasSubstr("names an unsafe path: '../../victim.txt' has a '..' component"));
+  EXPECT_THAT(refused.err,
+              HasSubstr("names an unsafe path: '../../victim.txt' has a '..' component"));
   EXPECT_EQ(read(prefix / "share/d.txt"), "d\n");
 
   edit("up/victim.txt");
