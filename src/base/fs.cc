@@ -24,22 +24,6 @@ Error io_error(std::string_view action, const fs::path& path, int error_number) 
   return Error(code, std::string(action) + " '" + path.string() + "': " + errno_text(error_number));
 }
 
-// Closes a descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 Status write_all(int fd, std::string_view content, const fs::path& path) {
   while (!content.empty()) {
     ssize_t written = ::write(fd, content.data(), content.size());
@@ -72,14 +56,16 @@ std::string random_suffix() {
   return suffix;
 }
 
-// Copies bytes from an open source to a new target file; tries FICLONE first.
-Result<LinkKind> copy_contents(const fs::path& source, const fs::path& target, bool try_reflink,
-                               std::string* reason) {
+// Copies bytes from an open source to a new target file (`target` relative to the
+// directory `target_directory`, or AT_FDCWD); tries FICLONE first.
+Result<LinkKind> copy_contents(const fs::path& source, int target_directory, const fs::path& target,
+                               bool try_reflink, std::string* reason) {
   Fd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return fail(io_error("cannot open", source, errno));
   struct stat status {};
   if (::fstat(in.get(), &status) != 0) return fail(io_error("cannot stat", source, errno));
-  Fd out(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, status.st_mode & 07777));
+  Fd out(::openat(target_directory, target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  status.st_mode & 07777));
   if (out.get() < 0) return fail(io_error("cannot create", target, errno));
   if (try_reflink) {
     if (::ioctl(out.get(), FICLONE, in.get()) == 0) return LinkKind::kReflink;
@@ -92,7 +78,7 @@ Result<LinkKind> copy_contents(const fs::path& source, const fs::path& target, b
     if (sent < 0 && errno == EINTR) continue;
     if (sent <= 0) {
       int error_number = sent < 0 ? errno : EIO;
-      ::unlink(target.c_str());
+      ::unlinkat(target_directory, target.c_str(), 0);
       return fail(io_error("cannot copy to", target, error_number));
     }
   }
@@ -161,6 +147,49 @@ Status write_file_atomic(const fs::path& path, std::string_view content, Durabil
   return ok();
 }
 
+namespace {
+
+Status write_through(const fs::path& path, std::string_view content) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (fd.get() < 0) return fail(io_error("cannot open", path, errno));
+  GRAFT_RETURN_IF_ERROR(write_all(fd.get(), content, path));
+  if (::close(fd.release()) != 0) return fail(io_error("cannot close", path, errno));
+  return ok();
+}
+
+std::string_view kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+}  // namespace
+
+Status write_output_file(const fs::path& path, std::string_view content) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    if (errno != ENOENT) return fail(io_error("cannot write to", path, errno));
+    // A new name, or a symlink to one: the symlink's target is created.
+    std::error_code error;
+    const fs::path target =
+        fs::is_symlink(fs::symlink_status(path, error)) ? fs::weakly_canonical(path, error) : path;
+    if (error) return fail(io_error("cannot resolve", path, error.value()));
+    return write_file_atomic(target, content);
+  }
+  if (S_ISCHR(info.st_mode) || S_ISFIFO(info.st_mode)) return write_through(path, content);
+  if (!S_ISREG(info.st_mode)) {
+    return fail(Error(ErrorCode::kInvalidArgument, "cannot write to '" + path.string() +
+                                                       "': it is " +
+                                                       std::string(kind_of(info.st_mode)))
+                    .with_hint("name a file"));
+  }
+  std::error_code error;
+  const fs::path target = fs::canonical(path, error);  // the symlink's target, if one
+  if (error) return fail(io_error("cannot resolve", path, error.value()));
+  return write_file_atomic(target, content);
+}
+
 std::string_view link_kind_name(LinkKind kind) {
   switch (kind) {
     case LinkKind::kHardLink: return "hardlink";
@@ -182,8 +211,8 @@ Result<LinkOutcome> link_or_copy(const fs::path& source, const fs::path& target,
     }
     outcome.fallback_reason = "hard link: " + errno_text(error_number);
   }
-  GRAFT_ASSIGN_OR_RETURN(outcome.kind,
-                         copy_contents(source, target, /*try_reflink=*/true, &outcome.fallback_reason));
+  GRAFT_ASSIGN_OR_RETURN(outcome.kind, copy_contents(source, AT_FDCWD, target, /*try_reflink=*/true,
+                                                     &outcome.fallback_reason));
   if (!outcome.fallback_reason.empty() && outcome.fallback_reason.front() == ';') {
     outcome.fallback_reason.erase(0, 2);
   }
@@ -191,8 +220,25 @@ Result<LinkOutcome> link_or_copy(const fs::path& source, const fs::path& target,
 }
 
 Status copy_file_contents(const fs::path& source, const fs::path& target) {
-  GRAFT_RETURN_IF_ERROR(copy_contents(source, target, /*try_reflink=*/true, nullptr));
+  GRAFT_RETURN_IF_ERROR(copy_contents(source, AT_FDCWD, target, /*try_reflink=*/true, nullptr));
   return ok();
+}
+
+Status copy_file_contents_at(const fs::path& source, int directory_fd, const std::string& name) {
+  GRAFT_RETURN_IF_ERROR(copy_contents(source, directory_fd, name, /*try_reflink=*/true, nullptr));
+  return ok();
+}
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Fd& Fd::operator=(Fd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.release();
+  }
+  return *this;
 }
 
 Result<std::vector<WalkEntry>> walk(const fs::path& root) {

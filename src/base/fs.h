@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -30,6 +31,15 @@ enum class Durability { kFsync, kNoFsync };
 // rename over the target, fsync of the directory. Readers see the old or the new file.
 [[nodiscard]] Status write_file_atomic(const fs::path& path, std::string_view content,
                                        Durability durability = Durability::kFsync);
+
+// Writes a command's output file (`env export -f`) where the user named it, as a shell
+// redirect or conda (which opens the path for writing) would, without ever replacing what
+// is not a regular file: a regular file or a new name is replaced atomically
+// (write_file_atomic); a symlink is followed and its target written the same
+// way; a character device or FIFO (/dev/stdout, a named pipe) is written through, never
+// renamed over. Errors: kInvalidArgument for a directory, block device or socket
+// ("cannot write to 'x': it is a directory"), kIo (e.g. /dev/full: "No space left on device").
+[[nodiscard]] Status write_output_file(const fs::path& path, std::string_view content);
 
 // How link_or_copy placed a file.
 enum class LinkKind { kHardLink, kReflink, kCopy };
@@ -54,6 +64,27 @@ struct LinkOutcome {
 
 // Copies a regular file's bytes and mode to `target` (reflink when the filesystem can).
 [[nodiscard]] Status copy_file_contents(const fs::path& source, const fs::path& target);
+// The same to the new file `name` in the open directory `directory_fd` (O_EXCL: an existing
+// name, a symlink included, is kAlreadyExists; nothing is followed at `name`).
+[[nodiscard]] Status copy_file_contents_at(const fs::path& source, int directory_fd,
+                                           const std::string& name);
+
+// Owns a file descriptor (-1: none) and closes it on destruction. Movable, not copyable.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_ = -1;
+};
 
 enum class EntryType { kFile, kDirectory, kSymlink, kOther };
 

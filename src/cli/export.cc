@@ -69,7 +69,7 @@ int run_export(const ExportFlags& flags) {
   auto out = render(flags, *prefix);
   if (!out) return report_error(out.error());
   if (!flags.file.empty()) {
-    auto written = base::write_file_atomic(flags.file, *out);
+    auto written = base::write_output_file(flags.file, *out);
     if (!written) return report_error(written.error());
     return 0;
   }
@@ -87,7 +87,9 @@ VerbRun setup_export(CLI::App& command) {
   command.add_flag("--json", flags->json, "environment-json instead of environment-yaml");
   command.add_option("--format", flags->format,
                      "environment-yaml, environment-json, explicit or requirements");
-  command.add_option("-f,--file", flags->file, "write to this file instead of stdout");
+  command.add_option("-f,--file", flags->file,
+                     "write to this file instead of stdout (a symlink is followed; a FIFO or "
+                     "device is written through, never replaced)");
   return [flags] { return run_export(*flags); };
 }
 

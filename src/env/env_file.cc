@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "conda/match_spec.h"
+#include "env/state.h"
 #include "env/yaml_text.h"
 
 namespace graft::env {
@@ -59,6 +60,9 @@ Status read_variables(const YamlText& yaml, const YAML::Node& node, EnvironmentF
   }
   for (const auto& item : node) {
     GRAFT_ASSIGN_OR_RETURN(std::string name, yaml.scalar(item.first, "a variable name"));
+    if (auto status = check_variable_name(name); !status) {
+      return fail(yaml.error_at(item.first, status.error().message()));
+    }
     const YAML::Node value = item.second;
     std::string text;
     if (!value.IsNull()) {

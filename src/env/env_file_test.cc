@@ -75,6 +75,11 @@ TEST(EnvFileTest, ErrorsAreLocated) {
       {"variables:\n  - A=1\n",
        "e.yml:2: 'variables' must be a map of names to values, got a list"},
       {"variables:\n  A: [1, 2]\n", "e.yml:2: variable 'A' must be a string, got a list"},
+      // The names `env config vars set` refuses (check_variable_name).
+      {"variables:\n  A=B: x\n", "e.yml:2: variable name 'A=B' is not valid: it has a '='"},
+      {"variables:\n  \"\": x\n", "e.yml:2: variable name '' is not valid: the name is empty"},
+      {"variables:\n  \" A\": x\n",
+       "e.yml:2: variable name ' A' is not valid: it starts or ends with whitespace"},
       {"name: [a]\n", "e.yml:1: 'name' must be a string, got a list"},
   };
   for (const Case& test : cases) {

@@ -2,7 +2,11 @@
 // a prefix, moving an existing path aside (through the journal) or replacing it when it
 // is in the way, and reports that as a clobber.
 //
-// Thread-safety: run_file_op() may run concurrently for different targets.
+// Every path is placed relative to its parent directory, opened without following symlinks
+// (prefix_fs.h): a package never writes through a symlink, whatever other packages put there.
+//
+// Thread-safety: run_file_op() may run concurrently for different targets, each thread with
+// its own DirectoryCursor.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +15,7 @@
 #include "base/result.h"
 #include "env/journal.h"
 #include "env/package_info.h"
+#include "env/prefix_fs.h"
 
 namespace graft::env::detail {
 
@@ -37,7 +42,7 @@ struct FileOp {
 };
 
 struct OpContext {
-  std::filesystem::path write_prefix;
+  const PrefixRoot* root = nullptr;  // the prefix being written (a staging dir or the prefix)
   std::string final_prefix;
   Journal* journal = nullptr;  // may be null: no undo records
   // condarc allow_softlinks: a hard link that the filesystem refuses (another device)
@@ -45,13 +50,21 @@ struct OpContext {
   bool allow_softlinks = false;
 };
 
-// Performs `op`. Errors: kNotFound (source missing), kConflict (binary prefix too long),
-// kIo; messages name the target path.
-[[nodiscard]] Status run_file_op(FileOp& op, const OpContext& context);
+// Performs `op`; `cursor` (over context.root, Symlinks::kRefuse) opens its parent directory.
+// Errors: kNotFound (source missing), kConflict (binary prefix too long; a parent directory
+// is a symlink or a file), kIo; messages name the target path.
+[[nodiscard]] Status run_file_op(FileOp& op, const OpContext& context, DirectoryCursor& cursor);
 
-// Makes <write_prefix>/<relative> for each directory (parents listed first); records the
-// ones it created in the journal. A file in the way is moved aside (clobbered).
+// Makes <root>/<relative> for each directory (parents listed first); records the ones it
+// created in the journal. A file in the way is moved aside (clobbered); a symlink in the way
+// is kConflict ("cannot make directory 'x/y': it is a symlink"), and `failed` (when given)
+// receives the index of the directory that failed.
 [[nodiscard]] Status make_directories_in(const std::vector<std::string>& directories,
-                                         const OpContext& context);
+                                         const OpContext& context, std::size_t* failed = nullptr);
+
+// The hint of an error about a symlink where a package needs a directory.
+inline constexpr std::string_view kSymlinkParentHint =
+    "another package (or a user) put a symlink where this package needs a directory; graft "
+    "never writes through a symlink: remove one of the two packages";
 
 }  // namespace graft::env::detail

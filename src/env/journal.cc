@@ -10,15 +10,11 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
+#include "env/prefix_fs.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
 namespace {
-
-Error io_error(std::string_view what, const fs::path& path, int error_number) {
-  return Error(ErrorCode::kIo, "cannot " + std::string(what) + " '" + path.string() +
-                                   "': " + base::errno_text(error_number));
-}
 
 void keep_first(Status& first, Status status) {
   if (first && !status) first = std::move(status);
@@ -52,10 +48,7 @@ Status Journal::move_aside(const std::string& relative) {
     trash_made_ = true;
   }
   const std::string name = std::to_string(moved_.size());
-  const fs::path from = prefix_ / relative;
-  if (::rename(from.c_str(), (trash_ / name).c_str()) != 0) {
-    return fail(io_error("move aside", from, errno));
-  }
+  GRAFT_RETURN_IF_ERROR(rename_from_beneath(prefix_, relative, trash_ / name));
   moved_.emplace_back(relative, name);
   return ok();
 }
@@ -70,24 +63,15 @@ Status Journal::rollback() {
   std::lock_guard<std::mutex> lock(mutex_);
   Status first = ok();
   for (auto it = created_.rbegin(); it != created_.rend(); ++it) {
-    const fs::path path = prefix_ / *it;
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      keep_first(first, fail(io_error("remove", path, errno)));
-    }
+    keep_first(first, unlink_beneath(prefix_, *it));
   }
   for (auto it = moved_.rbegin(); it != moved_.rend(); ++it) {
-    const fs::path target = prefix_ / it->first;
-    std::error_code error;
-    fs::create_directories(target.parent_path(), error);
-    if (::rename((trash_ / it->second).c_str(), target.c_str()) != 0) {
-      keep_first(first, fail(io_error("restore", target, errno)));
-    }
+    keep_first(first, rename_to_beneath(trash_ / it->second, prefix_, it->first));
   }
   std::vector<std::string> directories = created_directories_;
   std::sort(directories.begin(), directories.end(), std::greater<>());
-  for (const std::string& directory : directories) {
-    ::rmdir((prefix_ / directory).c_str());  // not empty: something else lives there
-  }
+  // Not empty: something else lives there.
+  prune_directories_beneath(prefix_, directories);
   created_.clear();
   created_directories_.clear();
   moved_.clear();

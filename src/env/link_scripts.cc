@@ -7,6 +7,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
+#include "env/prefix_fs.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -46,6 +47,7 @@ std::string_view script_action_name(ScriptAction action) {
 
 Result<ScriptOutcome> run_link_script(const conda::PackageRecord& record, ScriptAction action,
                                       const ScriptContext& context) {
+  GRAFT_RETURN_IF_ERROR(check_package_names(record));
   ScriptOutcome outcome;
   const fs::path script = context.script_root / "bin" /
                           ("." + record.name + "-" + std::string(script_action_name(action)) + ".sh");

@@ -37,7 +37,8 @@ struct ScriptOutcome {
   int exit_code = 0;
 };
 
-// Runs the script when the package has one. Errors: kIo when bash can not be started.
+// Runs the script when the package has one. Errors: kIo when bash can not be started,
+// kCorrupt when the package's name can not name a script (check_package_names).
 // A failing script is not an error here: see ScriptOutcome::failed (callers abort on
 // pre-link/post-link failure and warn on pre-unlink failure, like conda).
 [[nodiscard]] Result<ScriptOutcome> run_link_script(const conda::PackageRecord& record,

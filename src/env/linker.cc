@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <set>
+#include <map>
 #include <unordered_map>
 
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "env/file_ops.h"
 #include "env/parallel.h"
+#include "env/prefix_fs.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -80,8 +81,25 @@ void add_python_extras(const PackageInfo& info, const PythonTarget& python,
   }
 }
 
+// Every path a package would write (its files, noarch: python targets, entry points,
+// .pyc files) stays inside the prefix.
+Status check_destinations(const std::vector<FileOp>& ops, const PackagePlan& plan) {
+  auto unsafe = [](Status status) {
+    return fail(Error(ErrorCode::kCorrupt, "unsafe path: " + status.error().message())
+                    .with_hint("the package is broken or hostile: nothing was written"));
+  };
+  for (std::size_t i = plan.first_op; i < plan.end_op; ++i) {
+    if (auto status = check_prefix_path(ops[i].target); !status) return unsafe(std::move(status));
+  }
+  for (const std::string& file : plan.files) {
+    if (auto status = check_prefix_path(file); !status) return unsafe(std::move(status));
+  }
+  return ok();
+}
+
 Result<PackagePlan> plan_package(const PackageInfo& info, const LinkTarget& target,
                                  std::vector<FileOp>& ops, std::vector<std::string>& python_files) {
+  GRAFT_RETURN_IF_ERROR(check_package_names(info.record));
   PackagePlan plan;
   plan.first_op = ops.size();
   const bool noarch_python = info.noarch == "python";
@@ -112,6 +130,7 @@ Result<PackagePlan> plan_package(const PackageInfo& info, const LinkTarget& targ
     add_python_extras(info, *target.python, python, plan, ops, python_files);
   }
   plan.end_op = ops.size();
+  GRAFT_RETURN_IF_ERROR(check_destinations(ops, plan));
   return plan;
 }
 
@@ -139,17 +158,55 @@ std::vector<Clobber> drop_superseded(std::vector<FileOp>& ops, const std::vector
   return clobbers;
 }
 
-std::vector<std::string> parent_directories(const std::vector<FileOp>& ops) {
-  std::set<std::string_view> directories;
-  for (const FileOp& op : ops) {
-    std::string_view path = op.target;
-    if (op.action == FileAction::kDirectory) directories.insert(path);
+// Each directory the ops need (their parents, and kDirectory targets), with the first op
+// that needs it; parents sort before their children.
+std::map<std::string_view, std::size_t> parent_directories(const std::vector<FileOp>& ops) {
+  std::map<std::string_view, std::size_t> directories;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    std::string_view path = ops[i].target;
+    if (ops[i].action == FileAction::kDirectory) directories.try_emplace(path, i);
     for (std::size_t slash = path.rfind('/'); slash != std::string_view::npos && slash > 0;
          slash = path.rfind('/', slash - 1)) {
-      if (!directories.insert(path.substr(0, slash)).second) break;
+      if (!directories.try_emplace(path.substr(0, slash), i).second) break;
     }
   }
-  return {directories.begin(), directories.end()};
+  return directories;
+}
+
+// The package whose plan holds op `op`.
+const PackageToLink& package_of(std::size_t op, const std::vector<PackagePlan>& plans,
+                                const std::vector<PackageToLink>& packages) {
+  auto plan = std::upper_bound(plans.begin(), plans.end(), op,
+                               [](std::size_t i, const PackagePlan& p) { return i < p.first_op; });
+  return packages[static_cast<std::size_t>(plan - plans.begin()) - 1];
+}
+
+Error in_package(Error error, std::size_t op, const std::vector<PackagePlan>& plans,
+                 const std::vector<PackageToLink>& packages) {
+  return std::move(error).with_context(
+      "linking '" + package_label(package_of(op, plans, packages).info.record) + "'");
+}
+
+// One package's symlink or file where another (or the same) needs a directory: refused
+// before anything is written, as writing through it could leave the prefix.
+Status check_directories_free(const std::vector<FileOp>& ops,
+                              const std::map<std::string_view, std::size_t>& directories,
+                              const std::vector<PackagePlan>& plans,
+                              const std::vector<PackageToLink>& packages) {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].action == FileAction::kDirectory || ops[i].action == FileAction::kSkip) continue;
+    auto needed = directories.find(ops[i].target);
+    if (needed == directories.end()) continue;
+    const std::string kind = ops[i].action == FileAction::kSymlink ? "a symlink" : "a file";
+    return fail(in_package(
+        Error(ErrorCode::kConflict, "cannot place '" + ops[needed->second].target + "': '" +
+                                        ops[i].target + "' is " + kind + " of '" +
+                                        package_label(package_of(i, plans, packages).info.record) +
+                                        "', not a directory")
+            .with_hint(std::string(detail::kSymlinkParentHint)),
+        needed->second, plans, packages));
+  }
+  return ok();
 }
 
 conda::PrefixRecord finish_record(const PackageToLink& package, PackagePlan& plan,
@@ -198,6 +255,39 @@ std::vector<std::size_t> directory_chunks(const std::vector<FileOp>& ops) {
   return begins;
 }
 
+Status place_files(std::vector<FileOp>& ops, const std::vector<PackagePlan>& plans,
+                   const std::vector<PackageToLink>& packages, const LinkTarget& target,
+                   Journal* journal) {
+  const auto directories = parent_directories(ops);
+  GRAFT_RETURN_IF_ERROR(check_directories_free(ops, directories, plans, packages));
+  GRAFT_ASSIGN_OR_RETURN(const PrefixRoot root, PrefixRoot::open(target.write_prefix));
+  const detail::OpContext context{.root = &root,
+                                  .final_prefix = target.final_prefix.string(),
+                                  .journal = journal,
+                                  .allow_softlinks = target.allow_softlinks};
+  std::vector<std::string> names;
+  std::vector<std::size_t> first_ops;
+  for (const auto& [directory, op] : directories) {
+    names.emplace_back(directory);
+    first_ops.push_back(op);
+  }
+  std::size_t failed = 0;
+  if (auto made = detail::make_directories_in(names, context, &failed); !made) {
+    return fail(in_package(std::move(made).error(), first_ops[failed], plans, packages));
+  }
+  return parallel_for_each_chunk(
+      ops.size(), directory_chunks(ops), target.threads,
+      [&](std::size_t begin, std::size_t end) -> Status {
+        DirectoryCursor cursor(root, Symlinks::kRefuse);
+        for (std::size_t i = begin; i < end; ++i) {
+          if (auto status = detail::run_file_op(ops[i], context, cursor); !status) {
+            return fail(in_package(std::move(status).error(), i, plans, packages));
+          }
+        }
+        return ok();
+      });
+}
+
 }  // namespace
 
 std::string package_label(const conda::PackageRecord& record) {
@@ -216,20 +306,7 @@ Result<LinkResult> link_packages(const std::vector<PackageToLink>& packages,
     plans.push_back(std::move(*plan));
   }
   result.clobbers = drop_superseded(ops, plans, packages);
-  const detail::OpContext context{.write_prefix = target.write_prefix,
-                                  .final_prefix = target.final_prefix.string(),
-                                  .journal = journal,
-                                  .allow_softlinks = target.allow_softlinks};
-  GRAFT_RETURN_IF_ERROR(detail::make_directories_in(parent_directories(ops), context));
-  GRAFT_RETURN_IF_ERROR(parallel_for_chunks(ops.size(), directory_chunks(ops), target.threads,
-                                            [&](std::size_t i) -> Status {
-    auto status = detail::run_file_op(ops[i], context);
-    if (status) return ok();
-    auto plan = std::upper_bound(plans.begin(), plans.end(), i,
-                                 [](std::size_t op, const PackagePlan& p) { return op < p.first_op; });
-    const auto& record = packages[static_cast<std::size_t>(plan - plans.begin()) - 1].info.record;
-    return fail(std::move(status).error().with_context("linking '" + package_label(record) + "'"));
-  }));
+  GRAFT_RETURN_IF_ERROR(place_files(ops, plans, packages, target, journal));
   for (std::size_t p = 0; p < plans.size(); ++p) {
     for (std::size_t i = plans[p].first_op; i < plans[p].end_op; ++i) {
       if (ops[i].clobbered) {

@@ -6,7 +6,7 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
-#include "conda/archive.h"
+#include "env/prefix_fs.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -25,12 +25,31 @@ Result<simdjson::dom::element> parse_json(simdjson::dom::parser& parser, const f
   return root;
 }
 
+// A placeholder is an absolute path with a named component ("/opt/anaconda1anaconda2anaconda3");
+// "/" or a relative one can not be replaced meaningfully (it would match every path).
+Status check_placeholder(const fs::path& file, std::string_view path,
+                         std::string_view placeholder) {
+  const bool absolute = !placeholder.empty() && placeholder.front() == '/';
+  if (absolute && placeholder.find_first_not_of('/') != std::string_view::npos &&
+      placeholder.find('\0') == std::string_view::npos) {
+    return ok();
+  }
+  return fail(Error(ErrorCode::kCorrupt, "'" + file.string() + "': '" + std::string(path) +
+                                             "' has prefix placeholder '" +
+                                             std::string(placeholder) +
+                                             "', which cannot be replaced: a placeholder is an "
+                                             "absolute path such as '" +
+                                             std::string(kDefaultPlaceholder) + "'")
+                  .with_hint("the package was built wrongly: rebuild it with its build prefix "
+                             "as the placeholder"));
+}
+
 Result<PackagePath> read_path_entry(simdjson::dom::object entry, const fs::path& file) {
   PackagePath path;
   std::string_view text;
   if (entry["_path"].get_string().get(text)) return fail(corrupt(file, "an entry has no '_path'"));
   path.path = std::string(text);
-  if (auto status = conda::check_member_path(path.path); !status) {
+  if (auto status = check_prefix_path(path.path); !status) {
     return fail(corrupt(file, status.error().message()));
   }
   std::string_view type = "hardlink";
@@ -51,6 +70,7 @@ Result<PackagePath> read_path_entry(simdjson::dom::object entry, const fs::path&
   }
   if (!entry["prefix_placeholder"].get_string().get(text)) {
     path.prefix_placeholder = std::string(text);
+    if (!text.empty()) GRAFT_RETURN_IF_ERROR(check_placeholder(file, path.path, text));
   }
   if (!entry["file_mode"].get_string().get(text) && text == "binary") {
     path.file_mode = FileMode::kBinary;
@@ -79,7 +99,8 @@ Result<std::vector<PackagePath>> read_paths_json(const fs::path& file, const std
 }
 
 // has_prefix lines: "<placeholder> <mode> <path>" or just "<path>".
-void apply_has_prefix(std::string_view text, std::vector<PackagePath>& paths) {
+Status apply_has_prefix(const fs::path& file, std::string_view text,
+                        std::vector<PackagePath>& paths) {
   for (std::string_view raw : base::split(text, '\n')) {
     const std::string_view line = base::trim(raw);
     if (line.empty()) continue;
@@ -92,6 +113,10 @@ void apply_has_prefix(std::string_view text, std::vector<PackagePath>& paths) {
       mode = base::trim(words[1]) == "binary" ? FileMode::kBinary : FileMode::kText;
       target = line.substr(words[0].size() + words[1].size() + 2);
     }
+    if (auto status = check_prefix_path(base::trim(target)); !status) {
+      return fail(corrupt(file, status.error().message()));
+    }
+    GRAFT_RETURN_IF_ERROR(check_placeholder(file, base::trim(target), placeholder));
     for (PackagePath& path : paths) {
       if (path.path == base::trim(target)) {
         path.prefix_placeholder = placeholder;
@@ -99,6 +124,7 @@ void apply_has_prefix(std::string_view text, std::vector<PackagePath>& paths) {
       }
     }
   }
+  return ok();
 }
 
 Result<std::vector<PackagePath>> read_legacy_manifest(const fs::path& directory) {
@@ -110,7 +136,7 @@ Result<std::vector<PackagePath>> read_legacy_manifest(const fs::path& directory)
     if (line.empty()) continue;
     PackagePath path;
     path.path = std::string(line);
-    if (auto status = conda::check_member_path(path.path); !status) {
+    if (auto status = check_prefix_path(path.path); !status) {
       return fail(corrupt(info / "files", status.error().message()));
     }
     std::error_code error;
@@ -119,7 +145,9 @@ Result<std::vector<PackagePath>> read_legacy_manifest(const fs::path& directory)
     }
     paths.push_back(std::move(path));
   }
-  if (auto has_prefix = base::read_file(info / "has_prefix")) apply_has_prefix(*has_prefix, paths);
+  if (auto has_prefix = base::read_file(info / "has_prefix")) {
+    GRAFT_RETURN_IF_ERROR(apply_has_prefix(info / "has_prefix", *has_prefix, paths));
+  }
   if (auto no_link = base::read_file(info / "no_link")) {
     for (std::string_view raw : base::split(*no_link, '\n')) {
       for (PackagePath& path : paths) {

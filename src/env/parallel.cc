@@ -20,12 +20,18 @@ unsigned default_file_threads() {
   return std::clamp(hardware, 2u, 8u);
 }
 
-Status parallel_for_chunks(std::size_t count, const std::vector<std::size_t>& chunk_begins,
-                           unsigned threads,
-                           const std::function<Status(std::size_t)>& work) {
+Status parallel_for_each_chunk(std::size_t count, const std::vector<std::size_t>& chunk_begins,
+                               unsigned threads,
+                               const std::function<Status(std::size_t, std::size_t)>& work) {
   if (threads == 0) threads = default_file_threads();
+  const auto chunk_end = [&](std::size_t chunk) {
+    return chunk + 1 < chunk_begins.size() ? chunk_begins[chunk + 1] : count;
+  };
+  if (chunk_begins.empty()) return count == 0 ? ok() : work(0, count);
   if (count < kInlineBelow || threads == 1 || chunk_begins.size() < 2) {
-    for (std::size_t i = 0; i < count; ++i) GRAFT_RETURN_IF_ERROR(work(i));
+    for (std::size_t chunk = 0; chunk < chunk_begins.size(); ++chunk) {
+      GRAFT_RETURN_IF_ERROR(work(chunk_begins[chunk], chunk_end(chunk)));
+    }
     return ok();
   }
   std::atomic<std::size_t> next{0};
@@ -36,14 +42,11 @@ Status parallel_for_chunks(std::size_t count, const std::vector<std::size_t>& ch
     while (!failed.load(std::memory_order_relaxed)) {
       const std::size_t chunk = next.fetch_add(1, std::memory_order_relaxed);
       if (chunk >= chunk_begins.size()) return;
-      const std::size_t end = chunk + 1 < chunk_begins.size() ? chunk_begins[chunk + 1] : count;
-      for (std::size_t i = chunk_begins[chunk]; i < end; ++i) {
-        if (auto status = work(i); !status) {
-          std::lock_guard<std::mutex> lock(mutex);
-          if (!first_error || i < first_error->first) first_error.emplace(i, status.error());
-          failed.store(true, std::memory_order_relaxed);
-          return;
-        }
+      if (auto status = work(chunk_begins[chunk], chunk_end(chunk)); !status) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!first_error || chunk < first_error->first) first_error.emplace(chunk, status.error());
+        failed.store(true, std::memory_order_relaxed);
+        return;
       }
     }
   };
@@ -56,6 +59,17 @@ Status parallel_for_chunks(std::size_t count, const std::vector<std::size_t>& ch
   pool.clear();  // joins
   if (first_error) return fail(std::move(first_error->second));
   return ok();
+}
+
+Status parallel_for_chunks(std::size_t count, const std::vector<std::size_t>& chunk_begins,
+                           unsigned threads, const std::function<Status(std::size_t)>& work) {
+  return parallel_for_each_chunk(count, chunk_begins, threads,
+                                 [&](std::size_t begin, std::size_t end) -> Status {
+                                   for (std::size_t i = begin; i < end; ++i) {
+                                     GRAFT_RETURN_IF_ERROR(work(i));
+                                   }
+                                   return ok();
+                                 });
 }
 
 Status parallel_for(std::size_t count, unsigned threads,

@@ -29,4 +29,11 @@ namespace graft::env {
                                          unsigned threads,
                                          const std::function<Status(std::size_t)>& work);
 
+// As parallel_for_chunks, but `work(begin, end)` takes a whole chunk [begin, end) at once
+// (so it can keep what the chunk's indices share, such as an open directory); the error
+// returned is the one of the lowest failing chunk seen.
+[[nodiscard]] Status parallel_for_each_chunk(
+    std::size_t count, const std::vector<std::size_t>& chunk_begins, unsigned threads,
+    const std::function<Status(std::size_t, std::size_t)>& work);
+
 }  // namespace graft::env

@@ -1,5 +1,6 @@
 #include "env/prefix_data.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 
 #include "base/fs.h"
 #include "env/mapped_file.h"
+#include "env/prefix_fs.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -59,25 +61,59 @@ void prune_empty_directories(const fs::path& prefix, const std::vector<std::stri
       directories.insert(path.substr(0, slash));
     }
   }
+  directories.erase("conda-meta");
   // Deepest first: "a/b/c" sorts after "a/b", so descending order visits children first.
-  for (const std::string& directory : directories) {
-    if (directory == "conda-meta") continue;
-    ::rmdir((prefix / directory).c_str());  // fails harmlessly when not empty
-  }
+  prune_directories_beneath(prefix,
+                            std::vector<std::string>(directories.begin(), directories.end()));
 }
+
+namespace {
+
+// Every path the record names stays inside the prefix, whatever was written into it.
+Status check_record_paths(const fs::path& prefix, const conda::PrefixRecord& record) {
+  auto unsafe = [&](const Status& status) {
+    return fail(
+        Error(ErrorCode::kCorrupt, "the record of '" + record.name + "' in '" +
+                                       (prefix / "conda-meta").string() +
+                                       "' names an unsafe path: " + status.error().message())
+            .with_hint("the record was edited or damaged: fix or remove that entry; "
+                       "nothing was removed"));
+  };
+  if (auto status = check_package_names(record); !status) return unsafe(status);
+  for (const std::string& file : record.files) {
+    if (auto status = check_prefix_path(file); !status) return unsafe(status);
+  }
+  return ok();
+}
+
+// Removes (or, with a journal, moves aside) <prefix>/<file>. A file whose parent is missing
+// or leads outside the prefix through a symlink is not there to remove.
+Status unlink_file(const std::string& file, DirectoryCursor& cursor, const fs::path& prefix,
+                   Journal* journal) {
+  auto parent = cursor.parent_of(file);
+  if (!parent) return parent.error().code() == ErrorCode::kIo ? Status(fail(parent.error())) : ok();
+  const std::string leaf(split_parent(file).second);
+  if (journal != nullptr) {
+    struct stat info;
+    if (::fstatat(*parent, leaf.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return ok();
+    return journal->move_aside(file);
+  }
+  if (::unlinkat(*parent, leaf.c_str(), 0) != 0 && errno != ENOENT && errno != EISDIR) {
+    return fail(ErrorCode::kIo,
+                "cannot remove '" + (prefix / file).string() + "': " + base::errno_text(errno));
+  }
+  return ok();
+}
+
+}  // namespace
 
 Status unlink_package(const fs::path& prefix, const conda::PrefixRecord& record,
                       Journal* journal) {
+  GRAFT_RETURN_IF_ERROR(check_record_paths(prefix, record));
+  GRAFT_ASSIGN_OR_RETURN(const PrefixRoot root, PrefixRoot::open(prefix));
+  DirectoryCursor cursor(root, Symlinks::kFollowBeneath);
   for (const std::string& file : record.files) {
-    const fs::path path = prefix / file;
-    if (journal != nullptr) {
-      struct stat info;
-      if (::lstat(path.c_str(), &info) != 0) continue;
-      GRAFT_RETURN_IF_ERROR(journal->move_aside(file));
-    } else if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != EISDIR) {
-      return fail(ErrorCode::kIo, "cannot remove '" + path.string() + "': " +
-                                      base::errno_text(errno));
-    }
+    GRAFT_RETURN_IF_ERROR(unlink_file(file, cursor, prefix, journal));
   }
   prune_empty_directories(prefix, record.files);
   const std::string meta = "conda-meta/" + conda::prefix_record_file_name(record);
@@ -86,7 +122,7 @@ Status unlink_package(const fs::path& prefix, const conda::PrefixRecord& record,
     if (fs::exists(prefix / meta, error)) GRAFT_RETURN_IF_ERROR(journal->move_aside(meta));
     return ok();
   }
-  return base::remove_tree(prefix / meta);
+  return unlink_beneath(prefix, meta);
 }
 
 }  // namespace graft::env

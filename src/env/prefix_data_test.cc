@@ -58,12 +58,8 @@ TEST(UnlinkPackage, RemovesFilesRecordAndEmptyDirectoriesOnly) {
   const fs::path prefix = dir->path();
   testing::write_text(prefix / "share/pkg/deep/a.txt", "a");
   testing::write_text(prefix / "share/other.txt", "keep");
-  conda::PackageRecord package;
-  package.name = "pkg";
-  package.version = "1";
-  package.build = "0";
-  conda::PrefixRecord record = conda::make_prefix_record(package);
-  record.files = {"share/pkg/deep/a.txt", "share/pkg/already-gone.txt"};
+  const conda::PrefixRecord record =
+      testing::installed_record("pkg", {"share/pkg/deep/a.txt", "share/pkg/already-gone.txt"});
   ASSERT_TRUE(write_record(prefix, record));
   ASSERT_TRUE(fs::exists(prefix / "conda-meta/pkg-1-0.json"));
   ASSERT_TRUE(unlink_package(prefix, record, nullptr));

@@ -97,6 +97,17 @@ Result<EnvVars> read_env_vars(const fs::path& prefix) {
   return variables;
 }
 
+Status check_variable_name(std::string_view name) {
+  std::string cause;
+  if (name.empty()) cause = "the name is empty";
+  if (name.find('=') != std::string_view::npos) cause = "it has a '='";
+  if (name.find('\0') != std::string_view::npos) cause = "it has a NUL byte";
+  if (!name.empty() && base::trim(name) != name) cause = "it starts or ends with whitespace";
+  if (cause.empty()) return ok();
+  return fail(ErrorCode::kInvalidArgument,
+              "variable name '" + std::string(name) + "' is not valid: " + cause);
+}
+
 Result<EnvVars> parse_assignments(const std::vector<std::string>& words) {
   EnvVars variables;
   for (const std::string& word : words) {
@@ -108,9 +119,11 @@ Result<EnvVars> parse_assignments(const std::vector<std::string>& words) {
               .with_hint("to remove a variable, use 'graft env config vars unset " + word + "'"));
     }
     std::string key(base::trim(std::string_view(word).substr(0, equals)));
-    if (key.empty()) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "'" + word + "' is not a valid variable assignment: the name is empty");
+    if (auto status = check_variable_name(key); !status) {
+      const std::string& message = status.error().message();
+      return fail(ErrorCode::kInvalidArgument, "'" + word +
+                                                   "' is not a valid variable assignment: " +
+                                                   message.substr(message.find(": ") + 2));
     }
     variables.emplace_back(std::move(key),
                            std::string(base::trim(std::string_view(word).substr(equals + 1))));

@@ -33,10 +33,16 @@ using EnvVars = std::vector<std::pair<std::string, std::string>>;
 // "'<file>' is not a valid state file: <why>" (with a hint), kIo.
 [[nodiscard]] Result<EnvVars> read_env_vars(const std::filesystem::path& prefix);
 
+// Checks a variable name, the one rule for `env config vars set` and environment.yml's
+// `variables:`: not empty, no '=' (it ends the name in KEY=VALUE), no NUL, no leading or
+// trailing whitespace (set trims it). kInvalidArgument: "variable name 'A=B' is not valid:
+// it has a '='".
+[[nodiscard]] Status check_variable_name(std::string_view name);
+
 // Parses `conda env config vars set` words "KEY=VALUE" (split at the first '=', both sides
 // trimmed as conda trims them; the value may be empty or hold more '='). Errors
 // (kInvalidArgument): "'K' is not a valid variable assignment: expected KEY=VALUE",
-// "'=V' is not a valid variable assignment: the name is empty".
+// "'=V' is not a valid variable assignment: the name is empty" (check_variable_name).
 [[nodiscard]] Result<EnvVars> parse_assignments(const std::vector<std::string>& words);
 
 // Sets each variable: an existing one keeps its place and gets the new value, a new one is

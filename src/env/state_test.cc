@@ -125,5 +125,23 @@ TEST(ParseAssignmentsTest, RejectsMissingEqualsAndEmptyNames) {
   }
 }
 
+TEST(CheckVariableNameTest, OneRuleForSetAndEnvironmentFiles) {
+  EXPECT_TRUE(check_variable_name("MODE"));
+  EXPECT_TRUE(check_variable_name("lower.dotted-name"));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "variable name '' is not valid: the name is empty"},
+      {"A=B", "variable name 'A=B' is not valid: it has a '='"},
+      {std::string("A\0B", 3),
+       std::string("variable name 'A\0B' is not valid: it has a NUL byte", 51)},
+      {" A", "variable name ' A' is not valid: it starts or ends with whitespace"},
+      {"A\t", "variable name 'A\t' is not valid: it starts or ends with whitespace"}};
+  for (const auto& [name, message] : cases) {
+    auto checked = check_variable_name(name);
+    ASSERT_FALSE(checked) << name;
+    EXPECT_EQ(checked.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(checked.error().message(), message);
+  }
+}
+
 }  // namespace
 }  // namespace graft::env

@@ -16,6 +16,7 @@
 #include "base/fs.h"
 #include "conda/archive.h"
 #include "conda/package_builder.h"
+#include "conda/prefix_record.h"
 #include "env/package_info.h"
 
 namespace graft::env::testing {
@@ -80,6 +81,18 @@ inline PackageInfo load(const fs::path& directory) {
   auto info = read_package_info(directory);
   EXPECT_TRUE(info) << (info ? "" : info.error().message());
   return info ? *info : PackageInfo{};
+}
+
+// An installed record of "<name>-1-0" listing `files`, as conda-meta holds it.
+inline conda::PrefixRecord installed_record(const std::string& name,
+                                            std::vector<std::string> files) {
+  conda::PackageRecord package;
+  package.name = name;
+  package.version = "1";
+  package.build = "0";
+  conda::PrefixRecord record = conda::make_prefix_record(package);
+  record.files = std::move(files);
+  return record;
 }
 
 // A fixture with a scratch directory (removed after the test) and an empty package cache

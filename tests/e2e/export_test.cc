@@ -1,6 +1,12 @@
 // `graft env export`, `graft list --explicit` formats and `graft verify` end to end: envs
 // built by the real binary from the corpus channels, compared byte for byte with conda 26's
 // recorded output (oracle, {CONF}/{T} substituted).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
 
 #include <gmock/gmock.h>
@@ -175,6 +181,77 @@ TEST_F(ExportTest, ErrorsAreClear) {
   EXPECT_THAT(bad_format.err, HasSubstr("'toml' is not a valid export format: expected one of "
                                         "'environment-yaml', 'environment-json', 'explicit', "
                                         "'requirements'"));
+}
+
+// `env export -f` never replaces what is not a regular file: a FIFO and a character device
+// are written through (conda opens the path for writing), a symlink's target is written
+// and the symlink stays.
+class ExportFileTest : public ChannelTest {
+ protected:
+  void SetUp() override {
+    ChannelTest::SetUp();
+    add_noarch_package(channel_, "lib", "1.0", {{"share/lib.txt", "lib\n"}});
+    ASSERT_EQ(verb({"create", "-n", "e", "lib"}).exit_code, 0);
+    const e2e::Run exported = export_to("");
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    expected_ = exported.out;
+    ASSERT_THAT(expected_, HasSubstr("lib=1.0"));
+  }
+
+  e2e::Run export_to(const std::string& file) const {
+    std::vector<std::string> words = {"env", "export", "--root-prefix", root_.string(), "-n", "e"};
+    if (!file.empty()) words.insert(words.end(), {"-f", file});
+    return graft(words, dir_);
+  }
+
+  std::string expected_;
+};
+
+TEST_F(ExportFileTest, WritesThroughAFifoWithoutReplacingIt) {
+  const fs::path fifo = dir_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Opened for reading first (without blocking), so graft's open for writing does not wait.
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  const e2e::Run exported = export_to(fifo.string());
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  std::string received(65536, '\0');
+  const ssize_t count = ::read(reader, received.data(), received.size());
+  ::close(reader);
+  received.resize(count > 0 ? static_cast<std::size_t>(count) : 0);
+  EXPECT_EQ(received, expected_);
+  EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+}
+
+TEST_F(ExportFileTest, FollowsASymlinkAndKeepsIt) {
+  write(dir_ / "real.yml", "old\n");
+  fs::create_symlink("real.yml", dir_ / "link.yml");
+  const e2e::Run exported = export_to((dir_ / "link.yml").string());
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_TRUE(fs::is_symlink(dir_ / "link.yml"));
+  EXPECT_EQ(read(dir_ / "real.yml"), expected_);
+}
+
+TEST_F(ExportFileTest, WritesThroughADeviceNodeWithoutReplacingIt) {
+  const fs::path full = dir_ / "full";  // a /dev/full of our own: every write fails
+  if (::mknod(full.c_str(), S_IFCHR | 0666, makedev(1, 7)) != 0) {
+    GTEST_SKIP() << "mknod is not permitted here (" << std::strerror(errno)
+                 << "): run as root to test device nodes";
+  }
+  const int probe = ::open(full.c_str(), O_WRONLY | O_CLOEXEC);
+  if (probe < 0) GTEST_SKIP() << "device nodes cannot be opened on this filesystem (nodev)";
+  ::close(probe);
+  const e2e::Run exported = export_to(full.string());
+  EXPECT_NE(exported.exit_code, 0);
+  EXPECT_THAT(exported.err, HasSubstr("No space left on device"));
+  EXPECT_TRUE(fs::is_character_file(fs::symlink_status(full)));
+}
+
+TEST_F(ExportFileTest, RefusesADirectory) {
+  const e2e::Run directory = export_to(dir_.string());
+  EXPECT_NE(directory.exit_code, 0);
+  EXPECT_THAT(directory.err, HasSubstr("graft: error: cannot write to '" + dir_.string() +
+                                       "': it is a directory\n"));
 }
 
 }  // namespace
