@@ -63,6 +63,26 @@ Status copy_stream(int fd, const DownloadRequest& request, const std::filesystem
   }
 }
 
+// Compares the digest in `result` with what `request` expects; kCorrupt on mismatch.
+Status verify_checksum(const DownloadRequest& request, const DownloadResult& result) {
+  std::string_view kind;
+  std::string_view expected;
+  std::string_view actual;
+  if (!request.expected_sha256.empty()) {
+    kind = "sha256", expected = request.expected_sha256, actual = result.sha256;
+  } else if (!request.expected_md5.empty()) {
+    kind = "md5", expected = request.expected_md5, actual = result.md5;
+  } else {
+    return ok();
+  }
+  if (expected == actual) return ok();
+  return fail(Error(ErrorCode::kCorrupt, "checksum mismatch for '" + request.url + "': expected " +
+                                             std::string(kind) + " '" + std::string(expected) +
+                                             "', got '" + std::string(actual) + "'")
+                  .with_hint("the file changed on the server or was damaged in transit; "
+                             "nothing was kept, so retrying is safe"));
+}
+
 }  // namespace
 
 Result<TempFile> TempFile::create(const std::filesystem::path& destination) {
@@ -124,27 +144,11 @@ Status check_growth(const DownloadRequest& request, std::uint64_t bytes) {
 }
 
 Status verify_digests(const DownloadRequest& request, const DownloadResult& result) {
-  if (request.expected_size > 0 && result.bytes != request.expected_size) {
-    return fail(ErrorCode::kCorrupt,
-                "'" + request.url + "' has " + std::to_string(result.bytes) + " bytes, not the " +
-                    std::to_string(request.expected_size) + " bytes its record declares");
-  }
-  std::string_view kind;
-  std::string_view expected;
-  std::string_view actual;
-  if (!request.expected_sha256.empty()) {
-    kind = "sha256", expected = request.expected_sha256, actual = result.sha256;
-  } else if (!request.expected_md5.empty()) {
-    kind = "md5", expected = request.expected_md5, actual = result.md5;
-  } else {
-    return ok();
-  }
-  if (expected == actual) return ok();
-  return fail(Error(ErrorCode::kCorrupt, "checksum mismatch for '" + request.url + "': expected " +
-                                             std::string(kind) + " '" + std::string(expected) +
-                                             "', got '" + std::string(actual) + "'")
-                  .with_hint("the file changed on the server or was damaged in transit; "
-                             "nothing was kept, so retrying is safe"));
+  GRAFT_RETURN_IF_ERROR(verify_checksum(request, result));
+  if (request.expected_size == 0 || result.bytes == request.expected_size) return ok();
+  return fail(ErrorCode::kCorrupt,
+              "'" + request.url + "' has " + std::to_string(result.bytes) + " bytes, not the " +
+                  std::to_string(request.expected_size) + " bytes its record declares");
 }
 
 Result<DownloadResult> copy_local(const DownloadRequest& request, const DownloadOptions& options) {
