@@ -146,9 +146,9 @@ Status check_growth(const DownloadRequest& request, std::uint64_t bytes) {
 Status verify_digests(const DownloadRequest& request, const DownloadResult& result) {
   GRAFT_RETURN_IF_ERROR(verify_checksum(request, result));
   if (request.expected_size == 0 || result.bytes == request.expected_size) return ok();
-  return fail(ErrorCode::kCorrupt,
-              "'" + request.url + "' has " + std::to_string(result.bytes) + " bytes, not the " +
-                  std::to_string(request.expected_size) + " bytes its record declares");
+  return fail(ErrorCode::kCorrupt, "'" + request.url + "' has " + std::to_string(result.bytes) +
+                                       " bytes, not the " + std::to_string(request.expected_size) +
+                                       " bytes its record declares");
 }
 
 Result<DownloadResult> copy_local(const DownloadRequest& request, const DownloadOptions& options) {

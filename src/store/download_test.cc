@@ -260,7 +260,8 @@ TEST_F(DownloadTest, TransferStopsAtTheSizeItsRecordDeclares) {
   for (const std::string& base : {server_->url(""), "file://" + served.string()}) {
     SCOPED_TRACE(base);
     const auto start = std::chrono::steady_clock::now();
-    DownloadRequest big{.url = base + "/big.conda", .destination = out_->path() / "big.conda",
+    DownloadRequest big{.url = base + "/big.conda",
+                        .destination = out_->path() / "big.conda",
                         .expected_size = 1000};
     auto refused = download(big, fast_options());
     ASSERT_FALSE(refused.has_value());
@@ -269,7 +270,8 @@ TEST_F(DownloadTest, TransferStopsAtTheSizeItsRecordDeclares) {
               "'" + big.url + "' is larger than the 1000 bytes its record declares");
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
     DownloadRequest shorter{.url = base + "/short.conda",
-                            .destination = out_->path() / "short.conda", .expected_size = 6};
+                            .destination = out_->path() / "short.conda",
+                            .expected_size = 6};
     auto cut = download(shorter, fast_options());
     ASSERT_FALSE(cut.has_value());
     EXPECT_EQ(cut.error().code(), ErrorCode::kCorrupt);
@@ -291,8 +293,8 @@ TEST_F(DownloadTest, OnlyRegularFilesAreCopiedFromLocalUrls) {
   fs::create_symlink("/dev/zero", zero);
   // Bounds what a copy of /dev/zero could write, should the check ever go.
   const base::FileSizeLimit limit(1 << 20);
-  const std::vector<std::pair<fs::path, std::string>> cases = {
-      {fifo, "it is a fifo"}, {zero, "it is a character device"}};
+  const std::vector<std::pair<fs::path, std::string>> cases = {{fifo, "it is a fifo"},
+                                                               {zero, "it is a character device"}};
   for (const auto& [source, kind] : cases) {
     SCOPED_TRACE(source.filename().string());
     const base::FifoUnblocker unblock(fifo, std::chrono::milliseconds(1500));
@@ -303,8 +305,7 @@ TEST_F(DownloadTest, OnlyRegularFilesAreCopiedFromLocalUrls) {
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
     ASSERT_FALSE(result.has_value());
     EXPECT_EQ(result.error().code(), ErrorCode::kInvalidArgument);
-    EXPECT_EQ(result.error().message(),
-              "'" + source.string() + "' is not a regular file: " + kind);
+    EXPECT_EQ(result.error().message(), "'" + source.string() + "' is not a regular file: " + kind);
     EXPECT_TRUE(output_names().empty());
   }
 }

@@ -264,9 +264,9 @@ TEST_F(RepodataCacheTest, ResponseThatExpandsPastTheLimitIsRefusedAfterDecoding)
     auto files = fetch({source("linux-64")});
     ASSERT_FALSE(files.has_value());
     EXPECT_EQ(files.error().code(), ErrorCode::kCorrupt);
-    EXPECT_EQ(files.error().message(),
-              "fetching repodata of 'test/linux-64': '" + server_->url(path) +
-                  "' is larger than the limit of 1048576 bytes");
+    EXPECT_EQ(files.error().message(), "fetching repodata of 'test/linux-64': '" +
+                                           server_->url(path) +
+                                           "' is larger than the limit of 1048576 bytes");
     EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
   }
 }

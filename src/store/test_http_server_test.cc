@@ -246,8 +246,8 @@ void TestHttpServer::respond(int fd, const Request& request) {
     send_all(fd, "HTTP/1.1 304 Not Modified\r\n" + head + "\r\n");
     return;
   }
-  const std::string start = "HTTP/1.1 200 OK\r\nContent-Length: " +
-                            std::to_string(content.size()) + "\r\n" + head + extra + "\r\n";
+  const std::string start = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(content.size()) +
+                            "\r\n" + head + extra + "\r\n";
   if (stall.count() < 0) {
     send_all(fd, start + content);
     return;

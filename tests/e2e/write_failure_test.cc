@@ -137,8 +137,8 @@ TEST_F(WriteFailureTest, AFullDiskFailsCreateLeavesNoPartialPackageAndTheNextCre
   auto disk = base::TestTmpfs::mount(kDisk);
   if (!disk) GTEST_SKIP() << disk.error().message();
   const std::string blob = base::test_text(8 << 20);
-  add_noarch_package(channel_, "bulky", "1.0", {{"share/bulky/a", "first\n"},
-                                                {"share/bulky/blob", blob}});
+  add_noarch_package(channel_, "bulky", "1.0",
+                     {{"share/bulky/a", "first\n"}, {"share/bulky/blob", blob}});
   root_ = disk->path() / "root";
   const fs::path env = disk->path() / "env";
   const fs::path filler = disk->path() / "filler";
