@@ -13,6 +13,7 @@ find_package(yaml-cpp REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(LibArchive REQUIRED)
 find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)  # tests only: gzip-encoded responses
 find_package(SQLite3 REQUIRED)
 find_package(Boost REQUIRED)
 find_package(prometheus-cpp REQUIRED)

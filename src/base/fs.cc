@@ -14,6 +14,8 @@
 #include <cstring>
 #include <random>
 
+#include "base/disk.h"
+
 namespace graft::base {
 namespace {
 
@@ -31,13 +33,6 @@ Status write_all(int fd, std::string_view content, const fs::path& path) {
     if (written < 0) return fail(io_error("cannot write", path, errno));
     content.remove_prefix(static_cast<std::size_t>(written));
   }
-  return ok();
-}
-
-Status fsync_directory(const fs::path& directory) {
-  Fd fd(::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return fail(io_error("cannot open directory", directory, errno));
-  if (::fsync(fd.get()) != 0) return fail(io_error("cannot sync directory", directory, errno));
   return ok();
 }
 
@@ -143,7 +138,7 @@ Status write_file_atomic(const fs::path& path, std::string_view content, Durabil
     ::unlink(temp.c_str());
     return written;
   }
-  if (durability == Durability::kFsync) return fsync_directory(path.parent_path());
+  if (durability == Durability::kFsync) return sync_directory(path.parent_path());
   return ok();
 }
 

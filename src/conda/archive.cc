@@ -2,11 +2,17 @@
 // The writing side is in archive_write.cc.
 #include "conda/archive.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <system_error>
+#include <utility>
 
+#include "base/disk.h"
 #include "base/fs.h"
 #include "base/strings.h"
 #include "conda/archive_api.h"
@@ -20,7 +26,9 @@ using internal::ReadHandle;
 
 constexpr std::size_t kBlockBytes = 256 * 1024;
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string in_quotes(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 enum class Flow { kContinue, kStop };
 
@@ -48,22 +56,39 @@ Result<Flow> visit_tar(archive* tar, const MemberVisitor& visit) {
   }
 }
 
-Result<ReadHandle> open_for_read(const fs::path& file, ArchiveFormat format) {
-  std::error_code error;
-  if (!fs::exists(file, error)) {
+// A package archive open for reading: libarchive reads from `fd`, closed after it.
+struct OpenArchive {
+  OpenArchive(int descriptor, ReadHandle handle) : fd(descriptor), reader(std::move(handle)) {}
+  OpenArchive(OpenArchive&& other) noexcept
+      : fd(std::exchange(other.fd, -1)), reader(std::move(other.reader)) {}
+  OpenArchive& operator=(OpenArchive&&) = delete;
+  ~OpenArchive() {
+    reader.reset();
+    if (fd >= 0) ::close(fd);
+  }
+  int fd = -1;
+  ReadHandle reader;
+};
+
+// Opens only a regular file: a FIFO would block, /dev/zero would never end.
+Result<OpenArchive> open_for_read(const fs::path& file, ArchiveFormat format) {
+  auto fd = base::open_regular_file(file);
+  if (!fd && fd.error().code() == ErrorCode::kNotFound) {
     return fail(ErrorCode::kNotFound, "package " + in_quotes(file.string()) + " does not exist");
   }
-  ReadHandle reader(la().archive_read_new());
+  if (!fd) return fail(std::move(fd).error());
+  OpenArchive opened(*fd, ReadHandle(la().archive_read_new()));
+  archive* reader = opened.reader.get();
   if (format == ArchiveFormat::kTarBz2) {
-    la().archive_read_support_filter_bzip2(reader.get());
-    la().archive_read_support_format_tar(reader.get());
+    la().archive_read_support_filter_bzip2(reader);
+    la().archive_read_support_format_tar(reader);
   } else {
-    la().archive_read_support_format_zip(reader.get());
+    la().archive_read_support_format_zip(reader);
   }
-  if (la().archive_read_open_filename(reader.get(), file.c_str(), kBlockBytes) != ARCHIVE_OK) {
-    return fail(internal::archive_error(reader.get(), "cannot open archive"));
+  if (la().archive_read_open_fd(reader, opened.fd, kBlockBytes) != ARCHIVE_OK) {
+    return fail(internal::archive_error(reader, "cannot open archive"));
   }
-  return reader;
+  return opened;
 }
 
 // Feeds an inner tarball from the current member of the outer zip.
@@ -117,12 +142,13 @@ Result<Flow> visit_conda(archive* zip, ArchivePart part, const MemberVisitor& vi
 Status visit_package(const fs::path& file, ArchivePart part, const MemberVisitor& visit) {
   GRAFT_ASSIGN_OR_RETURN(ArchiveFormat format, archive_format_of(file));
   auto reader = open_for_read(file, format);
-  if (!reader) {
-    if (reader.error().code() == ErrorCode::kNotFound) return fail(std::move(reader).error());
+  if (!reader) {  // only libarchive's words (kCorrupt) leave the file unnamed
+    if (reader.error().code() != ErrorCode::kCorrupt) return fail(std::move(reader).error());
     return fail(std::move(reader).error().with_context(in_quotes(file.string())));
   }
-  Result<Flow> flow = format == ArchiveFormat::kConda ? visit_conda(reader->get(), part, visit)
-                                                      : visit_tar(reader->get(), visit);
+  archive* handle = reader->reader.get();
+  Result<Flow> flow =
+      format == ArchiveFormat::kConda ? visit_conda(handle, part, visit) : visit_tar(handle, visit);
   if (!flow) return fail(std::move(flow).error().with_context(in_quotes(file.string())));
   return ok();
 }
@@ -142,6 +168,33 @@ Result<std::string> read_member_data(archive* tar, archive_entry* entry, std::st
       return fail(ErrorCode::kCorrupt, in_quotes(path) + " is larger than 64 MiB");
     }
   }
+}
+
+// The budget of an extraction of `file`: read from its info/paths.json (the info part
+// comes first in real packages, so little is read); the legacy budget when it has none,
+// which also bounds what is skipped while looking for it.
+Result<internal::SizeBudget> size_budget(const fs::path& file, const ExtractLimits& limits) {
+  std::error_code error;
+  const std::uint64_t archive_bytes = fs::file_size(file, error);
+  const internal::SizeBudget legacy =
+      internal::SizeBudget::legacy(error ? 0 : archive_bytes, limits);
+  std::optional<std::string> paths_json;
+  std::uint64_t skipped = 0;
+  auto visit = [&](::archive* tar, archive_entry* entry, std::string_view path) -> Result<Flow> {
+    if (path == "info/paths.json" && la().archive_entry_filetype(entry) == AE_IFREG &&
+        la().archive_entry_hardlink(entry) == nullptr) {
+      GRAFT_ASSIGN_OR_RETURN(paths_json, read_member_data(tar, entry, path));
+      return Flow::kStop;
+    }
+    skipped += static_cast<std::uint64_t>(std::max<la_int64_t>(0, la().archive_entry_size(entry)));
+    GRAFT_RETURN_IF_ERROR(legacy.check(path, 0, skipped));
+    return Flow::kContinue;
+  };
+  GRAFT_RETURN_IF_ERROR(visit_package(file, ArchivePart::kInfoOnly, visit));
+  if (!paths_json) return legacy;
+  auto budget = internal::SizeBudget::from_paths_json(*paths_json, archive_bytes, limits);
+  if (!budget) return fail(std::move(budget).error().with_context(in_quotes(file.string())));
+  return budget;
 }
 
 }  // namespace
@@ -235,8 +288,9 @@ Result<ExtractStats> extract_archive(const fs::path& archive, const fs::path& de
                                      const ExtractOptions& options) {
   GRAFT_RETURN_IF_ERROR(archive_format_of(archive));
   GRAFT_RETURN_IF_ERROR(archive_api());  // la() below relies on it
+  GRAFT_ASSIGN_OR_RETURN(internal::SizeBudget budget, size_budget(archive, options.limits));
   GRAFT_ASSIGN_OR_RETURN(internal::Staging staging, internal::Staging::open(destination));
-  internal::DiskExtractor extractor(staging.root(), options.part);
+  internal::DiskExtractor extractor(staging.root(), options.part, std::move(budget));
   auto visit = [&](::archive* tar, archive_entry* entry, std::string_view path) -> Result<Flow> {
     GRAFT_RETURN_IF_ERROR(extractor.extract(tar, entry, path));
     return Flow::kContinue;

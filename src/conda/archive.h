@@ -5,7 +5,10 @@
 // Safety: extraction refuses members with absolute paths or '.'/'..' components, symlinks
 // whose target leaves the destination, hardlinks to anything but a regular file extracted
 // earlier from the same archive, duplicate members and device/fifo members. It never writes
-// through a symlink, and on any failure it removes what it wrote.
+// through a symlink, and on any failure it removes what it wrote. Every write is checked
+// (a full disk fails the extraction, naming the member and the cause), what is written is
+// bounded by what info/paths.json declares (ExtractLimits), and only regular files are
+// opened as archives (a FIFO or a symlink to a device is refused without blocking).
 //
 // Thread-safety: every function is safe to call concurrently on different files.
 #pragma once
@@ -56,8 +59,21 @@ inline constexpr std::uint64_t kMaxInfoFileBytes = 64ull << 20;
 // Which members extract_archive() writes.
 enum class ArchivePart { kAll, kInfoOnly };
 
+// Bounds on what an extraction writes, so a small archive can not fill the disk (a
+// decompression bomb). A package's info/paths.json declares each file's size_in_bytes: a
+// member larger than its declared size is refused, and so is a package whose members
+// together pass the declared total plus `allowance_bytes` (info/ files, members
+// paths.json leaves out). A package without paths.json (built before conda 4.3) may
+// expand to `legacy_ratio` times its archive's size, or `legacy_floor_bytes` if larger.
+struct ExtractLimits {
+  std::uint64_t allowance_bytes = 64ull << 20;
+  std::uint64_t legacy_ratio = 100;
+  std::uint64_t legacy_floor_bytes = 256ull << 20;
+};
+
 struct ExtractOptions {
   ArchivePart part = ArchivePart::kAll;
+  ExtractLimits limits;
 };
 
 struct ExtractStats {
@@ -71,9 +87,10 @@ struct ExtractStats {
 // Extracts `archive` into `destination`, which must be absent (it is created; its parent
 // must exist) or an empty directory. Keeps permission bits (without setuid/setgid/sticky),
 // symlinks and mtimes as stored. On failure everything written is removed (and
-// `destination` itself when this call created it). Errors: kNotFound, kInvalidArgument,
-// kAlreadyExists (destination not empty), kCorrupt (unreadable or unsafe archive: the
-// message names the member), kIo.
+// `destination` itself when this call created it). Errors: kNotFound, kInvalidArgument
+// (not a regular file), kAlreadyExists (destination not empty), kCorrupt (unreadable or
+// unsafe archive, a member or a total past options.limits: the message names the member),
+// kIo (a failed write: "cannot write 'lib/x': Write failed (No space left on device)").
 [[nodiscard]] Result<ExtractStats> extract_archive(const std::filesystem::path& archive,
                                                    const std::filesystem::path& destination,
                                                    const ExtractOptions& options = {});

@@ -37,6 +37,7 @@ namespace graft::conda {
   X(archive_entry_set_symlink)               \
   X(archive_entry_set_uid)                   \
   X(archive_entry_size)                      \
+  X(archive_entry_size_is_set)               \
   X(archive_entry_symlink)                   \
   X(archive_errno)                           \
   X(archive_error_string)                    \
@@ -46,6 +47,7 @@ namespace graft::conda {
   X(archive_read_new)                        \
   X(archive_read_next_header)                \
   X(archive_read_open)                       \
+  X(archive_read_open_fd)                    \
   X(archive_read_open_filename)              \
   X(archive_read_support_filter_bzip2)       \
   X(archive_read_support_filter_zstd)        \
@@ -62,8 +64,10 @@ namespace graft::conda {
   X(archive_write_free)                      \
   X(archive_write_header)                    \
   X(archive_write_new)                       \
+  X(archive_write_open2)                     \
   X(archive_write_open_filename)             \
   X(archive_write_open_memory)               \
+  X(archive_write_set_bytes_in_last_block)   \
   X(archive_write_set_filter_option)         \
   X(archive_write_set_format_option)         \
   X(archive_write_set_format_pax_restricted) \

@@ -1,5 +1,6 @@
 // Safe extraction of tar members into a staging directory (see archive.h for the rules).
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 #include <vector>
@@ -14,10 +15,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string in_quotes(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 constexpr int kDiskFlags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                            ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+
+// Whether libarchive's errno comes from a failed system call (a full disk, a quota). Its
+// format and misuse codes (EILSEQ, EINVAL, -1) are not system failures.
+bool is_system_failure(int number) {
+  return number > 0 && number != EILSEQ && number != EINVAL;
+}
 
 // Makes every directory under `root` writable so a tree with read-only directories (set by
 // a hostile archive) can still be removed.
@@ -34,17 +43,20 @@ void make_removable(const fs::path& root) {
 
 }  // namespace
 
-void ReadFree::operator()(archive* handle) const { la().archive_read_free(handle); }
-void WriteFree::operator()(archive* handle) const { la().archive_write_free(handle); }
+void ReadFree::operator()(archive* handle) const {
+  la().archive_read_free(handle);
+}
+void WriteFree::operator()(archive* handle) const {
+  la().archive_write_free(handle);
+}
 
 Error archive_error(archive* handle, std::string_view what, ErrorCode code) {
   const char* message = handle == nullptr ? nullptr : la().archive_error_string(handle);
   std::string text = std::string(what) + ": " + (message ? message : "unknown libarchive error");
   // A failed system call (a full disk, a quota) leaves its errno, which libarchive's own
-  // words ("Write to restore size failed") do not always name. Its format and misuse
-  // codes (EILSEQ, EINVAL, -1) are not system failures.
+  // words ("Write to restore size failed") do not always name.
   const int number = handle == nullptr ? 0 : la().archive_errno(handle);
-  if (number > 0 && number != EILSEQ && number != EINVAL) {
+  if (is_system_failure(number)) {
     const std::string cause = base::errno_text(number);
     if (text.find(cause) == std::string::npos) text += " (" + cause + ")";
   }
@@ -97,8 +109,11 @@ Staging::~Staging() {
   }
 }
 
-DiskExtractor::DiskExtractor(fs::path root, ArchivePart part)
-    : root_(std::move(root)), part_(part), disk_(la().archive_write_disk_new()) {
+DiskExtractor::DiskExtractor(fs::path root, ArchivePart part, SizeBudget budget)
+    : root_(std::move(root)),
+      part_(part),
+      budget_(std::move(budget)),
+      disk_(la().archive_write_disk_new()) {
   la().archive_write_disk_set_options(disk_.get(), kDiskFlags);
 }
 
@@ -118,11 +133,8 @@ Result<bool> DiskExtractor::check(archive_entry* entry, std::string_view path) {
     return true;
   }
   switch (la().archive_entry_filetype(entry)) {
-    case AE_IFREG:
-      regular_files_.insert(std::string(path));
-      return true;
-    case AE_IFDIR:
-      return true;
+    case AE_IFREG: regular_files_.insert(std::string(path)); return true;
+    case AE_IFDIR: return true;
     case AE_IFLNK: {
       const char* raw = la().archive_entry_symlink(entry);
       std::string_view target = raw == nullptr ? std::string_view() : std::string_view(raw);
@@ -158,26 +170,44 @@ Status DiskExtractor::write(archive* tar, archive_entry* entry, std::string_view
     la().archive_entry_set_hardlink(entry, (root_ / std::string(link)).c_str());
   }
   la().archive_entry_set_perm(entry, la().archive_entry_perm(entry) & 0777);
-  if (la().archive_write_header(disk_.get(), entry) < ARCHIVE_WARN) {
-    return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path)));
+  // libarchive reports a failed write(2) (a full disk: a short write, then ENOSPC) as
+  // ARCHIVE_WARN and carries on; so anything but ARCHIVE_OK is a failure here.
+  if (la().archive_write_header(disk_.get(), entry) != ARCHIVE_OK) {
+    // A refusal of libarchive's own (a path through a symlink) is the archive's fault.
+    const bool system = is_system_failure(la().archive_errno(disk_.get()));
+    return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path),
+                              system ? ErrorCode::kIo : ErrorCode::kCorrupt));
   }
-  const void* block = nullptr;
-  std::size_t size = 0;
-  la_int64_t offset = 0;
-  for (;;) {
-    int status = la().archive_read_data_block(tar, &block, &size, &offset);
-    if (status == ARCHIVE_EOF) break;
-    if (status < ARCHIVE_WARN) return fail(archive_error(tar, "cannot read " + in_quotes(path)));
-    if (la().archive_write_data_block(disk_.get(), block, size, offset) < ARCHIVE_WARN) {
-      return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path), ErrorCode::kIo));
-    }
-    stats_.bytes += size;
-  }
-  if (la().archive_write_finish_entry(disk_.get()) < ARCHIVE_WARN) {
+  GRAFT_RETURN_IF_ERROR(write_data(tar, entry, path));
+  if (la().archive_write_finish_entry(disk_.get()) != ARCHIVE_OK) {
     return fail(archive_error(disk_.get(), "cannot finish " + in_quotes(path), ErrorCode::kIo));
   }
   if (la().archive_entry_filetype(entry) != AE_IFDIR) ++stats_.entries;
   return ok();
+}
+
+// Copies the member's data, within the size budget, checking every write.
+Status DiskExtractor::write_data(archive* tar, archive_entry* entry, const std::string& path) {
+  if (la().archive_entry_size_is_set(entry) != 0) {  // refuse before decompressing a byte
+    const auto declared =
+        static_cast<std::uint64_t>(std::max<la_int64_t>(0, la().archive_entry_size(entry)));
+    GRAFT_RETURN_IF_ERROR(budget_.check(path, declared, stats_.bytes + declared));
+  }
+  const void* block = nullptr;
+  std::size_t size = 0;
+  la_int64_t offset = 0;
+  std::uint64_t written = 0;
+  for (;;) {
+    int status = la().archive_read_data_block(tar, &block, &size, &offset);
+    if (status == ARCHIVE_EOF) return ok();
+    if (status < ARCHIVE_WARN) return fail(archive_error(tar, "cannot read " + in_quotes(path)));
+    written += size;
+    GRAFT_RETURN_IF_ERROR(budget_.check(path, written, stats_.bytes + size));
+    if (la().archive_write_data_block(disk_.get(), block, size, offset) != ARCHIVE_OK) {
+      return fail(archive_error(disk_.get(), "cannot write " + in_quotes(path), ErrorCode::kIo));
+    }
+    stats_.bytes += size;
+  }
 }
 
 Status DiskExtractor::finish() {

@@ -2,7 +2,10 @@
 // handles, error wording, and the extraction machinery. Not part of the conda API.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <limits>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -53,10 +56,37 @@ class Staging {
   bool committed_ = false;
 };
 
+// How many bytes an extraction may write (see ExtractLimits): each member's declared size
+// from info/paths.json, and a total for all members together.
+class SizeBudget {
+ public:
+  // No limit (the default until a budget is set).
+  SizeBudget() = default;
+  // From the text of info/paths.json: each hardlink entry's size_in_bytes, and a total of
+  // their sum plus limits.allowance_bytes (or the legacy total when an entry has no size).
+  // kCorrupt when the text is not paths.json.
+  [[nodiscard]] static Result<SizeBudget> from_paths_json(std::string_view text,
+                                                          std::uint64_t archive_bytes,
+                                                          const ExtractLimits& limits);
+  // For a package without info/paths.json: limits.legacy_ratio times `archive_bytes`, at
+  // least limits.legacy_floor_bytes.
+  [[nodiscard]] static SizeBudget legacy(std::uint64_t archive_bytes, const ExtractLimits& limits);
+
+  // kCorrupt when `member`, `member_bytes` long, is larger than declared, or when all
+  // members together (`total_bytes`, this one included) pass the total.
+  [[nodiscard]] Status check(std::string_view member, std::uint64_t member_bytes,
+                             std::uint64_t total_bytes) const;
+
+ private:
+  std::map<std::string, std::uint64_t, std::less<>> declared_;  // path -> size_in_bytes
+  std::uint64_t total_ = std::numeric_limits<std::uint64_t>::max();
+  std::string basis_;  // why the total is what it is, for the error
+};
+
 // Writes checked tar members under a root with archive_write_disk.
 class DiskExtractor {
  public:
-  DiskExtractor(std::filesystem::path root, ArchivePart part);
+  DiskExtractor(std::filesystem::path root, ArchivePart part, SizeBudget budget = {});
 
   // Checks and writes one member (its data read from `tar`). Members outside info/ are
   // skipped when part is kInfoOnly.
@@ -68,9 +98,11 @@ class DiskExtractor {
  private:
   [[nodiscard]] Result<bool> check(archive_entry* entry, std::string_view path);
   [[nodiscard]] Status write(archive* tar, archive_entry* entry, std::string_view member);
+  [[nodiscard]] Status write_data(archive* tar, archive_entry* entry, const std::string& member);
 
   std::filesystem::path root_;
   ArchivePart part_;
+  SizeBudget budget_;
   WriteHandle disk_;
   std::set<std::string, std::less<>> members_;
   std::set<std::string, std::less<>> regular_files_;

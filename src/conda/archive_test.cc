@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include <gmock/gmock.h>
@@ -12,6 +11,7 @@
 #include "base/fs.h"
 #include "base/hash.h"
 #include "conda/archive_api.h"
+#include "conda/test_archives.h"
 
 namespace graft::conda {
 namespace {
@@ -19,77 +19,10 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// One member of a hand-made test archive.
-struct Member {
-  std::string path;
-  unsigned type = AE_IFREG;  // AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR
-  std::string data;          // file content, or symlink / hardlink target
-  bool hardlink = false;
-};
-
-// Builds a tarball with libarchive, compressed with `filter` ("bzip2" or "zstd").
-std::string make_tarball(const std::vector<Member>& members, const std::string& filter) {
-  std::vector<char> buffer(1 << 20);
-  std::size_t used = 0;
-  archive* writer = la().archive_write_new();
-  la().archive_write_set_format_pax_restricted(writer);
-  filter == "bzip2" ? la().archive_write_add_filter_bzip2(writer)
-                    : la().archive_write_add_filter_zstd(writer);
-  la().archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
-  for (const Member& member : members) {
-    archive_entry* entry = la().archive_entry_new();
-    la().archive_entry_set_pathname(entry, member.path.c_str());
-    la().archive_entry_set_filetype(entry, member.hardlink ? AE_IFREG : member.type);
-    la().archive_entry_set_perm(entry, member.type == AE_IFDIR ? 0755 : 0644);
-    la().archive_entry_set_mtime(entry, 1'600'000'000, 0);
-    if (member.hardlink) {
-      la().archive_entry_set_hardlink(entry, member.data.c_str());
-    } else if (member.type == AE_IFLNK) {
-      la().archive_entry_set_symlink(entry, member.data.c_str());
-    } else if (member.type == AE_IFREG) {
-      la().archive_entry_set_size(entry, static_cast<la_int64_t>(member.data.size()));
-    }
-    la().archive_write_header(writer, entry);
-    if (member.type == AE_IFREG && !member.hardlink) {
-      la().archive_write_data(writer, member.data.data(), member.data.size());
-    }
-    la().archive_entry_free(entry);
-  }
-  la().archive_write_close(writer);
-  la().archive_write_free(writer);
-  return std::string(buffer.data(), used);
-}
-
-// Builds a `.conda` whose pkg tarball holds `members` (the info tarball holds index.json).
-std::string make_conda(const std::vector<Member>& members) {
-  std::string info = make_tarball({{.path = "info/index.json", .data = "{}"}}, "zstd");
-  std::string pkg = make_tarball(members, "zstd");
-  std::vector<char> buffer(2 << 20);
-  std::size_t used = 0;
-  archive* writer = la().archive_write_new();
-  la().archive_write_set_format_zip(writer);
-  la().archive_write_set_format_option(writer, "zip", "compression", "store");
-  la().archive_write_open_memory(writer, buffer.data(), buffer.size(), &used);
-  for (const auto& [name, data] : {std::pair<std::string, std::string>{"info-x-1-0.tar.zst", info},
-                                   {"pkg-x-1-0.tar.zst", pkg}}) {
-    archive_entry* entry = la().archive_entry_new();
-    la().archive_entry_set_pathname(entry, name.c_str());
-    la().archive_entry_set_filetype(entry, AE_IFREG);
-    la().archive_entry_set_perm(entry, 0644);
-    la().archive_entry_set_size(entry, static_cast<la_int64_t>(data.size()));
-    la().archive_write_header(writer, entry);
-    la().archive_write_data(writer, data.data(), data.size());
-    la().archive_entry_free(entry);
-  }
-  la().archive_write_close(writer);
-  la().archive_write_free(writer);
-  return std::string(buffer.data(), used);
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using testing::make_conda;
+using testing::make_tarball;
+using testing::Member;
+using testing::write_bytes;
 
 std::int64_t mtime_seconds(const fs::path& path) {
   struct stat status {};

@@ -55,6 +55,11 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   const long code = response_code(*transfer);
   if (code < 200 || code >= 300) return length;  // error pages are discarded
   const std::string_view bytes(data, length);
+  if (auto within = detail::check_growth(*transfer->request, transfer->result.bytes + length);
+      !within) {
+    transfer->write_error = std::move(within).error();
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
   if (auto written = transfer->temp->write(bytes); !written) {
     transfer->write_error = std::move(written).error();
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR

@@ -62,6 +62,14 @@ struct DownloadRequest {
   // Lowercase hex digests checked before the rename: sha256 when set, else md5 when set.
   std::string expected_sha256;
   std::string expected_md5;
+  // The size the package's record declares, 0 = unknown. A body that runs past it stops
+  // there (kCorrupt "'<url>' is larger than the N bytes its record declares"); a shorter
+  // one is kCorrupt too.
+  std::uint64_t expected_size = 0;
+  // Most bytes the body may have once decoded (Content-Encoding gzip, zstd, ...), 0 = no
+  // limit: past it the transfer stops (kCorrupt "'<url>' is larger than the limit of N
+  // bytes"), so a small compressed response can not fill the disk.
+  std::uint64_t max_bytes = 0;
   // Conditional request headers (from a previous response); empty = not sent.
   std::string if_none_match;
   std::string if_modified_since;

@@ -44,7 +44,12 @@ struct DigestPair {
   }
 };
 
-// Compares the digests in `result` with what `request` expects; kCorrupt on mismatch.
+// kCorrupt when a body that has reached `bytes` is past the request's expected_size or
+// max_bytes: the transfer stops there.
+[[nodiscard]] Status check_growth(const DownloadRequest& request, std::uint64_t bytes);
+
+// Compares the size and digests in `result` with what `request` expects; kCorrupt on
+// mismatch.
 [[nodiscard]] Status verify_digests(const DownloadRequest& request,
                                     const DownloadResult& result);
 

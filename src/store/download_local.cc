@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "base/disk.h"
 #include "base/fs.h"
 #include "base/progress.h"
 #include "store/download_internal.h"
@@ -19,34 +20,34 @@ namespace graft::store::detail {
 namespace {
 
 Error io_error(std::string_view what, const std::filesystem::path& path, int error_number) {
-  return Error(ErrorCode::kIo, std::string(what) + " '" + path.string() +
-                                   "': " + base::errno_text(error_number));
+  return Error(ErrorCode::kIo,
+               std::string(what) + " '" + path.string() + "': " + base::errno_text(error_number));
 }
 
 // The ETag a local file gets: its mtime (ns) and size, so any rewrite changes it.
 std::string local_etag(const struct stat& info) {
-  const auto mtime_ns = static_cast<long long>(info.st_mtim.tv_sec) * 1000000000LL +
-                        info.st_mtim.tv_nsec;
+  const auto mtime_ns =
+      static_cast<long long>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
   std::array<char, 64> buffer{};
   std::snprintf(buffer.data(), buffer.size(), "\"%llx-%llx\"", mtime_ns,
                 static_cast<long long>(info.st_size));
   return buffer.data();
 }
 
+// Opens only a regular file: a FIFO would block, /dev/zero would never end.
 Result<int> open_source(const DownloadRequest& request, const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) return fd;
-  const int error_number = errno;
-  if (error_number == ENOENT || error_number == ENOTDIR) {
+  auto fd = base::open_regular_file(path);
+  if (!fd && fd.error().code() == ErrorCode::kNotFound) {
     return fail(ErrorCode::kNotFound,
-                "'" + request.url + "' not found: " + base::errno_text(error_number));
+                "'" + request.url + "' not found: " + base::errno_text(ENOENT));
   }
-  return fail(io_error("cannot read", path, error_number));
+  return fd;
 }
 
 // Streams `fd` into `temp`, hashing on the way.
-Status copy_stream(int fd, const std::filesystem::path& source, TempFile& temp,
-                   DigestPair& digests, DownloadResult& result, base::ProgressTask* task) {
+Status copy_stream(int fd, const DownloadRequest& request, const std::filesystem::path& source,
+                   TempFile& temp, DigestPair& digests, DownloadResult& result,
+                   base::ProgressTask* task) {
   std::array<char, 256 * 1024> buffer{};
   while (true) {
     const ssize_t got = ::read(fd, buffer.data(), buffer.size());
@@ -54,6 +55,7 @@ Status copy_stream(int fd, const std::filesystem::path& source, TempFile& temp,
     if (got < 0) return fail(io_error("cannot read", source, errno));
     if (got == 0) return ok();
     const std::string_view bytes(buffer.data(), static_cast<std::size_t>(got));
+    GRAFT_RETURN_IF_ERROR(check_growth(request, result.bytes + bytes.size()));
     GRAFT_RETURN_IF_ERROR(temp.write(bytes));
     digests.update(bytes);
     result.bytes += bytes.size();
@@ -61,14 +63,34 @@ Status copy_stream(int fd, const std::filesystem::path& source, TempFile& temp,
   }
 }
 
+// Compares the digest in `result` with what `request` expects; kCorrupt on mismatch.
+Status verify_checksum(const DownloadRequest& request, const DownloadResult& result) {
+  std::string_view kind;
+  std::string_view expected;
+  std::string_view actual;
+  if (!request.expected_sha256.empty()) {
+    kind = "sha256", expected = request.expected_sha256, actual = result.sha256;
+  } else if (!request.expected_md5.empty()) {
+    kind = "md5", expected = request.expected_md5, actual = result.md5;
+  } else {
+    return ok();
+  }
+  if (expected == actual) return ok();
+  return fail(Error(ErrorCode::kCorrupt, "checksum mismatch for '" + request.url + "': expected " +
+                                             std::string(kind) + " '" + std::string(expected) +
+                                             "', got '" + std::string(actual) + "'")
+                  .with_hint("the file changed on the server or was damaged in transit; "
+                             "nothing was kept, so retrying is safe"));
+}
+
 }  // namespace
 
 Result<TempFile> TempFile::create(const std::filesystem::path& destination) {
   const std::filesystem::path directory =
       destination.has_parent_path() ? destination.parent_path() : ".";
-  std::string pattern = (directory / (std::string(kTempPrefix) +
-                                      destination.filename().string() + "-XXXXXX"))
-                            .string();
+  std::string pattern =
+      (directory / (std::string(kTempPrefix) + destination.filename().string() + "-XXXXXX"))
+          .string();
   const int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd < 0) return fail(io_error("cannot create a temporary file in", directory, errno));
   ::fchmod(fd, 0644);
@@ -108,28 +130,28 @@ Status TempFile::commit(const std::filesystem::path& destination) {
   return ok();
 }
 
-Status verify_digests(const DownloadRequest& request, const DownloadResult& result) {
-  std::string_view kind;
-  std::string_view expected;
-  std::string_view actual;
-  if (!request.expected_sha256.empty()) {
-    kind = "sha256", expected = request.expected_sha256, actual = result.sha256;
-  } else if (!request.expected_md5.empty()) {
-    kind = "md5", expected = request.expected_md5, actual = result.md5;
-  } else {
-    return ok();
+Status check_growth(const DownloadRequest& request, std::uint64_t bytes) {
+  if (request.expected_size > 0 && bytes > request.expected_size) {
+    return fail(ErrorCode::kCorrupt, "'" + request.url + "' is larger than the " +
+                                         std::to_string(request.expected_size) +
+                                         " bytes its record declares");
   }
-  if (expected == actual) return ok();
-  return fail(Error(ErrorCode::kCorrupt, "checksum mismatch for '" + request.url +
-                                             "': expected " + std::string(kind) + " '" +
-                                             std::string(expected) + "', got '" +
-                                             std::string(actual) + "'")
-                  .with_hint("the file changed on the server or was damaged in transit; "
-                             "nothing was kept, so retrying is safe"));
+  if (request.max_bytes > 0 && bytes > request.max_bytes) {
+    return fail(ErrorCode::kCorrupt, "'" + request.url + "' is larger than the limit of " +
+                                         std::to_string(request.max_bytes) + " bytes");
+  }
+  return ok();
 }
 
-Result<DownloadResult> copy_local(const DownloadRequest& request,
-                                  const DownloadOptions& options) {
+Status verify_digests(const DownloadRequest& request, const DownloadResult& result) {
+  GRAFT_RETURN_IF_ERROR(verify_checksum(request, result));
+  if (request.expected_size == 0 || result.bytes == request.expected_size) return ok();
+  return fail(ErrorCode::kCorrupt, "'" + request.url + "' has " + std::to_string(result.bytes) +
+                                       " bytes, not the " + std::to_string(request.expected_size) +
+                                       " bytes its record declares");
+}
+
+Result<DownloadResult> copy_local(const DownloadRequest& request, const DownloadOptions& options) {
   GRAFT_ASSIGN_OR_RETURN(const std::filesystem::path source, local_path_of(request.url));
   GRAFT_ASSIGN_OR_RETURN(const int fd, open_source(request, source));
   struct FdCloser {
@@ -138,9 +160,6 @@ Result<DownloadResult> copy_local(const DownloadRequest& request,
   } closer{fd};
   struct stat info {};
   if (::fstat(fd, &info) != 0) return fail(io_error("cannot stat", source, errno));
-  if (S_ISDIR(info.st_mode)) {
-    return fail(ErrorCode::kNotFound, "'" + request.url + "' not found: it is a directory");
-  }
   DownloadResult result;
   result.etag = local_etag(info);
   result.last_modified = http_date(std::chrono::system_clock::from_time_t(info.st_mtime));
@@ -156,7 +175,7 @@ Result<DownloadResult> copy_local(const DownloadRequest& request,
   }
   GRAFT_ASSIGN_OR_RETURN(TempFile temp, TempFile::create(request.destination));
   DigestPair digests;
-  GRAFT_RETURN_IF_ERROR(copy_stream(fd, source, temp, digests, result, task));
+  GRAFT_RETURN_IF_ERROR(copy_stream(fd, request, source, temp, digests, result, task));
   result.sha256 = digests.sha256.finish_hex();
   result.md5 = digests.md5.finish_hex();
   if (task != nullptr) task->finish();

@@ -1,5 +1,7 @@
 #include "store/download.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -8,6 +10,7 @@
 #include "base/fs.h"
 #include "base/hash.h"
 #include "base/progress.h"
+#include "base/test_io.h"
 #include "store/test_http_server.h"
 
 namespace graft::store {
@@ -244,6 +247,66 @@ TEST_F(DownloadTest, ProgressDrawsABarPerTransferOnlyWhenEnabled) {
     EXPECT_NE(drawn.find("remote.conda"), std::string::npos) << drawn;
     EXPECT_NE(drawn.find("local package"), std::string::npos) << drawn;
     EXPECT_NE(drawn.find("done"), std::string::npos) << drawn;
+  }
+}
+
+TEST_F(DownloadTest, TransferStopsAtTheSizeItsRecordDeclares) {
+  serve("big.conda", std::string(2 << 20, 'b'));
+  serve("short.conda", "short");
+  // Half the body, then a long stall: only a transfer that stops at the declared size
+  // comes back at once.
+  server_->set_stall("/big.conda", std::chrono::milliseconds(5000));
+  const fs::path served = served_->path();
+  for (const std::string& base : {server_->url(""), "file://" + served.string()}) {
+    SCOPED_TRACE(base);
+    const auto start = std::chrono::steady_clock::now();
+    DownloadRequest big{.url = base + "/big.conda",
+                        .destination = out_->path() / "big.conda",
+                        .expected_size = 1000};
+    auto refused = download(big, fast_options());
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(refused.error().message(),
+              "'" + big.url + "' is larger than the 1000 bytes its record declares");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+    DownloadRequest shorter{.url = base + "/short.conda",
+                            .destination = out_->path() / "short.conda",
+                            .expected_size = 6};
+    auto cut = download(shorter, fast_options());
+    ASSERT_FALSE(cut.has_value());
+    EXPECT_EQ(cut.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(cut.error().message(),
+              "'" + shorter.url + "' has 5 bytes, not the 6 bytes its record declares");
+    EXPECT_TRUE(output_names().empty());
+    shorter.expected_size = 5;
+    auto exact = download(shorter, fast_options());
+    ASSERT_TRUE(exact.has_value()) << exact.error().message();
+    EXPECT_EQ(*base::read_file(shorter.destination), "short");
+    fs::remove(shorter.destination);
+  }
+}
+
+TEST_F(DownloadTest, OnlyRegularFilesAreCopiedFromLocalUrls) {
+  const fs::path fifo = served_->path() / "pipe.conda";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const fs::path zero = served_->path() / "zero.conda";
+  fs::create_symlink("/dev/zero", zero);
+  // Bounds what a copy of /dev/zero could write, should the check ever go.
+  const base::FileSizeLimit limit(1 << 20);
+  const std::vector<std::pair<fs::path, std::string>> cases = {{fifo, "it is a fifo"},
+                                                               {zero, "it is a character device"}};
+  for (const auto& [source, kind] : cases) {
+    SCOPED_TRACE(source.filename().string());
+    const base::FifoUnblocker unblock(fifo, std::chrono::milliseconds(1500));
+    const auto start = std::chrono::steady_clock::now();
+    auto result = download(DownloadRequest{.url = "file://" + source.string(),
+                                           .destination = out_->path() / "copy.conda"},
+                           fast_options());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(result.error().message(), "'" + source.string() + "' is not a regular file: " + kind);
+    EXPECT_TRUE(output_names().empty());
   }
 }
 

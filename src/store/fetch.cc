@@ -1,6 +1,7 @@
 #include "store/fetch.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/disk.h"
 #include "base/fs.h"
 #include "base/hash.h"
 #include "conda/archive.h"
@@ -75,27 +77,40 @@ std::size_t extract_threads(const FetchOptions& options) {
   return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
 }
 
-// Extracts `archive` into a staging directory, writes info/repodata_record.json and puts
-// it in place.
+// A failed extraction with what to do about it: a full disk gets a hint.
+Error extraction_error(Error error, const PackageCache& cache) {
+  if (error.message().find(base::errno_text(ENOSPC)) != std::string::npos) {
+    error.with_hint("free space on the disk of '" + cache.writable_dir().string() +
+                    "' (`graft clean --all` removes cached archives and packages no "
+                    "environment uses) and run the command again");
+  }
+  return error;
+}
+
+// Extracts `archive` into a staging directory and writes the marker of a complete package
+// last (see package_cache.h): info/repodata_record.json, once every extracted byte is on
+// disk. Then puts the package in place.
 Result<fs::path> extract_into_cache(PackageCache& cache, const conda::PackageRecord& record,
                                     const fs::path& archive, const ArchiveFacts& facts,
                                     const std::string& downloaded_url) {
-  GRAFT_ASSIGN_OR_RETURN(base::TempDir staging,
-                         base::TempDir::create(std::string(kTempPrefix) +
-                                                   package_stem(record) + "-",
-                                               cache.writable_dir()));
+  GRAFT_ASSIGN_OR_RETURN(
+      base::TempDir staging,
+      base::TempDir::create(std::string(kTempPrefix) + package_stem(record) + "-",
+                            cache.writable_dir()));
   std::error_code error;  // mkdtemp made it 0700; extracted packages are world-readable
   fs::permissions(staging.path(), fs::perms(0755), error);
-  GRAFT_RETURN_IF_ERROR(conda::extract_archive(archive, staging.path()));
+  if (auto extracted = conda::extract_archive(archive, staging.path()); !extracted) {
+    return fail(extraction_error(std::move(extracted).error(), cache));
+  }
   const fs::path index_path = staging.path() / "info" / "index.json";
   GRAFT_ASSIGN_OR_RETURN(const std::string index_text, base::read_file(index_path));
   GRAFT_ASSIGN_OR_RETURN(const conda::PackageRecord index,
                          conda::parse_package_record(index_text, index_path.string()));
   const conda::PackageRecord merged = make_repodata_record(record, index, facts);
-  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(staging.path() / "info" /
-                                                    "repodata_record.json",
+  GRAFT_RETURN_IF_ERROR(base::sync_file_system(staging.path()));
+  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(staging.path() / "info" / "repodata_record.json",
                                                 conda::write_package_record(merged),
-                                                base::Durability::kNoFsync));
+                                                base::Durability::kFsync));
   GRAFT_ASSIGN_OR_RETURN(fs::path placed,
                          cache.install_extracted(staging.path(), record, downloaded_url));
   staging.release();  // renamed into place (or removed as a duplicate)
@@ -112,8 +127,10 @@ std::optional<Result<fs::path>> try_cached_archive(PackageCache& cache,
                        : !record.md5.empty()  ? digests->md5 == record.md5
                                               : true;
   if (!matches) return std::nullopt;
-  const ArchiveFacts facts{.fn = archive.filename().string(), .url = record.url,
-                           .sha256 = digests->sha256, .md5 = digests->md5,
+  const ArchiveFacts facts{.fn = archive.filename().string(),
+                           .url = record.url,
+                           .sha256 = digests->sha256,
+                           .md5 = digests->md5,
                            .size = digests->size};
   return extract_into_cache(cache, record, archive, facts, "");
 }
@@ -196,11 +213,12 @@ void download_missing(FetchRun& run) {
       continue;
     }
     missing.push_back(index);
-    requests.push_back(DownloadRequest{
-        .url = record.url,
-        .destination = run.cache.writable_dir() / package_file_name(record),
-        .expected_sha256 = record.sha256,
-        .expected_md5 = record.md5});
+    requests.push_back(
+        DownloadRequest{.url = record.url,
+                        .destination = run.cache.writable_dir() / package_file_name(record),
+                        .expected_sha256 = record.sha256,
+                        .expected_md5 = record.md5,
+                        .expected_size = record.size});
   }
   WorkerPool pool(extract_threads(run.options));
   auto on_done = [&](std::size_t slot, const Result<DownloadResult>& result) {
@@ -208,8 +226,10 @@ void download_missing(FetchRun& run) {
     if (!result) return run.set(index, tl::unexpected(result.error()));
     const DownloadRequest& request = requests[slot];
     const ArchiveFacts facts{.fn = request.destination.filename().string(),
-                             .url = request.url, .sha256 = result->sha256,
-                             .md5 = result->md5, .size = result->bytes};
+                             .url = request.url,
+                             .sha256 = result->sha256,
+                             .md5 = result->md5,
+                             .size = result->bytes};
     pool.submit([&run, index, facts, path = request.destination, url = request.url] {
       auto placed = extract_into_cache(run.cache, run.records[index], path, facts, url);
       // An archive that matches its digest but will not extract is useless: drop it too.
@@ -242,15 +262,14 @@ Result<std::vector<fs::path>> collect(const FetchRun& run,
       continue;
     }
     if (failures++ > 0) continue;
-    first_error = outcome ? outcome->error()
-                          : Error(ErrorCode::kInternal, "the package was not processed");
+    first_error =
+        outcome ? outcome->error() : Error(ErrorCode::kInternal, "the package was not processed");
     first_error->with_context("fetching '" + display_name(record) + "'");
   }
   if (!first_error) return directories;
   if (failures == 1) return fail(std::move(*first_error));
   Error summary(first_error->code(), first_error->message() + " (and " +
-                                         std::to_string(failures - 1) +
-                                         " more packages failed)");
+                                         std::to_string(failures - 1) + " more packages failed)");
   if (!first_error->hint().empty()) summary.with_hint(first_error->hint());
   return fail(std::move(summary));
 }
@@ -275,8 +294,7 @@ Result<std::vector<fs::path>> fetch_packages(PackageCache& cache,
 
 Result<fs::path> fetch_package(PackageCache& cache, const conda::PackageRecord& record,
                                const FetchOptions& options) {
-  GRAFT_ASSIGN_OR_RETURN(auto directories,
-                         fetch_packages(cache, std::span(&record, 1), options));
+  GRAFT_ASSIGN_OR_RETURN(auto directories, fetch_packages(cache, std::span(&record, 1), options));
   return std::move(directories.front());
 }
 

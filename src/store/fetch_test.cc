@@ -142,6 +142,20 @@ TEST_F(FetchTest, ChecksumMismatchLeavesTheCacheClean) {
   EXPECT_TRUE(cache_entries().empty());
 }
 
+TEST_F(FetchTest, DownloadLargerThanItsRecordDeclaresLeavesTheCacheClean) {
+  conda::PackageRecord record = package();
+  const std::string path = "/linux-64/demo-1.0-0.conda";
+  const std::string real = *base::read_file(channel_->path() / path.substr(1));
+  server_->set_body(path, real + std::string(1 << 20, '\0'));
+  auto dir = fetch_package(*cache_, record, fast_options());
+  ASSERT_FALSE(dir.has_value());
+  EXPECT_EQ(dir.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(dir.error().message(), "fetching 'demo-1.0-0.conda': '" + record.url +
+                                       "' is larger than the " + std::to_string(record.size) +
+                                       " bytes its record declares");
+  EXPECT_TRUE(cache_entries().empty());
+}
+
 TEST_F(FetchTest, CorruptArchiveWithRightChecksumFailsCleanly) {
   ASSERT_TRUE(base::make_directories(channel_->path() / "linux-64"));
   ASSERT_TRUE(base::write_file_atomic(channel_->path() / "linux-64/bad-1-0.conda", "garbage",

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "base/disk.h"
 #include "base/fs.h"
 #include "base/hash.h"
 #include "base/log.h"
@@ -226,6 +227,7 @@ Result<fs::path> PackageCache::install_extracted(const fs::path& staged,
         GRAFT_RETURN_IF_ERROR(base::rename_path(target, trash->path() / "entry"));
       }
       GRAFT_RETURN_IF_ERROR(base::rename_path(staged, target));
+      GRAFT_RETURN_IF_ERROR(base::sync_directory(state_->writable));  // the name survives a crash
     }
     if (!downloaded_url.empty()) {
       GRAFT_RETURN_IF_ERROR(append_line(state_->writable / "urls.txt", downloaded_url));

@@ -8,6 +8,14 @@
 //   pkgs/urls.txt                              one line per downloaded archive URL
 //   pkgs/cache/                                repodata cache (repodata_cache.h)
 //
+// A cached package is used only when complete, which means the same for packages conda
+// extracted and for graft's: `info/repodata_record.json` exists and matches the record
+// (conda writes it last, after the extraction; so does graft). graft writes it only after
+// an extraction in which every write succeeded, once syncfs(2) has put the extracted bytes
+// on disk, with an fsync of its own; the directory is then renamed into place and `pkgs/`
+// fsynced. So a full disk, a crash or a power loss leaves a package without the marker
+// (ignored, then replaced), never a marked package with missing bytes.
+//
 // Several directories may be given (conda's `pkgs_dirs`): all are searched, the first
 // writable one receives new packages. Entries appear atomically: extraction goes to a
 // ".graft-tmp-*" directory that is renamed into place under an exclusive flock on

@@ -221,12 +221,13 @@ std::vector<DownloadRequest> make_requests(const Plan& plan, const RepodataOptio
   for (std::size_t i : plan.to_request) {
     const Entry& entry = plan.entries[i];
     const bool conditional = entry.state.json_exists;
-    requests.push_back(DownloadRequest{
-        .url = join_url(entry.subdir_url, options.repodata_fn),
-        .destination = entry.staged,
-        .if_none_match = conditional ? entry.state.etag : std::string(),
-        .if_modified_since = conditional ? entry.state.mod : std::string(),
-        .label = display(*entry.source)});
+    requests.push_back(
+        DownloadRequest{.url = join_url(entry.subdir_url, options.repodata_fn),
+                        .destination = entry.staged,
+                        .max_bytes = options.max_bytes,
+                        .if_none_match = conditional ? entry.state.etag : std::string(),
+                        .if_modified_since = conditional ? entry.state.mod : std::string(),
+                        .label = display(*entry.source)});
   }
   return requests;
 }

@@ -33,6 +33,11 @@
 
 namespace graft::store {
 
+// The most bytes a repodata file may have, decoded: several times the largest channel
+// subdir (conda-forge's linux-64 is a few hundred MB), far below what a small compressed
+// response can expand to.
+inline constexpr std::uint64_t kMaxRepodataBytes = 2ull << 30;
+
 struct RepodataOptions {
   // kOffline never touches the network: cached repodata is used however old it is, and
   // what is not cached is an error naming each channel/subdir.
@@ -40,6 +45,8 @@ struct RepodataOptions {
   // conda's local_repodata_ttl (see above).
   std::int64_t local_repodata_ttl = 1;
   std::string repodata_fn = "repodata.json";
+  // A response larger than this once decoded is refused (kCorrupt) and never cached.
+  std::uint64_t max_bytes = kMaxRepodataBytes;
   DownloadOptions download;
   // The current time; nullopt = the system clock. Tests pass a fixed time.
   std::optional<std::chrono::system_clock::time_point> now;

@@ -1,6 +1,8 @@
 #include "store/repodata_cache.h"
 
 #include <sys/stat.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +18,26 @@ namespace fs = std::filesystem;
 using std::chrono::seconds;
 using testing::list_dir;
 using testing::TestHttpServer;
+
+// `bytes` as a zstd frame or a gzip member, for Content-Encoding.
+std::string compressed(const std::string& bytes, const std::string& encoding) {
+  if (encoding == "zstd") {
+    std::string out(ZSTD_compressBound(bytes.size()), '\0');
+    out.resize(ZSTD_compress(out.data(), out.size(), bytes.data(), bytes.size(), 3));
+    return out;
+  }
+  z_stream stream{};
+  deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // 16: gzip header
+  std::string out(deflateBound(&stream, bytes.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  deflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
+}
 
 constexpr std::string_view kLinuxRepodata = R"({"info":{"subdir":"linux-64"},"packages":{}})";
 constexpr std::string_view kNoarchRepodata = R"({"info":{"subdir":"noarch"},"packages":{}})";
@@ -226,6 +248,27 @@ TEST_F(RepodataCacheTest, FileChannelIsReadOnlineAndOfflineAndRechecked) {
   EXPECT_EQ(missing.error().message(),
             "channel '" + channel_url + "' is not available: '" + channel_url +
                 "/noarch/repodata.json' not found: No such file or directory");
+}
+
+TEST_F(RepodataCacheTest, ResponseThatExpandsPastTheLimitIsRefusedAfterDecoding) {
+  EXPECT_EQ(RepodataOptions{}.max_bytes, kMaxRepodataBytes);
+  const std::string path = "/linux-64/repodata.json";
+  const std::string expanded = "{" + std::string(16 << 20, ' ') + "}";
+  options_.max_bytes = 1 << 20;
+  for (const std::string encoding : {"gzip", "zstd"}) {
+    SCOPED_TRACE(encoding);
+    const std::string body = compressed(expanded, encoding);
+    ASSERT_LT(body.size(), 100'000u);
+    server_->set_body(path, body);
+    server_->set_header(path, "Content-Encoding: " + encoding);
+    auto files = fetch({source("linux-64")});
+    ASSERT_FALSE(files.has_value());
+    EXPECT_EQ(files.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(files.error().message(), "fetching repodata of 'test/linux-64': '" +
+                                           server_->url(path) +
+                                           "' is larger than the limit of 1048576 bytes");
+    EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
+  }
 }
 
 }  // namespace

@@ -39,6 +39,9 @@ class TestHttpServer {
   void set_stall(const std::string& path, std::chrono::milliseconds stall);
   // Serves `bytes` instead of the file's content for `path`.
   void set_body(const std::string& path, std::string bytes);
+  // Sends `line` ("Content-Encoding: gzip") as one more header of every 200 for `path`
+  // (in place of the line an earlier call gave it).
+  void set_header(const std::string& path, std::string line);
   // Sent as Cache-Control on every 200 and 304 (empty: no header).
   void set_cache_control(std::string value);
 
@@ -76,6 +79,7 @@ class TestHttpServer {
   std::map<std::string, std::chrono::milliseconds> delays_;
   std::map<std::string, std::chrono::milliseconds> stalls_;
   std::map<std::string, std::string> bodies_;
+  std::map<std::string, std::string> headers_;  // path -> extra header lines
   std::map<std::string, int> request_counts_;
   std::string cache_control_;
   std::vector<std::thread> workers_;

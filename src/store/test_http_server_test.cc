@@ -111,6 +111,11 @@ void TestHttpServer::set_body(const std::string& path, std::string bytes) {
   bodies_[path] = std::move(bytes);
 }
 
+void TestHttpServer::set_header(const std::string& path, std::string line) {
+  std::lock_guard lock(mutex_);
+  headers_[path] = line + "\r\n";
+}
+
 void TestHttpServer::set_cache_control(std::string value) {
   std::lock_guard lock(mutex_);
   cache_control_ = std::move(value);
@@ -203,11 +208,13 @@ void TestHttpServer::respond(int fd, const Request& request) {
   std::chrono::milliseconds delay{0};
   std::chrono::milliseconds stall{-1};
   std::string cache_control;
+  std::string extra;
   {
     std::lock_guard lock(mutex_);
     if (auto it = delays_.find(request.path); it != delays_.end()) delay = it->second;
     if (auto it = stalls_.find(request.path); it != stalls_.end()) stall = it->second;
     cache_control = cache_control_;
+    if (auto it = headers_.find(request.path); it != headers_.end()) extra = it->second;
   }
   // A request counts as active from its arrival until its answer starts: a client that
   // waits for an answer before it sends the next request is then never counted twice,
@@ -239,8 +246,8 @@ void TestHttpServer::respond(int fd, const Request& request) {
     send_all(fd, "HTTP/1.1 304 Not Modified\r\n" + head + "\r\n");
     return;
   }
-  const std::string start = "HTTP/1.1 200 OK\r\nContent-Length: " +
-                            std::to_string(content.size()) + "\r\n" + head + "\r\n";
+  const std::string start = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(content.size()) +
+                            "\r\n" + head + extra + "\r\n";
   if (stall.count() < 0) {
     send_all(fd, start + content);
     return;

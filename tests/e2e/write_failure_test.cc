@@ -2,14 +2,13 @@
 // with a clear error and leave every environment and the package cache as they were. The
 // failure is made real with RLIMIT_FSIZE: with SIGXFSZ ignored (inherited through exec),
 // the kernel fails graft's write() of any file past the limit with EFBIG, at whatever
-// point of the extraction that file comes.
-#include <signal.h>
-#include <sys/resource.h>
-
+// point of the extraction that file comes; and with a small tmpfs that really fills up
+// (ENOSPC: short writes, and a size that can still be set with holes).
 #include <algorithm>
 
 #include <gtest/gtest.h>
 
+#include "base/test_io.h"
 #include "tests/e2e/e2e.h"
 
 namespace graft::e2e {
@@ -18,28 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr rlim_t kFileLimit = 1 << 20;  // bytes one file may grow to while the limit is on
-
-// Sets RLIMIT_FSIZE (and ignores SIGXFSZ) for processes started while it lives.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    rlimit limited = saved_;
-    limited.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &limited);
-    saved_handler_ = ::signal(SIGXFSZ, SIG_IGN);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    ::signal(SIGXFSZ, saved_handler_);
-  }
-  FileSizeLimit(const FileSizeLimit&) = delete;
-  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
-
- private:
-  rlimit saved_{};
-  sighandler_t saved_handler_ = SIG_DFL;
-};
 
 class WriteFailureTest : public ChannelTest {
  protected:
@@ -66,7 +43,7 @@ TEST_F(WriteFailureTest, FailedInstallLeavesTheEnvironmentAndCacheAsTheyWere) {
 
   e2e::Run failed;
   {
-    FileSizeLimit limit(kFileLimit);
+    base::FileSizeLimit limit(kFileLimit);
     failed = verb({"install", "-p", env.string(), "big"});
   }
   EXPECT_NE(failed.exit_code, 0);
@@ -118,7 +95,7 @@ TEST_F(WriteFailureTest, FailedRelocationWhileLinkingLeavesTheEnvironmentAsItWas
   const auto env_before = listing(env);
   e2e::Run failed;
   {
-    FileSizeLimit limit(kFileLimit);
+    base::FileSizeLimit limit(kFileLimit);
     failed = verb({"install", "-p", env.string(), "relocated"});
   }
   EXPECT_NE(failed.exit_code, 0);
@@ -138,7 +115,7 @@ TEST_F(WriteFailureTest, FailedCreateLeavesNoEnvironment) {
   const fs::path env = root_ / "envs" / "fresh";
   e2e::Run failed;
   {
-    FileSizeLimit limit(kFileLimit);
+    base::FileSizeLimit limit(kFileLimit);
     failed = verb({"create", "-p", env.string(), "small", "big"});
   }
   EXPECT_NE(failed.exit_code, 0);
@@ -151,6 +128,41 @@ TEST_F(WriteFailureTest, FailedCreateLeavesNoEnvironment) {
   }
   e2e::Run again = verb({"create", "-p", env.string(), "small", "big"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
+  e2e::Run verified = graft({"verify", "-p", env.string()}, dir_, {"HOME=" + home_.string()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+}
+
+TEST_F(WriteFailureTest, AFullDiskFailsCreateLeavesNoPartialPackageAndTheNextCreateWorks) {
+  constexpr std::uint64_t kDisk = 16 << 20;
+  auto disk = base::TestTmpfs::mount(kDisk);
+  if (!disk) GTEST_SKIP() << disk.error().message();
+  const std::string blob = base::test_text(8 << 20);
+  add_noarch_package(channel_, "bulky", "1.0",
+                     {{"share/bulky/a", "first\n"}, {"share/bulky/blob", blob}});
+  root_ = disk->path() / "root";
+  const fs::path env = disk->path() / "env";
+  const fs::path filler = disk->path() / "filler";
+  write(filler, std::string(kDisk - (4 << 20), 'f'));  // 4 MiB stay free
+
+  e2e::Run failed = verb({"create", "-p", env.string(), "small", "bulky"});
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_NE(failed.err.find("graft: error: "), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("'bulky-1.0-"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("'share/bulky/blob'"), std::string::npos) << failed.err;
+  EXPECT_NE(failed.err.find("No space left on device"), std::string::npos) << failed.err;
+  EXPECT_EQ(failed.err.find("invalid JSON"), std::string::npos) << failed.err;
+  EXPECT_FALSE(fs::exists(env));
+  for (const auto& entry : fs::directory_iterator(root_ / "pkgs")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_EQ(name.find(".graft-tmp"), std::string::npos) << "left in the cache: " << name;
+    EXPECT_FALSE(name.starts_with("bulky-1.0") && entry.is_directory())
+        << "a partial package was left in the cache: " << name;
+  }
+
+  fs::remove(filler);
+  e2e::Run again = verb({"create", "-p", env.string(), "small", "bulky"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(read(env / "share/bulky/blob") == blob) << "the blob differs from the package's";
   e2e::Run verified = graft({"verify", "-p", env.string()}, dir_, {"HOME=" + home_.string()});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
 }
