@@ -84,12 +84,22 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return at(a.size(), b.size());
 }
 
+namespace {
+// The longest name closest_match() considers (the distance is quadratic in the length).
+constexpr std::size_t kLongestTypo = 1024;
+}  // namespace
+
 std::string closest_match(std::string_view name, const std::vector<std::string>& candidates) {
   // Like ninja's SpellcheckString: a typo is at most a third of the name, and at most 3.
   const std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, name.size() / 3));
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   std::string best;
+  if (name.size() > kLongestTypo) return best;  // pasted junk, not a typo
   for (const std::string& candidate : candidates) {
+    // The distance is at least the difference in length: skip the quadratic work (a huge
+    // name against every candidate) when that alone is too far.
+    const std::size_t longer = std::max(name.size(), candidate.size());
+    if (longer - std::min(name.size(), candidate.size()) > limit) continue;
     std::size_t distance = edit_distance(name, candidate);
     if (distance < best_distance) {
       best_distance = distance;
@@ -97,6 +107,14 @@ std::string closest_match(std::string_view name, const std::vector<std::string>&
     }
   }
   return best_distance <= limit ? best : std::string();
+}
+
+std::string abbreviate(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  std::size_t end = limit;
+  // Back up over UTF-8 continuation bytes (10xxxxxx) to the start of a character.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "...";
 }
 
 std::string shell_quote(std::string_view word) {

@@ -23,6 +23,12 @@ namespace graft::base {
 [[nodiscard]] std::string closest_match(std::string_view name,
                                         const std::vector<std::string>& candidates);
 
+// How many bytes of an outside input (a name, a spec, a line) an error message quotes.
+inline constexpr std::size_t kMessageQuoteLimit = 200;
+// `text` when it has at most `limit` bytes, else its first `limit` bytes (never splitting
+// a UTF-8 character) and "...": so that a huge input never makes a huge message.
+[[nodiscard]] std::string abbreviate(std::string_view text, std::size_t limit = kMessageQuoteLimit);
+
 // Quotes an argv element for display in a shell-like way ("a b" -> 'a b').
 [[nodiscard]] std::string shell_quote(std::string_view word);
 

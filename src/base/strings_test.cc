@@ -30,6 +30,22 @@ TEST(StringsTest, ClosestMatchSuggestsOnlyLikelyTypos) {
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
 }
 
+TEST(StringsTest, ClosestMatchOfAHugeNameIsQuickAndEmpty) {
+  // Quadratic in the lengths before: 10^10 cells for these two.
+  const std::string huge(100'000, 'a');
+  EXPECT_EQ(closest_match(huge, {huge + "b", "install"}), "");
+  EXPECT_EQ(closest_match("instal", {huge, "install"}), "install");
+}
+
+TEST(StringsTest, AbbreviateQuotesAtMostTheLimit) {
+  EXPECT_EQ(abbreviate("short"), "short");
+  EXPECT_EQ(abbreviate(std::string(kMessageQuoteLimit, 'x')), std::string(kMessageQuoteLimit, 'x'));
+  EXPECT_EQ(abbreviate(std::string(10'000'000, 'x')), std::string(kMessageQuoteLimit, 'x') + "...");
+  EXPECT_EQ(abbreviate("abcdef", 3), "abc...");
+  // "\xc3\xa9" is one character: never cut in half.
+  EXPECT_EQ(abbreviate("ab\xc3\xa9z", 3), "ab...");
+}
+
 TEST(StringsTest, ShellQuote) {
   EXPECT_EQ(shell_quote("plain-arg"), "plain-arg");
   EXPECT_EQ(shell_quote("two words"), "'two words'");

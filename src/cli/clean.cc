@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_output.h"
 #include "cli/plan.h"
 #include "cli/prompt.h"
 #include "cli/settings.h"
@@ -160,7 +161,7 @@ int run_clean(CleanFlags flags) {
   }
   if (flags.json) {
     output["bytes_freed"] = totals.bytes;
-    std::fputs((output.dump(2) + "\n").c_str(), stdout);
+    std::fputs(json_text(output).c_str(), stdout);
   } else if (totals.removed > 0) {
     std::fputs(fmt::format("Removed {} item(s), freed {}.\n", totals.removed,
                            conda_human_bytes(totals.bytes)).c_str(), stdout);

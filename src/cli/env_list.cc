@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_output.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/frozen.h"
@@ -48,7 +49,7 @@ int run_env_list(const EnvListFlags& flags) {
   if (flags.json) {
     nlohmann::json envs = nlohmann::json::array();
     for (const fs::path& prefix : prefixes) envs.push_back(prefix.string());
-    out = nlohmann::json{{"envs", envs}}.dump(2) + "\n";
+    out = json_text(nlohmann::json{{"envs", envs}});
   } else {
     out = format_table(*settings, prefixes);
   }

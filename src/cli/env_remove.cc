@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/json_output.h"
 #include "cli/prompt.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
@@ -86,7 +87,7 @@ void print_json(const fs::path& prefix, const std::vector<std::string>& packages
                               {"prefix", prefix.string()},
                               {"dry_run", dry_run},
                               {"removed_packages", packages}};
-  std::fputs((result.dump(2) + "\n").c_str(), stdout);
+  std::fputs(json_text(result).c_str(), stdout);
 }
 
 int run_env_remove(const EnvRemoveFlags& flags) {

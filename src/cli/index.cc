@@ -7,6 +7,8 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/checked_flags.h"
+#include "cli/json_output.h"
 #include "cli/verb.h"
 #include "conda/channel_index.h"
 
@@ -27,7 +29,7 @@ void print_json(const conda::IndexReport& report) {
                        {"packages.conda", subdir.conda}});
   }
   nlohmann::json out = {{"subdirs", subdirs}, {"skipped", report.skipped}};
-  std::printf("%s\n", out.dump(2).c_str());
+  std::fputs(json_text(out).c_str(), stdout);
 }
 
 int run_index(const IndexFlags& flags) {
@@ -50,8 +52,9 @@ int run_index(const IndexFlags& flags) {
 VerbRun setup_index(CLI::App& command) {
   auto flags = std::make_shared<IndexFlags>();
   command.add_option("CHANNEL_DIR", flags->channel_dir, "local channel directory")->required();
-  command.add_option("--threads", flags->threads,
-                     "packages read in parallel (default: one per CPU)");
+  add_number_option(command, "--threads", flags->threads,
+                    "packages read in parallel, 1 to 256 (default: one per CPU)",
+                    NumberRange<unsigned>{1, 256});
   command.add_flag("--json", flags->json, "print the summary as JSON");
   return [flags] { return run_index(*flags); };
 }

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
+#include "cli/json_output.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/locations.h"
@@ -175,12 +176,12 @@ int run_info(const InfoFlags& flags) {
   if (!settings) return report_error(settings.error());
   std::string out;
   if (flags.base) {
-    out = flags.json ? json{{"root_prefix", settings->root_prefix.string()}}.dump(2) + "\n"
+    out = flags.json ? json_text(json{{"root_prefix", settings->root_prefix.string()}})
                      : settings->root_prefix.string() + "\n";
   } else {
     auto info = gather_info(*settings, flags.version);
     if (!info) return report_error(info.error());
-    out = flags.json ? info->dump(2) + "\n" : format_rows(info_rows(*info));
+    out = flags.json ? json_text(*info) : format_rows(info_rows(*info));
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;

@@ -1,6 +1,7 @@
 // graft create | install | update | remove: solve against channels, fetch into the package
 // cache, link into the environment, all or nothing (env::apply). Flags mirror conda.
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <set>
 
@@ -11,7 +12,9 @@
 #include "base/progress.h"
 #include "base/strings.h"
 #include "cli/channel_data.h"
+#include "cli/checked_flags.h"
 #include "cli/install.h"
+#include "cli/json_output.h"
 #include "cli/plan.h"
 #include "cli/prompt.h"
 #include "cli/settings.h"
@@ -162,8 +165,8 @@ void print_done(const InstallFlags& flags, const Context& context, const env::Tr
   for (const auto& warning : result.warnings) report_warning(warning);
   for (const auto& message : result.messages) std::fputs((message + "\n").c_str(), stdout);
   if (flags.json) {
-    std::fputs(fmt::format("{{\n  \"success\": true,\n  \"prefix\": \"{}\"\n}}\n",
-                           context.prefix.string()).c_str(), stdout);
+    const nlohmann::ordered_json done = {{"success", true}, {"prefix", context.prefix.string()}};
+    std::fputs(json_text(done).c_str(), stdout);
   } else if (flags.action == Action::kCreate) {
     std::fputs(fmt::format("#\n# To run a command in this environment, use\n#\n"
                            "#     $ graft run -p {} -- COMMAND\n#\n", context.prefix.string()).c_str(), stdout);
@@ -288,7 +291,9 @@ VerbRun setup_install(CLI::App& command, Action action) {
                        "repeatable, as micromamba's");
   }
   if (action == Action::kInstall) {
-    command.add_option("--revision", flags->revision, "restore revision N (see 'graft list --revisions')");
+    add_number_option(command, "--revision", flags->revision,
+                      "restore revision N (see 'graft list --revisions')",
+                      NumberRange<int>{0, std::numeric_limits<int>::max()});
   }
   if (action != Action::kCreate) {
     command.add_flag("--override-frozen", flags->override_frozen, "change a frozen environment anyway");

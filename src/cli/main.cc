@@ -7,7 +7,9 @@
 #include "base/log.h"
 #include "cli/verb.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_graft(int argc, char** argv) {
   CLI::App app{"graft: reproducible conda environments and safe gray releases of models",
                "graft"};
   app.require_subcommand(1);
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    return graft::cli::report_parse_error(app, error, argc, argv);
   }
   graft::base::init_logging(verbose ? graft::base::LogLevel::kDebug
                             : quiet ? graft::base::LogLevel::kError
@@ -38,4 +40,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   return run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return graft::cli::run_guarded([argc, argv] { return run_graft(argc, argv); });
 }

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "base/fs.h"
+#include "cli/checked_flags.h"
 #include "cli/verb.h"
 #include "conda/package_builder.h"
 
@@ -34,6 +35,9 @@ struct PackFlags {
   int compression_level = 0;
   bool force = false;
 };
+
+// conda stores build numbers as ints.
+constexpr std::int64_t kMaxBuildNumber = 2'147'483'647;
 
 // index.json's timestamp: SOURCE_DATE_EPOCH (seconds) for reproducible builds, else now.
 std::int64_t timestamp_ms() {
@@ -66,6 +70,12 @@ Result<conda::PackOptions> to_options(const PackFlags& flags) {
       .compression_level = flags.compression_level,
       .overwrite = flags.force ? conda::Overwrite::kReplace : conda::Overwrite::kRefuse,
   };
+  if (flags.format == "tar.bz2" && flags.compression_level > 9) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("--compression-level must be a whole number from 1 to 9 for "
+                            "tar.bz2, got '{}'",
+                            flags.compression_level));
+  }
   if (flags.noarch == "generic") options.noarch = conda::NoarchKind::kGeneric;
   if (flags.noarch == "python") options.noarch = conda::NoarchKind::kPython;
   return options;
@@ -96,12 +106,12 @@ VerbRun setup_pack(CLI::App& command) {
   command.add_option("--version", flags->version, "package version")->required();
   command.add_option("--build", flags->build,
                      "build string (default: the build number; py_<number> for noarch python)");
-  command.add_option("--build-number", flags->build_number, "build number (default 0)");
+  add_number_option(command, "--build-number", flags->build_number, "build number (default 0)",
+                    NumberRange<std::int64_t>{0, kMaxBuildNumber});
   command.add_option("--depends", flags->depends, "a run dependency (MatchSpec); repeatable");
   command.add_option("--constrains", flags->constrains,
                      "a run constraint (MatchSpec); repeatable");
-  command.add_option("--noarch", flags->noarch, "noarch kind")
-      ->check(CLI::IsMember({"generic", "python"}));
+  add_choice_option(command, "--noarch", flags->noarch, "noarch kind", {"generic", "python"});
   command.add_option("--subdir", flags->subdir,
                      "platform subdir (default: noarch for noarch packages, else this machine's)");
   command.add_option("--entry-point", flags->entry_points,
@@ -109,11 +119,12 @@ VerbRun setup_pack(CLI::App& command) {
   command.add_option("--prefix-placeholder", flags->prefix_placeholder,
                      "files holding this path are relocated at install (listed in has_prefix)");
   command.add_option("--license", flags->license, "license name for index.json");
-  command.add_option("--format", flags->format, "archive format (default conda)")
-      ->check(CLI::IsMember({"conda", "tar.bz2"}));
+  add_choice_option(command, "--format", flags->format, "archive format (default conda)",
+                    {"conda", "tar.bz2"});
   command.add_option("--output-dir", flags->output_dir, "where to write (default: .)");
-  command.add_option("--compression-level", flags->compression_level,
-                     "zstd 1..22 for .conda (default 7), bzip2 1..9 for .tar.bz2 (default 9)");
+  add_number_option(command, "--compression-level", flags->compression_level,
+                    "zstd 1..22 for .conda (default 7), bzip2 1..9 for .tar.bz2 (default 9)",
+                    NumberRange<int>{1, 22});
   command.add_flag("--force", flags->force, "replace an existing package file");
   return [flags] { return run_pack(*flags); };
 }

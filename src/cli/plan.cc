@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_output.h"
 #include "conda/channel.h"
 #include "conda/version.h"
 
@@ -172,7 +173,7 @@ std::string format_plan_json(const PlanView& plan, bool dry_run) {
   nlohmann::ordered_json root = {{"success", true}, {"actions", actions},
                                  {"prefix", plan.prefix.string()}};
   if (dry_run) root["dry_run"] = true;
-  return root.dump(2) + "\n";
+  return json_text(root);
 }
 
 }  // namespace graft::cli

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "base/fs.h"
+#include "cli/checked_flags.h"
 #include "cli/verb.h"
 #include "proxy/server.h"
 #include "route/config.h"
@@ -82,16 +83,18 @@ GRAFT_VERB({.name = "proxy",
               auto flags = std::make_shared<ProxyFlags>();
               command.add_option("-c,--config", flags->config_path, "route.yml to serve")
                   ->required();
-              command.add_option("--threads", flags->threads,
-                                 "worker threads (default: one per core)");
-              command
-                  .add_option("--cpu-affinity", flags->cpu_affinity,
-                              "auto: pin worker i to the i-th CPU, as nginx's "
-                              "worker_cpu_affinity auto (best on a machine that serves "
-                              "only the proxy); none (default): let the kernel move them")
-                  ->check(CLI::IsMember({"auto", "none"}));
-              command.add_option("--grace", flags->grace_seconds,
-                                 "seconds in-flight requests get on shutdown (default 10)");
+              add_number_option(command, "--threads", flags->threads,
+                                "worker threads, 1 to 256 (default: one per core)",
+                                NumberRange<std::size_t>{1, 256});
+              add_choice_option(command, "--cpu-affinity", flags->cpu_affinity,
+                                "auto: pin worker i to the i-th CPU, as nginx's "
+                                "worker_cpu_affinity auto (best on a machine that serves "
+                                "only the proxy); none (default): let the kernel move them",
+                                {"auto", "none"});
+              add_number_option(command, "--grace", flags->grace_seconds,
+                                "seconds in-flight requests get on shutdown, 0 to 86400 "
+                                "(default 10)",
+                                NumberRange<double>{0, 86400});
               return [flags] { return run_proxy(*flags); };
             }});
 

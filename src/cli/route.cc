@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_output.h"
 #include "cli/route_admin.h"
 #include "cli/verb.h"
 
@@ -31,7 +32,7 @@ int run_status(const AdminOptions& options, bool json) {
   auto status = call_admin(*target, "GET", "/status");
   if (!status) return report_error(status.error());
   if (json) {
-    std::printf("%s\n", status->dump(2).c_str());
+    std::fputs(json_text(*status).c_str(), stdout);
     return 0;
   }
   auto table = format_status(*status);

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/channel_data.h"
+#include "cli/json_output.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
 #include "conda/match_spec.h"
@@ -55,28 +56,12 @@ void print_table(const std::vector<Found>& found) {
 
 void print_json(const std::vector<Found>& found) {
   // {"name": [record, ...], ...} like `conda search --json`.
-  std::string out = "{";
-  std::string current;
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const Found& each : found) {
-    if (each.record->name != current) {
-      if (!current.empty()) out += "\n  ],";
-      current = each.record->name;
-      out += fmt::format("\n  \"{}\": [", current);
-    } else {
-      out += ",";
-    }
-    std::string record = conda::write_package_record(*each.record);
-    // Indent the record's lines under the list.
-    std::string indented;
-    for (char c : record) {
-      indented.push_back(c);
-      if (c == '\n') indented += "    ";
-    }
-    while (!indented.empty() && (indented.back() == ' ' || indented.back() == '\n')) indented.pop_back();
-    out += "\n    " + indented;
+    out[each.record->name].push_back(
+        nlohmann::ordered_json::parse(conda::write_package_record(*each.record)));
   }
-  out += found.empty() ? "}\n" : "\n  ]\n}\n";
-  std::fputs(out.c_str(), stdout);
+  std::fputs(json_text(out).c_str(), stdout);
 }
 
 int run_search(const SearchFlags& flags) {

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 
-#include <yaml-cpp/yaml.h>
-
 #include "base/fs.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
+#include "cli/condarc.h"
 #include "env/locations.h"
 
 namespace graft::cli {
@@ -35,15 +34,6 @@ std::vector<fs::path> condarc_paths(const Environment& environment, const fs::pa
   return paths;
 }
 
-Result<solve::ChannelPriority> parse_priority(const std::string& value, const std::string& where) {
-  if (value == "strict") return solve::ChannelPriority::kStrict;
-  if (value == "flexible" || value == "true") return solve::ChannelPriority::kFlexible;
-  if (value == "disabled" || value == "false") return solve::ChannelPriority::kDisabled;
-  return fail(ErrorCode::kInvalidArgument,
-              where + ": channel_priority must be 'strict', 'flexible' or 'disabled', got '" +
-                  value + "'");
-}
-
 // Higher-precedence items first, then the earlier ones not already listed (conda's merge).
 void merge_front(std::vector<std::string>& list, const std::vector<std::string>& higher) {
   std::vector<std::string> merged = higher;
@@ -53,61 +43,33 @@ void merge_front(std::vector<std::string>& list, const std::vector<std::string>&
   list = std::move(merged);
 }
 
-std::vector<std::string> string_list(const YAML::Node& node) {
-  std::vector<std::string> items;
-  if (node.IsSequence()) {
-    for (const YAML::Node& item : node) items.push_back(item.as<std::string>());
-  } else if (node.IsScalar()) {
-    items.push_back(node.as<std::string>());
-  }
-  return items;
-}
-
 // pkgs_dirs and envs_dirs as written, before ~ is expanded and defaults are added.
 struct DirectoryLists {
   std::vector<std::string> pkgs;
   std::vector<std::string> envs;
 };
 
-void apply_condarc(const YAML::Node& root, Settings& settings, DirectoryLists& dirs,
-                   const std::string& where) {
-  if (root["channels"]) merge_front(settings.channels, string_list(root["channels"]));
-  if (root["pkgs_dirs"]) merge_front(dirs.pkgs, string_list(root["pkgs_dirs"]));
-  if (root["envs_dirs"]) merge_front(dirs.envs, string_list(root["envs_dirs"]));
-  if (root["default_channels"]) settings.channel_context.default_channels = string_list(root["default_channels"]);
-  if (root["channel_alias"]) settings.channel_context.channel_alias = root["channel_alias"].as<std::string>();
-  if (root["custom_channels"] && root["custom_channels"].IsMap()) {
-    for (const auto& entry : root["custom_channels"]) {
-      settings.channel_context.custom_channels[entry.first.as<std::string>()] = entry.second.as<std::string>();
-    }
+void apply_condarc(const Condarc& rc, Settings& settings, DirectoryLists& dirs) {
+  if (rc.channels) merge_front(settings.channels, *rc.channels);
+  if (rc.pkgs_dirs) merge_front(dirs.pkgs, *rc.pkgs_dirs);
+  if (rc.envs_dirs) merge_front(dirs.envs, *rc.envs_dirs);
+  if (rc.default_channels) settings.channel_context.default_channels = *rc.default_channels;
+  if (rc.channel_alias) settings.channel_context.channel_alias = *rc.channel_alias;
+  for (const auto& [name, url] : rc.custom_channels) {
+    settings.channel_context.custom_channels[name] = url;
   }
-  if (root["always_copy"]) settings.always_copy = root["always_copy"].as<bool>();
-  if (root["allow_softlinks"]) settings.allow_softlinks = root["allow_softlinks"].as<bool>();
-  if (root["offline"] && root["offline"].as<bool>()) settings.network = store::NetworkMode::kOffline;
-  if (root["channel_priority"]) {
-    auto priority = parse_priority(root["channel_priority"].as<std::string>(), where);
-    if (priority) settings.channel_priority = *priority;
-  }
+  if (rc.always_copy) settings.always_copy = *rc.always_copy;
+  if (rc.allow_softlinks) settings.allow_softlinks = *rc.allow_softlinks;
+  if (rc.offline.value_or(false)) settings.network = store::NetworkMode::kOffline;
+  if (rc.channel_priority) settings.channel_priority = *rc.channel_priority;
 }
 
 Status read_condarc(const fs::path& path, Settings& settings, DirectoryLists& dirs) {
   std::error_code error;
   if (!fs::is_regular_file(path, error)) return ok();
   GRAFT_ASSIGN_OR_RETURN(std::string text, base::read_file(path));
-  try {
-    YAML::Node root = YAML::Load(text);
-    if (root.IsNull()) return ok();
-    if (!root.IsMap()) {
-      return fail(ErrorCode::kInvalidArgument, path.string() + ":1: a condarc must be a mapping of keys");
-    }
-    if (root["channel_priority"]) {
-      GRAFT_RETURN_IF_ERROR(parse_priority(root["channel_priority"].as<std::string>(), path.string()));
-    }
-    apply_condarc(root, settings, dirs, path.string());
-  } catch (const YAML::Exception& exception) {
-    return fail(ErrorCode::kInvalidArgument,
-                path.string() + ":" + std::to_string(exception.mark.line + 1) + ": " + exception.msg);
-  }
+  GRAFT_ASSIGN_OR_RETURN(Condarc rc, parse_condarc(text, path.string()));
+  apply_condarc(rc, settings, dirs);
   settings.condarc_files.push_back(path);
   return ok();
 }
@@ -143,7 +105,8 @@ Status apply_environment(Settings& settings, DirectoryLists& dirs) {
     dirs.envs = split_list(value, ',');
   }
   if (std::string value = lookup(environment, "CONDA_CHANNEL_PRIORITY"); !value.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(settings.channel_priority, parse_priority(value, "CONDA_CHANNEL_PRIORITY"));
+    GRAFT_ASSIGN_OR_RETURN(settings.channel_priority,
+                           parse_channel_priority(value, "CONDA_CHANNEL_PRIORITY"));
   }
   if (truthy(lookup(environment, "CONDA_OFFLINE"))) settings.network = store::NetworkMode::kOffline;
   if (truthy(lookup(environment, "CONDA_ALWAYS_COPY"))) settings.always_copy = true;

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <map>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include <fmt/core.h>
@@ -36,23 +39,35 @@ bool register_verb(Verb verb) {
 
 namespace {
 
-// The name of the verb `argv` picks ("env export"), "" when it picks none: the words that
-// are not flags, as far as they name a group and then a verb.
-std::string chosen_verb(int argc, char** argv) {
+// The words of `argv` that are not flags, as far as they name a group and then a verb
+// ("env export"; "env" when they name only a group), and whether they end at a verb.
+struct TypedCommand {
   std::string path;
+  bool is_verb = false;
+};
+
+TypedCommand typed_command(int argc, char** argv) {
+  TypedCommand typed;
   for (int i = 1; i < argc; ++i) {
     std::string_view word = argv[i];
     if (word.empty() || word.front() == '-') continue;  // global flags, or fallthrough ones
-    const std::string candidate = path.empty() ? std::string(word) : path + " " + std::string(word);
+    const std::string candidate =
+        typed.path.empty() ? std::string(word) : typed.path + " " + std::string(word);
     bool group = false;
     for (const Verb& verb : registry()) {
-      if (verb.name == candidate) return candidate;
+      if (verb.name == candidate) return {candidate, true};
       group = group || verb.name.starts_with(candidate + " ");
     }
-    if (!group) return "";
-    path = candidate;
+    if (!group) return typed;
+    typed.path = candidate;
   }
-  return "";
+  return typed;
+}
+
+// The name of the verb `argv` picks ("env export"), "" when it picks none.
+std::string chosen_verb(int argc, char** argv) {
+  TypedCommand typed = typed_command(argc, argv);
+  return typed.is_verb ? typed.path : "";
 }
 
 // The subcommand for `name`, under the groups its first words name (created on first use).
@@ -114,7 +129,7 @@ int check_command_name(const CLI::App& app, int argc, char** argv) {
       std::string suggestion = base::closest_match(word, names);
       Error error(
           ErrorCode::kInvalidArgument,
-          fmt::format("unknown command '{}{}'", path, word) +
+          fmt::format("unknown command '{}{}'", path, base::abbreviate(word)) +
               (suggestion.empty() ? "" : fmt::format(", did you mean '{}{}'?", path, suggestion)));
       error.with_hint("run 'graft " + path + "--help' to see the commands");
       return report_error(error);
@@ -147,6 +162,128 @@ int report_error(const Error& error) {
 
 void report_warning(std::string_view message) {
   std::fprintf(stderr, "graft: warning: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
+namespace {
+
+// The subcommand `path` names ("env export"), or `app` itself for "".
+const CLI::App* subcommand_at(const CLI::App& app, const std::string& path) {
+  const CLI::App* level = &app;
+  for (std::string_view word : base::split(path, ' ')) {
+    if (word.empty()) continue;
+    auto found = level->get_subcommands(
+        [word](const CLI::App* command) { return command->get_name() == word; });
+    if (found.empty()) return level;
+    level = found.front();
+  }
+  return level;
+}
+
+// Every long option `command` and the global flags accept: "--threads", "--quiet", ...
+std::vector<std::string> long_options(const CLI::App& app, const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::App* level : {&command, &app}) {
+    for (const CLI::Option* option : level->get_options()) {
+      for (const std::string& name : option->get_lnames()) names.push_back("--" + name);
+    }
+  }
+  return names;
+}
+
+// "unknown option '--thredas' for 'graft proxy', did you mean '--threads'?", or
+// "unexpected argument 'x' for 'graft list'", for the first word nothing accepted.
+std::string extras_message(const CLI::App& app, const CLI::App& command, const std::string& path) {
+  const std::vector<std::string> extras = app.remaining(true);
+  const std::string where = path.empty() ? "graft" : "graft " + path;
+  if (extras.empty()) return fmt::format("unexpected arguments for '{}'", where);
+  const std::string& word = extras.front();
+  if (word.size() < 2 || word.front() != '-') {
+    return fmt::format("unexpected argument '{}' for '{}'", base::abbreviate(word), where);
+  }
+  const std::string name = word.substr(0, word.find('='));
+  std::string message = fmt::format("unknown option '{}' for '{}'", base::abbreviate(name), where);
+  // One letter off a short option is any other short option: suggest long ones only.
+  if (!name.starts_with("--")) return message;
+  const std::string suggestion = base::closest_match(name, long_options(app, command));
+  if (!suggestion.empty()) message += fmt::format(", did you mean '{}'?", suggestion);
+  return message;
+}
+
+// CLI11's message in graft's words: lowercase, values abbreviated.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error,
+                                const std::string& path) {
+  const CLI::App& command = *subcommand_at(app, path);
+  if (dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr) {
+    return extras_message(app, command, path);
+  }
+  std::string message = base::abbreviate(error.what(), 2 * base::kMessageQuoteLimit);
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr &&
+      message.find(" missing") != std::string::npos) {
+    return fmt::format("'{}' needs a value", message.substr(0, message.find(':')));
+  }
+  if (message == "A subcommand is required") {
+    return fmt::format("'graft {}' needs a command", path);
+  }
+  const std::string_view required = " is required";
+  if (message.ends_with(required) && message.find(' ') == message.size() - required.size()) {
+    return fmt::format("'{}'{}", message.substr(0, message.size() - required.size()), required);
+  }
+  if (!message.empty() && message.front() >= 'A' && message.front() <= 'Z' &&
+      (message.size() < 2 || !(message[1] >= 'A' && message[1] <= 'Z'))) {
+    message.front() = static_cast<char>(message.front() - 'A' + 'a');
+  }
+  return message;
+}
+
+}  // namespace
+
+int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  if (error.get_exit_code() == 0) return app.exit(error);  // --help, --version
+  const std::string path = typed_command(argc, argv).path;
+  Error reported(ErrorCode::kInvalidArgument, parse_error_message(app, error, path));
+  reported.with_hint(path.empty() ? "see 'graft --help'"
+                                  : fmt::format("see 'graft {} --help'", path));
+  report_error(reported);
+  return 2;
+}
+
+namespace {
+
+void report_uncaught(std::exception_ptr exception) {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(std::move(exception));
+  } catch (const std::bad_alloc&) {
+    what = "out of memory";
+  } catch (const std::exception& caught) {
+    what = caught.what();
+  } catch (...) {
+  }
+  std::fprintf(stderr, "graft: error: %s\n",
+               base::abbreviate(what, 4 * base::kMessageQuoteLimit).c_str());
+  std::fflush(stderr);
+}
+
+// std::terminate's handler: an exception that escaped a thread is reported like one that
+// escaped main(); a terminate without one (a programmer error) still aborts.
+[[noreturn]] void on_terminate() {
+  if (std::exception_ptr exception = std::current_exception()) {
+    report_uncaught(exception);
+    std::_Exit(1);
+  }
+  std::abort();
+}
+
+}  // namespace
+
+int run_guarded(const std::function<int()>& body) {
+  std::set_terminate(on_terminate);
+  try {
+    return body();
+  } catch (...) {
+    report_uncaught(std::current_exception());
+    return 1;
+  }
 }
 
 }  // namespace graft::cli

@@ -35,6 +35,17 @@ std::function<VerbRun()> install_verbs(CLI::App& app, int argc, char** argv);
 // sub-verb), prints "unknown command 'x'" with a did-you-mean and returns 2; else 0.
 int check_command_name(const CLI::App& app, int argc, char** argv);
 
+// Reports a CLI11 parse error of `app` (already given `argv`) the way every graft error is
+// reported: --help and --version print what they ask for and return 0; anything else prints
+// "graft: error: <message>" (an unknown option with "did you mean '--x'?") and
+// "hint: see 'graft VERB --help'", and returns 2.
+int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, char** argv);
+
+// The last resort: runs `body` and turns any exception that escapes it into
+// "graft: error: <what>" and exit code 1; exceptions escaping the threads graft starts
+// (std::terminate with an exception in flight) end the same way instead of aborting.
+int run_guarded(const std::function<int()>& body);
+
 // The command line as typed (argv joined by spaces), for history's "# cmd:" line. Set once
 // by main().
 void set_command_line(int argc, char** argv);

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
+#include <stdexcept>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace graft::cli {
@@ -86,6 +90,27 @@ TEST(VerbTest, EveryVerbIsListedWithoutBeingSetUp) {
   EXPECT_NE(help.find("zzsolo"), std::string::npos) << help;
   EXPECT_NE(help.find("zztest"), std::string::npos) << help;
   EXPECT_EQ(setups(), std::set<std::string>{"zzsolo"});
+}
+
+TEST(VerbTest, RunGuardedTurnsExceptionsIntoErrors) {
+  EXPECT_EQ(run_guarded([] { return 7; }), 7);
+  testing::internal::CaptureStderr();
+  const int code = run_guarded([]() -> int {
+    throw std::filesystem::filesystem_error(
+        "cannot get current path", std::make_error_code(std::errc::no_such_file_or_directory));
+  });
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(err,
+            "graft: error: filesystem error: cannot get current path: No such file or directory\n");
+}
+
+TEST(VerbDeathTest, AnExceptionEscapingAThreadIsAnErrorNotAnAbort) {
+  EXPECT_EXIT(run_guarded([] {
+                std::thread([] { throw std::runtime_error("boom in a worker"); }).join();
+                return 0;
+              }),
+              testing::ExitedWithCode(1), "graft: error: boom in a worker");
 }
 
 }  // namespace

@@ -223,13 +223,17 @@ Status validate_name_and_channel(const MatchSpec::RawFields& raw) {
     return std::isspace(static_cast<unsigned char>(c)) != 0 ||
            std::string_view("=<>!~[]#:@'\"").find(c) != std::string_view::npos;
   });
-  if (bad) return fail(ErrorCode::kInvalidArgument, "'" + name + "' is not a valid package name");
+  if (bad) {
+    return fail(ErrorCode::kInvalidArgument,
+                "'" + base::abbreviate(name) + "' is not a valid package name");
+  }
   const std::optional<std::string>& channel = raw[static_cast<std::size_t>(MatchSpecField::kChannel)];
   if (channel && std::any_of(channel->begin(), channel->end(), [](char c) {
         return std::isspace(static_cast<unsigned char>(c)) != 0 ||
                std::string_view("[]#'\"").find(c) != std::string_view::npos;
       })) {
-    return fail(ErrorCode::kInvalidArgument, "'" + *channel + "' is not a valid channel");
+    return fail(ErrorCode::kInvalidArgument,
+                "'" + base::abbreviate(*channel) + "' is not a valid channel");
   }
   return ok();
 }
@@ -281,8 +285,8 @@ Result<MatchSpec> MatchSpec::build(RawFields raw, std::string original) {
   if (status) status = compile_build_number(raw, *compiled);
   auto version = status ? compile_version(raw) : tl::unexpected<Error>(status.error());
   if (!version) {
-    return fail(ErrorCode::kInvalidArgument,
-                "invalid match spec '" + original + "': " + version.error().message());
+    return fail(ErrorCode::kInvalidArgument, "invalid match spec '" + base::abbreviate(original) +
+                                                 "': " + version.error().message());
   }
   compile_features(raw, *compiled);
   MatchSpec spec;

@@ -40,6 +40,11 @@
 
 namespace graft::conda {
 
+// The longest spec parse() reads, in bytes: a longer text (a pasted file, a hostile
+// repodata `depends`) is refused before any work, and errors quote at most
+// base::kMessageQuoteLimit bytes of a spec.
+inline constexpr std::size_t kMaxMatchSpecLength = 4096;
+
 // The fields a MatchSpec can constrain, in conda's canonical order (FIELD_NAMES).
 enum class MatchSpecField {
   kChannel, kSubdir, kName, kVersion, kBuild, kBuildNumber, kTrackFeatures, kFeatures,
@@ -58,7 +63,8 @@ class MatchSpec {
   // Parses one spec. Errors (kInvalidArgument) read "invalid match spec 'TEXT': REASON",
   // e.g. "...: no package name found in '!xyz 1.3'", "...: cannot match on field 'bild',
   // did you mean 'build'?", "...: key can only be specified once: 'build'",
-  // "...: invalid version spec '>=1.2&': invalid version '1.2&': invalid character(s)".
+  // "...: invalid version spec '>=1.2&': invalid version '1.2&': invalid character(s)",
+  // "...: it is 50000000 bytes long, the limit is 4096".
   [[nodiscard]] static Result<MatchSpec> parse(std::string_view text);
 
   // conda's MatchSpec(**kwargs): builds from field values as they would appear inside

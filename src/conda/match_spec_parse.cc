@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fmt/core.h>
+
 #include "base/strings.h"
 #include "conda/match_spec.h"
 #include "conda/match_spec_internal.h"
@@ -114,7 +116,7 @@ class Parser {
  private:
   Error error(std::string_view why) const {
     return Error(ErrorCode::kInvalidArgument,
-                 "invalid match spec '" + std::string(original_) + "': " + std::string(why));
+                 "invalid match spec '" + base::abbreviate(original_) + "': " + std::string(why));
   }
   void set(F field, std::string_view value) {
     raw_[static_cast<std::size_t>(field)] = std::string(value);
@@ -337,6 +339,11 @@ class Parser {
 }  // namespace
 
 Result<MatchSpec> MatchSpec::parse(std::string_view text) {
+  if (text.size() > kMaxMatchSpecLength) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("invalid match spec '{}': it is {} bytes long, the limit is {}",
+                            base::abbreviate(text), text.size(), kMaxMatchSpecLength));
+  }
   GRAFT_ASSIGN_OR_RETURN(RawFields raw, Parser(text).run());
   if (!raw[kName]) raw[kName] = "*";
   return build(std::move(raw), std::string(text));

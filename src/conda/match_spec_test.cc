@@ -300,5 +300,18 @@ TEST(MatchSpec, RejectsInvalidSpecsWithReasons) {
   }
 }
 
+TEST(MatchSpecTest, HugeSpecsFailFastWithAShortMessage) {
+  const std::string huge(50'000'000, 'a');
+  auto parsed = MatchSpec::parse(huge);
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().message(), "invalid match spec '" + std::string(200, 'a') +
+                                          "...': it is 50000000 bytes long, the limit is 4096");
+  EXPECT_TRUE(MatchSpec::parse(std::string(kMaxMatchSpecLength, 'a')));
+  // Under the limit, an error still quotes at most 200 bytes of the spec and of its parts.
+  auto bad = MatchSpec::parse(std::string(3000, 'b') + "@x >=1");
+  ASSERT_FALSE(bad);
+  EXPECT_LT(bad.error().message().size(), 500u) << bad.error().message().size();
+}
+
 }  // namespace
 }  // namespace graft::conda

@@ -4,7 +4,10 @@
 #include <array>
 #include <cmath>
 
+#include <fmt/core.h>
+
 #include "base/strings.h"
+#include "conda/match_spec.h"
 #include "conda/record_json.h"
 
 namespace graft::conda {
@@ -124,12 +127,27 @@ RecordField classify_l_to_v(std::string_view key) {
   }
 }
 
+// depends / constrains: MatchSpec strings, none longer than MatchSpec::parse reads, so a
+// hostile record is refused here and not quoted whole by a later error.
+Status read_spec_list(std::string_view source, std::string_view key, simdjson::dom::element value,
+                      std::vector<std::string>& out) {
+  GRAFT_RETURN_IF_ERROR(read_string_list(source, key, value, out));
+  for (const std::string& spec : out) {
+    if (spec.size() <= kMaxMatchSpecLength) continue;
+    return fail(
+        ErrorCode::kCorrupt,
+        fmt::format("{}: field '{}': an entry is {} bytes long, the limit is {}: '{}'", source, key,
+                    spec.size(), kMaxMatchSpecLength, base::abbreviate(spec, 60)));
+  }
+  return ok();
+}
+
 // The fields that are not plain strings.
 Status read_special_field(std::string_view source, std::string_view key, FieldKind kind,
                           simdjson::dom::element value, PackageRecord& record) {
   switch (kind) {
-    case FieldKind::kDepends: return read_string_list(source, key, value, record.depends);
-    case FieldKind::kConstrains: return read_string_list(source, key, value, record.constrains);
+    case FieldKind::kDepends: return read_spec_list(source, key, value, record.depends);
+    case FieldKind::kConstrains: return read_spec_list(source, key, value, record.constrains);
     case FieldKind::kBuildNumber: return read_integer(source, key, value, record.build_number);
     case FieldKind::kSize: return read_size(source, value, record.size);
     case FieldKind::kTimestamp: return read_timestamp(source, value, record.timestamp);

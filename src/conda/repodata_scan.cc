@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "conda/match_spec.h"
 #include "conda/record_json.h"
 
 namespace graft::conda::detail {
@@ -94,7 +95,8 @@ class Walker {
   }
   bool small_integer(std::uint64_t& out);
   bool escaped_string(std::string& out);
-  bool string_list(std::vector<std::string>& out);
+  // A list of plain strings, none longer than `longest` bytes.
+  bool string_list(std::vector<std::string>& out, std::size_t longest = std::string::npos);
   bool parse_alone(simdjson::dom::element& out);
   bool top_field(std::string_view key, unsigned& seen, Repodata& out);
   bool info(Repodata& out);
@@ -139,7 +141,7 @@ bool Walker::small_integer(std::uint64_t& out) {
 }
 
 // A list of strings without escapes; `out` replaced.
-bool Walker::string_list(std::vector<std::string>& out) {
+bool Walker::string_list(std::vector<std::string>& out, std::size_t longest) {
   const std::uint32_t start = at_;
   if (!consume('[')) return false;
   std::uint32_t end = at_;
@@ -149,7 +151,7 @@ bool Walker::string_list(std::vector<std::string>& out) {
   if (consume(']')) return true;
   std::string_view item;
   do {
-    if (!plain_string(item)) return at_ = start, false;
+    if (!plain_string(item) || item.size() > longest) return at_ = start, false;
     out.emplace_back(item);
   } while (consume(','));
   if (!consume(']')) return at_ = start, false;
@@ -295,8 +297,9 @@ bool Walker::fast_field(std::string_view key, RecordField field, PackageRecord& 
       if (!plain_string(text)) return false;
       if ((record.*field.text).empty()) (record.*field.text).assign(text);
       return true;
-    case FieldKind::kDepends: return string_list(record.depends);
-    case FieldKind::kConstrains: return string_list(record.constrains);
+    // An over-long spec takes the slow path, which reports it.
+    case FieldKind::kDepends: return string_list(record.depends, kMaxMatchSpecLength);
+    case FieldKind::kConstrains: return string_list(record.constrains, kMaxMatchSpecLength);
     case FieldKind::kBuildNumber:
       return small_integer(number) &&
              (record.build_number = static_cast<std::int64_t>(number), true);

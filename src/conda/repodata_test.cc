@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "conda/match_spec.h"
+
 namespace graft::conda {
 namespace {
 
@@ -206,6 +208,23 @@ TEST(RepodataTest, MalformedInputGivesPathErrors) {
     EXPECT_EQ(repodata.error().code(), ErrorCode::kCorrupt);
     EXPECT_THAT(repodata.error().message(), HasSubstr(expected)) << json;
   }
+}
+
+TEST(RepodataTest, AnOverlongDependencyIsRefusedWithAShortMessage) {
+  for (const char* key : {"depends", "constrains"}) {
+    const std::string json = std::string("{\"packages\": {\"a-1-0.tar.bz2\": {\"") + key +
+                             "\": [\"b\", \"" + std::string(5'000'000, 'x') + "\"]}}}";
+    auto repodata = parse_repodata(json, RepodataSource{.subdir_url = "chan"});
+    ASSERT_FALSE(repodata) << key;
+    EXPECT_EQ(repodata.error().code(), ErrorCode::kCorrupt);
+    EXPECT_EQ(repodata.error().message(),
+              "chan/repodata.json: package 'a-1-0.tar.bz2': field '" + std::string(key) +
+                  "': an entry is 5000000 bytes long, the limit is 4096: '" + std::string(60, 'x') +
+                  "...'");
+  }
+  const std::string at_limit = "{\"packages\": {\"a-1-0.tar.bz2\": {\"depends\": [\"" +
+                               std::string(kMaxMatchSpecLength, 'x') + "\"]}}}";
+  EXPECT_TRUE(parse_repodata(at_limit, RepodataSource{.subdir_url = "chan"}));
 }
 
 TEST(RepodataTest, TruncatedFilesFailCleanly) {

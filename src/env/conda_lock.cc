@@ -7,20 +7,20 @@
 #include <fmt/core.h>
 
 #include "base/strings.h"
+#include "base/yaml.h"
 #include "env/explicit_file.h"
-#include "env/yaml_text.h"
 
 namespace graft::env {
 namespace {
 
-Status check_version(const YamlText& yaml, const YAML::Node& root) {
+Status check_version(const base::YamlReader& yaml, const YAML::Node& root) {
   const YAML::Node version = root["version"];
   if (!version) {
     return fail(yaml.error_at(root,
                               "no 'version' key: not a conda-lock file (graft reads "
                               "conda-lock version 1)"));
   }
-  GRAFT_ASSIGN_OR_RETURN(std::string text, yaml.scalar(version, "'version'"));
+  GRAFT_ASSIGN_OR_RETURN(std::string text, yaml.string(version, "'version'"));
   if (text != "1") {
     return fail(yaml.error_at(version, fmt::format("unsupported lock file version '{}': graft "
                                                    "reads conda-lock version 1",
@@ -29,13 +29,13 @@ Status check_version(const YamlText& yaml, const YAML::Node& root) {
   return ok();
 }
 
-Status read_metadata(const YamlText& yaml, const YAML::Node& metadata, CondaLock& lock) {
+Status read_metadata(const base::YamlReader& yaml, const YAML::Node& metadata, CondaLock& lock) {
   if (!metadata || metadata.IsNull()) return ok();
   if (!metadata.IsMap()) {
     return fail(yaml.error_at(
-        metadata, fmt::format("'metadata' must be a map, got {}", yaml_kind(metadata))));
+        metadata, fmt::format("'metadata' must be a map, got {}", base::yaml_kind(metadata))));
   }
-  GRAFT_ASSIGN_OR_RETURN(lock.platforms, yaml.scalars(metadata["platforms"], "'platforms'"));
+  GRAFT_ASSIGN_OR_RETURN(lock.platforms, yaml.strings(metadata["platforms"], "'platforms'"));
   const YAML::Node channels = metadata["channels"];
   if (!channels || channels.IsNull()) return ok();
   if (!channels.IsSequence()) {
@@ -43,23 +43,23 @@ Status read_metadata(const YamlText& yaml, const YAML::Node& metadata, CondaLock
   }
   for (const YAML::Node& channel : channels) {
     const YAML::Node url = channel.IsMap() ? channel["url"] : channel;
-    GRAFT_ASSIGN_OR_RETURN(std::string value, yaml.scalar(url, "a channel's 'url'"));
+    GRAFT_ASSIGN_OR_RETURN(std::string value, yaml.string(url, "a channel's 'url'"));
     lock.channels.push_back(std::move(value));
   }
   return ok();
 }
 
 // A required scalar field of package entry `entry`.
-Result<std::string> field(const YamlText& yaml, const YAML::Node& entry, const std::string& label,
-                          const char* key) {
+Result<std::string> field(const base::YamlReader& yaml, const YAML::Node& entry,
+                          const std::string& label, const char* key) {
   const YAML::Node value = entry[key];
   if (!value || value.IsNull()) {
     return fail(yaml.error_at(entry, fmt::format("package '{}' has no '{}'", label, key)));
   }
-  return yaml.scalar(value, fmt::format("'{}' of package '{}'", key, label));
+  return yaml.string(value, fmt::format("'{}' of package '{}'", key, label));
 }
 
-Status read_hash(const YamlText& yaml, const YAML::Node& entry, LockedPackage& package) {
+Status read_hash(const base::YamlReader& yaml, const YAML::Node& entry, LockedPackage& package) {
   const YAML::Node hash = entry["hash"];
   if (!hash || hash.IsNull()) {
     return fail(yaml.error_at(entry, fmt::format("package '{}' has no 'hash'", package.name)));
@@ -69,29 +69,30 @@ Status read_hash(const YamlText& yaml, const YAML::Node& entry, LockedPackage& p
         hash, fmt::format("package '{}' has a hash without md5 or sha256", package.name)));
   }
   if (hash["md5"]) {
-    GRAFT_ASSIGN_OR_RETURN(package.md5, yaml.scalar(hash["md5"], "'md5'"));
+    GRAFT_ASSIGN_OR_RETURN(package.md5, yaml.string(hash["md5"], "'md5'"));
   }
   if (hash["sha256"]) {
-    GRAFT_ASSIGN_OR_RETURN(package.sha256, yaml.scalar(hash["sha256"], "'sha256'"));
+    GRAFT_ASSIGN_OR_RETURN(package.sha256, yaml.string(hash["sha256"], "'sha256'"));
   }
   return ok();
 }
 
-Status read_dependencies(const YamlText& yaml, const YAML::Node& node, LockedPackage& package) {
+Status read_dependencies(const base::YamlReader& yaml, const YAML::Node& node,
+                         LockedPackage& package) {
   if (!node || node.IsNull()) return ok();
   if (!node.IsMap()) {
     return fail(yaml.error_at(
         node, fmt::format("'dependencies' of package '{}' must be a map", package.name)));
   }
   for (const auto& item : node) {
-    GRAFT_ASSIGN_OR_RETURN(std::string name, yaml.scalar(item.first, "a dependency name"));
+    GRAFT_ASSIGN_OR_RETURN(std::string name, yaml.string(item.first, "a dependency name"));
     std::string spec = item.second.IsNull() ? std::string() : item.second.as<std::string>("");
     package.depends.push_back(spec.empty() ? name : name + " " + spec);
   }
   return ok();
 }
 
-Result<LockedPackage> read_package(const YamlText& yaml, const YAML::Node& entry) {
+Result<LockedPackage> read_package(const base::YamlReader& yaml, const YAML::Node& entry) {
   if (!entry.IsMap()) return fail(yaml.error_at(entry, "a package must be a map"));
   LockedPackage package;
   const std::string label =
@@ -127,11 +128,11 @@ bool looks_like_conda_lock(std::string_view text) {
 }
 
 Result<CondaLock> parse_conda_lock(std::string_view text, std::string_view source) {
-  const YamlText yaml(text, source);
+  const base::YamlReader yaml(text, source);
   GRAFT_ASSIGN_OR_RETURN(const YAML::Node root, yaml.load());
   if (!root.IsMap()) {
     return fail(yaml.error_at(
-        root, fmt::format("a conda-lock file must be a map, got {}", yaml_kind(root))));
+        root, fmt::format("a conda-lock file must be a map, got {}", base::yaml_kind(root))));
   }
   GRAFT_RETURN_IF_ERROR(check_version(yaml, root));
   CondaLock lock;
@@ -140,7 +141,7 @@ Result<CondaLock> parse_conda_lock(std::string_view text, std::string_view sourc
   if (!packages || packages.IsNull()) return lock;
   if (!packages.IsSequence()) {
     return fail(yaml.error_at(
-        packages, fmt::format("'package' must be a list, got {}", yaml_kind(packages))));
+        packages, fmt::format("'package' must be a list, got {}", base::yaml_kind(packages))));
   }
   for (const YAML::Node& entry : packages) {
     GRAFT_ASSIGN_OR_RETURN(LockedPackage package, read_package(yaml, entry));

@@ -295,7 +295,7 @@ std::string format_environment_json(const EnvironmentExport& data) {
     json["variables"] = variables;
   }
   json["prefix"] = data.prefix;
-  return json.dump(2) + "\n";
+  return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::string format_explicit(const std::vector<conda::PackageRecord>& records,

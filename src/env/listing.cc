@@ -75,7 +75,7 @@ std::string format_list_json(const std::vector<conda::PrefixRecord>& records) {
                     {"platform", record.subdir},
                     {"version", record.version}});
   }
-  return list.dump(2, ' ', /*ensure_ascii=*/true);
+  return list.dump(2, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace graft::env

@@ -195,7 +195,7 @@ std::string format_verify_json(const VerifyReport& report) {
                                  {"files", report.files},
                                  {"ok", report.problems.empty()},
                                  {"problems", problems}};
-  return json.dump(2) + "\n";
+  return json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace graft::env

@@ -7,8 +7,8 @@
 #include <fmt/core.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/yaml.h"
 #include "route/values.h"
-#include "route/yaml_reader.h"
 
 namespace graft::route {
 namespace {
@@ -48,7 +48,10 @@ Result<std::vector<JwtAlgorithm>> parse_algorithms(const YamlReader& reader,
 Result<std::chrono::milliseconds> bounded_duration(const YamlReader& reader, const YAML::Node& node,
                                                    std::string_view what,
                                                    std::chrono::milliseconds maximum) {
-  GRAFT_ASSIGN_OR_RETURN(auto value, reader.duration(node, what));
+  GRAFT_ASSIGN_OR_RETURN(std::string text, reader.string(node, what));
+  auto parsed = parse_duration(text);
+  if (!parsed) return fail(reader.error_at(node, parsed.error().message()));
+  const std::chrono::milliseconds value = *parsed;
   if (value > maximum) {
     return fail(reader.error_at(node, fmt::format("{} must be at most {}, got {}", what,
                                                   format_duration(maximum), node.Scalar())));

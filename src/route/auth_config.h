@@ -31,9 +31,13 @@ namespace YAML {
 class Node;
 }
 
+namespace graft::base {
+class YamlReader;
+}
+
 namespace graft::route {
 
-class YamlReader;
+using base::YamlReader;
 
 enum class JwtAlgorithm { kHs256, kRs256, kEs256 };
 

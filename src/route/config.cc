@@ -2,11 +2,13 @@
 
 #include <fmt/core.h>
 
+#include "base/yaml.h"
 #include "route/checks.h"
-#include "route/yaml_reader.h"
 
 namespace graft::route {
 namespace {
+
+using base::YamlReader;
 
 const std::vector<std::string> kTopKeys = {
     "listen", "admin",      "token_file", "sticky",   "salt",     "variants", "mirror",
@@ -44,10 +46,10 @@ class ConfigParser {
  private:
   Status parse_endpoints(const YAML::Node& root) {
     GRAFT_ASSIGN_OR_RETURN(config_.listen,
-                           reader_.address(root["listen"], "'listen'", PortPolicy::kAllowZero));
+                           read_address(root["listen"], "'listen'", PortPolicy::kAllowZero));
     if (root["admin"]) {
       GRAFT_ASSIGN_OR_RETURN(config_.admin,
-                             reader_.address(root["admin"], "'admin'", PortPolicy::kAllowZero));
+                             read_address(root["admin"], "'admin'", PortPolicy::kAllowZero));
     }
     if (root["token_file"]) {
       GRAFT_ASSIGN_OR_RETURN(config_.token_file,
@@ -111,7 +113,7 @@ class ConfigParser {
     }
     for (const YAML::Node& upstream : upstreams) {
       GRAFT_ASSIGN_OR_RETURN(Address address,
-                             reader_.address(upstream, "an upstream", PortPolicy::kRequireNonZero));
+                             read_address(upstream, "an upstream", PortPolicy::kRequireNonZero));
       variant.upstreams.push_back(std::move(address));
     }
     GRAFT_RETURN_IF_ERROR(reader_.located(upstreams, checks::has_upstreams(variant)));
@@ -143,6 +145,25 @@ class ConfigParser {
     return ok();
   }
 
+  Result<std::chrono::milliseconds> read_duration(const YAML::Node& node, std::string_view what) {
+    GRAFT_ASSIGN_OR_RETURN(std::string text, reader_.string(node, what));
+    auto parsed = parse_duration(text);
+    if (!parsed) return fail(reader_.error_at(node, parsed.error().message()));
+    return *parsed;
+  }
+
+  Result<Address> read_address(const YAML::Node& node, std::string_view what, PortPolicy policy) {
+    if (node.IsSequence() || node.IsMap()) {
+      return fail(reader_.error_at(node, fmt::format("{} must be host:port, got {}: quote IPv6 "
+                                                     "addresses, e.g. '[::1]:8080'",
+                                                     what, base::yaml_kind(node))));
+    }
+    GRAFT_ASSIGN_OR_RETURN(std::string text, reader_.string(node, what));
+    auto parsed = parse_address(text, policy);
+    if (!parsed) return fail(reader_.error_at(node, parsed.error().message()));
+    return *parsed;
+  }
+
   // A count that must be >= minimum.
   Result<std::uint64_t> at_least(const YAML::Node& node, std::string_view what,
                                  std::uint64_t minimum) {
@@ -168,11 +189,10 @@ class ConfigParser {
       }
     }
     if (health["interval"]) {
-      GRAFT_ASSIGN_OR_RETURN(out.interval,
-                             reader_.duration(health["interval"], "'health.interval'"));
+      GRAFT_ASSIGN_OR_RETURN(out.interval, read_duration(health["interval"], "'health.interval'"));
     }
     if (health["timeout"]) {
-      GRAFT_ASSIGN_OR_RETURN(out.timeout, reader_.duration(health["timeout"], "'health.timeout'"));
+      GRAFT_ASSIGN_OR_RETURN(out.timeout, read_duration(health["timeout"], "'health.timeout'"));
     }
     if (health["fails"]) {
       GRAFT_ASSIGN_OR_RETURN(auto fails, at_least(health["fails"], "'health.fails'", 1));
@@ -217,7 +237,7 @@ class ConfigParser {
     for (const auto& [key, field] : fields) {
       if (!timeouts[key]) continue;
       GRAFT_ASSIGN_OR_RETURN(*field,
-                             reader_.duration(timeouts[key], fmt::format("'timeouts.{}'", key)));
+                             read_duration(timeouts[key], fmt::format("'timeouts.{}'", key)));
     }
     return ok();
   }

@@ -129,7 +129,7 @@ TEST(ParseRouteConfig, BadFilesGiveExactMessages) {
       {"listen: 127.0.0.1:8080\nvariants:\n  a:\n  b: {upstreams: [h:2], weight: 1}\n",
        "route.yml:3: variant 'a' has no value: give it 'upstreams' and a 'weight'"},
       {"listen: 127.0.0.1:8080\nvariants:\n  a: 5\n",
-       "route.yml:3: variant 'a' must be a map, got a scalar"},
+       "route.yml:3: variant 'a' must be a map, got a number"},
       {"listen: 127.0.0.1:8080\nvariants: []\n",
        "route.yml:2: 'variants' must be a map, got a list"},
       {"listen: 127.0.0.1:8080\nvariants: {}\n",
