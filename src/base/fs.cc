@@ -166,10 +166,14 @@ Status write_output_file(const fs::path& path, std::string_view content) {
   if (::stat(path.c_str(), &info) != 0) {
     if (errno != ENOENT) return fail(io_error("cannot write to", path, errno));
     // A new name, or a symlink to one: the symlink's target is created.
+    struct stat link {};
+    if (::lstat(path.c_str(), &link) != 0 || !S_ISLNK(link.st_mode)) {
+      return write_file_atomic(path, content);
+    }
     std::error_code error;
-    const fs::path target =
-        fs::is_symlink(fs::symlink_status(path, error)) ? fs::weakly_canonical(path, error) : path;
+    const fs::path link_target = fs::read_symlink(path, error);
     if (error) return fail(io_error("cannot resolve", path, error.value()));
+    const fs::path target = link_target.is_absolute() ? link_target : path.parent_path() / link_target;
     return write_file_atomic(target, content);
   }
   if (S_ISCHR(info.st_mode) || S_ISFIFO(info.st_mode)) return write_through(path, content);

@@ -123,6 +123,19 @@ TEST_F(FsTest, TempDirIsRemovedUnlessReleased) {
   EXPECT_TRUE(fs::is_directory(kept));
 }
 
+TEST_F(FsTest, OutputFileToANewNameOrThroughADanglingSymlink) {
+  ASSERT_TRUE(write_output_file(path("new.yml"), "one\n"));
+  EXPECT_EQ(*read_file(path("new.yml")), "one\n");
+  fs::create_symlink("target.yml", path("link.yml"));
+  ASSERT_TRUE(write_output_file(path("link.yml"), "two\n"));
+  EXPECT_TRUE(fs::is_symlink(path("link.yml")));
+  EXPECT_EQ(*read_file(path("target.yml")), "two\n");
+  auto directory = write_output_file(dir_.path(), "x");
+  ASSERT_FALSE(directory);
+  EXPECT_EQ(directory.error().message(),
+            "cannot write to '" + dir_.path().string() + "': it is a directory");
+}
+
 TEST(HashTest, KnownDigests) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
