@@ -173,7 +173,8 @@ Status write_output_file(const fs::path& path, std::string_view content) {
     std::error_code error;
     const fs::path link_target = fs::read_symlink(path, error);
     if (error) return fail(io_error("cannot resolve", path, error.value()));
-    const fs::path target = link_target.is_absolute() ? link_target : path.parent_path() / link_target;
+    const fs::path target =
+        link_target.is_absolute() ? link_target : path.parent_path() / link_target;
     return write_file_atomic(target, content);
   }
   if (S_ISCHR(info.st_mode) || S_ISFIFO(info.st_mode)) return write_through(path, content);
