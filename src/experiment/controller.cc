@@ -125,6 +125,12 @@ void Controller::start() {
   if (state_ == State::kStarting) state_ = State::kRunning;
 }
 
+Decision Controller::roll_back(std::string reason, Json metrics, TimePoint now, bool manual) {
+  weights_ = all_to(plan_.variants.front());
+  state_ = State::kRolledBack;
+  return decide(Action::kRollback, std::move(reason), std::move(metrics), now, manual);
+}
+
 Decision Controller::decide(Action action, std::string reason, Json metrics, TimePoint now,
                             bool manual) {
   return Decision{.at = now,
@@ -150,21 +156,18 @@ std::optional<Decision> Controller::check_guardrails(const Observation& observat
         stats::Evidence::kAboveLimit) {
       continue;
     }
-    weights_ = all_to(plan_.variants.front());
-    state_ = State::kRolledBack;
-    return decide(Action::kRollback,
-                  fmt::format("error rate of '{}' exceeds the baseline's by more than {:g}: "
-                              "{:.4f} against {:.4f} (always-valid {} interval of the "
-                              "difference: {:.4f} to {:.4f})",
-                              treatment.name, *plan_.error_rate_max_delta, t.rate(), b.rate(),
-                              percent_text(plan_.alpha), interval.low, interval.high),
-                  {{"guardrail", "error_rate"},
-                   {"variant", treatment.name},
-                   {"delta", t.rate() - b.rate()},
-                   {"interval", {interval.low, interval.high}},
-                   {"max_delta", *plan_.error_rate_max_delta},
-                   {"total", figures(observation.total)}},
-                  now, false);
+    return roll_back(fmt::format("error rate of '{}' exceeds the baseline's by more than {:g}: "
+                                 "{:.4f} against {:.4f} (always-valid {} interval of the "
+                                 "difference: {:.4f} to {:.4f})",
+                                 treatment.name, *plan_.error_rate_max_delta, t.rate(), b.rate(),
+                                 percent_text(plan_.alpha), interval.low, interval.high),
+                     {{"guardrail", "error_rate"},
+                      {"variant", treatment.name},
+                      {"delta", t.rate() - b.rate()},
+                      {"interval", {interval.low, interval.high}},
+                      {"max_delta", *plan_.error_rate_max_delta},
+                      {"total", figures(observation.total)}},
+                     now, false);
   }
   if (!plan_.latency_p99_max_ratio) return std::nullopt;
   const stats::VariantInput& window_baseline = observation.window.front();
@@ -182,21 +185,18 @@ std::optional<Decision> Controller::check_guardrails(const Observation& observat
     const double one_sided = test.z > 0 ? test.p_value / 2 : 1 - test.p_value / 2;
     const double level = plan_.alpha / static_cast<double>(plan_.steps.size());
     if (ratio <= *plan_.latency_p99_max_ratio || one_sided >= level) continue;
-    weights_ = all_to(plan_.variants.front());
-    state_ = State::kRolledBack;
-    return decide(Action::kRollback,
-                  fmt::format("p99 latency of '{}' is {:.2f} times the baseline's ({:.1f} ms "
-                              "against {:.1f} ms), above the {:g} allowed (Mann-Whitney "
-                              "one-sided p = {:.3g} < {:.3g})",
-                              treatment.name, ratio, *treatment_p99 / 1000, *baseline_p99 / 1000,
-                              *plan_.latency_p99_max_ratio, one_sided, level),
-                  {{"guardrail", "latency_p99"},
-                   {"variant", treatment.name},
-                   {"p99_ratio", ratio},
-                   {"max_ratio", *plan_.latency_p99_max_ratio},
-                   {"mann_whitney_p", one_sided},
-                   {"window", figures(observation.window)}},
-                  now, false);
+    return roll_back(fmt::format("p99 latency of '{}' is {:.2f} times the baseline's ({:.1f} ms "
+                                 "against {:.1f} ms), above the {:g} allowed (Mann-Whitney "
+                                 "one-sided p = {:.3g} < {:.3g})",
+                                 treatment.name, ratio, *treatment_p99 / 1000, *baseline_p99 / 1000,
+                                 *plan_.latency_p99_max_ratio, one_sided, level),
+                     {{"guardrail", "latency_p99"},
+                      {"variant", treatment.name},
+                      {"p99_ratio", ratio},
+                      {"max_ratio", *plan_.latency_p99_max_ratio},
+                      {"mann_whitney_p", one_sided},
+                      {"window", figures(observation.window)}},
+                     now, false);
   }
   return std::nullopt;
 }
@@ -215,10 +215,7 @@ std::optional<Decision> Controller::evaluate(const Observation& observation, Tim
   }
   for (std::size_t i = 1; i < plan_.variants.size(); ++i) {
     if (!observation.failed.contains(plan_.variants[i])) continue;
-    weights_ = all_to(plan_.variants.front());
-    state_ = State::kRolledBack;
-    return decide(
-        Action::kRollback,
+    return roll_back(
         fmt::format("treatment '{}' failed: its replicas kept exiting", plan_.variants[i]),
         Json::object(), now, false);
   }
@@ -319,10 +316,8 @@ Result<Decision> Controller::set_weight(const std::string& variant, std::uint32_
 
 Result<Decision> Controller::rollback(std::string reason, TimePoint now) {
   if (ended()) return fail(ended_error(state_));
-  weights_ = all_to(plan_.variants.front());
-  state_ = State::kRolledBack;
-  return decide(Action::kRollback, reason.empty() ? "rolled back by hand" : std::move(reason),
-                Json::object(), now, true);
+  return roll_back(reason.empty() ? "rolled back by hand" : std::move(reason), Json::object(), now,
+                   true);
 }
 
 Result<Decision> Controller::promote(TimePoint now) {

@@ -110,6 +110,9 @@ class Controller {
   [[nodiscard]] bool ended() const;
   [[nodiscard]] Decision decide(Action action, std::string reason, nlohmann::json metrics,
                                 std::chrono::system_clock::time_point now, bool manual);
+  // All traffic to the baseline; the experiment ends rolled_back.
+  [[nodiscard]] Decision roll_back(std::string reason, nlohmann::json metrics,
+                                   std::chrono::system_clock::time_point now, bool manual);
   [[nodiscard]] std::optional<Decision> check_guardrails(const Observation& observation,
                                                          std::chrono::system_clock::time_point now);
 
