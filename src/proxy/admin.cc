@@ -2,15 +2,15 @@
 
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy/http_parser.h"
 #include "proxy/request_keys.h"
@@ -39,8 +39,9 @@ std::string weights_json(const route::RouteTable& table) {
 AdminResponse put_weights(Server& server, std::string_view body) {
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object() || parsed.empty()) {
-    return json_error(400, "weights must be a JSON object of variant names to weights, "
-                           "e.g. {\"baseline\": 80, \"treatment\": 20}");
+    return json_error(400,
+                      "weights must be a JSON object of variant names to weights, "
+                      "e.g. {\"baseline\": 80, \"treatment\": 20}");
   }
   std::map<std::string, std::uint32_t, std::less<>> weights;
   for (const auto& [name, value] : parsed.items()) {
@@ -98,8 +99,7 @@ AdminResponse authorize_and_handle(Server::State& state, const tcp::endpoint& pe
   } else if (!peer.address().is_loopback()) {
     return json_error(403, "the admin API serves loopback clients only unless a token is set");
   }
-  std::string_view path = head.target.substr(0, head.target.find('?'));
-  return handle_admin_request(*state.server, head.method, path, body);
+  return handle_admin_request(*state.server, head.method, head.target, body);
 }
 
 asio::awaitable<void> admin_session(Server::State& state, tcp::socket socket) {
@@ -146,8 +146,23 @@ asio::awaitable<void> admin_accept_loop(Server::State& state) {
 
 }  // namespace
 
-AdminResponse handle_admin_request(Server& server, std::string_view method,
-                                   std::string_view path, std::string_view body) {
+AdminResponse handle_admin_request(Server& server, std::string_view method, std::string_view target,
+                                   std::string_view body) {
+  const std::size_t query_at = target.find('?');
+  const std::string_view path = target.substr(0, query_at);
+  const std::string_view query =
+      query_at == std::string_view::npos ? std::string_view() : target.substr(query_at + 1);
+  bool path_known = false;
+  for (const AdminRoute& route : server.admin_routes()) {
+    if (route.path != path) continue;
+    path_known = true;
+    if (route.method != method) continue;
+    try {
+      return route.handler(body, query);
+    } catch (const std::exception& error) {
+      return json_error(500, fmt::format("{} {} failed: {}", method, path, error.what()));
+    }
+  }
   auto allow = [&](std::string_view wanted) { return method == wanted; };
   if (path == "/status") {
     if (!allow("GET")) return json_error(405, "use GET /status");
@@ -172,8 +187,13 @@ AdminResponse handle_admin_request(Server& server, std::string_view method,
     if (!allow("GET")) return json_error(405, "use GET /metrics");
     return {200, "text/plain; version=0.0.4", server.metrics_text()};
   }
-  return json_error(404, fmt::format("unknown admin path '{}': try /status, /weights, "
-                                     "/rollback, /reload or /metrics", path));
+  if (path_known)
+    return json_error(405, fmt::format("method {} is not allowed on {}", method, path));
+  std::string known = "/status, /weights, /rollback, /reload, /metrics";
+  for (const AdminRoute& route : server.admin_routes()) {
+    if (known.find(route.path) == std::string::npos) known += ", " + route.path;
+  }
+  return json_error(404, fmt::format("unknown admin path '{}': try {}", path, known));
 }
 
 void start_admin(Server::State& state) {

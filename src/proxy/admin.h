@@ -5,6 +5,7 @@
 //   POST /rollback  all traffic to the baseline in one swap
 //   POST /reload    re-read the config file (also on SIGHUP)
 //   GET  /metrics   Prometheus text format
+// and the routes other modules add (admin_route.h, ServerOptions::admin_routes).
 // With a token (token_file), every request needs "Authorization: Bearer <token>"
 // (constant-time compare; 401 otherwise). Without one, only loopback peers are served
 // (403 otherwise). One request per connection; bodies up to 64 KiB.
@@ -14,19 +15,16 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/admin_route.h"
 #include "proxy/server.h"
 
 namespace graft::proxy {
 
-struct AdminResponse {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-};
-
-// Routes one authorized admin request. Errors become 4xx/5xx responses with a JSON body
-// {"error": "..."}; nothing is thrown.
+// Routes one authorized admin request: the routes added by ServerOptions::admin_routes
+// first, then the built-in ones. `target` is the request target (path and query). Errors
+// become 4xx/5xx responses with a JSON body {"error": "..."}; nothing is thrown (a handler
+// that throws gets a 500).
 [[nodiscard]] AdminResponse handle_admin_request(Server& server, std::string_view method,
-                                                 std::string_view path, std::string_view body);
+                                                 std::string_view target, std::string_view body);
 
 }  // namespace graft::proxy

@@ -39,8 +39,10 @@ class AdminTest : public ::testing::Test {
   }
 
   std::unique_ptr<Server> start(route::RouteConfig config, std::filesystem::path path = {}) {
-    auto server = Server::start({.config = std::move(config), .config_path = std::move(path),
-                                 .threads = 2, .shutdown_grace = std::chrono::milliseconds(500)});
+    auto server = Server::start({.config = std::move(config),
+                                 .config_path = std::move(path),
+                                 .threads = 2,
+                                 .shutdown_grace = std::chrono::milliseconds(500)});
     EXPECT_TRUE(server.has_value()) << server.error().message();
     return server ? std::move(*server) : nullptr;
   }
@@ -69,7 +71,8 @@ TEST_F(AdminTest, WeightsStatusAndRollback) {
   auto server = start(config());
   ASSERT_TRUE(server);
   Response weights = admin(server->admin_port(), "GET", "/weights");
-  EXPECT_EQ(nlohmann::json::parse(weights.body), (nlohmann::json{{"baseline", 80}, {"treatment", 20}}));
+  EXPECT_EQ(nlohmann::json::parse(weights.body),
+            (nlohmann::json{{"baseline", 80}, {"treatment", 20}}));
   Response put = admin(server->admin_port(), "PUT", "/weights", R"({"treatment": 50})");
   EXPECT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(nlohmann::json::parse(put.body)["baseline"], 50);
@@ -84,6 +87,40 @@ TEST_F(AdminTest, WeightsStatusAndRollback) {
   EXPECT_EQ(status["variants"][1]["upstreams"][0]["healthy"], true);
   EXPECT_EQ(admin(server->admin_port(), "GET", "/nope").status, 404);
   EXPECT_EQ(admin(server->admin_port(), "DELETE", "/weights").status, 405);
+}
+
+TEST_F(AdminTest, AddedRoutesComeBeforeTheBuiltInOnes) {
+  std::string seen;
+  std::vector<AdminRoute> routes;
+  routes.push_back({.method = "POST",
+                    .path = "/feedback",
+                    .handler = [&seen](std::string_view body, std::string_view query) {
+                      seen = std::string(body) + "|" + std::string(query);
+                      return AdminResponse{202, "application/json", "{\"accepted\":1}\n"};
+                    }});
+  routes.push_back(
+      {.method = "POST", .path = "/rollback", .handler = [](std::string_view, std::string_view) {
+         return AdminResponse{409, "application/json", "{\"error\":\"ended\"}\n"};
+       }});
+  routes.push_back({.method = "GET",
+                    .path = "/boom",
+                    .handler = [](std::string_view, std::string_view) -> AdminResponse {
+                      throw std::runtime_error("kaput");
+                    }});
+  auto server = Server::start({.config = config(), .threads = 1, .admin_routes = routes});
+  ASSERT_TRUE(server.has_value()) << server.error().message();
+  const std::uint16_t port = (*server)->admin_port();
+  Response posted = admin(port, "POST", "/feedback?source=test", R"({"request_id":"a"})");
+  EXPECT_EQ(posted.status, 202);
+  EXPECT_EQ(seen, R"({"request_id":"a"}|source=test)");
+  EXPECT_EQ(admin(port, "GET", "/feedback").status, 405);
+  EXPECT_EQ(admin(port, "POST", "/rollback").status, 409);  // the experiment's, not the proxy's
+  Response boom = admin(port, "GET", "/boom");
+  EXPECT_EQ(boom.status, 500);
+  EXPECT_NE(boom.body.find("kaput"), std::string::npos) << boom.body;
+  Response unknown = admin(port, "GET", "/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("/feedback"), std::string::npos) << unknown.body;
 }
 
 TEST_F(AdminTest, TokenIsRequiredWhenConfigured) {
@@ -137,7 +174,8 @@ TEST_F(AdminTest, AccessLogHasEveryField) {
   auto server = start(cfg);
   ASSERT_TRUE(server);
   Client client(server->port());
-  ASSERT_EQ(client.request(get("/path?q=1", {"X-User-Id: alice", "X-Request-Id: r-1"})).status, 200);
+  ASSERT_EQ(client.request(get("/path?q=1", {"X-User-Id: alice", "X-Request-Id: r-1"})).status,
+            200);
   ASSERT_EQ(client.request("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello").status, 200);
   server->stop();
   auto text = base::read_file(dir / "access.jsonl");
@@ -172,7 +210,8 @@ TEST_F(AdminTest, MetricsParseAsPrometheusText) {
   for (int i = 0; i < 10; ++i) ASSERT_EQ(client.request(get("/")).status, 200);
   Response metrics = admin(server->admin_port(), "GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
-  std::regex sample(R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="[^"]*",?)*\})? [-+0-9.eEInfa]+( \d+)?)");
+  std::regex sample(
+      R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="[^"]*",?)*\})? [-+0-9.eEInfa]+( \d+)?)");
   std::istringstream lines(metrics.body);
   std::string line;
   int samples = 0;
@@ -191,9 +230,8 @@ TEST_F(AdminTest, MetricsParseAsPrometheusText) {
 TEST_F(AdminTest, MirrorsACopyToTheShadow) {
   TestUpstream shadow("shadow");
   auto cfg = config();
-  cfg.variants.push_back({.name = "shadow",
-                          .upstreams = {{.host = "127.0.0.1", .port = shadow.port()}},
-                          .weight = 0});
+  cfg.variants.push_back(
+      {.name = "shadow", .upstreams = {{.host = "127.0.0.1", .port = shadow.port()}}, .weight = 0});
   cfg.mirror = route::MirrorConfig{.variant = "shadow", .percent = 100};
   auto server = start(cfg);
   ASSERT_TRUE(server);

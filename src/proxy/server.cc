@@ -322,6 +322,10 @@ std::uint16_t Server::port() const { return state_->port; }
 std::uint16_t Server::admin_port() const { return state_->admin_port; }
 route::RouteTableHolder& Server::routes() { return state_->holder; }
 
+const std::vector<AdminRoute>& Server::admin_routes() const {
+  return state_->options.admin_routes;
+}
+
 void Server::stop() {
   std::call_once(state_->stop_once, [this] {
     State& state = *state_;

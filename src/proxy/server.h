@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "proxy/admin_route.h"
 #include "proxy/metrics.h"
 #include "route/config.h"
 
@@ -50,14 +51,16 @@ struct ServerOptions {
   // The file `config` came from: relative token_file/access_log paths resolve against its
   // directory, and reload() re-reads it. Empty: paths are used as written, no reload.
   std::filesystem::path config_path;
-  std::size_t threads = 0;                        // worker threads; 0 = one per core
+  std::size_t threads = 0;  // worker threads; 0 = one per core
   // Worker i runs only on the i-th CPU this process may use (nginx's worker_cpu_affinity
   // auto): no migrations, and two workers never queue on one CPU. Not done (a warning)
   // when there are more workers than CPUs.
   bool pin_workers = false;
-  std::size_t mirror_max_in_flight = 64;          // per worker
+  std::size_t mirror_max_in_flight = 64;  // per worker
   std::uint64_t mirror_max_body_bytes = 64 * 1024;
   std::chrono::milliseconds shutdown_grace{10'000};  // in-flight requests get this long
+  // Routes added to the admin API (admin_route.h), looked up before the built-in ones.
+  std::vector<AdminRoute> admin_routes;
 };
 
 class Server {
@@ -82,7 +85,8 @@ class Server {
   // Errors: kInvalidArgument for a bad file (the running config stays).
   [[nodiscard]] Status reload();
   // Weight change / rollback in one atomic table swap. Errors as RouteTable::with_weights.
-  [[nodiscard]] Status set_weights(const std::map<std::string, std::uint32_t, std::less<>>& weights);
+  [[nodiscard]] Status set_weights(
+      const std::map<std::string, std::uint32_t, std::less<>>& weights);
   // Every variant's share in percent, in one swap (RouteTable::with_percentages): what the
   // experiment controller sets.
   [[nodiscard]] Status set_percentages(
@@ -100,6 +104,7 @@ class Server {
   // the experiment controller; Metrics::snapshot).
   [[nodiscard]] std::vector<VariantSnapshot> variant_snapshots() const;
   [[nodiscard]] route::RouteTableHolder& routes();
+  [[nodiscard]] const std::vector<AdminRoute>& admin_routes() const;
 
   struct State;  // shared by the threads; defined in server_state.h
 

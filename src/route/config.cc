@@ -17,7 +17,10 @@ const std::vector<std::string> kTopKeys = {
 // Walks one route block; every read reports its own location.
 class ConfigParser {
  public:
-  explicit ConfigParser(const YamlReader& reader) : reader_(reader) {}
+  // `variants`: null for a route.yml (its own `variants` block), or the variants an
+  // experiment spec defines elsewhere (no `variants` key allowed in the block).
+  ConfigParser(const YamlReader& reader, const std::vector<VariantConfig>* variants)
+      : reader_(reader), external_variants_(variants) {}
 
   Result<RouteConfig> parse(const YAML::Node& root) {
     if (root.IsNull() || !root.IsDefined()) {
@@ -26,14 +29,29 @@ class ConfigParser {
                                    "'listen' and 'variants'"));
     }
     GRAFT_RETURN_IF_ERROR(reader_.expect_map(root, "the route config"));
-    GRAFT_RETURN_IF_ERROR(reader_.check_keys(root, "", kTopKeys));
-    for (const char* required : {"listen", "variants"}) {
-      if (!root[required]) {
-        return fail(reader_.error_at(root, fmt::format("missing key '{}'", required)));
+    if (external_variants_ != nullptr) {
+      if (root["variants"]) {
+        return fail(reader_.error_at(root["variants"],
+                                     "'variants' belong at the top level of an experiment "
+                                     "spec, not in its route block"));
+      }
+      std::vector<std::string> keys;
+      for (const std::string& key : kTopKeys) {
+        if (key != "variants") keys.push_back(key);
+      }
+      GRAFT_RETURN_IF_ERROR(reader_.check_keys(root, "", keys));
+      if (!root["listen"]) return fail(reader_.error_at(root, "missing key 'listen'"));
+      config_.variants = *external_variants_;
+    } else {
+      GRAFT_RETURN_IF_ERROR(reader_.check_keys(root, "", kTopKeys));
+      for (const char* required : {"listen", "variants"}) {
+        if (!root[required]) {
+          return fail(reader_.error_at(root, fmt::format("missing key '{}'", required)));
+        }
       }
     }
     GRAFT_RETURN_IF_ERROR(parse_endpoints(root));
-    GRAFT_RETURN_IF_ERROR(parse_variants(root["variants"]));
+    if (external_variants_ == nullptr) GRAFT_RETURN_IF_ERROR(parse_variants(root["variants"]));
     if (root["mirror"]) GRAFT_RETURN_IF_ERROR(parse_mirror(root["mirror"]));
     if (root["health"]) GRAFT_RETURN_IF_ERROR(parse_health(root["health"]));
     if (root["limits"]) GRAFT_RETURN_IF_ERROR(parse_limits(root["limits"]));
@@ -283,12 +301,14 @@ class ConfigParser {
   }
 
   const YamlReader& reader_;
+  const std::vector<VariantConfig>* external_variants_;
   RouteConfig config_;
 };
 
-Result<RouteConfig> parse_node(const YamlReader& reader, const YAML::Node& root) {
+Result<RouteConfig> parse_node(const YamlReader& reader, const YAML::Node& root,
+                               const std::vector<VariantConfig>* variants = nullptr) {
   try {
-    return ConfigParser(reader).parse(root);
+    return ConfigParser(reader, variants).parse(root);
   } catch (const YAML::Exception& error) {
     return fail(reader.error_at(error.mark, fmt::format("invalid YAML: {}", error.msg)));
   }
@@ -303,14 +323,15 @@ Result<RouteConfig> parse_route_config(std::string_view text, std::string_view f
 }
 
 Result<RouteConfig> parse_route_config_at(std::string_view text, std::string_view file_name,
-                                          std::string_view key) {
+                                          std::string_view key,
+                                          const std::vector<VariantConfig>* variants) {
   YamlReader reader(text, file_name);
   GRAFT_ASSIGN_OR_RETURN(YAML::Node root, reader.load());
   const std::string name(key);
   if (!root.IsMap() || !root[name]) {
     return fail(reader.error_at(root, fmt::format("missing key '{}'", key)));
   }
-  return parse_node(reader, root[name]);
+  return parse_node(reader, root[name], variants);
 }
 
 Status validate_route_config(const RouteConfig& config) {

@@ -104,7 +104,7 @@ struct RouteConfig {
   std::string access_log;  // empty: no access log
   LimitsConfig limits;
   TimeoutsConfig timeouts;
-  OverrideConfig overrides;  // YAML key `override`
+  OverrideConfig overrides;                   // YAML key `override`
   std::optional<AuthConfig> auth;             // none: requests are not authenticated
   std::optional<RateLimitConfig> rate_limit;  // none: no rate limit
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
@@ -127,9 +127,12 @@ struct RouteConfig {
 // The same checks on a block nested in a larger YAML document (the experiment spec):
 // `text` is the whole document and `key` the top-level key holding the route block.
 // Line numbers refer to the whole document. Errors as above; a missing key is an error.
-[[nodiscard]] Result<RouteConfig> parse_route_config_at(std::string_view text,
-                                                        std::string_view file_name,
-                                                        std::string_view key);
+// With `variants`, the block has no `variants` key of its own (an error there): the
+// config gets these (an experiment's variants, upstreams filled in when its replicas run),
+// and `mirror` refers to them.
+[[nodiscard]] Result<RouteConfig> parse_route_config_at(
+    std::string_view text, std::string_view file_name, std::string_view key,
+    const std::vector<VariantConfig>* variants = nullptr);
 
 // Checks the cross-field rules (weights, mirror, admin, names) of a config built in code.
 // Errors as above but without a location.

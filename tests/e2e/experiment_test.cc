@@ -1,0 +1,463 @@
+// End-to-end: `graft exp` with real environments, real replicas (small Python services
+// started inside those environments), the real proxy and the real load generator, all on
+// loopback and bounded in time.
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/http_client.h"
+#include "tests/e2e/e2e.h"
+
+namespace graft::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// A model service: reads its behaviour from the environment's model package.
+constexpr const char* kServe = R"PY(import json, os, random, sys, time
+from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
+prefix = os.environ["CONDA_PREFIX"]
+cfg = json.load(open(os.path.join(prefix, "share", "model", "config.json")))
+port = int(sys.argv[sys.argv.index("--port") + 1])
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def do_GET(self):
+        if self.path == "/health":
+            code, body = 200, b"ok"
+        else:
+            time.sleep(cfg["delay_ms"] / 1000.0)
+            code = 500 if random.random() < cfg["fail_rate"] else 200
+            body = json.dumps({"model": cfg["version"], "p_click": cfg["p_click"]}).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+)PY";
+
+struct Model {
+  std::string version;
+  double fail_rate = 0;
+  int delay_ms = 2;
+  double p_click = 0.1;
+};
+
+class ExperimentTest : public ChannelTest {
+ protected:
+  void SetUp() override {
+    ChannelTest::SetUp();
+    write(dir_ / "serve.py", kServe);
+  }
+
+  void TearDown() override {
+    // Whatever happened, no process of this test outlives it.
+    for (const std::string& name : started_) {
+      if (auto status = status_of(name);
+          status && status->contains("controller") && (*status)["controller"].is_object()) {
+        ::kill(static_cast<pid_t>((*status)["controller"]["pid"].get<std::int64_t>()), SIGKILL);
+      }
+    }
+    wait_for_no_replicas(10s);
+  }
+
+  // Environment `env` holding model version `model`.
+  void make_env(const std::string& env, const Model& model) {
+    const Json config = {{"version", model.version},
+                         {"fail_rate", model.fail_rate},
+                         {"delay_ms", model.delay_ms},
+                         {"p_click", model.p_click}};
+    add_noarch_package(channel_, "model", model.version,
+                       {{"share/model/config.json", config.dump() + "\n"}});
+    e2e::Run created = verb({"create", "-n", env, "model=" + model.version});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+  }
+
+  fs::path spec(const std::string& name, const std::string& extra_rollout,
+                const std::string& analysis, const std::string& steps = "[50, 100]") {
+    const fs::path path = dir_ / (name + ".yml");
+    write(path, "name: " + name + R"(
+route:
+  listen: 127.0.0.1:0
+  admin: 127.0.0.1:0
+  sticky: header:X-User-Id
+  salt: )" + name + R"(
+variants:
+  baseline:
+    env: prod
+    command: python3 serve.py --port {port}
+    health: /health
+  treatment:
+    env: cand
+    command: python3 serve.py --port {port}
+    health: /health
+rollout:
+  steps: )" + steps +
+                    R"(
+  interval: 2s
+  min_requests: 30
+  ready_timeout: 30s
+  stop_grace: 2s
+)" + extra_rollout + R"(analysis:
+)" + analysis + R"(record:
+  code: .
+  dataset: "clicks@2026-12-01"
+)");
+    return path;
+  }
+
+  e2e::Run exp(std::vector<std::string> words) {
+    words.insert(words.begin(), "exp");
+    words.insert(words.end(), {"--root-prefix", root_.string()});
+    return graft(words, dir_, {"HOME=" + home_.string()});
+  }
+
+  // Starts the experiment in the background; returns the proxy's URL.
+  std::string start(const fs::path& spec_path, const std::string& name) {
+    e2e::Run started = exp({"start", spec_path.string(), "--detach"});
+    started_.insert(name);
+    EXPECT_EQ(started.exit_code, 0) << started.out << started.err;
+    auto status = status_of(name);
+    if (!status || !(*status)["controller"].is_object()) return "";
+    auto live = base::http_request(
+        {.url = "http://" + (*status)["controller"]["admin"].get<std::string>() + "/experiment"});
+    if (!live || live->status != 200) return "";
+    return "http://" + Json::parse(live->body)["listen"].get<std::string>() + "/predict";
+  }
+
+  std::optional<Json> status_of(const std::string& name) {
+    e2e::Run run = exp({"status", name, "--json"});
+    if (run.exit_code != 0) return std::nullopt;
+    return Json::parse(run.out, nullptr, false);
+  }
+
+  // Load until the experiment ends (or `limit`), then its final status.
+  Json run_load(const std::string& url, const std::string& name,
+                std::vector<std::string> extra = {}, std::chrono::seconds limit = 45s) {
+    std::vector<std::string> words = {"load",    url,   "--users",    "300",
+                                      "--rate",  "200", "--duration", std::to_string(limit.count()),
+                                      "--until", name};
+    words.insert(words.end(), extra.begin(), extra.end());
+    e2e::Run load = exp(words);
+    EXPECT_EQ(load.exit_code, 0) << load.err;
+    load_output_ = load.out;
+    return wait_ended(name, 20s);
+  }
+
+  Json wait_ended(const std::string& name, std::chrono::seconds limit) {
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    Json last;
+    while (std::chrono::steady_clock::now() < give_up) {
+      if (auto status = status_of(name)) {
+        last = *status;
+        const std::string state = last["state"];
+        if (state != "starting" && state != "running" && state != "paused" &&
+            last["controller"].is_null()) {
+          return last;
+        }
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    ADD_FAILURE() << "experiment '" << name << "' did not end: " << last.dump();
+    return last;
+  }
+
+  // The pids of processes whose command line names this test's scratch directory.
+  std::set<pid_t> replicas() const {
+    std::set<pid_t> found;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      const std::string pid = entry.path().filename();
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream in(entry.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (cmdline.find("serve.py") != std::string::npos &&
+          fs::path(entry.path() / "cwd").string().size() > 0) {
+        std::error_code ec;
+        if (fs::read_symlink(entry.path() / "cwd", ec) == dir_) found.insert(std::stoi(pid));
+      }
+    }
+    return found;
+  }
+
+  bool wait_for_no_replicas(std::chrono::seconds limit) const {
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    while (!replicas().empty()) {
+      if (std::chrono::steady_clock::now() > give_up) {
+        for (pid_t pid : replicas()) ::kill(pid, SIGKILL);
+        return false;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return true;
+  }
+
+  static std::vector<std::string> actions(const Json& status) {
+    std::vector<std::string> out;
+    for (const Json& d : status["decisions"]) out.push_back(d["action"]);
+    return out;
+  }
+
+  std::set<std::string> started_;
+  std::string load_output_;
+};
+
+constexpr const char* kGuardrails = R"(  alpha: 0.05
+  guardrails:
+    error_rate: {max_delta: 0.02}
+    latency_p99_ms: {max_ratio: 1.5}
+)";
+
+TEST_F(ExperimentTest, FailingTreatmentIsRolledBackForItsErrorRate) {
+  make_env("prod", {.version = "1"});
+  make_env("cand", {.version = "2", .fail_rate = 0.3});
+  const std::string url = start(spec("errs", "", kGuardrails), "errs");
+  ASSERT_FALSE(url.empty());
+  Json status = run_load(url, "errs");
+  EXPECT_EQ(status["state"], "rolled_back") << status.dump(2);
+  ASSERT_FALSE(status["decisions"].empty());
+  const Json& last = status["decisions"].back();
+  EXPECT_EQ(last["action"], "rollback");
+  EXPECT_NE(last["reason"].get<std::string>().find("error rate"), std::string::npos) << last;
+  EXPECT_EQ(status["weights"]["treatment"], 0);
+  EXPECT_TRUE(wait_for_no_replicas(10s)) << "replicas outlived the experiment";
+  // The report was written, and every request was recorded.
+  e2e::Run report = exp({"report", "errs", "--json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  Json parsed = Json::parse(report.out);
+  EXPECT_GT(parsed["variants"]["treatment"]["errors"].get<int>(), 0);
+  EXPECT_GT(parsed["variants"]["baseline"]["requests"].get<int>(), 30);
+}
+
+TEST_F(ExperimentTest, SlowTreatmentIsRolledBackOnTheLatencyGuardrail) {
+  make_env("prod", {.version = "1", .delay_ms = 5});
+  make_env("cand", {.version = "2", .delay_ms = 40});
+  const std::string url = start(spec("slow", "", kGuardrails), "slow");
+  ASSERT_FALSE(url.empty());
+  Json status = run_load(url, "slow");
+  EXPECT_EQ(status["state"], "rolled_back") << status.dump(2);
+  ASSERT_FALSE(status["decisions"].empty());
+  EXPECT_NE(status["decisions"].back()["reason"].get<std::string>().find("p99"), std::string::npos)
+      << status["decisions"].back();
+}
+
+TEST_F(ExperimentTest, HealthyTreatmentIsPromotedAndAdoptedAsTheBaseline) {
+  make_env("prod", {.version = "1"});
+  make_env("cand", {.version = "2", .p_click = 0.2});
+  const std::string url = start(spec("good", "", kGuardrails), "good");
+  ASSERT_FALSE(url.empty());
+  Json status = run_load(url, "good", {"--outcome", "p_click", "--experiment", "good"});
+  EXPECT_EQ(status["state"], "promoted") << status.dump(2);
+  EXPECT_EQ(actions(status), (std::vector<std::string>{"advance", "promote"}));
+  // Outcomes were joined by request id.
+  Json report = Json::parse(exp({"report", "good", "--json"}).out);
+  EXPECT_GT(report["variants"]["treatment"]["outcome"]["users"].get<int>(), 0) << report.dump();
+
+  e2e::Run adopted = exp({"promote", "good", "--adopt"});
+  ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
+  // The old baseline is kept frozen under a dated name; the baseline equals the winner.
+  e2e::Run list = graft({"env", "list", "--json", "--root-prefix", root_.string()}, dir_,
+                        {"HOME=" + home_.string()});
+  ASSERT_NE(list.out.find("prod@"), std::string::npos) << list.out;
+  e2e::Run diff = graft({"diff", "prod", "cand", "--root-prefix", root_.string()}, dir_,
+                        {"HOME=" + home_.string()});
+  EXPECT_EQ(diff.exit_code, 0) << diff.out << diff.err;
+  EXPECT_TRUE(fs::exists(root_ / "envs" / "prod" / "conda-meta" / "frozen"));
+}
+
+TEST_F(ExperimentTest, ForcedUsersGiveASampleRatioMismatchAndAHold) {
+  make_env("prod", {.version = "1"});
+  make_env("cand", {.version = "2"});
+  const std::string url = start(spec("srm", "", "  alpha: 0.05\n", "[10, 100]"), "srm");
+  ASSERT_FALSE(url.empty());
+  // Beside normal traffic, every user is also forced into the treatment by the override
+  // header while the split is 90/10: the treatment sees far more users than its weight.
+  e2e::Run forced;
+  std::thread tester([&] {
+    forced = exp({"load", url, "--users", "300", "--rate", "100", "--duration", "5", "-H",
+                  "X-Graft-Variant: treatment", "--seed", "2"});
+  });
+  e2e::Run load = exp({"load", url, "--users", "300", "--rate", "100", "--duration", "5"});
+  tester.join();
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  Json status = *status_of("srm");
+  bool held_for_srm = false;
+  for (const Json& d : status["decisions"]) {
+    if (d["action"] == "hold" &&
+        d["reason"].get<std::string>().find("sample ratio") != std::string::npos) {
+      held_for_srm = true;
+    }
+  }
+  EXPECT_TRUE(held_for_srm) << status.dump(2);
+  EXPECT_EQ(status["state"], "running");
+  e2e::Run stopped = exp({"stop", "srm"});
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
+  EXPECT_EQ(wait_ended("srm", 20s)["state"], "stopped");
+}
+
+TEST_F(ExperimentTest, KilledExperimentResumesAtItsStepWithNoOrphans) {
+  make_env("prod", {.version = "1"});
+  make_env("cand", {.version = "2"});
+  const std::string url = start(spec("kill", "", kGuardrails, "[20, 50, 100]"), "kill");
+  ASSERT_FALSE(url.empty());
+  // Pause, so that the step and weights stay put, then move the weight by hand.
+  ASSERT_EQ(exp({"pause", "kill"}).exit_code, 0);
+  ASSERT_EQ(exp({"set-weight", "kill", "treatment=30"}).exit_code, 0);
+  Json before = *status_of("kill");
+  ASSERT_TRUE(before["controller"].is_object());
+  const auto pid = static_cast<pid_t>(before["controller"]["pid"].get<std::int64_t>());
+  ASSERT_FALSE(replicas().empty());
+  ::kill(pid, SIGKILL);
+  // Every replica dies with it (parent-death signal).
+  EXPECT_TRUE(wait_for_no_replicas(10s)) << "replicas outlived a SIGKILLed graft";
+
+  e2e::Run resumed = exp({"resume", "kill", "--detach"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+  Json after = *status_of("kill");
+  EXPECT_EQ(after["state"], "paused");
+  EXPECT_EQ(after["step"], before["step"]);
+  EXPECT_EQ(after["weights"], before["weights"]);
+  EXPECT_EQ(after["weights"]["treatment"], 30);
+  // The same users land on the same variants: the salt is the recorded one.
+  auto live = base::http_request(
+      {.url = "http://" + after["controller"]["admin"].get<std::string>() + "/experiment"});
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(exp({"stop", "kill"}).exit_code, 0);
+  EXPECT_EQ(wait_ended("kill", 20s)["state"], "stopped");
+  EXPECT_TRUE(wait_for_no_replicas(10s));
+}
+
+TEST_F(ExperimentTest, ArchiveReproducesEveryEnvironment) {
+  make_env("prod", {.version = "1"});
+  make_env("cand", {.version = "2"});
+  const std::string url = start(spec("arch", "", kGuardrails), "arch");
+  ASSERT_FALSE(url.empty());
+  ASSERT_EQ(exp({"stop", "arch"}).exit_code, 0);
+  wait_ended("arch", 20s);
+  e2e::Run archived = exp({"archive", "arch", "-o", (dir_ / "archive").string()});
+  ASSERT_EQ(archived.exit_code, 0) << archived.err;
+  for (const char* file : {"experiment.yml", "SHA256SUMS", "code.json", "dataset.txt",
+                           "decisions.json", "variants/baseline/environment.yml",
+                           "variants/baseline/explicit.txt", "variants/treatment/explicit.txt"}) {
+    EXPECT_TRUE(fs::exists(dir_ / "archive" / file)) << file;
+  }
+  EXPECT_NE(read(dir_ / "archive" / "variants/treatment/explicit.txt").find("@EXPLICIT"),
+            std::string::npos);
+  // A fresh root reproduces both environments exactly.
+  const fs::path other = dir_ / "other-root";
+  e2e::Run reproduced =
+      graft({"exp", "reproduce", (dir_ / "archive").string(), "--root-prefix", other.string()},
+            dir_, {"HOME=" + home_.string()});
+  ASSERT_EQ(reproduced.exit_code, 0) << reproduced.err;
+  for (const auto& [original, copy] : {std::pair{"prod", "prod-repro"}, {"cand", "cand-repro"}}) {
+    e2e::Run diff =
+        graft({"diff", (root_ / "envs" / original).string(), (other / "envs" / copy).string()},
+              dir_, {"HOME=" + home_.string()});
+    EXPECT_EQ(diff.exit_code, 0) << original << ": " << diff.out << diff.err;
+  }
+  // A changed archive is refused.
+  write(dir_ / "archive" / "dataset.txt", "changed\n");
+  e2e::Run tampered = graft(
+      {"exp", "reproduce", (dir_ / "archive").string(), "--root-prefix", (dir_ / "third").string()},
+      dir_, {"HOME=" + home_.string()});
+  EXPECT_NE(tampered.exit_code, 0);
+  EXPECT_NE(tampered.err.find("does not match"), std::string::npos) << tampered.err;
+}
+
+TEST_F(ExperimentTest, CheckNamesTheProblemWithoutStartingAnything) {
+  make_env("prod", {.version = "1"});
+  const fs::path path = spec("chk", "", kGuardrails);
+  e2e::Run missing = exp({"check", path.string()});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("'cand'"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("graft env list"), std::string::npos) << missing.err;
+  make_env("cand", {.version = "2"});
+  e2e::Run fine = exp({"check", path.string()});
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+  write(dir_ / "bad.yml", read(path) + "extra: 1\n");
+  e2e::Run bad = exp({"check", (dir_ / "bad.yml").string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad.yml:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("unknown key 'extra'"), std::string::npos) << bad.err;
+  EXPECT_TRUE(replicas().empty());
+}
+
+// `analyze` on a generated access log equals what scipy and statsmodels compute from the
+// same requests (an independent implementation).
+TEST_F(ExperimentTest, AnalyzeEqualsScipyOnAGeneratedLog) {
+  if (std::system("/usr/bin/python3 -c 'import scipy, statsmodels' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-scipy and python3-statsmodels are not installed (scripts/setup)";
+  }
+  const fs::path script = dir_ / "oracle.py";
+  write(script, R"PY(import json, random, sys
+import numpy as np
+from scipy import stats
+from statsmodels.stats.proportion import proportions_ztest
+random.seed(7)
+log = open(sys.argv[1], "w")
+lat = {"baseline": [], "treatment": []}
+err = {"baseline": 0, "treatment": 0}
+users = {"baseline": set(), "treatment": set()}
+n = 0
+for i in range(4000):
+    v = "baseline" if random.random() < 0.7 else "treatment"
+    u = random.randrange(1500)
+    ms = round(random.lognormvariate(2.0 if v == "baseline" else 2.1, 0.4), 3)
+    s = 500 if random.random() < (0.01 if v == "baseline" else 0.02) else 200
+    lat[v].append(ms); err[v] += s >= 500; users[v].add(u)
+    log.write(json.dumps({"ts": "2026-12-01T10:00:%02d.%03dZ" % (i % 60, i % 1000),
+        "request_id": "r%d" % i, "method": "GET", "path": "/", "status": s, "variant": v,
+        "upstream": None, "latency_ms": ms, "upstream_latency_ms": ms, "bytes_in": 0,
+        "bytes_out": 10, "user": "%016x" % (u * 2654435761 % 2**64), "model_version": None}) + "\n")
+log.close()
+b, t = np.array(lat["baseline"]), np.array(lat["treatment"])
+def rank(a, p):
+    a = np.sort(a); k = max(1, int(np.ceil(p / 100 * len(a)))); return float(a[k - 1])
+obs = [len(users["baseline"]), len(users["treatment"])]
+chi2, srm_p = stats.chisquare(obs, [sum(obs) * 0.7, sum(obs) * 0.3])
+z, z_p = proportions_ztest([err["treatment"], err["baseline"]], [len(t), len(b)])
+u = stats.mannwhitneyu(t, b, alternative="two-sided", method="asymptotic", use_continuity=True)
+print(json.dumps({"b_p99": rank(b, 99), "t_p50": rank(t, 50), "chi2": chi2, "srm_p": srm_p,
+    "z_p": z_p, "mw_p": u.pvalue, "b_users": obs[0], "b_err": err["baseline"]}))
+)PY");
+  const fs::path log = dir_ / "access.jsonl";
+  base::ProcessResult oracle =
+      base::run_process({.argv = {"/usr/bin/python3", script.string(), log.string()}}).value();
+  ASSERT_EQ(oracle.exit_code, 0) << oracle.stderr_text;
+  const Json want = Json::parse(oracle.stdout_text);
+  e2e::Run analyzed = graft(
+      {"exp", "analyze", "--log", log.string(), "--weights", "baseline=70,treatment=30", "--json"},
+      dir_);
+  ASSERT_EQ(analyzed.exit_code, 0) << analyzed.err;
+  const Json got = Json::parse(analyzed.out);
+  auto near = [](double a, double b) {
+    return std::abs(a - b) <= 1e-6 * std::max(1.0, std::abs(b));
+  };
+  EXPECT_EQ(got["variants"]["baseline"]["users"], want["b_users"]);
+  EXPECT_EQ(got["variants"]["baseline"]["errors"], want["b_err"]);
+  EXPECT_TRUE(near(got["variants"]["baseline"]["latency_ms"]["p99"], want["b_p99"])) << got;
+  EXPECT_TRUE(near(got["variants"]["treatment"]["latency_ms"]["p50"], want["t_p50"])) << got;
+  EXPECT_TRUE(near(got["srm"]["chi2"], want["chi2"])) << got["srm"] << want;
+  EXPECT_TRUE(near(got["srm"]["p_value"], want["srm_p"])) << got["srm"] << want;
+  EXPECT_TRUE(near(got["comparisons"]["treatment"]["error_rate"]["p_value"], want["z_p"]))
+      << got["comparisons"] << want;
+  EXPECT_TRUE(near(got["comparisons"]["treatment"]["latency"]["mann_whitney_p"], want["mw_p"]))
+      << got["comparisons"] << want;
+}
+
+}  // namespace
+}  // namespace graft::e2e
