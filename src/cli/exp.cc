@@ -61,6 +61,9 @@ struct ExpFlags {
   std::string weights;
   std::string baseline;
   std::string suffix = "-repro";
+  std::string variant;  // swap
+  std::string env;
+  std::string command;
 };
 
 // An environment named in a spec: a path when it holds a '/', else a name.
@@ -923,6 +926,55 @@ int run_reproduce(const ExpFlags& flags) {
   return 0;
 }
 
+int run_swap(const ExpFlags& flags) {
+  auto root = graft_root(flags.root_prefix);
+  if (!root) return report_error(root.error());
+  auto record = load_record(*root, flags.name);
+  if (!record) return report_error(record.error());
+  auto target = running_target(*root, *record);
+  if (!target) return report_error(target.error());
+  auto prefix = resolve_environment(flags.env, flags.root_prefix, fs::current_path());
+  if (!prefix) return report_error(prefix.error());
+  auto exported = env::collect_export(*prefix, {.name = prefix->filename().string()});
+  if (!exported) return report_error(exported.error());
+  auto records = env::load_package_records(*prefix);
+  if (!records) return report_error(records.error());
+  const Json body = {
+      {"variant", flags.variant},
+      {"env_name", flags.env},
+      {"prefix", prefix->string()},
+      {"display_name", flags.env.find('/') == std::string::npos ? flags.env : prefix->string()},
+      {"command", flags.command},
+      {"environment", env::format_environment_yaml(*exported)},
+      {"lock", env::format_explicit(*records, {.platform = std::string(conda::native_subdir()),
+                                               .hash = env::ExplicitHash::kSha256})}};
+  auto started = call_admin(*target, "POST", "/experiment/swap", body.dump());
+  if (!started) return report_error(started.error());
+  print_line(fmt::format("swap: starting '{}' in {}; waiting until it is ready", flags.variant,
+                         prefix->string()));
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(15);
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto status = call_admin(*target, "GET", "/experiment");
+    if (!status) return report_error(status.error());
+    const auto swap = status->find("swap");
+    if (swap == status->end()) continue;
+    const std::string state = swap->value("state", std::string());
+    const std::string message = swap->value("message", std::string());
+    if (state == "done") {
+      std::fprintf(stdout, "%s\n", message.c_str());
+      return 0;
+    }
+    if (state == "failed") {
+      return report_error(Error(ErrorCode::kUnavailable,
+                                fmt::format("the swap failed; '{}' still runs where it did: {}",
+                                            flags.variant, message)));
+    }
+  }
+  return report_error(Error(ErrorCode::kUnavailable,
+                            "the swap did not finish within 15 minutes; see 'graft exp status'"));
+}
+
 void add_root(CLI::App& command, ExpFlags& flags) {
   add_root_prefix_flag(command, flags.root_prefix);
 }
@@ -1089,6 +1141,22 @@ GRAFT_VERB({.name = "exp archive",
               command.add_option("-o,--output", flags->output, "a new directory")->required();
               add_root(command, *flags);
               return [flags] { return run_archive(*flags); };
+            }});
+
+GRAFT_VERB({.name = "exp swap",
+            .help = "move a variant to new replicas in another environment with no failed request",
+            .setup = [](CLI::App& command) -> VerbRun {
+              auto flags = std::make_shared<ExpFlags>();
+              add_name(command, *flags);
+              command.add_option("VARIANT", flags->variant, "the variant to move")->required();
+              command
+                  .add_option("--env", flags->env,
+                              "the new environment: a name, or a path with a '/'")
+                  ->required();
+              command.add_option("--command", flags->command,
+                                 "the new replicas' command (default: the variant's)");
+              add_root(command, *flags);
+              return [flags] { return run_swap(*flags); };
             }});
 
 GRAFT_VERB({.name = "exp reproduce",

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,10 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 using proxy::AdminResponse;
+
+// How long a hot swap leaves the old replicas running after the traffic moved: requests
+// already sent to them finish.
+constexpr auto kSwapDrain = std::chrono::seconds(2);
 
 // The controller's enums and the registry's list the same states and actions in the same
 // order; these keep them in step.
@@ -210,6 +215,31 @@ class Run {
     return ok();
   }
 
+  // The replicas of `variant` running `argv` inside `env`; log files VARIANT-N[suffix].log.
+  Result<std::vector<supervise::ReplicaSpec>> replica_specs(const VariantSpec& variant,
+                                                            const VariantEnvironment& env,
+                                                            const std::vector<std::string>& argv,
+                                                            const std::string& log_suffix) const {
+    GRAFT_ASSIGN_OR_RETURN(env::RunPlan run,
+                           env::plan_run({.prefix = env.prefix,
+                                          .display_name = env.display_name,
+                                          .command = argv,
+                                          .working_directory = o_.spec_dir,
+                                          .base_environment = o_.base_environment}));
+    for (const auto& [name, value] : variant.vars) run.environment[name] = value;
+    std::vector<supervise::ReplicaSpec> specs;
+    for (std::uint32_t r = 1; r <= variant.replicas; ++r) {
+      specs.push_back(
+          {.variant = variant.name,
+           .argv = run.argv,
+           .environment = run.environment,
+           .working_directory = run.working_directory,
+           .log_path = dir_ / "logs" / fmt::format("{}-{}{}.log", variant.name, r, log_suffix),
+           .health_path = variant.health});
+    }
+    return specs;
+  }
+
   Status start_replicas() {
     supervise::SupervisorOptions options{
         .ready_timeout = o_.spec.rollout.ready_timeout,
@@ -219,28 +249,63 @@ class Run {
     for (std::size_t i = 0; i < o_.spec.variants.size(); ++i) {
       const VariantSpec& variant = o_.spec.variants[i];
       const VariantEnvironment& env = o_.environments[i];
-      GRAFT_ASSIGN_OR_RETURN(env::RunPlan run,
-                             env::plan_run({.prefix = env.prefix,
-                                            .display_name = env.display_name,
-                                            .command = variant.argv,
-                                            .working_directory = o_.spec_dir,
-                                            .base_environment = o_.base_environment}));
-      for (const auto& [name, value] : variant.vars) run.environment[name] = value;
-      std::vector<supervise::ReplicaSpec> specs;
-      for (std::uint32_t r = 1; r <= variant.replicas; ++r) {
-        specs.push_back({.variant = variant.name,
-                         .argv = run.argv,
-                         .environment = run.environment,
-                         .working_directory = run.working_directory,
-                         .log_path = dir_ / "logs" / fmt::format("{}-{}.log", variant.name, r),
-                         .health_path = variant.health});
-      }
+      GRAFT_ASSIGN_OR_RETURN(auto specs, replica_specs(variant, env, variant.argv, ""));
       say(fmt::format("starting {} replica{} of '{}' in {}", variant.replicas,
                       variant.replicas == 1 ? "" : "s", variant.name, env.prefix.string()));
       GRAFT_ASSIGN_OR_RETURN(int group, supervisor_->start_group(std::move(specs)));
       groups_.push_back(group);
     }
     return ok();
+  }
+
+  // A hot swap (graft exp swap): new replicas of `variant` in another environment start and
+  // get ready beside the old ones; the proxy moves the variant's traffic to them in one
+  // swap; the old ones drain and stop. Runs on its own thread.
+  void swap(std::size_t index, VariantEnvironment env, registry::Variant record,
+            std::vector<std::string> argv) {
+    const VariantSpec& variant = o_.spec.variants[index];
+    auto finish = [this](std::string state, std::string message) {
+      std::lock_guard lock(mutex_);
+      swap_state_ = std::move(state);
+      swap_message_ = std::move(message);
+      say(fmt::format("swap: {}", swap_message_));
+    };
+    const int number = ++swaps_;
+    auto specs = replica_specs(variant, env, argv, fmt::format("-swap{}", number));
+    if (!specs) return finish("failed", specs.error().message());
+    say(fmt::format("swap: starting '{}' in {}", variant.name, env.prefix.string()));
+    auto group = supervisor_->start_group(std::move(*specs));
+    if (!group) return finish("failed", group.error().message());
+    std::vector<route::Address> upstreams;
+    for (const std::string& address : supervisor_->addresses(*group)) {
+      auto parsed = route::parse_address(address, route::PortPolicy::kRequireNonZero);
+      if (!parsed) {
+        supervisor_->stop_group(*group);
+        return finish("failed", parsed.error().message());
+      }
+      upstreams.push_back(std::move(*parsed));
+    }
+    if (auto moved = server_->set_upstreams(variant.name, std::move(upstreams)); !moved) {
+      supervisor_->stop_group(*group);
+      return finish("failed", moved.error().message());
+    }
+    int old_group = 0;
+    {
+      std::lock_guard lock(mutex_);
+      old_group = groups_[index];
+      groups_[index] = *group;
+      if (auto recorded =
+              registry_->replace_variant(id_, record, registry::registry_time(clock_.wall()));
+          !recorded) {
+        say(fmt::format("swap: recording the new environment failed: {}",
+                        recorded.error().message()));
+      }
+    }
+    // Requests already sent to the old replicas finish before they are stopped.
+    std::this_thread::sleep_for(kSwapDrain);
+    supervisor_->stop_group(old_group);
+    finish("done", fmt::format("'{}' now runs in {}; the old replicas stopped", variant.name,
+                               env.prefix.string()));
   }
 
   void on_replica_event(const supervise::Event& event) {
@@ -516,6 +581,9 @@ class Run {
                         Json status = status_json(*record);
                         status["listen"] =
                             fmt::format("{}:{}", o_.spec.route.listen.host, server_->port());
+                        if (!swap_state_.empty()) {
+                          status["swap"] = {{"state", swap_state_}, {"message", swap_message_}};
+                        }
                         return json_response(200, status);
                       }});
     routes.push_back({"GET", "/experiment/report", [this](std::string_view, std::string_view) {
@@ -524,6 +592,9 @@ class Run {
                         auto report = report_json();
                         if (!report) return error_response(report.error());
                         return json_response(200, *report);
+                      }});
+    routes.push_back({"POST", "/experiment/swap", [this](std::string_view body, std::string_view) {
+                        return start_swap(body);
                       }});
     routes.push_back({"POST", "/feedback", [this](std::string_view body, std::string_view) {
                         std::lock_guard lock(mutex_);
@@ -535,6 +606,64 @@ class Run {
                         return json_response(200, Json{{"accepted", *stored}});
                       }});
     return routes;
+  }
+
+  // POST /experiment/swap {"variant", "env_name", "prefix", "display_name", "command",
+  // "environment", "lock"}: 202 while the new replicas start (GET /experiment shows
+  // "swap": {"state": "starting|done|failed", "message"}).
+  AdminResponse start_swap(std::string_view body) {
+    Json request = Json::parse(body, nullptr, false);
+    auto text = [&](const char* key) {
+      return request.is_object() && request.contains(key) && request[key].is_string()
+                 ? request[key].get<std::string>()
+                 : std::string();
+    };
+    const std::string variant = text("variant");
+    const std::string prefix = text("prefix");
+    if (variant.empty() || prefix.empty()) {
+      return error_response(Error(ErrorCode::kInvalidArgument,
+                                  "a swap needs {\"variant\": NAME, \"prefix\": PATH, ...}"));
+    }
+    std::size_t index = 0;
+    while (index < o_.spec.variants.size() && o_.spec.variants[index].name != variant) ++index;
+    if (index == o_.spec.variants.size()) {
+      return error_response(
+          Error(ErrorCode::kNotFound, fmt::format("the experiment has no variant '{}'", variant)));
+    }
+    std::vector<std::string> argv = o_.spec.variants[index].argv;
+    std::string command = text("command");
+    if (!command.empty()) {
+      auto split = split_command(command);
+      if (!split) return error_response(split.error());
+      argv = std::move(*split);
+    } else {
+      command = o_.spec.variants[index].command;
+    }
+    std::lock_guard lock(mutex_);
+    if (swap_state_ == "starting") {
+      return error_response(Error(ErrorCode::kConflict, "a swap is already in progress"));
+    }
+    if (ended()) return error_response(Error(ErrorCode::kConflict, "the experiment has ended"));
+    swap_state_ = "starting";
+    swap_message_ = fmt::format("starting '{}' in {}", variant, prefix);
+    if (swap_thread_.joinable()) swap_thread_.join();
+    VariantEnvironment env{
+        .prefix = prefix,
+        .display_name = text("display_name").empty() ? prefix : text("display_name"),
+        .environment = text("environment"),
+        .lock = text("lock")};
+    registry::Variant record{.name = variant,
+                             .env_name = text("env_name").empty() ? prefix : text("env_name"),
+                             .prefix = prefix,
+                             .environment = env.environment,
+                             .lock = env.lock,
+                             .command = command,
+                             .replicas = o_.spec.variants[index].replicas};
+    swap_thread_ = std::thread([this, index, env = std::move(env), record = std::move(record),
+                                argv = std::move(argv)]() mutable {
+      swap(index, std::move(env), std::move(record), std::move(argv));
+    });
+    return json_response(202, Json{{"swap", "starting"}, {"variant", variant}});
   }
 
   static Json decision_json(const Decision& decision) {
@@ -565,6 +694,10 @@ class Run {
   Result<RunOutcome> finish() {
     say("draining the proxy and stopping every replica");
     if (server_) server_->stop();
+    if (swap_thread_.joinable()) {  // a swap still starting replicas gives up
+      supervisor_->stop_all();
+      swap_thread_.join();
+    }
     std::lock_guard lock(mutex_);
     drain_log();
     RunOutcome outcome{.state = to_registry(controller_->state()), .reason = last_reason_};
@@ -588,6 +721,7 @@ class Run {
   }
 
   void shut_down() {
+    if (swap_thread_.joinable()) swap_thread_.join();
     if (server_) server_->stop();
     if (supervisor_) supervisor_->stop_all();
   }
@@ -616,6 +750,10 @@ class Run {
   int recorded_step_ = 0;
   bool stop_requested_ = false;
   std::string last_reason_;
+  std::thread swap_thread_;
+  std::string swap_state_;  // "", "starting", "done", "failed"
+  std::string swap_message_;
+  std::atomic<int> swaps_{0};
   std::uint64_t unreadable_lines_ = 0;
 };
 

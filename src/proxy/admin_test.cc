@@ -123,6 +123,25 @@ TEST_F(AdminTest, AddedRoutesComeBeforeTheBuiltInOnes) {
   EXPECT_NE(unknown.body.find("/feedback"), std::string::npos) << unknown.body;
 }
 
+TEST_F(AdminTest, SetUpstreamsMovesAVariantToNewReplicasInOneSwap) {
+  auto server = start(config());
+  ASSERT_TRUE(server);
+  TestUpstream standby("treatment-v2");
+  Client client(server->port());
+  // Pooled: this keep-alive connection and the proxy's upstream connection stay open.
+  EXPECT_EQ(client.request(get("/", {"X-Graft-Variant: treatment"})).body, "treatment");
+  ASSERT_TRUE(server->set_upstreams("treatment", {{.host = "127.0.0.1", .port = standby.port()}}));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(client.request(get("/", {"X-Graft-Variant: treatment"})).body, "treatment-v2");
+  }
+  EXPECT_EQ(client.request(get("/", {"X-Graft-Variant: baseline"})).body, "baseline");
+  auto status = nlohmann::json::parse(server->status_json());
+  EXPECT_EQ(status["variants"][1]["upstreams"][0]["address"], standby.address());
+  EXPECT_FALSE(server->set_upstreams("nope", {{.host = "127.0.0.1", .port = 1}}));
+  EXPECT_FALSE(server->set_upstreams("treatment", {}));
+  EXPECT_EQ(client.request(get("/", {"X-Graft-Variant: treatment"})).body, "treatment-v2");
+}
+
 TEST_F(AdminTest, TokenIsRequiredWhenConfigured) {
   auto dir = scratch();
   { std::ofstream(dir / "admin.token") << "s3cret\n"; }

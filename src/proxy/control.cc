@@ -1,8 +1,11 @@
 // Server's control-plane members: reload, weight changes, rollback, status and metrics.
 // They run on whatever thread calls them (admin thread, signal handler thread, tests) and
 // only swap immutable snapshots, so the request path never waits on them.
-#include <nlohmann/json.hpp>
+#include <algorithm>
+
+#include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "base/fs.h"
 #include "proxy/server_state.h"
@@ -31,7 +34,8 @@ void warn_fixed_settings(const route::RouteConfig& running, const route::RouteCo
 Status Server::reload() {
   State& state = *state_;
   if (state.options.config_path.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "cannot reload: the proxy was not started from a file");
+    return fail(ErrorCode::kInvalidArgument,
+                "cannot reload: the proxy was not started from a file");
   }
   std::lock_guard lock(state.reload_mutex);
   auto started = std::chrono::steady_clock::now();
@@ -42,10 +46,12 @@ Status Server::reload() {
   GRAFT_ASSIGN_OR_RETURN(auto upstreams, UpstreamSet::build(config, state.upstreams.load().get()));
   warn_fixed_settings(state.options.config, config);
   for (const auto& upstream : upstreams->all()) {
-    state.metrics.set_upstream_healthy(upstream->variant, upstream->label, upstream->healthy.load());
+    state.metrics.set_upstream_healthy(upstream->variant, upstream->label,
+                                       upstream->healthy.load());
   }
   state.upstreams.store(std::move(upstreams));
   state.upstreams_version.fetch_add(1, std::memory_order_acq_rel);
+  state.variants = config.variants;
   // The new table follows the one in force, whatever weight changes came meanwhile: the
   // generation only grows.
   auto stored = state.holder.update([&](const route::RouteTable& current) {
@@ -56,6 +62,33 @@ Status Server::reload() {
   spdlog::info("reloaded '{}' in {:.2f} ms", state.options.config_path.string(),
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                    .count());
+  return ok();
+}
+
+Status Server::set_upstreams(std::string_view variant, std::vector<route::Address> upstreams) {
+  State& state = *state_;
+  std::lock_guard lock(state.reload_mutex);
+  route::RouteConfig config = state.options.config;
+  config.variants = state.variants;
+  auto it = std::find_if(config.variants.begin(), config.variants.end(),
+                         [&](const route::VariantConfig& v) { return v.name == variant; });
+  if (it == config.variants.end()) {
+    return fail(ErrorCode::kInvalidArgument, fmt::format("unknown variant '{}'", variant));
+  }
+  if (upstreams.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("variant '{}' needs at least one upstream", variant));
+  }
+  it->upstreams = std::move(upstreams);
+  GRAFT_ASSIGN_OR_RETURN(auto set, UpstreamSet::build(config, state.upstreams.load().get()));
+  for (const auto& upstream : set->all()) {
+    state.metrics.set_upstream_healthy(upstream->variant, upstream->label,
+                                       upstream->healthy.load());
+  }
+  state.upstreams.store(std::move(set));
+  state.upstreams_version.fetch_add(1, std::memory_order_acq_rel);
+  spdlog::info("variant '{}' now served by {} upstream(s)", variant, it->upstreams.size());
+  state.variants = std::move(config.variants);
   return ok();
 }
 
@@ -77,8 +110,10 @@ Status Server::set_percentages(
 }
 
 void Server::rollback() {
-  auto stored = state_->holder.update(
-      [](const route::RouteTable& table) -> Result<route::RouteTable> { return table.rolled_back(); });
+  auto stored =
+      state_->holder.update([](const route::RouteTable& table) -> Result<route::RouteTable> {
+        return table.rolled_back();
+      });
   if (stored) {
     state_->metrics.set_route_generation((*stored)->generation());
     spdlog::warn("rollback: all traffic goes to the baseline '{}'",

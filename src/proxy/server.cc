@@ -283,6 +283,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
                          Guard::create(options.config, options.config_path.parent_path()));
   GRAFT_ASSIGN_OR_RETURN(auto upstreams, UpstreamSet::build(options.config, nullptr));
   state->upstreams.store(std::move(upstreams));
+  state->variants = options.config.variants;
   if (!options.config.access_log.empty()) {
     AccessLog::Options log_options{
         .path = resolve_relative(options.config_path, options.config.access_log)};

@@ -91,6 +91,11 @@ class Server {
   // experiment controller sets.
   [[nodiscard]] Status set_percentages(
       const std::map<std::string, std::uint32_t, std::less<>>& percentages);
+  // Moves `variant` to a new set of upstreams in one swap (a hot swap of its replicas):
+  // requests already sent finish on the old ones; new requests and pooled connections use
+  // the new ones. Errors: kInvalidArgument (unknown variant, no upstream, unresolvable).
+  [[nodiscard]] Status set_upstreams(std::string_view variant,
+                                     std::vector<route::Address> upstreams);
   void rollback();
   // Closes and reopens the access log (SIGUSR1).
   void reopen_access_log();

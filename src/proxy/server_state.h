@@ -64,8 +64,7 @@ class Timed {
 // A byte buffer with a read cursor: bytes [begin, end) are unread.
 class Buffer {
  public:
-  explicit Buffer(std::size_t capacity)
-      : data_(new char[capacity]), capacity_(capacity) {}
+  explicit Buffer(std::size_t capacity) : data_(new char[capacity]), capacity_(capacity) {}
   [[nodiscard]] std::string_view unread() const { return {data_.get() + begin_, end_ - begin_}; }
   [[nodiscard]] bool empty() const { return begin_ == end_; }
   void consume(std::size_t count) {
@@ -106,6 +105,8 @@ struct Server::State {
   std::atomic<std::shared_ptr<const UpstreamSet>> upstreams;
   std::atomic<std::uint64_t> upstreams_version{1};
   std::mutex reload_mutex;
+  // The variants and their upstreams in force (reload, set_upstreams); under reload_mutex.
+  std::vector<route::VariantConfig> variants;
 
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> connections{0};

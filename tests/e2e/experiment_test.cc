@@ -88,7 +88,8 @@ class ExperimentTest : public ChannelTest {
   }
 
   fs::path spec(const std::string& name, const std::string& extra_rollout,
-                const std::string& analysis, const std::string& steps = "[50, 100]") {
+                const std::string& analysis, const std::string& steps = "[50, 100]",
+                const std::string& interval = "2s") {
     const fs::path path = dir_ / (name + ".yml");
     write(path, "name: " + name + R"(
 route:
@@ -108,7 +109,8 @@ variants:
 rollout:
   steps: )" + steps +
                     R"(
-  interval: 2s
+  interval: )" + interval +
+                    R"(
   min_requests: 30
   ready_timeout: 30s
   stop_grace: 2s
@@ -307,6 +309,35 @@ TEST_F(ExperimentTest, ForcedUsersGiveASampleRatioMismatchAndAHold) {
   e2e::Run stopped = exp({"stop", "srm"});
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_EQ(wait_ended("srm", 20s)["state"], "stopped");
+}
+
+TEST_F(ExperimentTest, SwapUnderLoadFailsNoRequest) {
+  make_env("prod", {.version = "1"});
+  make_env("cand", {.version = "2"});
+  make_env("cand2", {.version = "3"});
+  // A long window: no decision during the test.
+  const std::string url = start(spec("swap", "", kGuardrails, "[50]", "60s"), "swap");
+  ASSERT_FALSE(url.empty());
+  e2e::Run load;
+  std::thread client([&] {
+    load = exp({"load", url, "--users", "200", "--rate", "100", "--duration", "8", "--json"});
+  });
+  std::this_thread::sleep_for(2s);
+  e2e::Run swapped = exp({"swap", "swap", "treatment", "--env", "cand2"});
+  client.join();
+  ASSERT_EQ(swapped.exit_code, 0) << swapped.err;
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  const Json summary = Json::parse(load.out);
+  std::uint64_t errors = 0;
+  for (const auto& [variant, figures] : summary["variants"].items()) {
+    errors += figures["errors"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(errors, 0u) << summary.dump(2);
+  EXPECT_GT(summary["variants"]["treatment"]["requests"].get<int>(), 100) << summary.dump(2);
+  const Json shown = Json::parse(exp({"show", "swap", "--json"}).out);
+  EXPECT_EQ(shown["variants"][1]["env"], "cand2") << shown.dump(2);
+  EXPECT_EQ(exp({"stop", "swap"}).exit_code, 0);
+  EXPECT_EQ(wait_ended("swap", 20s)["state"], "stopped");
 }
 
 TEST_F(ExperimentTest, KilledExperimentResumesAtItsStepWithNoOrphans) {
