@@ -60,6 +60,20 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     transfer->write_error = std::move(within).error();
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
+  const std::uint64_t decoded = transfer->result.bytes + length;
+  const std::uint64_t ratio = transfer->request->max_expansion;
+  if (ratio > 0 && decoded > kExpansionFloor) {
+    curl_off_t received = 0;  // bytes off the wire, before Content-Encoding is undone
+    transfer->api->easy_getinfo(transfer->easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
+    if (received > 0 && decoded / static_cast<std::uint64_t>(received) > ratio) {
+      transfer->write_error =
+          Error(ErrorCode::kCorrupt, "'" + transfer->request->url + "' expands to more than " +
+                                         std::to_string(ratio) + " times the " +
+                                         std::to_string(received) +
+                                         " bytes received: refused as a decompression bomb");
+      return 0;
+    }
+  }
   if (auto written = transfer->temp->write(bytes); !written) {
     transfer->write_error = std::move(written).error();
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
@@ -148,14 +162,14 @@ bool is_retryable(CURLcode code) {
     case CURLE_GOT_NOTHING:
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return true;
-    default:
-      return false;
+    case CURLE_HTTP2_STREAM: return true;
+    default: return false;
   }
 }
 
-bool is_retryable_status(long status) { return status >= 500 || status == 408 || status == 429; }
+bool is_retryable_status(long status) {
+  return status >= 500 || status == 408 || status == 429;
+}
 
 // A complete 2xx body: check its digest, then rename it into place.
 Result<DownloadResult> commit(Transfer& transfer) {
@@ -229,8 +243,8 @@ void MultiRunner::start(Transfer& transfer) {
     }
     if (options_.progress != nullptr && options_.progress->enabled()) {
       const auto& label = transfer.request->label;
-      transfer.task = options_.progress->add_task(
-          label.empty() ? url_basename(transfer.request->url) : label);
+      transfer.task =
+          options_.progress->add_task(label.empty() ? url_basename(transfer.request->url) : label);
     }
     configure(transfer, options_);
   } else if (auto truncated = transfer.temp->truncate(); !truncated) {
@@ -268,8 +282,8 @@ std::optional<Result<DownloadResult>> MultiRunner::judge(Transfer& transfer, CUR
   }
   if (code == CURLE_OK) {
     if (!is_retryable_status(status)) {
-      return fail(ErrorCode::kIo, "downloading '" + url + "' failed: HTTP " +
-                                      std::to_string(status));
+      return fail(ErrorCode::kIo,
+                  "downloading '" + url + "' failed: HTTP " + std::to_string(status));
     }
     cause = "HTTP " + std::to_string(status);
   } else {

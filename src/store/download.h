@@ -70,12 +70,20 @@ struct DownloadRequest {
   // limit: past it the transfer stops (kCorrupt "'<url>' is larger than the limit of N
   // bytes"), so a small compressed response can not fill the disk.
   std::uint64_t max_bytes = 0;
+  // Most times the decoded body may exceed the bytes received (a compression ratio), 0 = no
+  // limit; checked once the decoded body passes kExpansionFloor. Past it the transfer stops
+  // (kCorrupt "'<url>' expands to more than N times ..."): a decompression bomb is refused
+  // long before max_bytes.
+  std::uint64_t max_expansion = 0;
   // Conditional request headers (from a previous response); empty = not sent.
   std::string if_none_match;
   std::string if_modified_since;
   // Progress bar label; the URL's file name when empty.
   std::string label;
 };
+
+// Decoded bytes below which max_expansion is not checked (small files compress well).
+inline constexpr std::uint64_t kExpansionFloor = 64ull << 20;
 
 struct DownloadResult {
   // The server answered 304 (or the local file still has the given ETag): nothing written.

@@ -48,8 +48,7 @@ std::string display(const SubdirSource& source) {
 bool stat_file(const fs::path& path, std::int64_t* mtime_ns, std::int64_t* size) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return false;
-  *mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL +
-              info.st_mtim.tv_nsec;
+  *mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec;
   *size = static_cast<std::int64_t>(info.st_size);
   return true;
 }
@@ -112,8 +111,8 @@ Status save_state(const Entry& entry, const CacheState& state) {
 
 fs::path staging_path(const fs::path& cache_dir, const std::string& key) {
   static std::atomic<unsigned> counter{0};
-  return cache_dir / (std::string(kTempPrefix) + key + "-" + std::to_string(::getpid()) +
-                      "-" + std::to_string(counter++) + ".json");
+  return cache_dir / (std::string(kTempPrefix) + key + "-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(counter++) + ".json");
 }
 
 Entry plan_entry(const PackageCache& cache, const SubdirSource& source,
@@ -145,8 +144,7 @@ Result<RepodataOrigin> apply(Entry& entry, const Result<DownloadResult>& result,
   if (!result && result.error().code() == ErrorCode::kNotFound) {
     if (source.subdir == "noarch") {
       return fail(Error(ErrorCode::kNotFound, "channel '" + channel_display(source) +
-                                                  "' is not available: " +
-                                                  result.error().message())
+                                                  "' is not available: " + result.error().message())
                       .with_hint("check the channel name and URL"));
     }
     spdlog::info("'{}' has no repodata: treating the subdir as empty", entry.subdir_url);
@@ -157,8 +155,8 @@ Result<RepodataOrigin> apply(Entry& entry, const Result<DownloadResult>& result,
     return RepodataOrigin::kMissingSubdir;
   }
   if (!result) {
-    return fail(Error(result.error()).with_context("fetching repodata of '" +
-                                                   display(source) + "'"));
+    return fail(
+        Error(result.error()).with_context("fetching repodata of '" + display(source) + "'"));
   }
   entry.state.refresh_ns = now_ns;
   if (result->not_modified) {
@@ -225,6 +223,7 @@ std::vector<DownloadRequest> make_requests(const Plan& plan, const RepodataOptio
         DownloadRequest{.url = join_url(entry.subdir_url, options.repodata_fn),
                         .destination = entry.staged,
                         .max_bytes = options.max_bytes,
+                        .max_expansion = kMaxRepodataExpansion,
                         .if_none_match = conditional ? entry.state.etag : std::string(),
                         .if_modified_since = conditional ? entry.state.mod : std::string(),
                         .label = display(*entry.source)});

@@ -37,6 +37,9 @@ namespace graft::store {
 // subdir (conda-forge's linux-64 is a few hundred MB), far below what a small compressed
 // response can expand to.
 inline constexpr std::uint64_t kMaxRepodataBytes = 2ull << 30;
+// The most a compressed repodata response may expand (real ones: about 5-15 times; an 860
+// KB gzip of 1 GB of spaces: over 1,000).
+inline constexpr std::uint64_t kMaxRepodataExpansion = 100;
 
 struct RepodataOptions {
   // kOffline never touches the network: cached repodata is used however old it is, and
@@ -53,9 +56,9 @@ struct RepodataOptions {
 };
 
 struct SubdirSource {
-  std::string channel_url;  // "https://conda.anaconda.org/conda-forge", "file:///srv/ch"
-  std::string subdir;       // "linux-64", "noarch", ...
-  std::string channel_name; // shown in errors; channel_url when empty
+  std::string channel_url;   // "https://conda.anaconda.org/conda-forge", "file:///srv/ch"
+  std::string subdir;        // "linux-64", "noarch", ...
+  std::string channel_name;  // shown in errors; channel_url when empty
 };
 
 enum class RepodataOrigin {

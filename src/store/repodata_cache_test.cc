@@ -1,9 +1,12 @@
 #include "store/repodata_cache.h"
 
 #include <sys/stat.h>
+
 #include <zlib.h>
 #include <zstd.h>
+#include <random>
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -72,12 +75,11 @@ class RepodataCacheTest : public ::testing::Test {
   }
   void write_served(const std::string& path, std::string_view content) {
     ASSERT_TRUE(base::make_directories((served_->path() / path).parent_path()));
-    ASSERT_TRUE(base::write_file_atomic(served_->path() / path, content,
-                                        base::Durability::kNoFsync));
+    ASSERT_TRUE(
+        base::write_file_atomic(served_->path() / path, content, base::Durability::kNoFsync));
   }
   SubdirSource source(const std::string& subdir) const {
-    return SubdirSource{.channel_url = server_->url("/"), .subdir = subdir,
-                        .channel_name = "test"};
+    return SubdirSource{.channel_url = server_->url("/"), .subdir = subdir, .channel_name = "test"};
   }
   Result<std::vector<RepodataFile>> fetch(std::vector<SubdirSource> sources) {
     return fetch_repodata(*cache_, sources, options_);
@@ -106,8 +108,8 @@ TEST_F(RepodataCacheTest, DownloadWritesCondasCacheFiles) {
   ASSERT_TRUE(file.has_value()) << file.error().message();
   EXPECT_EQ(file->origin, RepodataOrigin::kDownloaded);
   EXPECT_EQ(file->url, server_->url("/linux-64"));
-  EXPECT_EQ(file->path, pkgs_->path() / "cache" /
-                            (repodata_cache_key(server_->url("/linux-64")) + ".json"));
+  EXPECT_EQ(file->path,
+            pkgs_->path() / "cache" / (repodata_cache_key(server_->url("/linux-64")) + ".json"));
   EXPECT_EQ(*base::read_file(file->path), kLinuxRepodata);
 
   const auto info = info_of(*file);
@@ -189,7 +191,8 @@ TEST_F(RepodataCacheTest, OfflineUsesStaleCacheAndNamesWhatIsMissing) {
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(missing.error().message(),
             "no cached repodata for 'test/noarch', 'test/osx-arm64': offline mode uses only "
-            "the cache in '" + (pkgs_->path() / "cache").string() + "'");
+            "the cache in '" +
+                (pkgs_->path() / "cache").string() + "'");
   EXPECT_EQ(missing.error().hint(), "run once without --offline to fill the cache");
   EXPECT_EQ(server_->requests("/noarch/repodata.json"), 0);
 }
@@ -206,9 +209,9 @@ TEST_F(RepodataCacheTest, MissingPlatformSubdirIsEmptyButMissingNoarchIsAnError)
   auto missing = fetch_one("noarch");
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(missing.error().message(),
-            "channel 'test' is not available: '" + server_->url("/noarch/repodata.json") +
-                "' not found (HTTP 404)");
+  EXPECT_EQ(missing.error().message(), "channel 'test' is not available: '" +
+                                           server_->url("/noarch/repodata.json") +
+                                           "' not found (HTTP 404)");
 }
 
 TEST_F(RepodataCacheTest, ServerErrorKeepsTheCachedCopy) {
@@ -218,11 +221,11 @@ TEST_F(RepodataCacheTest, ServerErrorKeepsTheCachedCopy) {
   auto failed = fetch_one("linux-64");
   ASSERT_FALSE(failed.has_value());
   EXPECT_EQ(failed.error().code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(failed.error().message(),
-            "fetching repodata of 'test/linux-64': downloading '" +
-                server_->url("/linux-64/repodata.json") + "' failed after 2 attempts: HTTP 500");
-  const fs::path json = pkgs_->path() / "cache" /
-                        (repodata_cache_key(server_->url("/linux-64")) + ".json");
+  EXPECT_EQ(failed.error().message(), "fetching repodata of 'test/linux-64': downloading '" +
+                                          server_->url("/linux-64/repodata.json") +
+                                          "' failed after 2 attempts: HTTP 500");
+  const fs::path json =
+      pkgs_->path() / "cache" / (repodata_cache_key(server_->url("/linux-64")) + ".json");
   EXPECT_EQ(*base::read_file(json), kLinuxRepodata);
   EXPECT_EQ(list_dir(pkgs_->path() / "cache").size(), 2u);
 }
@@ -269,6 +272,44 @@ TEST_F(RepodataCacheTest, ResponseThatExpandsPastTheLimitIsRefusedAfterDecoding)
                                            "' is larger than the limit of 1048576 bytes");
     EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
   }
+}
+
+// A decompression bomb (issue 10, item 7: an 860 KB gzip repodata became 1 GB and 3.1 GB of
+// memory) is refused by its compression ratio, well before the absolute limit.
+TEST_F(RepodataCacheTest, DecompressionBombIsRefusedByItsRatio) {
+  const std::string path = "/linux-64/repodata.json";
+  const std::string expanded = "{" + std::string(200 << 20, ' ') + "}";
+  for (const std::string encoding : {"gzip", "zstd"}) {
+    SCOPED_TRACE(encoding);
+    const std::string body = compressed(expanded, encoding);
+    ASSERT_LT(body.size(), 1'000'000u);
+    server_->set_body(path, body);
+    server_->set_header(path, "Content-Encoding: " + encoding);
+    auto files = fetch({source("linux-64")});
+    ASSERT_FALSE(files.has_value());
+    EXPECT_EQ(files.error().code(), ErrorCode::kCorrupt);
+    EXPECT_NE(files.error().message().find("refused as a decompression bomb"), std::string::npos)
+        << files.error().message();
+    EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
+  }
+  // A large file that compresses as real repodata does is fetched whole.
+  std::string realistic;
+  realistic.reserve(80 << 20);
+  realistic += "{\"packages\": {";
+  std::mt19937_64 random(11);
+  for (int i = 0; realistic.size() < (80u << 20); ++i) {
+    const std::uint64_t build = random();
+    realistic += fmt::format(
+        "\"pkg-{0}-1.{1}-h{2:08x}_0.tar.bz2\": {{\"name\": \"pkg-{0}\", "
+        "\"version\": \"1.{1}\", \"build\": \"h{2:08x}_0\", "
+        "\"md5\": \"{3:016x}{4:016x}\"}},\n",
+        i % 5000, i % 97, build & 0xffffffffu, random(), random());
+  }
+  realistic += "\"last\": {}}}";
+  server_->set_body(path, compressed(realistic, "zstd"));
+  server_->set_header(path, "Content-Encoding: zstd");
+  auto files = fetch({source("linux-64")});
+  ASSERT_TRUE(files.has_value()) << files.error().message();
 }
 
 }  // namespace
