@@ -1,6 +1,16 @@
 #include "proxy/access_log.h"
 
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "base/fs.h"
 
@@ -34,6 +44,97 @@ TEST(AccessLog, EscapesControlCharacters) {
   std::string out;
   append_json_escaped(&out, std::string_view("a\n\x01", 3));
   EXPECT_EQ(out, "a\\u000a\\u0001");
+}
+
+TEST(AccessLog, EscapesBytesThatAreNotUtf8) {
+  struct Case {
+    std::string raw;
+    std::string escaped;
+  };
+  const std::vector<Case> cases = {
+      {"/caf\xc3\xa9", "/caf\xc3\xa9"},                  // valid 2-byte
+      {"\xe2\x82\xac\xf0\x9f\x98\x80", "\xe2\x82\xac\xf0\x9f\x98\x80"},  // 3 and 4 bytes
+      {"/a\xff", "/a\\ufffd"},                        // never in UTF-8
+      {"\x80x", "\\ufffdx"},                          // stray continuation byte
+      {"\xc0\xaf", "\\ufffd\\ufffd"},                  // overlong '/'
+      {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},        // surrogate
+      {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"},  // over U+10FFFF
+      {"\xe2\x82", "\\ufffd\\ufffd"},                  // truncated at the end
+      {"\xe2\x82/", "\\ufffd\\ufffd/"},                // truncated in the middle
+  };
+  for (const Case& test : cases) {
+    std::string out;
+    append_json_escaped(&out, test.raw);
+    EXPECT_EQ(out, test.escaped) << test.raw;
+  }
+  std::string line = format_access_log_line({.method = "GET", .path = "/\xff\xfe\"\x01",
+                                             .user = "\xc3"});
+  nlohmann::json parsed = nlohmann::json::parse(line);  // throws on invalid UTF-8
+  EXPECT_EQ(parsed["path"], "/\xef\xbf\xbd\xef\xbf\xbd\"\x01");
+  EXPECT_EQ(parsed["user"], "\xef\xbf\xbd");
+}
+
+// Collects what spdlog's default logger writes while alive.
+class CapturedLog {
+ public:
+  CapturedLog()
+      : previous_(spdlog::default_logger()),
+        sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+  std::vector<std::string> lines() {
+    std::vector<std::string> result;
+    std::istringstream stream(text_.str());
+    for (std::string line; std::getline(stream, line);) result.push_back(line);
+    return result;
+  }
+
+ private:
+  std::shared_ptr<spdlog::logger> previous_;
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
+TEST(AccessLog, AFullDiskCountsEveryLostLineAndComplainsRarely) {
+  CapturedLog captured;
+  {
+    auto log = AccessLog::open({.path = "/dev/full"});  // every write fails with ENOSPC
+    ASSERT_TRUE(log.has_value()) << log.error().message();
+    for (int batch = 0; batch < 20; ++batch) {
+      for (int i = 0; i < 50; ++i) (*log)->append({.method = "GET", .status = 200});
+      (*log)->flush();
+    }
+    EXPECT_EQ((*log)->dropped(), 1000u);
+    EXPECT_EQ((*log)->written(), 0u);
+  }
+  std::vector<std::string> lines = captured.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("cannot write access log '/dev/full': No space left on device: 50 "
+                          "lines dropped (reported at most every 10 s)"),
+            std::string::npos)
+      << lines[0];
+}
+
+TEST(AccessLog, ReportsTheLinesDroppedSinceTheLastComplaint) {
+  CapturedLog captured;
+  {
+    auto log = AccessLog::open(
+        {.path = "/dev/full", .complain_every = std::chrono::milliseconds(100)});
+    ASSERT_TRUE(log.has_value()) << log.error().message();
+    for (int batch = 0; batch < 3; ++batch) {
+      for (int i = 0; i < 10; ++i) (*log)->append({.method = "GET", .status = 200});
+      (*log)->flush();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    (*log)->append({.method = "GET", .status = 200});
+    (*log)->flush();
+    EXPECT_EQ((*log)->dropped(), 31u);
+  }
+  std::vector<std::string> lines = captured.lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find(": 10 lines dropped"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(": 21 lines dropped"), std::string::npos) << lines[1];
 }
 
 TEST(AccessLog, WritesAsynchronouslyAndReopens) {

@@ -202,6 +202,12 @@ ParseStatus parse_request(std::string_view buffer, std::size_t max_head_bytes,
       return ParseStatus::kBadRequest;
     }
   }
+  // RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with two, is a 400.
+  std::size_t hosts = 0;
+  for (std::size_t i = 0; i < head->field_count; ++i) {
+    if (iequals(head->fields[i].name, "host")) ++hosts;
+  }
+  if (hosts > 1 || (hosts == 0 && head->version_minor >= 1)) return ParseStatus::kBadRequest;
   head->expect_continue = false;
   head->upgrade = false;
   if (auto expect = head->find("expect")) head->expect_continue = iequals(*expect, "100-continue");

@@ -48,9 +48,16 @@ INSTANTIATE_TEST_SUITE_P(
         RequestCase{"two different cl", "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
                                         "Content-Length: 4\r\n\r\n",
                     ParseStatus::kBadRequest},
-        RequestCase{"two equal cl", "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+        RequestCase{"two equal cl", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
                                     "Content-Length: 3\r\n\r\n",
                     ParseStatus::kComplete},
+        RequestCase{"no host", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n",
+                    ParseStatus::kBadRequest},
+        RequestCase{"two hosts", "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+                    ParseStatus::kBadRequest},
+        RequestCase{"two hosts in http 10", "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
+                    ParseStatus::kBadRequest},
+        RequestCase{"http 10 without host", "GET / HTTP/1.0\r\n\r\n", ParseStatus::kComplete},
         RequestCase{"negative cl", "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
                     ParseStatus::kBadRequest},
         RequestCase{"te not chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",

@@ -79,7 +79,9 @@ void WorkerStats::record(std::string_view variant_name, int status, double secon
 
 void WorkerStats::failover(std::string_view variant_name) { bump(variant(variant_name).failovers); }
 
-void WorkerStats::count(Event event) { bump(events_[static_cast<std::size_t>(event)]); }
+void WorkerStats::count(Event event, std::uint64_t times) {
+  bump(events_[static_cast<std::size_t>(event)], times);
+}
 void WorkerStats::connection_opened() { bump(connections_); }
 void WorkerStats::connection_closed() { bump(connections_, std::int64_t{-1}); }
 
@@ -90,7 +92,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Register(*registry_);
   access_log_dropped_ = &prometheus::BuildGauge()
                              .Name("graft_proxy_access_log_dropped_total")
-                             .Help("Access log lines dropped because the queue was full")
+                             .Help("Access log lines dropped (queue full or write failed)")
                              .Register(*registry_)
                              .Add({});
   generation_ = &prometheus::BuildGauge()
@@ -117,6 +119,9 @@ Totals Metrics::totals() const {
     totals.mirror_sent += read(worker->events_[static_cast<std::size_t>(Event::kMirrorSent)]);
     totals.mirror_dropped +=
         read(worker->events_[static_cast<std::size_t>(Event::kMirrorDropped)]);
+    totals.upstream_overruns +=
+        read(worker->events_[static_cast<std::size_t>(Event::kUpstreamOverrun)]);
+    totals.idle_closed += read(worker->events_[static_cast<std::size_t>(Event::kIdleClosed)]);
     std::lock_guard growth(worker->growth_);
     for (const auto& variant : worker->variants_) totals.failovers += read(variant->failovers);
   }
@@ -249,6 +254,13 @@ std::string Metrics::serialize() const {
   families.push_back(single("graft_proxy_mirror_dropped_total",
                             "Mirror copies dropped (queue full or body over the bound)",
                             totals.mirror_dropped));
+  families.push_back(single("graft_proxy_upstream_overruns_total",
+                            "Upstream connections closed because bytes came past the end of "
+                            "a response",
+                            totals.upstream_overruns));
+  families.push_back(single("graft_proxy_idle_connections_closed_total",
+                            "Idle client connections closed to make room near max_connections",
+                            totals.idle_closed));
   for (std::size_t i = 1; i < registered.size(); ++i) families.push_back(std::move(registered[i]));
   prometheus::TextSerializer serializer;
   return serializer.Serialize(families);

@@ -41,13 +41,20 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     auto self = shared_from_this();
     std::shared_ptr<Upstream> upstream = pick();
     if (upstream == nullptr) co_return;
-    bool reused = worker_.pool.take(*upstream, &socket_);
+    std::size_t overruns = 0;
+    bool reused = worker_.pool.take(*upstream, &socket_, &overruns);
+    worker_.note_overruns(*upstream, overruns);
     if (!reused && !co_await connect(*upstream)) co_return;
     if (!co_await send() && reused) {
       socket_ = tcp::socket(worker_.io);  // a stale pooled connection: one fresh try
       if (!co_await connect(*upstream) || !co_await send()) co_return;
     }
-    if (co_await drain_response()) worker_.pool.give_back(*upstream, std::move(socket_));
+    bool overrun = false;
+    bool reusable = co_await drain_response(&overrun);
+    if (overrun ||
+        (reusable && worker_.pool.give_back(*upstream, std::move(socket_)) == IdleCheck::kUnread)) {
+      worker_.note_overruns(*upstream, 1);
+    }
   }
 
  private:
@@ -82,8 +89,9 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     co_return !error;
   }
 
-  // Reads and discards the response; true when the connection can be reused.
-  asio::awaitable<bool> drain_response() {
+  // Reads and discards the response; true when the connection can be reused. *overrun:
+  // bytes came past the end of the response (the connection is not reused).
+  asio::awaitable<bool> drain_response(bool* overrun) {
     ResponseHead response;
     std::size_t scan = 0;
     ParseStatus status = ParseStatus::kNeedMore;
@@ -94,7 +102,10 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     if (status != ParseStatus::kComplete) co_return false;
     std::string_view method = std::string_view(request_).substr(0, request_.find(' '));
     buffer_.consume(response.head_bytes);
-    if (response_has_no_body(method, response.status)) co_return response.keep_alive();
+    if (response_has_no_body(method, response.status)) {
+      *overrun = !buffer_.empty();
+      co_return response.keep_alive() && !*overrun;
+    }
     if (!response.chunked && !response.content_length) co_return false;  // until close
     ChunkedFramer framer;
     std::uint64_t remaining = response.content_length.value_or(0);
@@ -112,7 +123,8 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
       }
       if (!co_await read_more()) co_return false;
     }
-    co_return response.keep_alive() && buffer_.empty();
+    *overrun = !buffer_.empty();
+    co_return response.keep_alive() && !*overrun;
   }
 
   asio::awaitable<bool> read_more() {

@@ -1,5 +1,6 @@
 // Session::handle: one request from parsed head to access-log line — body plan, request
-// id, routing (with failover to the baseline) and the mirror copy.
+// id, admission (auth, routing with failover to the baseline, rate limit), a small body
+// read whole, the exchange, and the mirror copy.
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
 #include <boost/asio/use_awaitable.hpp>
@@ -77,8 +78,10 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
   Clock::time_point started = Clock::now();
   method_.assign(head.method);
   target_.assign(head.target);
-  response_started_ = false;
+  response_started_ = continue_sent_ = false;
   mirror_wanted_ = mirror_overflow_ = false;
+  body_started_ = {};
+  body_received_ = 0;
   std::optional<std::string_view> incoming_id = head.find("x-request-id");
   std::string request_id = incoming_id && acceptable_request_id(*incoming_id)
                                ? std::string(*incoming_id)
@@ -96,6 +99,12 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
     // co_await and keep copies of what is needed after.
     admission.mirror = choose_variant(head, worker_.table.get(), {}, &outcome);
   }
+  // A small body is read whole before an upstream is picked: a slow client holds no
+  // upstream connection for it.
+  if (early_status == 0) {
+    early_status = co_await buffer_body(&admission.head, &body, BodyMode::kSmall);
+    if (early_status != 0) admission.mirror.reset();
+  }
   bool keep = false;
   if (early_status != 0) {
     co_await send_error(early_status, request_id, &outcome, admission.refusal_headers);
@@ -105,6 +114,7 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
   }
   settle_mirror(std::move(admission.mirror));
   finish(request_id, outcome, started, wall);
+  in_.shrink(base_capacity_);
   co_return keep;
 }
 
@@ -116,6 +126,7 @@ int Session::plan_request_body(const RequestHead& head, BodyPlan* body) const {
 
 asio::awaitable<void> Session::send_continue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  if (std::exchange(continue_sent_, true)) co_return;
   set_deadline(Phase::kClientWrite);
   // A failed write shows again when the body is read.
   boost::system::error_code error;

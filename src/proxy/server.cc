@@ -51,9 +51,7 @@ Result<std::string> read_token(const ServerOptions& options) {
   return token;
 }
 
-Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
-                                                     const route::Address& address,
-                                                     std::uint16_t port, bool reuse_port) {
+Result<tcp::endpoint> listen_endpoint(const route::Address& address, std::uint16_t port) {
   boost::system::error_code error;
   auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host,
                                    error);
@@ -61,7 +59,46 @@ Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("cannot listen on '{}': not an IP address", address.to_string()));
   }
-  tcp::endpoint endpoint(ip, port);
+  return tcp::endpoint(ip, port);
+}
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+  std::string host = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) host = "[" + host + "]";
+  return fmt::format("{}:{}", host, endpoint.port());
+}
+
+Error listen_error(const tcp::endpoint& endpoint, const boost::system::error_code& error) {
+  if (error == asio::error::address_in_use) {
+    return Error(ErrorCode::kIo, fmt::format("cannot listen on '{}': the address is already in "
+                                             "use by another process",
+                                             endpoint_text(endpoint)))
+        .with_hint("stop that process, or choose another port in route.yml");
+  }
+  return Error(ErrorCode::kIo, fmt::format("cannot listen on '{}': {}", endpoint_text(endpoint),
+                                           error.message()));
+}
+
+// Binds a plain socket (no SO_REUSEPORT) to the address and closes it again: the workers'
+// SO_REUSEPORT sockets would join another process's listeners on the same address (same
+// user) and silently share its traffic, a plain socket fails instead. Returns the port
+// bound (the kernel's pick for port 0), which the workers then share.
+Result<std::uint16_t> probe_address(const tcp::endpoint& endpoint) {
+  asio::io_context io;
+  tcp::acceptor probe(io);
+  boost::system::error_code error;
+  probe.open(endpoint.protocol(), error);
+  // SO_REUSEADDR: connections of an earlier run in TIME_WAIT do not count as "in use".
+  if (!error) probe.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) probe.bind(endpoint, error);
+  if (error) return fail(listen_error(endpoint, error));
+  return probe.local_endpoint().port();
+}
+
+Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
+                                                     const tcp::endpoint& endpoint,
+                                                     bool reuse_port) {
+  boost::system::error_code error;
   auto acceptor = std::make_unique<tcp::acceptor>(io);
   acceptor->open(endpoint.protocol(), error);
   if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
@@ -73,12 +110,7 @@ Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
   }
   if (!error) acceptor->bind(endpoint, error);
   if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return fail(ErrorCode::kIo, fmt::format("cannot listen on '{}': {}",
-                                            tcp::endpoint(ip, port).address().to_string() + ":" +
-                                                std::to_string(port),
-                                            error.message()));
-  }
+  if (error) return fail(listen_error(endpoint, error));
   return acceptor;
 }
 
@@ -242,6 +274,37 @@ void Worker::remove(Timed* timed) {
   timed->previous = timed->next = nullptr;
 }
 
+void Worker::mark_idle(Timed* timed) {
+  if (timed->idle_listed) mark_busy(timed);
+  timed->idle_listed = true;
+  timed->idle_next = nullptr;
+  timed->idle_previous = idle_tail;
+  if (idle_tail != nullptr) idle_tail->idle_next = timed;
+  else idle_head = timed;
+  idle_tail = timed;
+}
+
+void Worker::mark_busy(Timed* timed) {
+  if (!timed->idle_listed) return;
+  if (timed->idle_previous != nullptr) timed->idle_previous->idle_next = timed->idle_next;
+  else idle_head = timed->idle_next;
+  if (timed->idle_next != nullptr) timed->idle_next->idle_previous = timed->idle_previous;
+  else idle_tail = timed->idle_previous;
+  timed->idle_previous = timed->idle_next = nullptr;
+  timed->idle_listed = false;
+}
+
+std::size_t Worker::close_idlest(std::size_t count) {
+  std::size_t closed = 0;
+  while (closed < count && idle_head != nullptr) {
+    Timed* idlest = idle_head;
+    mark_busy(idlest);
+    idlest->on_evict();
+    ++closed;
+  }
+  return closed;
+}
+
 void Worker::sweep() {
   Clock::time_point now = Clock::now();
   for (Timed* timed = timed_head; timed != nullptr;) {
@@ -269,6 +332,16 @@ bool Worker::should_warn() {
   return true;
 }
 
+void Worker::note_overruns(const Upstream& upstream, std::size_t count) {
+  if (count == 0) return;
+  stats.count(Event::kUpstreamOverrun, count);
+  if (should_warn()) {
+    spdlog::warn("upstream '{}' of variant '{}' sent bytes past the end of a response: "
+                 "connection closed, not reused",
+                 upstream.label, upstream.variant);
+  }
+}
+
 Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {
   state_->server = this;
 }
@@ -291,17 +364,17 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
   state->options = std::move(options);
   const route::RouteConfig& config = state->options.config;
+  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint listen, listen_endpoint(config.listen, config.listen.port));
+  GRAFT_ASSIGN_OR_RETURN(state->port, probe_address(listen));
+  listen.port(state->port);
   for (std::size_t i = 0; i < state->options.threads; ++i) {
     auto worker = std::make_unique<Worker>(*state, i);
-    GRAFT_ASSIGN_OR_RETURN(worker->acceptor,
-                           bind_acceptor(worker->io, config.listen,
-                                         i == 0 ? config.listen.port : state->port, true));
-    if (i == 0) state->port = worker->acceptor->local_endpoint().port();
+    GRAFT_ASSIGN_OR_RETURN(worker->acceptor, bind_acceptor(worker->io, listen, true));
     state->workers.push_back(std::move(worker));
   }
   state->control = std::make_unique<asio::io_context>(1);
-  GRAFT_ASSIGN_OR_RETURN(state->admin_acceptor,
-                         bind_acceptor(*state->control, config.admin, config.admin.port, false));
+  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint admin, listen_endpoint(config.admin, config.admin.port));
+  GRAFT_ASSIGN_OR_RETURN(state->admin_acceptor, bind_acceptor(*state->control, admin, false));
   state->admin_port = state->admin_acceptor->local_endpoint().port();
   std::unique_ptr<Server> server(new Server(std::move(state)));
   State& started = *server->state_;

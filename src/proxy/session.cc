@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
@@ -75,15 +76,40 @@ asio::awaitable<boost::system::error_code> write_rest(tcp::socket& socket, std::
   co_return error;
 }
 
+namespace {
+
+// Near max_connections, idle keep-alive connections make room for new ones, the idlest
+// first: one for every new connection from 90% of the limit on, two at the limit. True
+// when the new connection may be served.
+bool make_room(Worker& worker) {
+  auto limit = static_cast<std::int64_t>(worker.state.options.config.limits.max_connections);
+  std::int64_t open = worker.state.connections.load(std::memory_order_relaxed);
+  std::int64_t high_water = limit - std::max<std::int64_t>(1, limit / 10);
+  if (open < high_water) return true;
+  std::size_t closed = worker.close_idlest(open >= limit ? 2 : 1);
+  if (closed > 0) {
+    worker.stats.count(Event::kIdleClosed, closed);
+    if (worker.should_warn()) {
+      spdlog::warn("{} of {} connections open (max_connections): closing the idlest keep-alive "
+                   "connections first",
+                   open, limit);
+    }
+  }
+  return open < limit || closed > 0;
+}
+
+}  // namespace
+
 void spawn_session(Worker& worker, tcp::socket client) {
-  Server::State& state = worker.state;
-  auto limit = static_cast<std::int64_t>(state.options.config.limits.max_connections);
-  if (state.connections.load(std::memory_order_relaxed) >= limit) {
+  if (!make_room(worker)) {
     static constexpr std::string_view kBusy =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     [[maybe_unused]] auto sent =
         ::send(client.native_handle(), kBusy.data(), kBusy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (worker.should_warn()) spdlog::warn("refusing connections: {} open (max_connections)", limit);
+    if (worker.should_warn()) {
+      spdlog::warn("refusing connections: {} open and none idle (max_connections)",
+                   worker.state.connections.load(std::memory_order_relaxed));
+    }
     return;
   }
   boost::system::error_code ignored;
@@ -96,8 +122,9 @@ void spawn_session(Worker& worker, tcp::socket client) {
 Session::Session(Worker& worker, tcp::socket client)
     : worker_(worker),
       client_(std::move(client)),
-      in_(std::max<std::size_t>(worker.state.options.config.limits.max_header_bytes + 1,
-                                kMinBufferBytes)) {
+      base_capacity_(std::max<std::size_t>(
+          worker.state.options.config.limits.max_header_bytes + 1, kMinBufferBytes)),
+      in_(base_capacity_) {
   worker_.state.connections.fetch_add(1, std::memory_order_relaxed);
   worker_.stats.connection_opened();
   worker_.add(this);
@@ -107,6 +134,7 @@ Session::Session(Worker& worker, tcp::socket client)
 }
 
 Session::~Session() {
+  worker_.mark_busy(this);
   worker_.remove(this);
   worker_.state.connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.stats.connection_closed();
@@ -115,16 +143,29 @@ Session::~Session() {
 void Session::set_deadline(Phase phase) {
   const route::TimeoutsConfig& timeouts = worker_.state.options.config.timeouts;
   phase_ = phase;
+  Clock::time_point now = coarse_now();
   std::chrono::milliseconds timeout = timeouts.read;
   switch (phase) {
-    case Phase::kIdle: timeout = first_request_ ? timeouts.header : timeouts.idle; break;
+    case Phase::kIdle:
+      timeout = first_request_ ? std::min(timeouts.header, timeouts.first_byte) : timeouts.idle;
+      break;
     case Phase::kHead: timeout = timeouts.header; break;
     case Phase::kConnect: timeout = timeouts.connect; break;
-    case Phase::kClientBody:
+    case Phase::kClientBody: {
+      // No pause longer than timeouts.body, and on average min_body_rate bytes per second
+      // after a grace of timeouts.body.
+      if (body_started_ == Clock::time_point{}) body_started_ = now;
+      deadline = now + timeouts.body;
+      if (std::uint64_t rate = worker_.state.options.config.limits.min_body_rate; rate > 0) {
+        auto earned = std::chrono::milliseconds(body_received_ * 1000 / rate);
+        deadline = std::min(deadline, body_started_ + timeouts.body + earned);
+      }
+      return;
+    }
     case Phase::kUpstreamIo:
     case Phase::kClientWrite: break;
   }
-  deadline = coarse_now() + timeout;
+  deadline = now + timeout;
 }
 
 void Session::on_timeout() {
@@ -140,6 +181,11 @@ void Session::on_timeout() {
 void Session::on_shutdown() {
   boost::system::error_code ignored;
   if (phase_ == Phase::kIdle) client_.cancel(ignored);
+}
+
+void Session::on_evict() {
+  boost::system::error_code ignored;
+  client_.cancel(ignored);  // the idle read ends as a close (read_head: kClosed)
 }
 
 asio::awaitable<void> Session::run() {
@@ -174,6 +220,7 @@ asio::awaitable<Session::HeadResult> Session::read_head(RequestHead* head) {
   std::size_t scan = 0;
   std::size_t limit = worker_.state.options.config.limits.max_header_bytes;
   set_deadline(in_.empty() ? Phase::kIdle : Phase::kHead);
+  if (phase_ == Phase::kIdle) worker_.mark_idle(this);
   while (true) {
     if (!in_.empty()) {
       switch (parse_request(in_.unread(), limit, &scan, head)) {
@@ -189,6 +236,7 @@ asio::awaitable<Session::HeadResult> Session::read_head(RequestHead* head) {
     boost::system::error_code error;
     std::size_t read = co_await client_.async_read_some(
         asio::buffer(data, size), asio::redirect_error(asio::use_awaitable, error));
+    worker_.mark_busy(this);
     if (error) {
       bool mid_head = phase_ == Phase::kHead && !in_.empty();
       co_return timed_out_ && mid_head ? HeadResult::kTimedOut : HeadResult::kClosed;

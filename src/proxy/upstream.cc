@@ -1,5 +1,8 @@
 #include "proxy/upstream.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
 #include <boost/asio/io_context.hpp>
@@ -112,15 +115,35 @@ bool UpstreamSet::any_healthy(std::string_view variant) const {
   return false;
 }
 
-bool UpstreamPool::take(const Upstream& upstream, boost::asio::ip::tcp::socket* socket) {
-  auto found = idle_.find(upstream.id);
-  if (found == idle_.end() || found->second.empty()) return false;
-  *socket = std::move(found->second.back());
-  found->second.pop_back();
-  return true;
+IdleCheck check_idle(boost::asio::ip::tcp::socket& socket) {
+  char byte;
+  ssize_t got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (got > 0) return IdleCheck::kUnread;
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return IdleCheck::kIdle;
+  return IdleCheck::kClosed;
 }
 
-void UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket) {
+bool UpstreamPool::take(const Upstream& upstream, boost::asio::ip::tcp::socket* socket,
+                        std::size_t* overruns) {
+  auto found = idle_.find(upstream.id);
+  if (found == idle_.end()) return false;
+  auto& list = found->second;
+  while (!list.empty()) {
+    boost::asio::ip::tcp::socket candidate = std::move(list.back());
+    list.pop_back();
+    IdleCheck check = check_idle(candidate);
+    if (check == IdleCheck::kIdle) {
+      *socket = std::move(candidate);
+      return true;
+    }
+    if (check == IdleCheck::kUnread) ++*overruns;
+  }
+  return false;
+}
+
+IdleCheck UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket) {
+  IdleCheck check = check_idle(socket);
+  if (check != IdleCheck::kIdle) return check;
   auto& list = idle_[upstream.id];
   if (list.size() >= kMaxIdlePerUpstream) {
     boost::system::error_code ignored;
@@ -128,6 +151,7 @@ void UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp::soc
     list.erase(list.begin());
   }
   list.push_back(std::move(socket));
+  return check;
 }
 
 void UpstreamPool::clear() { idle_.clear(); }

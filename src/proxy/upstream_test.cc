@@ -1,5 +1,12 @@
 #include "proxy/upstream.h"
 
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 namespace graft::proxy {
@@ -48,6 +55,49 @@ TEST(UpstreamSet, BuildsPerVariantAndKeepsStateAcrossReloads) {
   ASSERT_FALSE(broken.has_value());
   EXPECT_NE(broken.error().message().find("upstream 'no-such-host.invalid:9003' does not resolve"),
             std::string::npos);
+}
+
+// Three loopback connections to one acceptor: pool side (client) and upstream side.
+struct Connections {
+  using tcp = boost::asio::ip::tcp;
+  Connections() : acceptor(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+    for (int i = 0; i < 3; ++i) {
+      pooled.emplace_back(io);
+      pooled.back().connect(acceptor.local_endpoint());
+      upstream.push_back(acceptor.accept());
+    }
+  }
+  boost::asio::io_context io;
+  tcp::acceptor acceptor;
+  std::vector<tcp::socket> pooled;
+  std::vector<tcp::socket> upstream;
+};
+
+TEST(UpstreamPool, HandsOutOnlyIdleConnectionsWithNothingUnread) {
+  Connections connections;
+  Upstream upstream;
+  UpstreamPool pool;
+  EXPECT_EQ(check_idle(connections.pooled[0]), IdleCheck::kIdle);
+  for (auto& socket : connections.pooled) {
+    EXPECT_EQ(pool.give_back(upstream, std::move(socket)), IdleCheck::kIdle);
+  }
+  // [0]: bytes past a response arrive while pooled; [1]: closed by the upstream; [2]: idle.
+  boost::asio::write(connections.upstream[0], boost::asio::buffer(std::string("HTTP/1.1 200")));
+  connections.upstream[1].close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::size_t overruns = 0;
+  boost::asio::ip::tcp::socket taken(connections.io);
+  ASSERT_TRUE(pool.take(upstream, &taken, &overruns));
+  EXPECT_EQ(check_idle(taken), IdleCheck::kIdle);
+  EXPECT_EQ(overruns, 0u);  // [2] is the most recent: taken first
+  EXPECT_FALSE(pool.take(upstream, &taken, &overruns));  // [1] and [0] are closed instead
+  EXPECT_EQ(overruns, 1u);
+  EXPECT_EQ(pool.idle_count(), 0u);
+  // A connection with unread bytes is not pooled at all.
+  boost::asio::write(connections.upstream[2], boost::asio::buffer(std::string("x")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(pool.give_back(upstream, std::move(taken)), IdleCheck::kUnread);
+  EXPECT_EQ(pool.idle_count(), 0u);
 }
 
 }  // namespace
