@@ -97,8 +97,8 @@ std::string format_access_log_line(const AccessLogEntry& entry) {
   line.append(fmt::format(",\"status\":{}", entry.status));
   append_string_field(&line, "variant", entry.variant);
   append_string_field(&line, "upstream", entry.upstream);
-  line.append(fmt::format(",\"latency_ms\":{:.3f},\"upstream_latency_ms\":{:.3f}",
-                          entry.latency_ms, entry.upstream_latency_ms));
+  line.append(fmt::format(",\"latency_ms\":{:.3f},\"upstream_latency_ms\":{:.3f}", entry.latency_ms,
+                          entry.upstream_latency_ms));
   line.append(fmt::format(",\"bytes_in\":{},\"bytes_out\":{}", entry.bytes_in, entry.bytes_out));
   append_string_field(&line, "user", entry.user);
   append_string_field(&line, "model_version", entry.model_version);

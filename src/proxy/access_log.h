@@ -58,8 +58,8 @@ void append_json_escaped(std::string* out, std::string_view text);
 class AccessLog {
  public:
   struct Options {
-    std::filesystem::path path;              // "-" writes to stdout
-    std::size_t max_queued_lines = 65'536;   // beyond this, lines are dropped
+    std::filesystem::path path;             // "-" writes to stdout
+    std::size_t max_queued_lines = 65'536;  // beyond this, lines are dropped
     // At most one error log line per this interval while writes fail.
     std::chrono::milliseconds complain_every{10'000};
   };

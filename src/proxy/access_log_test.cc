@@ -8,9 +8,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "base/fs.h"
 
@@ -18,20 +18,20 @@ namespace graft::proxy {
 namespace {
 
 TEST(AccessLog, FormatsAGoldenLine) {
-  AccessLogEntry entry{.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(
-                           1'795'210'351'123)),
-                       .request_id = "r\"1",
-                       .method = "GET",
-                       .path = "/a\\b",
-                       .status = 200,
-                       .variant = "treatment",
-                       .upstream = "127.0.0.1:9002",
-                       .latency_ms = 1.5,
-                       .upstream_latency_ms = 1.25,
-                       .bytes_in = 3,
-                       .bytes_out = 120,
-                       .user = "00ff00ff00ff00ff",
-                       .model_version = ""};
+  AccessLogEntry entry{
+      .time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'795'210'351'123)),
+      .request_id = "r\"1",
+      .method = "GET",
+      .path = "/a\\b",
+      .status = 200,
+      .variant = "treatment",
+      .upstream = "127.0.0.1:9002",
+      .latency_ms = 1.5,
+      .upstream_latency_ms = 1.25,
+      .bytes_in = 3,
+      .bytes_out = 120,
+      .user = "00ff00ff00ff00ff",
+      .model_version = ""};
   EXPECT_EQ(format_access_log_line(entry),
             "{\"ts\":\"2026-11-20T21:32:31.123Z\",\"request_id\":\"r\\\"1\",\"method\":\"GET\","
             "\"path\":\"/a\\\\b\",\"status\":200,\"variant\":\"treatment\","
@@ -52,23 +52,23 @@ TEST(AccessLog, EscapesBytesThatAreNotUtf8) {
     std::string escaped;
   };
   const std::vector<Case> cases = {
-      {"/caf\xc3\xa9", "/caf\xc3\xa9"},                  // valid 2-byte
+      {"/caf\xc3\xa9", "/caf\xc3\xa9"},                                  // valid 2-byte
       {"\xe2\x82\xac\xf0\x9f\x98\x80", "\xe2\x82\xac\xf0\x9f\x98\x80"},  // 3 and 4 bytes
-      {"/a\xff", "/a\\ufffd"},                        // never in UTF-8
-      {"\x80x", "\\ufffdx"},                          // stray continuation byte
-      {"\xc0\xaf", "\\ufffd\\ufffd"},                  // overlong '/'
-      {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},        // surrogate
-      {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"},  // over U+10FFFF
-      {"\xe2\x82", "\\ufffd\\ufffd"},                  // truncated at the end
-      {"\xe2\x82/", "\\ufffd\\ufffd/"},                // truncated in the middle
+      {"/a\xff", "/a\\ufffd"},                                           // never in UTF-8
+      {"\x80x", "\\ufffdx"},                                             // stray continuation byte
+      {"\xc0\xaf", "\\ufffd\\ufffd"},                                    // overlong '/'
+      {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},                         // surrogate
+      {"\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"},              // over U+10FFFF
+      {"\xe2\x82", "\\ufffd\\ufffd"},                                    // truncated at the end
+      {"\xe2\x82/", "\\ufffd\\ufffd/"},                                  // truncated in the middle
   };
   for (const Case& test : cases) {
     std::string out;
     append_json_escaped(&out, test.raw);
     EXPECT_EQ(out, test.escaped) << test.raw;
   }
-  std::string line = format_access_log_line({.method = "GET", .path = "/\xff\xfe\"\x01",
-                                             .user = "\xc3"});
+  std::string line =
+      format_access_log_line({.method = "GET", .path = "/\xff\xfe\"\x01", .user = "\xc3"});
   nlohmann::json parsed = nlohmann::json::parse(line);  // throws on invalid UTF-8
   EXPECT_EQ(parsed["path"], "/\xef\xbf\xbd\xef\xbf\xbd\"\x01");
   EXPECT_EQ(parsed["user"], "\xef\xbf\xbd");
@@ -119,8 +119,8 @@ TEST(AccessLog, AFullDiskCountsEveryLostLineAndComplainsRarely) {
 TEST(AccessLog, ReportsTheLinesDroppedSinceTheLastComplaint) {
   CapturedLog captured;
   {
-    auto log = AccessLog::open(
-        {.path = "/dev/full", .complain_every = std::chrono::milliseconds(100)});
+    auto log =
+        AccessLog::open({.path = "/dev/full", .complain_every = std::chrono::milliseconds(100)});
     ASSERT_TRUE(log.has_value()) << log.error().message();
     for (int batch = 0; batch < 3; ++batch) {
       for (int i = 0; i < 10; ++i) (*log)->append({.method = "GET", .status = 200});
@@ -160,8 +160,9 @@ TEST(AccessLog, WritesAsynchronouslyAndReopens) {
 TEST(AccessLog, FailsClearlyOnAnUnwritablePath) {
   auto log = AccessLog::open({.path = "/nonexistent-dir/access.jsonl"});
   ASSERT_FALSE(log.has_value());
-  EXPECT_EQ(log.error().message().rfind("cannot open access log '/nonexistent-dir/access.jsonl': ", 0),
-            0u);
+  EXPECT_EQ(
+      log.error().message().rfind("cannot open access log '/nonexistent-dir/access.jsonl': ", 0),
+      0u);
 }
 
 }  // namespace

@@ -4,15 +4,15 @@
 #include <string>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy/http_parser.h"
 #include "proxy/request_keys.h"
@@ -41,8 +41,9 @@ std::string weights_json(const route::RouteTable& table) {
 AdminResponse put_weights(Server& server, std::string_view body) {
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object() || parsed.empty()) {
-    return json_error(400, "weights must be a JSON object of variant names to weights, "
-                           "e.g. {\"baseline\": 80, \"treatment\": 20}");
+    return json_error(400,
+                      "weights must be a JSON object of variant names to weights, "
+                      "e.g. {\"baseline\": 80, \"treatment\": 20}");
   }
   std::map<std::string, std::uint32_t, std::less<>> weights;
   for (const auto& [name, value] : parsed.items()) {
@@ -221,8 +222,8 @@ asio::awaitable<void> admin_accept_loop(Server::State& state) {
 
 }  // namespace
 
-AdminResponse handle_admin_request(Server& server, std::string_view method,
-                                   std::string_view path, std::string_view body) {
+AdminResponse handle_admin_request(Server& server, std::string_view method, std::string_view path,
+                                   std::string_view body) {
   auto allow = [&](std::string_view wanted) { return method == wanted; };
   if (path == "/status") {
     if (!allow("GET")) return json_error(405, "use GET /status");
@@ -248,7 +249,8 @@ AdminResponse handle_admin_request(Server& server, std::string_view method,
     return {200, "text/plain; version=0.0.4", server.metrics_text()};
   }
   return json_error(404, fmt::format("unknown admin path '{}': try /status, /weights, "
-                                     "/rollback, /reload or /metrics", path));
+                                     "/rollback, /reload or /metrics",
+                                     path));
 }
 
 void start_admin(Server::State& state) {

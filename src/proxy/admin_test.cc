@@ -40,8 +40,10 @@ class AdminTest : public ::testing::Test {
   }
 
   std::unique_ptr<Server> start(route::RouteConfig config, std::filesystem::path path = {}) {
-    auto server = Server::start({.config = std::move(config), .config_path = std::move(path),
-                                 .threads = 2, .shutdown_grace = std::chrono::milliseconds(500)});
+    auto server = Server::start({.config = std::move(config),
+                                 .config_path = std::move(path),
+                                 .threads = 2,
+                                 .shutdown_grace = std::chrono::milliseconds(500)});
     EXPECT_TRUE(server.has_value()) << server.error().message();
     return server ? std::move(*server) : nullptr;
   }
@@ -64,8 +66,8 @@ Response admin(std::uint16_t port, std::string method, std::string path, std::st
   bool has_host = std::any_of(headers.begin(), headers.end(),
                               [](const std::string& line) { return line.rfind("Host:", 0) == 0; });
   if (!has_host) headers.push_back("Host: 127.0.0.1:" + std::to_string(port));
-  std::string request = method + " " + path + " HTTP/1.1\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n";
+  std::string request =
+      method + " " + path + " HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   for (const std::string& line : headers) request += line + "\r\n";
   if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
   return client.request(request + "\r\n" + body);
@@ -75,7 +77,8 @@ TEST_F(AdminTest, WeightsStatusAndRollback) {
   auto server = start(config());
   ASSERT_TRUE(server);
   Response weights = admin(server->admin_port(), "GET", "/weights");
-  EXPECT_EQ(nlohmann::json::parse(weights.body), (nlohmann::json{{"baseline", 80}, {"treatment", 20}}));
+  EXPECT_EQ(nlohmann::json::parse(weights.body),
+            (nlohmann::json{{"baseline", 80}, {"treatment", 20}}));
   Response put = admin(server->admin_port(), "PUT", "/weights", R"({"treatment": 50})");
   EXPECT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(nlohmann::json::parse(put.body)["baseline"], 50);
@@ -124,8 +127,7 @@ TEST_F(AdminTest, RefusesForeignHostsAndCrossSiteChanges) {
   EXPECT_EQ(nlohmann::json::parse(rebound.body)["error"],
             "the Host 'evil.example' does not name this admin API: use '" + own + "'");
 
-  Response cross_site =
-      admin(port, "POST", "/rollback", "", "", {"Origin: http://evil.example"});
+  Response cross_site = admin(port, "POST", "/rollback", "", "", {"Origin: http://evil.example"});
   EXPECT_EQ(cross_site.status, 403);
   EXPECT_EQ(nlohmann::json::parse(cross_site.body)["error"],
             "the Origin 'http://evil.example' is not this admin API's own: changes from other "
@@ -148,10 +150,8 @@ TEST_F(AdminTest, WithATokenAnyHostMayCallButNotAForeignOrigin) {
   auto server = start(cfg, dir / "route.yml");
   ASSERT_TRUE(server);
   const std::uint16_t port = server->admin_port();
-  EXPECT_EQ(admin(port, "GET", "/status", "", "s3cret", {"Host: proxy.internal:8081"}).status,
-            200);
-  EXPECT_EQ(admin(port, "POST", "/rollback", "", "s3cret", {"Origin: https://evil.example"})
-                .status,
+  EXPECT_EQ(admin(port, "GET", "/status", "", "s3cret", {"Host: proxy.internal:8081"}).status, 200);
+  EXPECT_EQ(admin(port, "POST", "/rollback", "", "s3cret", {"Origin: https://evil.example"}).status,
             403);
 }
 
@@ -194,8 +194,11 @@ TEST_F(AdminTest, AccessLogHasEveryField) {
   auto server = start(cfg);
   ASSERT_TRUE(server);
   Client client(server->port());
-  ASSERT_EQ(client.request(get("/path?q=1", {"X-User-Id: alice", "X-Request-Id: r-1"})).status, 200);
-  ASSERT_EQ(client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").status, 200);
+  ASSERT_EQ(client.request(get("/path?q=1", {"X-User-Id: alice", "X-Request-Id: r-1"})).status,
+            200);
+  ASSERT_EQ(
+      client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").status,
+      200);
   server->stop();
   auto text = base::read_file(dir / "access.jsonl");
   ASSERT_TRUE(text.has_value());
@@ -229,7 +232,8 @@ TEST_F(AdminTest, MetricsParseAsPrometheusText) {
   for (int i = 0; i < 10; ++i) ASSERT_EQ(client.request(get("/")).status, 200);
   Response metrics = admin(server->admin_port(), "GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
-  std::regex sample(R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="[^"]*",?)*\})? [-+0-9.eEInfa]+( \d+)?)");
+  std::regex sample(
+      R"([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="[^"]*",?)*\})? [-+0-9.eEInfa]+( \d+)?)");
   std::istringstream lines(metrics.body);
   std::string line;
   int samples = 0;
@@ -248,15 +252,15 @@ TEST_F(AdminTest, MetricsParseAsPrometheusText) {
 TEST_F(AdminTest, MirrorsACopyToTheShadow) {
   TestUpstream shadow("shadow");
   auto cfg = config();
-  cfg.variants.push_back({.name = "shadow",
-                          .upstreams = {{.host = "127.0.0.1", .port = shadow.port()}},
-                          .weight = 0});
+  cfg.variants.push_back(
+      {.name = "shadow", .upstreams = {{.host = "127.0.0.1", .port = shadow.port()}}, .weight = 0});
   cfg.mirror = route::MirrorConfig{.variant = "shadow", .percent = 100};
   auto server = start(cfg);
   ASSERT_TRUE(server);
   Client client(server->port());
   for (int i = 0; i < 20; ++i) {
-    Response response = client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+    Response response =
+        client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
     EXPECT_EQ(response.body, "hi");
     EXPECT_NE(response.headers["x-graft-variant"], "shadow");
   }

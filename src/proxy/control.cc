@@ -1,8 +1,8 @@
 // Server's control-plane members: reload, weight changes, rollback, status and metrics.
 // They run on whatever thread calls them (admin thread, signal handler thread, tests) and
 // only swap immutable snapshots, so the request path never waits on them.
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "base/fs.h"
 #include "proxy/server_state.h"
@@ -31,7 +31,8 @@ void warn_fixed_settings(const route::RouteConfig& running, const route::RouteCo
 Status Server::reload() {
   State& state = *state_;
   if (state.options.config_path.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "cannot reload: the proxy was not started from a file");
+    return fail(ErrorCode::kInvalidArgument,
+                "cannot reload: the proxy was not started from a file");
   }
   std::lock_guard lock(state.reload_mutex);
   auto started = std::chrono::steady_clock::now();
@@ -42,7 +43,8 @@ Status Server::reload() {
   GRAFT_ASSIGN_OR_RETURN(auto upstreams, UpstreamSet::build(config, state.upstreams.load().get()));
   warn_fixed_settings(state.options.config, config);
   for (const auto& upstream : upstreams->all()) {
-    state.metrics.set_upstream_healthy(upstream->variant, upstream->label, upstream->healthy.load());
+    state.metrics.set_upstream_healthy(upstream->variant, upstream->label,
+                                       upstream->healthy.load());
   }
   state.upstreams.store(std::move(upstreams));
   state.upstreams_version.fetch_add(1, std::memory_order_acq_rel);
@@ -77,8 +79,10 @@ Status Server::set_percentages(
 }
 
 void Server::rollback() {
-  auto stored = state_->holder.update(
-      [](const route::RouteTable& table) -> Result<route::RouteTable> { return table.rolled_back(); });
+  auto stored =
+      state_->holder.update([](const route::RouteTable& table) -> Result<route::RouteTable> {
+        return table.rolled_back();
+      });
   if (stored) {
     state_->metrics.set_route_generation((*stored)->generation());
     spdlog::warn("rollback: all traffic goes to the baseline '{}'",

@@ -9,10 +9,10 @@
 // as Go's http.Transport does); a POST is never sent twice.
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy/session.h"
 
@@ -130,8 +130,10 @@ asio::awaitable<bool> Session::connect(const Upstream& upstream, tcp::socket* so
 
 asio::awaitable<bool> Session::fail_exchange(int status, std::string_view request_id,
                                              Outcome* outcome) {
-  if (!response_started_) co_await send_error(status, request_id, outcome);
-  else outcome->status = outcome->status == 0 ? status : outcome->status;
+  if (!response_started_)
+    co_await send_error(status, request_id, outcome);
+  else
+    outcome->status = outcome->status == 0 ? status : outcome->status;
   co_return false;
 }
 
@@ -152,8 +154,8 @@ asio::awaitable<bool> Session::exchange(const RequestHead& head, const BodyPlan&
     upstream_socket_ = &socket;
     attempt.upstream->requests.fetch_add(1, std::memory_order_relaxed);
     attempt.started = Clock::now();
-    SendResult sent = co_await send_request(socket, body, &attempt.body_consumed,
-                                            &outcome->bytes_in);
+    SendResult sent =
+        co_await send_request(socket, body, &attempt.body_consumed, &outcome->bytes_in);
     bool got_bytes = false;
     if (sent == SendResult::kOk && co_await read_response_head(socket, &response, &got_bytes)) {
       break;
@@ -221,8 +223,7 @@ Session::Failure Session::after_failed_attempt(const RequestHead& head, SendResu
   return Failure::kUpstreamFailed;
 }
 
-void Session::begin_relay(const ResponseHead& response, const Attempt& attempt,
-                          Outcome* outcome) {
+void Session::begin_relay(const ResponseHead& response, const Attempt& attempt, Outcome* outcome) {
   note_health(worker_.state, *attempt.upstream,
               response.status >= 500 ? HealthSignal::kPassiveFailed : HealthSignal::kPassiveOk);
   outcome->upstream = attempt.upstream;
@@ -253,8 +254,8 @@ asio::awaitable<bool> Session::read_response_head(tcp::socket& socket, ResponseH
     if (error) co_return false;
     *got_bytes = true;
     upstream_in_->commit(read);
-    ParseStatus status = parse_response(upstream_in_->unread(), kUpstreamBufferBytes, &scan,
-                                        response);
+    ParseStatus status =
+        parse_response(upstream_in_->unread(), kUpstreamBufferBytes, &scan, response);
     if (status == ParseStatus::kNeedMore) continue;
     if (status != ParseStatus::kComplete) co_return false;
     if (response->status >= 100 && response->status < 200) {

@@ -103,8 +103,18 @@ class ChunkedFramer {
   [[nodiscard]] std::uint64_t payload_bytes() const { return payload_bytes_; }
 
  private:
-  enum class Step { kSize, kExtension, kSizeLf, kData, kDataCr, kDataLf, kTrailerStart,
-                    kTrailerLine, kTrailerLf, kFinalLf };
+  enum class Step {
+    kSize,
+    kExtension,
+    kSizeLf,
+    kData,
+    kDataCr,
+    kDataLf,
+    kTrailerStart,
+    kTrailerLine,
+    kTrailerLf,
+    kFinalLf
+  };
   bool step_byte(char c);
   Step step_ = Step::kSize;
   State state_ = State::kInBody;

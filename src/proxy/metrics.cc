@@ -77,13 +77,19 @@ void WorkerStats::record(std::string_view variant_name, int status, double secon
   bump(series.seconds, seconds);
 }
 
-void WorkerStats::failover(std::string_view variant_name) { bump(variant(variant_name).failovers); }
+void WorkerStats::failover(std::string_view variant_name) {
+  bump(variant(variant_name).failovers);
+}
 
 void WorkerStats::count(Event event, std::uint64_t times) {
   bump(events_[static_cast<std::size_t>(event)], times);
 }
-void WorkerStats::connection_opened() { bump(connections_); }
-void WorkerStats::connection_closed() { bump(connections_, std::int64_t{-1}); }
+void WorkerStats::connection_opened() {
+  bump(connections_);
+}
+void WorkerStats::connection_closed() {
+  bump(connections_, std::int64_t{-1});
+}
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   healthy_ = &prometheus::BuildGauge()
@@ -117,8 +123,7 @@ Totals Metrics::totals() const {
     totals.requests += read(worker->requests_);
     totals.retries += read(worker->events_[static_cast<std::size_t>(Event::kRetry)]);
     totals.mirror_sent += read(worker->events_[static_cast<std::size_t>(Event::kMirrorSent)]);
-    totals.mirror_dropped +=
-        read(worker->events_[static_cast<std::size_t>(Event::kMirrorDropped)]);
+    totals.mirror_dropped += read(worker->events_[static_cast<std::size_t>(Event::kMirrorDropped)]);
     totals.upstream_overruns +=
         read(worker->events_[static_cast<std::size_t>(Event::kUpstreamOverrun)]);
     totals.idle_closed += read(worker->events_[static_cast<std::size_t>(Event::kIdleClosed)]);
@@ -158,8 +163,8 @@ std::vector<WorkerFigures> Metrics::workers() const {
   std::vector<WorkerFigures> figures;
   std::lock_guard lock(workers_mutex_);
   for (const auto& worker : workers_) {
-    figures.push_back({worker->connections_.load(std::memory_order_relaxed),
-                       read(worker->requests_)});
+    figures.push_back(
+        {worker->connections_.load(std::memory_order_relaxed), read(worker->requests_)});
   }
   return figures;
 }
@@ -204,9 +209,9 @@ std::string Metrics::serialize() const {
     }
   }
 
-  auto requests = family("graft_proxy_requests_total",
-                         "Requests answered by the proxy, by variant and status",
-                         prometheus::MetricType::Counter);
+  auto requests =
+      family("graft_proxy_requests_total", "Requests answered by the proxy, by variant and status",
+             prometheus::MetricType::Counter);
   auto latency = family("graft_proxy_request_duration_seconds",
                         "Time from request head to last response byte, by variant",
                         prometheus::MetricType::Histogram);
@@ -217,22 +222,23 @@ std::string Metrics::serialize() const {
   for (const VariantSum& sum : sums) {
     for (std::size_t status = 0; status < sum.by_status.size(); ++status) {
       if (sum.by_status[status] == 0) continue;
-      requests.metric.push_back(counter(
-          {{"status", std::to_string(status)}, {"variant", sum.name}}, sum.by_status[status]));
+      requests.metric.push_back(counter({{"status", std::to_string(status)}, {"variant", sum.name}},
+                                        sum.by_status[status]));
     }
     std::uint64_t cumulative = 0;
     prometheus::ClientMetric histogram;
     histogram.label = {{"variant", sum.name}};
     for (std::size_t i = 0; i < sum.buckets.size(); ++i) {
       cumulative += sum.buckets[i];
-      double bound = i < kLatencyBuckets.size() ? kLatencyBuckets[i]
-                                                : std::numeric_limits<double>::infinity();
+      double bound =
+          i < kLatencyBuckets.size() ? kLatencyBuckets[i] : std::numeric_limits<double>::infinity();
       histogram.histogram.bucket.push_back({cumulative, bound});
     }
     histogram.histogram.sample_count = cumulative;
     histogram.histogram.sample_sum = sum.seconds;
     if (cumulative > 0) latency.metric.push_back(std::move(histogram));
-    if (sum.failovers > 0) failovers.metric.push_back(counter({{"variant", sum.name}}, sum.failovers));
+    if (sum.failovers > 0)
+      failovers.metric.push_back(counter({{"variant", sum.name}}, sum.failovers));
   }
   auto single = [](std::string name, std::string help, std::uint64_t value) {
     auto result = family(std::move(name), std::move(help), prometheus::MetricType::Counter);

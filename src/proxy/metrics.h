@@ -111,8 +111,8 @@ class alignas(64) WorkerStats {
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::int64_t> connections_{0};
   std::array<std::atomic<std::uint64_t>, kEventCount> events_{};
-  Variant* last_ = nullptr;           // the owner's most recent lookup
-  std::mutex growth_;                 // held while variants_ grows and while a reader reads
+  Variant* last_ = nullptr;  // the owner's most recent lookup
+  std::mutex growth_;        // held while variants_ grows and while a reader reads
   std::vector<std::unique_ptr<Variant>> variants_;
 };
 

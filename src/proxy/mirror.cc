@@ -22,8 +22,11 @@ constexpr std::size_t kMirrorBufferBytes = 16 * 1024;
 class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRequest> {
  public:
   MirrorRequest(Worker& worker, std::string variant, std::string request)
-      : worker_(worker), variant_(std::move(variant)), request_(std::move(request)),
-        socket_(worker.io), buffer_(kMirrorBufferBytes) {
+      : worker_(worker),
+        variant_(std::move(variant)),
+        request_(std::move(request)),
+        socket_(worker.io),
+        buffer_(kMirrorBufferBytes) {
     ++worker_.mirrors_in_flight;
     worker_.add(this);
   }
@@ -71,7 +74,8 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
   asio::awaitable<bool> connect(const Upstream& upstream) {
     deadline = coarse_now() + worker_.state.options.config.timeouts.connect;
     boost::system::error_code error;
-    co_await socket_.async_connect(upstream.endpoint, asio::redirect_error(asio::use_awaitable, error));
+    co_await socket_.async_connect(upstream.endpoint,
+                                   asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return false;
     // The connection may go back to the pool and serve primary requests: same options as
     // Session::connect.
@@ -85,7 +89,8 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     boost::system::error_code error;
     std::string_view first = request_;
     std::string_view second;
-    if (!write_now(socket_, &first, &second, &error)) error = co_await write_rest(socket_, first, {});
+    if (!write_now(socket_, &first, &second, &error))
+      error = co_await write_rest(socket_, first, {});
     co_return !error;
   }
 
@@ -157,7 +162,8 @@ void spawn_mirror(Worker& worker, std::string variant, std::string request) {
   }
   worker.stats.count(Event::kMirrorSent);
   auto mirror = std::make_shared<MirrorRequest>(worker, std::move(variant), std::move(request));
-  asio::co_spawn(worker.io, [mirror]() { return mirror->run(); }, asio::detached);
+  asio::co_spawn(
+      worker.io, [mirror]() { return mirror->run(); }, asio::detached);
 }
 
 }  // namespace graft::proxy

@@ -3,8 +3,8 @@
 // read whole, the exchange, and the mirror copy.
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "proxy/request_keys.h"
 #include "proxy/session.h"
@@ -59,8 +59,10 @@ std::optional<std::string> Session::choose_variant(const RequestHead& head,
     const std::string& unhealthy = table.variants()[variant].name;
     worker_.stats.failover(unhealthy);
     if (worker_.should_warn()) {
-      spdlog::warn("variant '{}' has no healthy upstream: sending its requests to the "
-                   "baseline '{}'", unhealthy, table.variants()[0].name);
+      spdlog::warn(
+          "variant '{}' has no healthy upstream: sending its requests to the "
+          "baseline '{}'",
+          unhealthy, table.variants()[0].name);
     }
     variant = 0;
   }
@@ -145,12 +147,12 @@ void Session::settle_mirror(std::optional<std::string> variant) {
   mirror_copy_.clear();
 }
 
-void Session::finish(std::string_view request_id, const Outcome& outcome,
-                     Clock::time_point started, std::chrono::system_clock::time_point wall) {
+void Session::finish(std::string_view request_id, const Outcome& outcome, Clock::time_point started,
+                     std::chrono::system_clock::time_point wall) {
   Server::State& state = worker_.state;
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   worker_.stats.record(outcome.variant.empty() ? std::string_view("none") : outcome.variant,
-                          outcome.status, seconds);
+                       outcome.status, seconds);
   if (!state.access_log) return;
   state.access_log->append({.time = wall,
                             .request_id = request_id,

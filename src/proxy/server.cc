@@ -8,13 +8,13 @@
 #include <cstring>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -40,8 +40,8 @@ Result<std::string> read_token(const ServerOptions& options) {
   auto path = resolve_relative(options.config_path, options.config.token_file);
   auto text = base::read_file(path);
   if (!text) {
-    return fail(ErrorCode::kIo, fmt::format("cannot read admin token file '{}': {}",
-                                            path.string(), text.error().message()));
+    return fail(ErrorCode::kIo, fmt::format("cannot read admin token file '{}': {}", path.string(),
+                                            text.error().message()));
   }
   std::string token(base::trim(*text));
   if (token.empty()) {
@@ -53,8 +53,7 @@ Result<std::string> read_token(const ServerOptions& options) {
 
 Result<tcp::endpoint> listen_endpoint(const route::Address& address, std::uint16_t port) {
   boost::system::error_code error;
-  auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host,
-                                   error);
+  auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host, error);
   if (error) {
     return fail(ErrorCode::kInvalidArgument,
                 fmt::format("cannot listen on '{}': not an IP address", address.to_string()));
@@ -75,8 +74,8 @@ Error listen_error(const tcp::endpoint& endpoint, const boost::system::error_cod
                                              endpoint_text(endpoint)))
         .with_hint("stop that process, or choose another port in route.yml");
   }
-  return Error(ErrorCode::kIo, fmt::format("cannot listen on '{}': {}", endpoint_text(endpoint),
-                                           error.message()));
+  return Error(ErrorCode::kIo,
+               fmt::format("cannot listen on '{}': {}", endpoint_text(endpoint), error.message()));
 }
 
 // Binds a plain socket (no SO_REUSEPORT) to the address and closes it again: the workers'
@@ -169,8 +168,8 @@ asio::awaitable<void> accept_loop(Worker& worker) {
   Server::State& state = worker.state;
   while (!state.stopping.load(std::memory_order_relaxed)) {
     boost::system::error_code error;
-    tcp::socket client = co_await worker.acceptor->async_accept(
-        asio::redirect_error(asio::use_awaitable, error));
+    tcp::socket client =
+        co_await worker.acceptor->async_accept(asio::redirect_error(asio::use_awaitable, error));
     if (error) {
       if (error == asio::error::operation_aborted || !worker.acceptor->is_open()) co_return;
       continue;  // EMFILE and friends: keep accepting
@@ -217,9 +216,10 @@ std::vector<int> allowed_cpus() {
 void pin_workers(const std::vector<std::unique_ptr<Worker>>& workers) {
   std::vector<int> cpus = allowed_cpus();
   if (cpus.size() < workers.size()) {
-    spdlog::warn("not pinning workers to CPUs: {} workers but {} CPUs available; use "
-                 "--threads {} or fewer to pin them",
-                 workers.size(), cpus.size(), cpus.size());
+    spdlog::warn(
+        "not pinning workers to CPUs: {} workers but {} CPUs available; use "
+        "--threads {} or fewer to pin them",
+        workers.size(), cpus.size(), cpus.size());
     return;
   }
   for (std::size_t i = 0; i < workers.size(); ++i) {
@@ -240,8 +240,9 @@ Worker::Worker(Server::State& state_in, std::size_t index_in)
       index(index_in),
       table(state_in.holder),
       stats(state_in.metrics.add_worker()),
-      rng_state(0x9e3779b97f4a7c15ULL ^ (static_cast<std::uint64_t>(
-                    Clock::now().time_since_epoch().count()) + index_in * 0x2545F4914F6CDD1DULL)) {}
+      rng_state(0x9e3779b97f4a7c15ULL ^
+                (static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) +
+                 index_in * 0x2545F4914F6CDD1DULL)) {}
 
 Worker::~Worker() {
   io.stop();
@@ -268,8 +269,10 @@ void Worker::add(Timed* timed) {
 }
 
 void Worker::remove(Timed* timed) {
-  if (timed->previous != nullptr) timed->previous->next = timed->next;
-  else if (timed_head == timed) timed_head = timed->next;
+  if (timed->previous != nullptr)
+    timed->previous->next = timed->next;
+  else if (timed_head == timed)
+    timed_head = timed->next;
   if (timed->next != nullptr) timed->next->previous = timed->previous;
   timed->previous = timed->next = nullptr;
 }
@@ -279,17 +282,23 @@ void Worker::mark_idle(Timed* timed) {
   timed->idle_listed = true;
   timed->idle_next = nullptr;
   timed->idle_previous = idle_tail;
-  if (idle_tail != nullptr) idle_tail->idle_next = timed;
-  else idle_head = timed;
+  if (idle_tail != nullptr)
+    idle_tail->idle_next = timed;
+  else
+    idle_head = timed;
   idle_tail = timed;
 }
 
 void Worker::mark_busy(Timed* timed) {
   if (!timed->idle_listed) return;
-  if (timed->idle_previous != nullptr) timed->idle_previous->idle_next = timed->idle_next;
-  else idle_head = timed->idle_next;
-  if (timed->idle_next != nullptr) timed->idle_next->idle_previous = timed->idle_previous;
-  else idle_tail = timed->idle_previous;
+  if (timed->idle_previous != nullptr)
+    timed->idle_previous->idle_next = timed->idle_next;
+  else
+    idle_head = timed->idle_next;
+  if (timed->idle_next != nullptr)
+    timed->idle_next->idle_previous = timed->idle_previous;
+  else
+    idle_tail = timed->idle_previous;
   timed->idle_previous = timed->idle_next = nullptr;
   timed->idle_listed = false;
 }
@@ -336,9 +345,10 @@ void Worker::note_overruns(const Upstream& upstream, std::size_t count) {
   if (count == 0) return;
   stats.count(Event::kUpstreamOverrun, count);
   if (should_warn()) {
-    spdlog::warn("upstream '{}' of variant '{}' sent bytes past the end of a response: "
-                 "connection closed, not reused",
-                 upstream.label, upstream.variant);
+    spdlog::warn(
+        "upstream '{}' of variant '{}' sent bytes past the end of a response: "
+        "connection closed, not reused",
+        upstream.label, upstream.variant);
   }
 }
 
@@ -346,7 +356,9 @@ Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {
   state_->server = this;
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   GRAFT_ASSIGN_OR_RETURN(auto table, route::RouteTable::create(options.config));
@@ -391,9 +403,15 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   return server;
 }
 
-std::uint16_t Server::port() const { return state_->port; }
-std::uint16_t Server::admin_port() const { return state_->admin_port; }
-route::RouteTableHolder& Server::routes() { return state_->holder; }
+std::uint16_t Server::port() const {
+  return state_->port;
+}
+std::uint16_t Server::admin_port() const {
+  return state_->admin_port;
+}
+route::RouteTableHolder& Server::routes() {
+  return state_->holder;
+}
 
 void Server::stop() {
   std::call_once(state_->stop_once, [this] {

@@ -71,8 +71,7 @@ class Timed {
 // A byte buffer with a read cursor: bytes [begin, end) are unread.
 class Buffer {
  public:
-  explicit Buffer(std::size_t capacity)
-      : data_(new char[capacity]), capacity_(capacity) {}
+  explicit Buffer(std::size_t capacity) : data_(new char[capacity]), capacity_(capacity) {}
   [[nodiscard]] std::string_view unread() const { return {data_.get() + begin_, end_ - begin_}; }
   [[nodiscard]] bool empty() const { return begin_ == end_; }
   void consume(std::size_t count) {

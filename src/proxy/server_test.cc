@@ -45,7 +45,8 @@ route::VariantConfig variant(std::string name, const TestUpstream& upstream, std
 }
 
 std::unique_ptr<Server> start(route::RouteConfig config, std::size_t threads = 2) {
-  auto server = Server::start({.config = std::move(config), .threads = threads,
+  auto server = Server::start({.config = std::move(config),
+                               .threads = threads,
                                .shutdown_grace = std::chrono::milliseconds(1000)});
   EXPECT_TRUE(server.has_value()) << server.error().message();
   return server ? std::move(*server) : nullptr;
@@ -107,7 +108,8 @@ std::vector<std::string> thread_cpu_lists() {
     std::ifstream status(task.path() / "status");
     std::string line;
     while (std::getline(status, line)) {
-      if (line.rfind("Cpus_allowed_list:", 0) == 0) lists.push_back(line.substr(line.find('\t') + 1));
+      if (line.rfind("Cpus_allowed_list:", 0) == 0)
+        lists.push_back(line.substr(line.find('\t') + 1));
     }
   }
   return lists;
@@ -135,8 +137,8 @@ TEST_F(ProxyTest, PinsEachWorkerToItsOwnCpuWhenAsked) {
 }
 
 TEST_F(ProxyTest, SplitsTrafficByWeightAndTagsResponses) {
-  auto server = start(base_config({variant("baseline", baseline_, 50),
-                                   variant("treatment", treatment_, 50)}));
+  auto server = start(
+      base_config({variant("baseline", baseline_, 50), variant("treatment", treatment_, 50)}));
   ASSERT_TRUE(server);
   Client client(server->port());
   std::map<std::string, int> seen;
@@ -152,7 +154,8 @@ TEST_F(ProxyTest, SplitsTrafficByWeightAndTagsResponses) {
 }
 
 TEST_F(ProxyTest, StickyUsersKeepTheirVariant) {
-  auto config = base_config({variant("baseline", baseline_, 50), variant("treatment", treatment_, 50)});
+  auto config =
+      base_config({variant("baseline", baseline_, 50), variant("treatment", treatment_, 50)});
   config.sticky = {.source = route::StickySource::kHeader, .name = "X-User-Id"};
   auto server = start(std::move(config));
   ASSERT_TRUE(server);
@@ -172,8 +175,8 @@ TEST_F(ProxyTest, StickyUsersKeepTheirVariant) {
 }
 
 TEST_F(ProxyTest, OverrideHeaderPicksTheVariant) {
-  auto server = start(base_config({variant("baseline", baseline_, 100),
-                                   variant("treatment", treatment_, 0)}));
+  auto server = start(
+      base_config({variant("baseline", baseline_, 100), variant("treatment", treatment_, 0)}));
   ASSERT_TRUE(server);
   Client client(server->port());
   for (int i = 0; i < 20; ++i) {
@@ -196,8 +199,8 @@ TEST_F(ProxyTest, ForwardsRequestIdAndGeneratesOne) {
 }
 
 TEST_F(ProxyTest, FailsOverToTheBaselineAndRecovers) {
-  auto server = start(base_config({variant("baseline", baseline_, 0),
-                                   variant("treatment", treatment_, 100)}));
+  auto server = start(
+      base_config({variant("baseline", baseline_, 0), variant("treatment", treatment_, 100)}));
   ASSERT_TRUE(server);
   Client client(server->port());
   EXPECT_EQ(client.request(get("/")).body, "treatment");
@@ -251,9 +254,8 @@ TEST_F(ProxyTest, RefusesToStartOnAnAddressAnotherProcessListensOn) {
   auto refused = Server::start({.config = config, .threads = 2});
   ::close(other);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().message(),
-            "cannot listen on '127.0.0.1:" + std::to_string(port) +
-                "': the address is already in use by another process");
+  EXPECT_EQ(refused.error().message(), "cannot listen on '127.0.0.1:" + std::to_string(port) +
+                                           "': the address is already in use by another process");
   // A second graft proxy on the first one's address fails the same way.
   auto first = start(base_config({variant("baseline", baseline_, 100)}));
   ASSERT_TRUE(first);

@@ -6,13 +6,13 @@
 #include <array>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "proxy/request_keys.h"
 #include "route/table.h"
@@ -69,7 +69,7 @@ bool write_now(tcp::socket& socket, std::string_view* first, std::string_view* s
 }
 
 asio::awaitable<boost::system::error_code> write_rest(tcp::socket& socket, std::string_view first,
-                                                     std::string_view second) {
+                                                      std::string_view second) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(first), asio::buffer(second)};
   boost::system::error_code error;
   co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, error));
@@ -90,9 +90,10 @@ bool make_room(Worker& worker) {
   if (closed > 0) {
     worker.stats.count(Event::kIdleClosed, closed);
     if (worker.should_warn()) {
-      spdlog::warn("{} of {} connections open (max_connections): closing the idlest keep-alive "
-                   "connections first",
-                   open, limit);
+      spdlog::warn(
+          "{} of {} connections open (max_connections): closing the idlest keep-alive "
+          "connections first",
+          open, limit);
     }
   }
   return open < limit || closed > 0;
@@ -116,14 +117,15 @@ void spawn_session(Worker& worker, tcp::socket client) {
   client.set_option(tcp::no_delay(true), ignored);
   client.non_blocking(true, ignored);  // for write_now()
   auto session = std::make_shared<Session>(worker, std::move(client));
-  asio::co_spawn(worker.io, [session]() { return session->run(); }, asio::detached);
+  asio::co_spawn(
+      worker.io, [session]() { return session->run(); }, asio::detached);
 }
 
 Session::Session(Worker& worker, tcp::socket client)
     : worker_(worker),
       client_(std::move(client)),
-      base_capacity_(std::max<std::size_t>(
-          worker.state.options.config.limits.max_header_bytes + 1, kMinBufferBytes)),
+      base_capacity_(std::max<std::size_t>(worker.state.options.config.limits.max_header_bytes + 1,
+                                           kMinBufferBytes)),
       in_(base_capacity_) {
   worker_.state.connections.fetch_add(1, std::memory_order_relaxed);
   worker_.stats.connection_opened();
@@ -197,9 +199,7 @@ asio::awaitable<void> Session::run() {
     if (result == HeadResult::kClosed) break;
     if (result != HeadResult::kComplete) {
       Outcome outcome;
-      int status = result == HeadResult::kTimedOut ? 408
-                   : result == HeadResult::kBad    ? 400
-                                                   : 431;
+      int status = result == HeadResult::kTimedOut ? 408 : result == HeadResult::kBad ? 400 : 431;
       std::string id = format_request_id(worker_.random(), worker_.random());
       method_.clear();
       target_.clear();
@@ -239,7 +239,7 @@ asio::awaitable<Session::HeadResult> Session::read_head(RequestHead* head) {
     worker_.mark_busy(this);
     if (error) {
       bool mid_head = phase_ == Phase::kHead && !in_.empty();
-      co_return timed_out_ && mid_head ? HeadResult::kTimedOut : HeadResult::kClosed;
+      co_return timed_out_&& mid_head ? HeadResult::kTimedOut : HeadResult::kClosed;
     }
     in_.commit(read);
     if (phase_ == Phase::kIdle) set_deadline(Phase::kHead);

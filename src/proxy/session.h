@@ -42,8 +42,8 @@ inline constexpr std::size_t kBufferedBodyBytes = 64 * 1024;
 // How a request body arrives: none, all of it already in the read buffer, or streamed.
 struct BodyPlan {
   bool chunked = false;
-  std::uint64_t length = 0;      // Content-Length bodies
-  bool buffered = false;         // the whole body is in the client buffer after the head
+  std::uint64_t length = 0;  // Content-Length bodies
+  bool buffered = false;     // the whole body is in the client buffer after the head
   std::uint64_t buffered_bytes = 0;
 };
 
@@ -95,15 +95,14 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   // or the status to answer: 408 (too slow), 400 (malformed chunked framing or the client
   // left), 411 (chunked in kWhole mode), 413 (over the limit). When it reads, *head is
   // replaced by an owned copy (reading may move the bytes the original points into).
-  boost::asio::awaitable<int> buffer_body(const RequestHead** head, BodyPlan* body,
-                                          BodyMode mode);
+  boost::asio::awaitable<int> buffer_body(const RequestHead** head, BodyPlan* body, BodyMode mode);
   // Points *head at a copy of it whose views do not point into the client buffer.
   void keep_head(const RequestHead** head);
   // `extra_headers`: whole header lines ("Name: value\r\n") added to the response.
   boost::asio::awaitable<void> send_error(int status, std::string_view request_id, Outcome* outcome,
                                           std::string_view extra_headers = {});
-  void finish(std::string_view request_id, const Outcome& outcome,
-              Clock::time_point started, std::chrono::system_clock::time_point wall);
+  void finish(std::string_view request_id, const Outcome& outcome, Clock::time_point started,
+              std::chrono::system_clock::time_point wall);
 
   // exchange.cc
   // The state of one exchange across its attempts (stale pooled connections replayed, one
@@ -113,8 +112,8 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
     bool reused = false;         // the current connection came from the pool
     bool body_consumed = false;  // the body was streamed, so it cannot be replayed
     bool retried_connect = false;
-    int stale = 0;               // pooled connections found closed so far
-    Clock::time_point started;   // request sent upstream
+    int stale = 0;              // pooled connections found closed so far
+    Clock::time_point started;  // request sent upstream
   };
   enum class SendResult { kOk, kUpstreamFailed, kClientFailed, kTooLarge };
   // What to do after an attempt that got no response head.
@@ -170,10 +169,10 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   std::size_t base_capacity_;        // in_'s size between requests
   Buffer in_;
   std::unique_ptr<Buffer> upstream_in_;
-  std::string out_head_;     // rewritten head (to the upstream, then to the client)
+  std::string out_head_;  // rewritten head (to the upstream, then to the client)
   std::string remote_ip_;
-  std::string method_;  // copies of the request's method and target (the head's views
-  std::string target_;  // die when the buffer is compacted during body streaming)
+  std::string method_;       // copies of the request's method and target (the head's views
+  std::string target_;       // die when the buffer is compacted during body streaming)
   std::string mirror_copy_;  // head + body of a mirrored request, when one is due
   bool mirror_wanted_ = false;
   bool mirror_overflow_ = false;
@@ -193,8 +192,8 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
 bool write_now(tcp::socket& socket, std::string_view* first, std::string_view* second,
                boost::system::error_code* error);
 boost::asio::awaitable<boost::system::error_code> write_rest(tcp::socket& socket,
-                                                            std::string_view first,
-                                                            std::string_view second);
+                                                             std::string_view first,
+                                                             std::string_view second);
 
 // A copy of a request sent to the mirror variant; the response is read and discarded
 // (mirror.cc). `request` is the complete upstream request (head and body).

@@ -19,7 +19,8 @@ namespace {
 std::size_t body_part(bool chunked, ChunkedFramer* framer, std::uint64_t* remaining,
                       std::string_view available) {
   if (chunked) return framer->consume(available);
-  std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(*remaining, available.size()));
+  std::size_t take =
+      static_cast<std::size_t>(std::min<std::uint64_t>(*remaining, available.size()));
   *remaining -= take;
   return take;
 }
@@ -38,8 +39,7 @@ void Session::keep_head(const RequestHead** head) {
   *head = &owned_head_->head;
 }
 
-asio::awaitable<int> Session::buffer_body(const RequestHead** head, BodyPlan* body,
-                                          BodyMode mode) {
+asio::awaitable<int> Session::buffer_body(const RequestHead** head, BodyPlan* body, BodyMode mode) {
   if (body->chunked && mode == BodyMode::kWhole) co_return 411;
   if (body->buffered || (!body->chunked && body->length == 0)) co_return 0;
   const std::size_t limit = std::max(base_capacity_, kBufferedBodyBytes);
@@ -100,8 +100,7 @@ asio::awaitable<Session::SendResult> Session::send_request(tcp::socket& socket,
   co_return co_await stream_body(socket, body, bytes_in);
 }
 
-asio::awaitable<Session::SendResult> Session::stream_body(tcp::socket& socket,
-                                                          const BodyPlan& body,
+asio::awaitable<Session::SendResult> Session::stream_body(tcp::socket& socket, const BodyPlan& body,
                                                           std::uint64_t* bytes_in) {
   const std::uint64_t max_body = worker_.state.options.config.limits.max_body_bytes;
   ChunkedFramer framer;
@@ -116,7 +115,8 @@ asio::awaitable<Session::SendResult> Session::stream_body(tcp::socket& socket,
     *bytes_in += part;
     if (body.chunked && framer.payload_bytes() > max_body) co_return SendResult::kTooLarge;
     if (mirror_wanted_ && !mirror_overflow_) {
-      if (mirror_copy_.size() + part > out_head_.size() + worker_.state.options.mirror_max_body_bytes) {
+      if (mirror_copy_.size() + part >
+          out_head_.size() + worker_.state.options.mirror_max_body_bytes) {
         mirror_overflow_ = true;
         mirror_copy_.clear();
       } else {
@@ -160,7 +160,7 @@ asio::awaitable<bool> Session::relay_response(tcp::socket& socket, const Request
   bool done = no_body || (!chunked && !until_close && remaining == 0);
   while (true) {
     std::string_view available = upstream_in_->unread();
-    std::size_t part = no_body ? 0
+    std::size_t part = no_body       ? 0
                        : until_close ? available.size()
                                      : body_part(chunked, &framer, &remaining, available);
     if (framer.state() == ChunkedFramer::State::kError) co_return false;

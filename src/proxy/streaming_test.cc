@@ -35,8 +35,8 @@ class StreamingTest : public ::testing::Test {
     config.limits.max_header_bytes = 4096;
     config.limits.max_body_bytes = 12 << 20;
     if (tweak) tweak(config);
-    auto server = Server::start({.config = config, .threads = threads,
-                                 .shutdown_grace = std::chrono::milliseconds(500)});
+    auto server = Server::start(
+        {.config = config, .threads = threads, .shutdown_grace = std::chrono::milliseconds(500)});
     ASSERT_TRUE(server.has_value()) << server.error().message();
     server_ = std::move(*server);
   }
@@ -80,9 +80,10 @@ TEST_F(StreamingTest, RejectsMalformedAndOversizeRequests) {
   std::vector<Case> cases = {
       {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400},
       {"GARBAGE\r\n\r\n", 400},
-      {"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400},          // no Host
+      {"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400},         // no Host
       {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},  // two
-      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+      {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+       400},
       {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nX: " + std::string(5000, 'a') + "\r\n\r\n", 431},
       {"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n", 413},
@@ -195,9 +196,8 @@ TEST_F(StreamingTest, BytesPastTheEndOfAResponseNeverReachTheNextRequest) {
 // A small body is read whole before an upstream is picked: a slow one times out without
 // ever reaching (or holding a connection to) an upstream.
 TEST_F(StreamingTest, SlowSmallBodyTimesOutBeforeAnyUpstreamIsPicked) {
-  start(1, [](route::RouteConfig& config) {
-    config.timeouts.body = std::chrono::milliseconds(300);
-  });
+  start(1,
+        [](route::RouteConfig& config) { config.timeouts.body = std::chrono::milliseconds(300); });
   Client client(server_->port());
   auto started = std::chrono::steady_clock::now();
   ASSERT_TRUE(client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" +

@@ -332,10 +332,12 @@ class TestUpstream {
     };
     if (target == "/health") return send_all(fd, simple(health_status.load(), "ok"));
     if (target == "/echo") return send_all(fd, simple(200, body));
-    if (target.rfind("/big", 0) == 0) return send_all(fd, simple(200, std::string(number("bytes"), 'x')));
+    if (target.rfind("/big", 0) == 0)
+      return send_all(fd, simple(200, std::string(number("bytes"), 'x')));
     if (target == "/chunked") {
-      return send_all(fd, "HTTP/1.1 200 OK\r\n" + common + "Transfer-Encoding: chunked\r\n\r\n"
-                          "5\r\nalpha\r\n4\r\nbeta\r\n5\r\ngamma\r\n0\r\n\r\n");
+      return send_all(fd, "HTTP/1.1 200 OK\r\n" + common +
+                              "Transfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nalpha\r\n4\r\nbeta\r\n5\r\ngamma\r\n0\r\n\r\n");
     }
     if (target == "/die") {
       send_all(fd, "HTTP/1.1 200 OK\r\n" + common + "Content-Length: 100000\r\n\r\n0123456789");
@@ -368,8 +370,10 @@ class TestUpstream {
     if (path == "/overrun") return first + "\x01" + kFake;
     if (path == "/interim-overrun") return "HTTP/1.1 100 Continue\r\n\r\n" + first + "\x01" + kFake;
     if (path == "/chunked-overrun") {
-      return "HTTP/1.1 200 OK\r\n" + common + "Transfer-Encoding: chunked\r\n\r\n"
-             "5\r\nfirst\r\n0\r\n\r\n\x01" + kFake;
+      return "HTTP/1.1 200 OK\r\n" + common +
+             "Transfer-Encoding: chunked\r\n\r\n"
+             "5\r\nfirst\r\n0\r\n\r\n\x01" +
+             kFake;
     }
     if (path == "/body-overrun") {
       return "HTTP/1.1 200 OK\r\n" + common + "Content-Length: 5\r\n\r\n\x01hello" + kFake;

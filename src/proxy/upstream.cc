@@ -5,9 +5,9 @@
 #include <cerrno>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <fmt/format.h>
 
 namespace graft::proxy {
 namespace {
@@ -154,7 +154,9 @@ IdleCheck UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp
   return check;
 }
 
-void UpstreamPool::clear() { idle_.clear(); }
+void UpstreamPool::clear() {
+  idle_.clear();
+}
 
 std::size_t UpstreamPool::idle_count() const {
   std::size_t count = 0;

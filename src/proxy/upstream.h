@@ -44,10 +44,10 @@ struct Upstream {
 
 // What one observation of an upstream says.
 enum class HealthSignal {
-  kProbeOk,       // an active probe got a 2xx/3xx
-  kProbeFailed,   // an active probe failed (connect, timeout, non-2xx/3xx)
-  kPassiveOk,     // a proxied request got a non-5xx response
-  kPassiveFailed, // a proxied request failed to connect or got a 5xx
+  kProbeOk,        // an active probe got a 2xx/3xx
+  kProbeFailed,    // an active probe failed (connect, timeout, non-2xx/3xx)
+  kPassiveOk,      // a proxied request got a non-5xx response
+  kPassiveFailed,  // a proxied request failed to connect or got a 5xx
 };
 
 // Applies one signal; returns true when the upstream's healthy flag changed (the caller

@@ -5,9 +5,9 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
 
 namespace graft::proxy {
 namespace {
@@ -21,13 +21,13 @@ TEST(UpstreamHealth, FailsAndPassesFlipTheState) {
     bool healthy;
   };
   std::vector<Step> steps = {
-      {HealthSignal::kProbeFailed, false, true},  {HealthSignal::kProbeFailed, false, true},
+      {HealthSignal::kProbeFailed, false, true},   {HealthSignal::kProbeFailed, false, true},
       {HealthSignal::kPassiveOk, false, true},  // requests succeeding do not hide failing probes
-      {HealthSignal::kProbeFailed, true, false},  {HealthSignal::kProbeFailed, false, false},
-      {HealthSignal::kProbeOk, false, false},     {HealthSignal::kProbeFailed, false, false},
-      {HealthSignal::kProbeOk, false, false},     {HealthSignal::kProbeOk, true, true},
+      {HealthSignal::kProbeFailed, true, false},   {HealthSignal::kProbeFailed, false, false},
+      {HealthSignal::kProbeOk, false, false},      {HealthSignal::kProbeFailed, false, false},
+      {HealthSignal::kProbeOk, false, false},      {HealthSignal::kProbeOk, true, true},
       {HealthSignal::kPassiveFailed, false, true}, {HealthSignal::kPassiveFailed, false, true},
-      {HealthSignal::kPassiveOk, false, true},    {HealthSignal::kPassiveFailed, false, true},
+      {HealthSignal::kPassiveOk, false, true},     {HealthSignal::kPassiveFailed, false, true},
       {HealthSignal::kPassiveFailed, false, true}, {HealthSignal::kPassiveFailed, true, false},
   };
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -89,7 +89,7 @@ TEST(UpstreamPool, HandsOutOnlyIdleConnectionsWithNothingUnread) {
   boost::asio::ip::tcp::socket taken(connections.io);
   ASSERT_TRUE(pool.take(upstream, &taken, &overruns));
   EXPECT_EQ(check_idle(taken), IdleCheck::kIdle);
-  EXPECT_EQ(overruns, 0u);  // [2] is the most recent: taken first
+  EXPECT_EQ(overruns, 0u);                               // [2] is the most recent: taken first
   EXPECT_FALSE(pool.take(upstream, &taken, &overruns));  // [1] and [0] are closed instead
   EXPECT_EQ(overruns, 1u);
   EXPECT_EQ(pool.idle_count(), 0u);

@@ -232,14 +232,16 @@ class ConfigParser {
 
   Status parse_timeouts(const YAML::Node& timeouts) {
     GRAFT_RETURN_IF_ERROR(reader_.expect_map(timeouts, "'timeouts'"));
-    GRAFT_RETURN_IF_ERROR(
-        reader_.check_keys(timeouts, "timeouts",
-                           {"connect", "read", "idle", "header", "first_byte", "body"}));
+    GRAFT_RETURN_IF_ERROR(reader_.check_keys(
+        timeouts, "timeouts", {"connect", "read", "idle", "header", "first_byte", "body"}));
     TimeoutsConfig& out = config_.timeouts;
     const std::pair<const char*, std::chrono::milliseconds*> fields[] = {
-        {"connect", &out.connect}, {"read", &out.read},
-        {"idle", &out.idle},       {"header", &out.header},
-        {"first_byte", &out.first_byte}, {"body", &out.body}};
+        {"connect", &out.connect},
+        {"read", &out.read},
+        {"idle", &out.idle},
+        {"header", &out.header},
+        {"first_byte", &out.first_byte},
+        {"body", &out.body}};
     for (const auto& [key, field] : fields) {
       if (!timeouts[key]) continue;
       GRAFT_ASSIGN_OR_RETURN(*field,

@@ -112,7 +112,7 @@ struct RouteConfig {
   std::string access_log;  // empty: no access log
   LimitsConfig limits;
   TimeoutsConfig timeouts;
-  OverrideConfig overrides;  // YAML key `override`
+  OverrideConfig overrides;                   // YAML key `override`
   std::optional<AuthConfig> auth;             // none: requests are not authenticated
   std::optional<RateLimitConfig> rate_limit;  // none: no rate limit
   friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
