@@ -125,6 +125,33 @@ TEST(ProxyE2e, ServesUntilTerminatedThenStopsCleanly) {
   EXPECT_EQ(exit->exit_code, 0) << log;
 }
 
+TEST(ProxyE2e, ASecondProxyOnTheSameAddressFailsAtStart) {
+  FixedUpstream upstream;
+  auto dir = scratch_dir();
+  std::ofstream(dir / "route.yml")
+      << "listen: 127.0.0.1:0\nadmin: 127.0.0.1:0\nvariants:\n"
+      << "  baseline: {upstreams: [127.0.0.1:" << upstream.port() << "], weight: 100}\n";
+  auto first = base::Child::start(
+      {.argv = {GRAFT_BINARY, "proxy", "-c", (dir / "route.yml").string(), "--threads", "2"},
+       .log_path = dir / "proxy.log"});
+  ASSERT_TRUE(first) << first.error().message();
+  const std::uint16_t port = listening_port(dir / "proxy.log", std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << read(dir / "proxy.log");
+  std::ofstream(dir / "second.yml")
+      << "listen: 127.0.0.1:" << port << "\nadmin: 127.0.0.1:0\nvariants:\n"
+      << "  baseline: {upstreams: [127.0.0.1:" << upstream.port() << "], weight: 100}\n";
+  e2e::Run second = graft({"proxy", "-c", "second.yml", "--threads", "2"}, dir);
+  std::string response = fetch(port);
+  first->signal_group(SIGTERM);
+  ASSERT_TRUE(first->wait_for(std::chrono::seconds(10)));
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_NE(second.err.find("graft: error: cannot listen on '127.0.0.1:" + std::to_string(port) +
+                            "': the address is already in use by another process"),
+            std::string::npos)
+      << second.err;
+  EXPECT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
+}
+
 TEST(ProxyE2e, BadConfigFailsWithFileAndLine) {
   auto dir = scratch_dir();
   std::ofstream(dir / "route.yml") << "listen: 127.0.0.1:0\nvariants:\n  baseline: {weight: 1}\n";
