@@ -235,9 +235,8 @@ void Session::end_relay(const Attempt& attempt, tcp::socket socket, bool reusabl
   outcome->upstream_latency_ms =
       std::chrono::duration<double, std::milli>(Clock::now() - attempt.started).count();
   upstream_socket_ = nullptr;
-  if (reusable && !worker_.state.stopping.load(std::memory_order_relaxed) &&
-      worker_.pool.give_back(*attempt.upstream, std::move(socket)) == IdleCheck::kUnread) {
-    worker_.note_overruns(*attempt.upstream, 1);
+  if (reusable && !worker_.state.stopping.load(std::memory_order_relaxed)) {
+    worker_.pool.give_back(*attempt.upstream, std::move(socket));
   }
 }
 

@@ -54,10 +54,8 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     }
     bool overrun = false;
     bool reusable = co_await drain_response(&overrun);
-    if (overrun ||
-        (reusable && worker_.pool.give_back(*upstream, std::move(socket_)) == IdleCheck::kUnread)) {
-      worker_.note_overruns(*upstream, 1);
-    }
+    if (overrun) worker_.note_overruns(*upstream, 1);
+    if (reusable) worker_.pool.give_back(*upstream, std::move(socket_));
   }
 
  private:

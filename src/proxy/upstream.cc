@@ -141,9 +141,7 @@ bool UpstreamPool::take(const Upstream& upstream, boost::asio::ip::tcp::socket* 
   return false;
 }
 
-IdleCheck UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket) {
-  IdleCheck check = check_idle(socket);
-  if (check != IdleCheck::kIdle) return check;
+void UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket) {
   auto& list = idle_[upstream.id];
   if (list.size() >= kMaxIdlePerUpstream) {
     boost::system::error_code ignored;
@@ -151,7 +149,6 @@ IdleCheck UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp
     list.erase(list.begin());
   }
   list.push_back(std::move(socket));
-  return check;
 }
 
 void UpstreamPool::clear() {

@@ -88,11 +88,13 @@ enum class IdleCheck {
 // Idle keep-alive connections to upstreams, per worker. Connections are returned after a
 // complete response on a persistent connection and reused most recent first.
 //
-// A connection is pooled and handed out only when it is idle with nothing unread
-// (check_idle, at both ends): bytes an upstream sends after a complete response never
-// become the next request's response; such a connection is closed. The one window left is
-// inherent to HTTP/1.1 (no request ids): bytes sent by the upstream in the microseconds
-// between the check and the request cannot be told from the response.
+// A connection is handed out only when it is idle with nothing unread (check_idle, one
+// non-blocking peek per reuse): bytes an upstream sends after a complete response never
+// become the next request's response; such a connection is closed instead. (Bytes past a
+// response that arrived with it never reach the pool: Session::relay_response and the
+// mirror close that connection.) The one window left is inherent to HTTP/1.1, which has
+// no request ids: bytes sent by the upstream in the microseconds between the check and
+// the request cannot be told from the response.
 class UpstreamPool {
  public:
   static constexpr std::size_t kMaxIdlePerUpstream = 128;
@@ -102,8 +104,9 @@ class UpstreamPool {
   // still be ready for the peer closing it at any moment.)
   [[nodiscard]] bool take(const Upstream& upstream, boost::asio::ip::tcp::socket* socket,
                           std::size_t* overruns);
-  // Pools `socket` when check_idle says kIdle; closes it otherwise. Returns the check.
-  IdleCheck give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket);
+  // Pools `socket` (after a complete response with nothing past it), closing the oldest
+  // when the upstream already has kMaxIdlePerUpstream.
+  void give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket);
   void clear();
   [[nodiscard]] std::size_t idle_count() const;
 

@@ -79,7 +79,7 @@ TEST(UpstreamPool, HandsOutOnlyIdleConnectionsWithNothingUnread) {
   UpstreamPool pool;
   EXPECT_EQ(check_idle(connections.pooled[0]), IdleCheck::kIdle);
   for (auto& socket : connections.pooled) {
-    EXPECT_EQ(pool.give_back(upstream, std::move(socket)), IdleCheck::kIdle);
+    pool.give_back(upstream, std::move(socket));
   }
   // [0]: bytes past a response arrive while pooled; [1]: closed by the upstream; [2]: idle.
   boost::asio::write(connections.upstream[0], boost::asio::buffer(std::string("HTTP/1.1 200")));
@@ -93,10 +93,12 @@ TEST(UpstreamPool, HandsOutOnlyIdleConnectionsWithNothingUnread) {
   EXPECT_FALSE(pool.take(upstream, &taken, &overruns));  // [1] and [0] are closed instead
   EXPECT_EQ(overruns, 1u);
   EXPECT_EQ(pool.idle_count(), 0u);
-  // A connection with unread bytes is not pooled at all.
+  // Bytes that come just after the connection went back: never handed out either.
+  pool.give_back(upstream, std::move(taken));
   boost::asio::write(connections.upstream[2], boost::asio::buffer(std::string("x")));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(pool.give_back(upstream, std::move(taken)), IdleCheck::kUnread);
+  EXPECT_FALSE(pool.take(upstream, &taken, &overruns));
+  EXPECT_EQ(overruns, 2u);
   EXPECT_EQ(pool.idle_count(), 0u);
 }
 
