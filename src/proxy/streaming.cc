@@ -45,7 +45,6 @@ asio::awaitable<int> Session::buffer_body(const RequestHead** head, BodyPlan* bo
   const std::size_t limit = std::max(base_capacity_, kBufferedBodyBytes);
   if (!body->chunked && body->length > limit) co_return mode == BodyMode::kWhole ? 413 : 0;
   keep_head(head);
-  in_.grow(base_capacity_ + limit);
   if ((*head)->expect_continue) co_await send_continue();
   const std::uint64_t max_body = worker_.state.options.config.limits.max_body_bytes;
   ChunkedFramer framer;
@@ -62,6 +61,8 @@ asio::awaitable<int> Session::buffer_body(const RequestHead** head, BodyPlan* bo
       break;
     }
     set_deadline(Phase::kClientBody);
+    // The buffer grows only for a body that does not fit (and once per request at most).
+    if (in_.unread().size() == in_.capacity()) in_.grow(base_capacity_ + limit);
     auto [data, size] = in_.space();
     boost::system::error_code error;
     std::size_t read = co_await client_.async_read_some(

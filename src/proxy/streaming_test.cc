@@ -168,6 +168,7 @@ TEST_F(StreamingTest, BytesPastTheEndOfAResponseNeverReachTheNextRequest) {
       {"GET", "/no-content-body?ms=30", 204, ""},
   };
   int id = 0;
+  int hostile_answers = 0;
   for (const Case& test : cases) {
     SCOPED_TRACE(test.method + " " + test.target);
     Client hostile(server_->port());
@@ -176,7 +177,13 @@ TEST_F(StreamingTest, BytesPastTheEndOfAResponseNeverReachTheNextRequest) {
         test.method);
     EXPECT_EQ(response.status, test.status);
     EXPECT_EQ(response.body, test.body);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the extra bytes arrive
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    ++hostile_answers;
+    while (upstream_.overruns_sent.load() < hostile_answers &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(upstream_.overruns_sent.load(), hostile_answers);  // the extra bytes are out
     // The same client and another one: each request gets its own response.
     Client other(server_->port());
     for (Client* client : {&hostile, &other, &other, &hostile}) {

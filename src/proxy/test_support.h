@@ -217,6 +217,7 @@ class TestUpstream {
   std::atomic<int> health_status{200};
   std::atomic<int> requests{0};  // non-health requests
   std::atomic<int> health_requests{0};
+  std::atomic<int> overruns_sent{0};  // hostile paths whose extra bytes are out
 
   std::string last_header(const std::string& name) {
     std::lock_guard lock(mutex_);
@@ -352,7 +353,9 @@ class TestUpstream {
       std::size_t split = hostile->find("\x01");  // where the pause goes
       if (!send_all(fd, hostile->substr(0, split))) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(number("ms")));
-      return send_all(fd, hostile->substr(split + 1));
+      bool sent = send_all(fd, hostile->substr(split + 1));
+      ++overruns_sent;  // on loopback, sent bytes are in the peer's queue once send returns
+      return sent;
     }
     if (target.rfind("/slow", 0) == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(number("ms")));
