@@ -146,6 +146,7 @@ void AccessLog::append(const AccessLogEntry& entry) {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= options_.max_queued_lines) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
+      queue_dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     queue_.push_back(std::move(line));
@@ -187,6 +188,7 @@ void AccessLog::run() {
     std::string batch;
     for (const std::string& line : lines) batch += line;
     write_batch(batch, lines.size());
+    complain_queue();
     lock.lock();
     done_ += lines.size();
     drained_.notify_all();
@@ -220,20 +222,39 @@ void AccessLog::write_batch(const std::string& batch, std::size_t lines) {
   written_.fetch_add(complete, std::memory_order_relaxed);
   if (done == rest.size()) return;
   if (!sent.empty() && sent.back() != '\n') cut_line_ = true;
-  complain(error, lines - complete);
+  complain_write(error, lines - complete);
 }
 
-void AccessLog::complain(int error, std::size_t lost) {
-  dropped_.fetch_add(lost, std::memory_order_relaxed);
-  unreported_ += lost;
+bool AccessLog::due(Complaint* complaint, std::uint64_t lost) {
+  complaint->unreported += lost;
   auto now = std::chrono::steady_clock::now();
-  if (complained_ && now - last_complaint_ < options_.complain_every) return;
+  if (complaint->unreported == 0) return false;
+  if (complaint->made && now - complaint->last < options_.complain_every) return false;
+  complaint->made = true;
+  complaint->last = now;
+  return true;
+}
+
+void AccessLog::complain_write(int error, std::size_t lost) {
+  dropped_.fetch_add(lost, std::memory_order_relaxed);
+  if (!due(&write_failed_, lost)) return;
   spdlog::error("cannot write access log '{}': {}: {} lines dropped (reported at most every {} s)",
-                options_.path.string(), std::strerror(error), unreported_,
+                options_.path.string(), std::strerror(error), write_failed_.unreported,
                 std::chrono::duration<double>(options_.complain_every).count());
-  complained_ = true;
-  last_complaint_ = now;
-  unreported_ = 0;
+  write_failed_.unreported = 0;
+}
+
+void AccessLog::complain_queue() {
+  std::uint64_t total = queue_dropped_.load(std::memory_order_relaxed);
+  std::uint64_t lost = total - queue_dropped_seen_;
+  queue_dropped_seen_ = total;
+  if (!due(&queue_full_, lost)) return;
+  spdlog::error(
+      "access log '{}' falls behind: {} lines dropped with {} queued (reported at "
+      "most every {} s)",
+      options_.path.string(), queue_full_.unreported, options_.max_queued_lines,
+      std::chrono::duration<double>(options_.complain_every).count());
+  queue_full_.unreported = 0;
 }
 
 }  // namespace graft::proxy

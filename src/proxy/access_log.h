@@ -9,8 +9,9 @@
 //
 // Thread-safety: append() and reopen() may be called from any thread. The queue is bounded
 // (Options::max_queued_lines); when full, lines are dropped and counted (dropped()). Lines
-// a write fails for (a full disk) are dropped and counted too, and the failure is logged
-// at most once per Options::complain_every, with the number of lines dropped meanwhile.
+// a write fails for (a full disk) are dropped and counted too. Each of the two is logged by
+// the writer thread at most once per Options::complain_every, with the number of lines
+// dropped since the last report.
 #pragma once
 
 #include <atomic>
@@ -86,7 +87,16 @@ class AccessLog {
   void run();
   // Writes `lines` lines in `batch`; counts the lines a failed write loses as dropped.
   void write_batch(const std::string& batch, std::size_t lines);
-  void complain(int error, std::size_t lost);
+  // Rate-limited reports of dropped lines (writer thread only).
+  struct Complaint {
+    std::uint64_t unreported = 0;
+    std::chrono::steady_clock::time_point last{};
+    bool made = false;
+  };
+  // Adds `lost` to the complaint; true when it is due (then the caller logs and it resets).
+  bool due(Complaint* complaint, std::uint64_t lost);
+  void complain_write(int error, std::size_t lost);
+  void complain_queue();
 
   Options options_;
   int fd_ = -1;
@@ -103,9 +113,10 @@ class AccessLog {
   // Writer thread only: a failed write left a line cut short in the file (the next write
   // starts on a new line), and the failures not yet reported.
   bool cut_line_ = false;
-  std::uint64_t unreported_ = 0;
-  std::chrono::steady_clock::time_point last_complaint_{};
-  bool complained_ = false;
+  Complaint write_failed_;
+  Complaint queue_full_;
+  std::atomic<std::uint64_t> queue_dropped_{0};  // lines dropped by append(), total
+  std::uint64_t queue_dropped_seen_ = 0;         // writer thread: reported or counted
   std::thread writer_;
 };
 

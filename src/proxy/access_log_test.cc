@@ -1,5 +1,8 @@
 #include "proxy/access_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <memory>
 #include <sstream>
@@ -145,6 +148,40 @@ TEST(AccessLog, ReportsTheLinesDroppedSinceTheLastComplaint) {
   // 10 lines); the second one counts every line lost since.
   EXPECT_LE(dropped_in(lines[0]), 10u) << lines[0];
   EXPECT_EQ(dropped_in(lines[0]) + dropped_in(lines[1]), 31u) << lines[1];
+}
+
+TEST(AccessLog, AFullQueueIsReportedWithTheLinesItDropped) {
+  CapturedLog captured;
+  int pipe_ends[2];
+  ASSERT_EQ(::pipe(pipe_ends), 0);
+  ASSERT_EQ(::fcntl(pipe_ends[1], F_SETFL, O_NONBLOCK), 0);
+  std::string chunk(4096, 'f');
+  while (::write(pipe_ends[1], chunk.data(), chunk.size()) > 0) {
+  }  // the pipe is full: the log's writes block (its own descriptor is a blocking one)
+  std::thread reader;
+  {
+    auto log = AccessLog::open(
+        {.path = "/proc/self/fd/" + std::to_string(pipe_ends[1]), .max_queued_lines = 1});
+    ASSERT_TRUE(log.has_value()) << log.error().message();
+    for (int i = 0; i < 10; ++i) (*log)->append({.method = "GET", .status = 200});
+    reader = std::thread([&] {
+      char buffer[65536];
+      while (::read(pipe_ends[0], buffer, sizeof buffer) > 0) {
+      }
+    });
+    (*log)->flush();
+    EXPECT_GE((*log)->dropped(), 8u);  // one line in the blocked write, one queued at most
+    std::vector<std::string> lines = captured.lines();
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].find("access log '/proc/self/fd/" + std::to_string(pipe_ends[1]) +
+                            "' falls behind: " + std::to_string((*log)->dropped()) +
+                            " lines dropped with 1 queued"),
+              std::string::npos)
+        << lines[0];
+  }
+  ::close(pipe_ends[1]);
+  reader.join();
+  ::close(pipe_ends[0]);
 }
 
 TEST(AccessLog, WritesAsynchronouslyAndReopens) {
