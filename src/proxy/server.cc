@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -49,68 +48,6 @@ Result<std::string> read_token(const ServerOptions& options) {
                 fmt::format("admin token file '{}' is empty", path.string()));
   }
   return token;
-}
-
-Result<tcp::endpoint> listen_endpoint(const route::Address& address, std::uint16_t port) {
-  boost::system::error_code error;
-  auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host, error);
-  if (error) {
-    return fail(ErrorCode::kInvalidArgument,
-                fmt::format("cannot listen on '{}': not an IP address", address.to_string()));
-  }
-  return tcp::endpoint(ip, port);
-}
-
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-  std::string host = endpoint.address().to_string();
-  if (endpoint.address().is_v6()) host = "[" + host + "]";
-  return fmt::format("{}:{}", host, endpoint.port());
-}
-
-Error listen_error(const tcp::endpoint& endpoint, const boost::system::error_code& error) {
-  if (error == asio::error::address_in_use) {
-    return Error(ErrorCode::kIo, fmt::format("cannot listen on '{}': the address is already in "
-                                             "use by another process",
-                                             endpoint_text(endpoint)))
-        .with_hint("stop that process, or choose another port in route.yml");
-  }
-  return Error(ErrorCode::kIo,
-               fmt::format("cannot listen on '{}': {}", endpoint_text(endpoint), error.message()));
-}
-
-// Binds a plain socket (no SO_REUSEPORT) to the address and closes it again: the workers'
-// SO_REUSEPORT sockets would join another process's listeners on the same address (same
-// user) and silently share its traffic, a plain socket fails instead. Returns the port
-// bound (the kernel's pick for port 0), which the workers then share.
-Result<std::uint16_t> probe_address(const tcp::endpoint& endpoint) {
-  asio::io_context io;
-  tcp::acceptor probe(io);
-  boost::system::error_code error;
-  probe.open(endpoint.protocol(), error);
-  // SO_REUSEADDR: connections of an earlier run in TIME_WAIT do not count as "in use".
-  if (!error) probe.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) probe.bind(endpoint, error);
-  if (error) return fail(listen_error(endpoint, error));
-  return probe.local_endpoint().port();
-}
-
-Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
-                                                     const tcp::endpoint& endpoint,
-                                                     bool reuse_port) {
-  boost::system::error_code error;
-  auto acceptor = std::make_unique<tcp::acceptor>(io);
-  acceptor->open(endpoint.protocol(), error);
-  if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
-  if (!error && reuse_port) {
-    int one = 1;
-    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-      error = boost::system::error_code(errno, boost::system::system_category());
-    }
-  }
-  if (!error) acceptor->bind(endpoint, error);
-  if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
-  if (error) return fail(listen_error(endpoint, error));
-  return acceptor;
 }
 
 // A descriptor on its way to another worker: closed if that worker never takes it (its
@@ -376,17 +313,18 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
   state->options = std::move(options);
   const route::RouteConfig& config = state->options.config;
-  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint listen, listen_endpoint(config.listen, config.listen.port));
+  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint listen, listen_endpoint(config.listen));
   GRAFT_ASSIGN_OR_RETURN(state->port, probe_address(listen));
   listen.port(state->port);
   for (std::size_t i = 0; i < state->options.threads; ++i) {
     auto worker = std::make_unique<Worker>(*state, i);
-    GRAFT_ASSIGN_OR_RETURN(worker->acceptor, bind_acceptor(worker->io, listen, true));
+    GRAFT_ASSIGN_OR_RETURN(worker->acceptor, bind_acceptor(worker->io, listen, ReusePort::kYes));
     state->workers.push_back(std::move(worker));
   }
   state->control = std::make_unique<asio::io_context>(1);
-  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint admin, listen_endpoint(config.admin, config.admin.port));
-  GRAFT_ASSIGN_OR_RETURN(state->admin_acceptor, bind_acceptor(*state->control, admin, false));
+  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint admin, listen_endpoint(config.admin));
+  GRAFT_ASSIGN_OR_RETURN(state->admin_acceptor,
+                         bind_acceptor(*state->control, admin, ReusePort::kNo));
   state->admin_port = state->admin_acceptor->local_endpoint().port();
   std::unique_ptr<Server> server(new Server(std::move(state)));
   State& started = *server->state_;

@@ -189,6 +189,22 @@ struct Worker {
   boost::asio::steady_timer sweep_timer{io};
 };
 
+// Listeners (listen.cc). Errors name the address: "cannot listen on '127.0.0.1:8080':
+// the address is already in use by another process" (with a hint), or the system's reason.
+// The endpoint of a configured address; kInvalidArgument when the host is not an IP.
+[[nodiscard]] Result<tcp::endpoint> listen_endpoint(const route::Address& address);
+// Binds a plain socket (no SO_REUSEPORT) to `endpoint` and closes it again: the workers'
+// SO_REUSEPORT sockets would join another process's listeners on the same address (same
+// user) and silently share its traffic, a plain socket fails instead (kIo). Returns the
+// port bound (the kernel's pick for port 0), which the workers then share. (Two proxies
+// started within the same microseconds could still both pass; nothing else can.)
+[[nodiscard]] Result<std::uint16_t> probe_address(const tcp::endpoint& endpoint);
+enum class ReusePort { kNo, kYes };
+// A listening acceptor on `endpoint`; kYes lets the workers' acceptors share the port.
+[[nodiscard]] Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(boost::asio::io_context& io,
+                                                                   const tcp::endpoint& endpoint,
+                                                                   ReusePort reuse_port);
+
 // Starts serving one accepted client connection on `worker` (session.cc).
 void spawn_session(Worker& worker, tcp::socket client);
 // Starts the admin accept loop and health checks on the control context (admin.cc,
