@@ -25,19 +25,55 @@ void append_string_field(std::string* out, std::string_view key, std::string_vie
   out->push_back('"');
 }
 
+// The length of a UTF-8 sequence by its lead byte; 0 for a byte that cannot lead one (a
+// continuation byte, an overlong 2-byte lead, or past U+10FFFF).
+std::size_t lead_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if (lead < 0xc2) return 0;
+  if (lead < 0xe0) return 2;
+  if (lead < 0xf0) return 3;
+  if (lead < 0xf5) return 4;
+  return 0;
+}
+
+// The length of the valid UTF-8 sequence at the start of `text` (1 to 4), or 0 when it
+// does not start with one (a stray continuation byte, an overlong form, a surrogate, a
+// code point over U+10FFFF or a truncated sequence).
+std::size_t utf8_sequence_length(std::string_view text) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  std::size_t length = lead_length(byte(0));
+  if (length == 0 || text.size() < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return 0;
+  }
+  if (byte(0) == 0xe0 && byte(1) < 0xa0) return 0;   // overlong
+  if (byte(0) == 0xed && byte(1) >= 0xa0) return 0;  // UTF-16 surrogate
+  if (byte(0) == 0xf0 && byte(1) < 0x90) return 0;   // overlong
+  if (byte(0) == 0xf4 && byte(1) >= 0x90) return 0;  // over U+10FFFF
+  return length;
+}
+
 }  // namespace
 
 void append_json_escaped(std::string* out, std::string_view text) {
-  for (char c : text) {
+  while (!text.empty()) {
+    char c = text.front();
     unsigned char byte = static_cast<unsigned char>(c);
+    std::size_t length = 1;
     if (c == '"' || c == '\\') {
       out->push_back('\\');
       out->push_back(c);
     } else if (byte < 0x20 || byte == 0x7f) {
       out->append(fmt::format("\\u{:04x}", byte));
-    } else {
+    } else if (byte < 0x80) {
       out->push_back(c);
+    } else if ((length = utf8_sequence_length(text)) == 0) {
+      out->append("\\ufffd");  // not UTF-8: one replacement character per byte
+      length = 1;
+    } else {
+      out->append(text.substr(0, length));
     }
+    text.remove_prefix(length);
   }
 }
 
@@ -61,8 +97,8 @@ std::string format_access_log_line(const AccessLogEntry& entry) {
   line.append(fmt::format(",\"status\":{}", entry.status));
   append_string_field(&line, "variant", entry.variant);
   append_string_field(&line, "upstream", entry.upstream);
-  line.append(fmt::format(",\"latency_ms\":{:.3f},\"upstream_latency_ms\":{:.3f}",
-                          entry.latency_ms, entry.upstream_latency_ms));
+  line.append(fmt::format(",\"latency_ms\":{:.3f},\"upstream_latency_ms\":{:.3f}", entry.latency_ms,
+                          entry.upstream_latency_ms));
   line.append(fmt::format(",\"bytes_in\":{},\"bytes_out\":{}", entry.bytes_in, entry.bytes_out));
   append_string_field(&line, "user", entry.user);
   append_string_field(&line, "model_version", entry.model_version);
@@ -110,6 +146,7 @@ void AccessLog::append(const AccessLogEntry& entry) {
     std::lock_guard lock(mutex_);
     if (queue_.size() >= options_.max_queued_lines) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
+      queue_dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     queue_.push_back(std::move(line));
@@ -142,11 +179,16 @@ void AccessLog::run() {
     bool stop = stopping_;
     lock.unlock();
     if (reopen) {
-      if (auto status = open_file(); !status) spdlog::error("{}", status.error().message());
+      if (auto status = open_file(); !status) {
+        spdlog::error("{}", status.error().message());
+      } else {
+        cut_line_ = false;  // a new file
+      }
     }
     std::string batch;
     for (const std::string& line : lines) batch += line;
-    write_batch(batch);
+    write_batch(batch, lines.size());
+    complain_queue();
     lock.lock();
     done_ += lines.size();
     drained_.notify_all();
@@ -154,18 +196,65 @@ void AccessLog::run() {
   }
 }
 
-void AccessLog::write_batch(const std::string& batch) {
-  std::size_t offset = 0;
-  while (offset < batch.size()) {
-    ssize_t written = ::write(fd_, batch.data() + offset, batch.size() - offset);
+void AccessLog::write_batch(const std::string& batch, std::size_t lines) {
+  if (batch.empty()) return;
+  std::string_view rest = batch;
+  std::string with_newline;
+  if (cut_line_) {  // end the fragment a failed write left, so this batch starts a line
+    with_newline = "\n" + batch;
+    rest = with_newline;
+  }
+  std::size_t done = 0;
+  int error = 0;
+  while (done < rest.size()) {
+    ssize_t written = ::write(fd_, rest.data() + done, rest.size() - done);
     if (written < 0 && errno == EINTR) continue;
     if (written <= 0) {
-      spdlog::error("writing access log '{}': {}", options_.path.string(), std::strerror(errno));
-      return;
+      error = written < 0 ? errno : EIO;
+      break;
     }
-    offset += static_cast<std::size_t>(written);
+    done += static_cast<std::size_t>(written);
   }
-  written_.fetch_add(std::count(batch.begin(), batch.end(), '\n'), std::memory_order_relaxed);
+  std::string_view sent = rest.substr(0, done);
+  if (cut_line_ && done > 0) sent.remove_prefix(1);
+  if (done > 0) cut_line_ = false;
+  auto complete = static_cast<std::size_t>(std::count(sent.begin(), sent.end(), '\n'));
+  written_.fetch_add(complete, std::memory_order_relaxed);
+  if (done == rest.size()) return;
+  if (!sent.empty() && sent.back() != '\n') cut_line_ = true;
+  complain_write(error, lines - complete);
+}
+
+bool AccessLog::due(Complaint* complaint, std::uint64_t lost) {
+  complaint->unreported += lost;
+  auto now = std::chrono::steady_clock::now();
+  if (complaint->unreported == 0) return false;
+  if (complaint->made && now - complaint->last < options_.complain_every) return false;
+  complaint->made = true;
+  complaint->last = now;
+  return true;
+}
+
+void AccessLog::complain_write(int error, std::size_t lost) {
+  dropped_.fetch_add(lost, std::memory_order_relaxed);
+  if (!due(&write_failed_, lost)) return;
+  spdlog::error("cannot write access log '{}': {}: {} lines dropped (reported at most every {} s)",
+                options_.path.string(), std::strerror(error), write_failed_.unreported,
+                std::chrono::duration<double>(options_.complain_every).count());
+  write_failed_.unreported = 0;
+}
+
+void AccessLog::complain_queue() {
+  std::uint64_t total = queue_dropped_.load(std::memory_order_relaxed);
+  std::uint64_t lost = total - queue_dropped_seen_;
+  queue_dropped_seen_ = total;
+  if (!due(&queue_full_, lost)) return;
+  spdlog::error(
+      "access log '{}' falls behind: {} lines dropped with {} queued (reported at "
+      "most every {} s)",
+      options_.path.string(), queue_full_.unreported, options_.max_queued_lines,
+      std::chrono::duration<double>(options_.complain_every).count());
+  queue_full_.unreported = 0;
 }
 
 }  // namespace graft::proxy

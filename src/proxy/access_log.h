@@ -8,7 +8,10 @@
 // strings are written as null.
 //
 // Thread-safety: append() and reopen() may be called from any thread. The queue is bounded
-// (Options::max_queued_lines); when full, lines are dropped and counted (dropped()).
+// (Options::max_queued_lines); when full, lines are dropped and counted (dropped()). Lines
+// a write fails for (a full disk) are dropped and counted too. Each of the two is logged by
+// the writer thread at most once per Options::complain_every, with the number of lines
+// dropped since the last report.
 #pragma once
 
 #include <atomic>
@@ -47,14 +50,19 @@ struct AccessLogEntry {
 [[nodiscard]] std::string format_access_log_line(const AccessLogEntry& entry);
 // RFC 3339 UTC with milliseconds: "2026-11-21T21:32:31.123Z".
 [[nodiscard]] std::string format_rfc3339_ms(std::chrono::system_clock::time_point time);
-// Appends `text` to `out` escaped for a JSON string (without the quotes).
+// Appends `text` to `out` escaped for a JSON string (without the quotes): quotes,
+// backslashes and control characters escaped, valid UTF-8 as is, and every byte that is
+// not part of valid UTF-8 (a raw path or header from a client) as \ufffd, so a line is
+// always valid JSON.
 void append_json_escaped(std::string* out, std::string_view text);
 
 class AccessLog {
  public:
   struct Options {
-    std::filesystem::path path;              // "-" writes to stdout
-    std::size_t max_queued_lines = 65'536;   // beyond this, lines are dropped
+    std::filesystem::path path;             // "-" writes to stdout
+    std::size_t max_queued_lines = 65'536;  // beyond this, lines are dropped
+    // At most one error log line per this interval while writes fail.
+    std::chrono::milliseconds complain_every{10'000};
   };
 
   // Opens (appending, creating) the file and starts the writer thread. kIo when the file
@@ -77,7 +85,18 @@ class AccessLog {
   explicit AccessLog(Options options);
   [[nodiscard]] Status open_file();
   void run();
-  void write_batch(const std::string& batch);
+  // Writes `lines` lines in `batch`; counts the lines a failed write loses as dropped.
+  void write_batch(const std::string& batch, std::size_t lines);
+  // Rate-limited reports of dropped lines (writer thread only).
+  struct Complaint {
+    std::uint64_t unreported = 0;
+    std::chrono::steady_clock::time_point last{};
+    bool made = false;
+  };
+  // Adds `lost` to the complaint; true when it is due (then the caller logs and it resets).
+  bool due(Complaint* complaint, std::uint64_t lost);
+  void complain_write(int error, std::size_t lost);
+  void complain_queue();
 
   Options options_;
   int fd_ = -1;
@@ -91,6 +110,13 @@ class AccessLog {
   std::uint64_t done_ = 0;      // guarded by mutex_
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> written_{0};
+  // Writer thread only: a failed write left a line cut short in the file (the next write
+  // starts on a new line), and the failures not yet reported.
+  bool cut_line_ = false;
+  Complaint write_failed_;
+  Complaint queue_full_;
+  std::atomic<std::uint64_t> queue_dropped_{0};  // lines dropped by append(), total
+  std::uint64_t queue_dropped_seen_ = 0;         // writer thread: reported or counted
   std::thread writer_;
 };
 

@@ -1,5 +1,7 @@
 #include "proxy/admin.h"
 
+#include <optional>
+#include <string>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
 #include <fmt/format.h>
@@ -90,15 +92,88 @@ asio::awaitable<ParseStatus> read_admin_request(tcp::socket& socket, std::string
   co_return ParseStatus::kComplete;
 }
 
-AdminResponse authorize_and_handle(Server::State& state, const tcp::endpoint& peer,
-                                   const RequestHead& head, std::string_view body) {
+// "host:port", "[v6]:port" or "host" (port 80) split; false when malformed.
+bool split_host_port(std::string_view value, std::string_view* host, std::uint32_t* port) {
+  std::size_t colon = value.rfind(':');
+  if (colon == std::string_view::npos || value.find(']', colon) != std::string_view::npos) {
+    *host = value;
+    *port = 80;
+    return !value.empty();
+  }
+  *host = value.substr(0, colon);
+  std::string_view digits = value.substr(colon + 1);
+  if (host->empty() || digits.empty() || digits.size() > 5) return false;
+  *port = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    *port = *port * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  return true;
+}
+
+// The admin listener's own address as a Host value ("127.0.0.1:8081", "[::1]:8081").
+std::string own_host(const Server::State& state) {
+  const std::string& host = state.options.config.admin.host;
+  bool v6 = host.find(':') != std::string::npos;
+  return fmt::format("{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", state.admin_port);
+}
+
+// Without a token the admin API trusts loopback peers, so a browser page must not reach it
+// through another name (DNS rebinding): Host must be the listener's own address or a
+// loopback name, with its port. (With a token, the token is the check: the API may then be
+// reached through any name.)
+bool host_allowed(const Server::State& state, std::string_view value) {
+  std::string_view host;
+  std::uint32_t port = 0;
+  if (!split_host_port(value, &host, &port) || port != state.admin_port) return false;
+  const std::string& own = state.options.config.admin.host;
+  bool v6 = own.find(':') != std::string::npos;
+  return iequals(host, "localhost") || host == "127.0.0.1" || host == "[::1]" ||
+         (v6 ? host == "[" + own + "]" : host == own);
+}
+
+bool is_mutation(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+// A browser sends Origin on cross-site requests: a change is accepted only from the admin
+// API's own origin (http or https, the request's own Host), e.g. a dashboard it serves.
+bool origin_allowed(std::string_view origin, std::optional<std::string_view> host) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (host && origin.substr(0, scheme.size()) == scheme &&
+        iequals(origin.substr(scheme.size()), *host)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// 401/403 for a request the admin API must not serve; nullopt when it may.
+std::optional<AdminResponse> refuse(const Server::State& state, const tcp::endpoint& peer,
+                                    const RequestHead& head) {
+  std::optional<std::string_view> host = head.find("host");
   if (!state.admin_token.empty()) {
     if (!bearer_token_matches(head.find("authorization"), state.admin_token)) {
       return json_error(401, "missing or wrong bearer token");
     }
   } else if (!peer.address().is_loopback()) {
     return json_error(403, "the admin API serves loopback clients only unless a token is set");
+  } else if (host && !host_allowed(state, *host)) {
+    return json_error(403, fmt::format("the Host '{}' does not name this admin API: use '{}'",
+                                       *host, own_host(state)));
   }
+  std::optional<std::string_view> origin = head.find("origin");
+  if (origin && is_mutation(head.method) && !origin_allowed(*origin, host)) {
+    return json_error(403, fmt::format("the Origin '{}' is not this admin API's own: changes "
+                                       "from other sites are refused",
+                                       *origin));
+  }
+  return std::nullopt;
+}
+
+AdminResponse authorize_and_handle(Server::State& state, const tcp::endpoint& peer,
+                                   const RequestHead& head, std::string_view body) {
+  if (std::optional<AdminResponse> refusal = refuse(state, peer, head)) return *refusal;
   return handle_admin_request(*state.server, head.method, head.target, body);
 }
 

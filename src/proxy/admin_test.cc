@@ -1,6 +1,7 @@
 // The admin API, hot weight changes under load, mirroring, the access log and /metrics.
 #include "proxy/admin.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <regex>
@@ -58,11 +59,16 @@ class AdminTest : public ::testing::Test {
   std::optional<base::TempDir> scratch_;
 };
 
+// `headers`: whole lines without CRLF; a Host line there replaces the default one.
 Response admin(std::uint16_t port, std::string method, std::string path, std::string body = "",
-               std::string token = "") {
+               std::string token = "", std::vector<std::string> headers = {}) {
   Client client(port);
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: admin\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n";
+  bool has_host = std::any_of(headers.begin(), headers.end(),
+                              [](const std::string& line) { return line.rfind("Host:", 0) == 0; });
+  if (!has_host) headers.push_back("Host: 127.0.0.1:" + std::to_string(port));
+  std::string request =
+      method + " " + path + " HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  for (const std::string& line : headers) request += line + "\r\n";
   if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
   return client.request(request + "\r\n" + body);
 }
@@ -152,6 +158,46 @@ TEST_F(AdminTest, TokenIsRequiredWhenConfigured) {
   EXPECT_EQ(admin(server->admin_port(), "GET", "/status").status, 401);
   EXPECT_EQ(admin(server->admin_port(), "GET", "/status", "", "wrong").status, 401);
   EXPECT_EQ(admin(server->admin_port(), "GET", "/status", "", "s3cret").status, 200);
+  // With a token, any name may reach the API, but a foreign Origin still may not change.
+  const std::uint16_t port = server->admin_port();
+  EXPECT_EQ(admin(port, "GET", "/status", "", "s3cret", {"Host: proxy.internal:8081"}).status, 200);
+  EXPECT_EQ(admin(port, "POST", "/rollback", "", "s3cret", {"Origin: https://evil.example"}).status,
+            403);
+}
+
+// Without a token, a page in a browser must not reach the admin API: not through another
+// name (DNS rebinding), and not with a cross-site change.
+TEST_F(AdminTest, RefusesForeignHostsAndCrossSiteChanges) {
+  auto server = start(config());
+  ASSERT_TRUE(server);
+  const std::uint16_t port = server->admin_port();
+  const std::string own = "127.0.0.1:" + std::to_string(port);
+  auto status_with_host = [&](const std::string& host) {
+    return admin(port, "GET", "/status", "", "", {"Host: " + host}).status;
+  };
+  EXPECT_EQ(status_with_host(own), 200);
+  EXPECT_EQ(status_with_host("localhost:" + std::to_string(port)), 200);
+  EXPECT_EQ(status_with_host("[::1]:" + std::to_string(port)), 200);
+  EXPECT_EQ(status_with_host("rebound.example:" + std::to_string(port)), 403);
+  EXPECT_EQ(status_with_host("127.0.0.1:" + std::to_string(port + 1)), 403);
+  EXPECT_EQ(status_with_host("127.0.0.1"), 403);
+  Response rebound = admin(port, "GET", "/status", "", "", {"Host: evil.example"});
+  EXPECT_EQ(nlohmann::json::parse(rebound.body)["error"],
+            "the Host 'evil.example' does not name this admin API: use '" + own + "'");
+
+  Response cross_site = admin(port, "POST", "/rollback", "", "", {"Origin: http://evil.example"});
+  EXPECT_EQ(cross_site.status, 403);
+  EXPECT_EQ(nlohmann::json::parse(cross_site.body)["error"],
+            "the Origin 'http://evil.example' is not this admin API's own: changes from other "
+            "sites are refused");
+  EXPECT_EQ(admin(port, "PUT", "/weights", R"({"treatment": 0})", "", {"Origin: null"}).status,
+            403);
+  EXPECT_EQ(nlohmann::json::parse(admin(port, "GET", "/weights").body)["treatment"], 20);
+  // A foreign Origin may read (the browser keeps the answer from the page); the admin
+  // API's own origin, a same-origin dashboard, may change.
+  EXPECT_EQ(admin(port, "GET", "/weights", "", "", {"Origin: http://evil.example"}).status, 200);
+  EXPECT_EQ(admin(port, "POST", "/rollback", "", "", {"Origin: http://" + own}).status, 200);
+  EXPECT_EQ(nlohmann::json::parse(admin(port, "GET", "/weights").body)["treatment"], 0);
 }
 
 TEST_F(AdminTest, FiftyWeightChangesAndRollbackUnderLoadLoseNothing) {
@@ -195,7 +241,9 @@ TEST_F(AdminTest, AccessLogHasEveryField) {
   Client client(server->port());
   ASSERT_EQ(client.request(get("/path?q=1", {"X-User-Id: alice", "X-Request-Id: r-1"})).status,
             200);
-  ASSERT_EQ(client.request("POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello").status, 200);
+  ASSERT_EQ(
+      client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello").status,
+      200);
   server->stop();
   auto text = base::read_file(dir / "access.jsonl");
   ASSERT_TRUE(text.has_value());
@@ -256,7 +304,8 @@ TEST_F(AdminTest, MirrorsACopyToTheShadow) {
   ASSERT_TRUE(server);
   Client client(server->port());
   for (int i = 0; i < 20; ++i) {
-    Response response = client.request("POST /echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi");
+    Response response =
+        client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
     EXPECT_EQ(response.body, "hi");
     EXPECT_NE(response.headers["x-graft-variant"], "shadow");
   }

@@ -167,6 +167,8 @@ std::string Server::status_json() const {
         {"retries", totals.retries},
         {"mirror_sent", totals.mirror_sent},
         {"mirror_dropped", totals.mirror_dropped},
+        {"upstream_overruns", totals.upstream_overruns},
+        {"idle_closed", totals.idle_closed},
         {"access_log_dropped", state.access_log ? state.access_log->dropped() : 0}}},
       {"workers", std::move(workers)}};
   return status.dump();

@@ -1,19 +1,18 @@
 // Session::exchange: one request/response exchange with an upstream — connection from
 // the worker's pool (or a new one, retried once on another upstream for idempotent
 // methods), request head and body streamed up, response head rewritten and body streamed
-// down. A pooled connection the upstream closed meanwhile is replaced transparently for
-// idempotent requests whose body is still in the read buffer (replayed, as Go's
-// http.Transport does); for other methods a pooled connection is checked with a
-// non-blocking peek before use instead, so a POST is never sent twice.
-#include <sys/socket.h>
-
-#include <cerrno>
+// down. Every pooled connection is checked with a non-blocking peek before use
+// (UpstreamPool::take): one with unread bytes (an upstream that ran past its framing) or
+// closed by the upstream is discarded, so no client ever gets bytes meant for another
+// request. A pooled connection the upstream closes just after that check is replaced
+// transparently for idempotent requests whose body is still in the read buffer (replayed,
+// as Go's http.Transport does); a POST is never sent twice.
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy/session.h"
 
@@ -29,13 +28,6 @@ bool is_hop_by_hop(std::string_view name) {
   return iequals(name, "connection") || iequals(name, "keep-alive") ||
          iequals(name, "proxy-connection") || iequals(name, "te") || iequals(name, "upgrade") ||
          iequals(name, "expect");
-}
-
-// False when the peer closed an idle pooled connection (EOF or error pending).
-bool still_open(tcp::socket& socket) {
-  char byte;
-  ssize_t got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 void append_field(std::string* out, std::string_view name, std::string_view value) {
@@ -72,9 +64,11 @@ std::shared_ptr<Upstream> Session::pick_upstream(std::string_view variant,
 }
 
 void Session::build_upstream_head(const RequestHead& head, std::string_view request_id,
-                                  std::string_view variant) {
+                                  const Upstream& upstream) {
   out_head_.clear();
   out_head_.append(head.method).append(" ").append(head.target).append(" HTTP/1.1\r\n");
+  // An HTTP/1.0 request may come without Host; the HTTP/1.1 one sent on needs one.
+  if (!head.find("host")) append_field(&out_head_, "Host", upstream.label);
   bool has_id = false;
   std::string_view forwarded_for;
   for (std::size_t i = 0; i < head.field_count; ++i) {
@@ -94,7 +88,7 @@ void Session::build_upstream_head(const RequestHead& head, std::string_view requ
   out_head_.append("X-Forwarded-For: ");
   if (!forwarded_for.empty()) out_head_.append(forwarded_for).append(", ");
   out_head_.append(remote_ip_).append("\r\n");
-  append_field(&out_head_, "X-Graft-Routed-Variant", variant);
+  append_field(&out_head_, "X-Graft-Routed-Variant", upstream.variant);
   out_head_.append("\r\n");
 }
 
@@ -136,8 +130,10 @@ asio::awaitable<bool> Session::connect(const Upstream& upstream, tcp::socket* so
 
 asio::awaitable<bool> Session::fail_exchange(int status, std::string_view request_id,
                                              Outcome* outcome) {
-  if (!response_started_) co_await send_error(status, request_id, outcome);
-  else outcome->status = outcome->status == 0 ? status : outcome->status;
+  if (!response_started_)
+    co_await send_error(status, request_id, outcome);
+  else
+    outcome->status = outcome->status == 0 ? status : outcome->status;
   co_return false;
 }
 
@@ -145,28 +141,32 @@ asio::awaitable<bool> Session::exchange(const RequestHead& head, const BodyPlan&
                                         std::string_view request_id, Outcome* outcome) {
   Attempt attempt{.upstream = pick_upstream(outcome->variant, nullptr)};
   if (attempt.upstream == nullptr) co_return co_await fail_exchange(502, request_id, outcome);
-  build_upstream_head(head, request_id, outcome->variant);
+  build_upstream_head(head, request_id, *attempt.upstream);
   if (!upstream_in_) upstream_in_ = std::make_unique<Buffer>(kUpstreamBufferBytes);
   upstream_in_->clear();
   tcp::socket socket(worker_.io);
   ResponseHead response;
   while (true) {
-    if (!take_pooled(head, &attempt, &socket) && !co_await connect_any(head, &attempt, &socket)) {
+    if (!take_pooled(&attempt, &socket) && !co_await connect_any(head, &attempt, &socket)) {
       outcome->upstream = attempt.upstream;
       co_return co_await fail_exchange(timed_out_ ? 504 : 502, request_id, outcome);
     }
     upstream_socket_ = &socket;
     attempt.upstream->requests.fetch_add(1, std::memory_order_relaxed);
     attempt.started = Clock::now();
-    SendResult sent = co_await send_request(socket, body, &attempt.body_consumed,
-                                            &outcome->bytes_in);
+    SendResult sent =
+        co_await send_request(socket, body, &attempt.body_consumed, &outcome->bytes_in);
     bool got_bytes = false;
     if (sent == SendResult::kOk && co_await read_response_head(socket, &response, &got_bytes)) {
       break;
     }
     Failure failure = after_failed_attempt(head, sent, got_bytes, &attempt, &socket);
     if (failure == Failure::kReplay) continue;
-    if (failure == Failure::kClientGone) co_return false;
+    if (failure == Failure::kClientGone) {
+      // A request body too slow to arrive gets its 408; a client that left gets nothing.
+      if (timed_out_) co_return co_await fail_exchange(408, request_id, outcome);
+      co_return false;
+    }
     if (failure == Failure::kTooLarge) co_return co_await fail_exchange(413, request_id, outcome);
     outcome->upstream = attempt.upstream;
     co_return co_await fail_exchange(timed_out_ ? 504 : 502, request_id, outcome);
@@ -179,13 +179,13 @@ asio::awaitable<bool> Session::exchange(const RequestHead& head, const BodyPlan&
   co_return keep;
 }
 
-bool Session::take_pooled(const RequestHead& head, Attempt* attempt, tcp::socket* socket) {
+bool Session::take_pooled(Attempt* attempt, tcp::socket* socket) {
   attempt->reused = false;
-  while (attempt->stale < kMaxStaleRetries && worker_.pool.take(*attempt->upstream, socket)) {
-    if (head.idempotent() || still_open(*socket)) return attempt->reused = true;
-    ++attempt->stale;  // closed by the upstream while idle; a POST is not replayed
-  }
-  return false;
+  if (attempt->stale >= kMaxStaleRetries) return false;
+  std::size_t overruns = 0;
+  attempt->reused = worker_.pool.take(*attempt->upstream, socket, &overruns);
+  worker_.note_overruns(*attempt->upstream, overruns);
+  return attempt->reused;
 }
 
 asio::awaitable<bool> Session::connect_any(const RequestHead& head, Attempt* attempt,
@@ -201,7 +201,7 @@ asio::awaitable<bool> Session::connect_any(const RequestHead& head, Attempt* att
     attempt->retried_connect = true;
     worker_.stats.count(Event::kRetry);
     attempt->upstream = std::move(other);
-    if (take_pooled(head, attempt, socket)) co_return true;
+    if (take_pooled(attempt, socket)) co_return true;
   }
   co_return true;
 }
@@ -223,8 +223,7 @@ Session::Failure Session::after_failed_attempt(const RequestHead& head, SendResu
   return Failure::kUpstreamFailed;
 }
 
-void Session::begin_relay(const ResponseHead& response, const Attempt& attempt,
-                          Outcome* outcome) {
+void Session::begin_relay(const ResponseHead& response, const Attempt& attempt, Outcome* outcome) {
   note_health(worker_.state, *attempt.upstream,
               response.status >= 500 ? HealthSignal::kPassiveFailed : HealthSignal::kPassiveOk);
   outcome->upstream = attempt.upstream;
@@ -254,8 +253,8 @@ asio::awaitable<bool> Session::read_response_head(tcp::socket& socket, ResponseH
     if (error) co_return false;
     *got_bytes = true;
     upstream_in_->commit(read);
-    ParseStatus status = parse_response(upstream_in_->unread(), kUpstreamBufferBytes, &scan,
-                                        response);
+    ParseStatus status =
+        parse_response(upstream_in_->unread(), kUpstreamBufferBytes, &scan, response);
     if (status == ParseStatus::kNeedMore) continue;
     if (status != ParseStatus::kComplete) co_return false;
     if (response->status >= 100 && response->status < 200) {

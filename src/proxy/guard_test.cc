@@ -246,7 +246,7 @@ TEST_F(GuardTest, SignedRequestsVerifyTheBodyEvenWhenItArrivesLater) {
   EXPECT_EQ(Client(server.port()).request(chunked, "POST").status, 411);
   std::string too_large =
       "POST /echo HTTP/1.1\r\nHost: test\r\nX-Graft-Key-Id: mobile\r\n"
-      "Content-Length: 40000\r\n\r\n" +
+      "Content-Length: 70000\r\n\r\n" +
       std::string(100, 'x');
   EXPECT_EQ(Client(server.port()).request(too_large, "POST").status, 413);
   EXPECT_TRUE(

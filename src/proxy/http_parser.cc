@@ -86,8 +86,7 @@ bool apply_field(const HeaderField& field, MessageHead* head, bool* saw_transfer
 }
 
 // Parses the field lines in `lines` (each ending in CRLF, without the final empty line).
-ParseStatus parse_fields(std::string_view lines, MessageHead* head,
-                         bool* saw_transfer_encoding) {
+ParseStatus parse_fields(std::string_view lines, MessageHead* head, bool* saw_transfer_encoding) {
   head->field_count = 0;
   while (!lines.empty()) {
     std::size_t end = lines.find("\r\n");
@@ -147,9 +146,8 @@ bool parse_status_line(std::string_view line, ResponseHead* head) {
 
 // Shared front half: locate the head, split the start line, parse the fields.
 template <typename Head, typename StartLine>
-ParseStatus parse_head(std::string_view buffer, std::size_t max_head_bytes,
-                       std::size_t* scan_from, Head* head, bool* saw_transfer_encoding,
-                       StartLine parse_start_line) {
+ParseStatus parse_head(std::string_view buffer, std::size_t max_head_bytes, std::size_t* scan_from,
+                       Head* head, bool* saw_transfer_encoding, StartLine parse_start_line) {
   std::size_t head_end = find_head_end(buffer, scan_from);
   if (head_end == std::string_view::npos) {
     return buffer.size() > max_head_bytes ? ParseStatus::kHeadTooLarge : ParseStatus::kNeedMore;
@@ -193,8 +191,8 @@ bool RequestHead::idempotent() const {
 ParseStatus parse_request(std::string_view buffer, std::size_t max_head_bytes,
                           std::size_t* scan_from, RequestHead* head) {
   bool saw_transfer_encoding = false;
-  ParseStatus status = parse_head(buffer, max_head_bytes, scan_from, head,
-                                  &saw_transfer_encoding, parse_request_line);
+  ParseStatus status = parse_head(buffer, max_head_bytes, scan_from, head, &saw_transfer_encoding,
+                                  parse_request_line);
   if (status != ParseStatus::kComplete) return status;
   if (saw_transfer_encoding) {
     // RFC 9112 6.1: reject TE with CL, TE in 1.0, and a final coding other than chunked.
@@ -202,6 +200,12 @@ ParseStatus parse_request(std::string_view buffer, std::size_t max_head_bytes,
       return ParseStatus::kBadRequest;
     }
   }
+  // RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with two, is a 400.
+  std::size_t hosts = 0;
+  for (std::size_t i = 0; i < head->field_count; ++i) {
+    if (iequals(head->fields[i].name, "host")) ++hosts;
+  }
+  if (hosts > 1 || (hosts == 0 && head->version_minor >= 1)) return ParseStatus::kBadRequest;
   head->expect_continue = false;
   head->upgrade = false;
   if (auto expect = head->find("expect")) head->expect_continue = iequals(*expect, "100-continue");
@@ -212,8 +216,8 @@ ParseStatus parse_request(std::string_view buffer, std::size_t max_head_bytes,
 ParseStatus parse_response(std::string_view buffer, std::size_t max_head_bytes,
                            std::size_t* scan_from, ResponseHead* head) {
   bool saw_transfer_encoding = false;
-  ParseStatus status = parse_head(buffer, max_head_bytes, scan_from, head,
-                                  &saw_transfer_encoding, parse_status_line);
+  ParseStatus status = parse_head(buffer, max_head_bytes, scan_from, head, &saw_transfer_encoding,
+                                  parse_status_line);
   if (status != ParseStatus::kComplete) return status;
   // RFC 9112 6.3: Transfer-Encoding overrides Content-Length; a non-chunked final coding
   // means the body runs until the connection closes.
@@ -254,14 +258,19 @@ bool ChunkedFramer::step_byte(char c) {
         return true;
       }
       if (size_digits_ == 0) return false;
-      if (c == ';' || c == ' ' || c == '\t') { step_ = Step::kExtension; return true; }
+      if (c == ';' || c == ' ' || c == '\t') {
+        step_ = Step::kExtension;
+        return true;
+      }
       if (c != '\r') return false;
       step_ = Step::kSizeLf;
       return true;
     }
     case Step::kExtension:
-      if (c == '\r') step_ = Step::kSizeLf;
-      else if (c == '\n' || c == 0) return false;
+      if (c == '\r')
+        step_ = Step::kSizeLf;
+      else if (c == '\n' || c == 0)
+        return false;
       return true;
     case Step::kSizeLf:
       if (c != '\n') return false;
@@ -277,13 +286,18 @@ bool ChunkedFramer::step_byte(char c) {
       step_ = Step::kSize;
       return true;
     case Step::kTrailerStart:
-      if (c == '\r') { step_ = Step::kFinalLf; return true; }
+      if (c == '\r') {
+        step_ = Step::kFinalLf;
+        return true;
+      }
       if (c == '\n') return false;
       step_ = Step::kTrailerLine;
       return true;
     case Step::kTrailerLine:
-      if (c == '\r') step_ = Step::kTrailerLf;
-      else if (c == '\n') return false;
+      if (c == '\r')
+        step_ = Step::kTrailerLf;
+      else if (c == '\n')
+        return false;
       return true;
     case Step::kTrailerLf:
       if (c != '\n') return false;
@@ -293,8 +307,7 @@ bool ChunkedFramer::step_byte(char c) {
       if (c != '\n') return false;
       state_ = State::kDone;
       return true;
-    case Step::kData:
-      break;
+    case Step::kData: break;
   }
   return false;
 }

@@ -12,7 +12,8 @@
 // between a field name and the colon; no obs-fold; Content-Length must be digits and all
 // copies equal; Transfer-Encoding and Content-Length together, Transfer-Encoding in an
 // HTTP/1.0 request, or a request Transfer-Encoding whose last coding is not "chunked" are
-// rejected. Errors come back as ParseStatus values, never exceptions.
+// rejected, and so is an HTTP/1.1 request without Host or any request with two Host
+// fields. Errors come back as ParseStatus values, never exceptions.
 //
 // Thread-safety: the functions are pure; a ChunkedFramer is used by one thread at a time.
 #pragma once
@@ -102,8 +103,18 @@ class ChunkedFramer {
   [[nodiscard]] std::uint64_t payload_bytes() const { return payload_bytes_; }
 
  private:
-  enum class Step { kSize, kExtension, kSizeLf, kData, kDataCr, kDataLf, kTrailerStart,
-                    kTrailerLine, kTrailerLf, kFinalLf };
+  enum class Step {
+    kSize,
+    kExtension,
+    kSizeLf,
+    kData,
+    kDataCr,
+    kDataLf,
+    kTrailerStart,
+    kTrailerLine,
+    kTrailerLf,
+    kFinalLf
+  };
   bool step_byte(char c);
   Step step_ = Step::kSize;
   State state_ = State::kInBody;

@@ -36,21 +36,29 @@ INSTANTIATE_TEST_SUITE_P(
         RequestCase{"no target", "GET  HTTP/1.1\r\n\r\n", ParseStatus::kBadRequest},
         RequestCase{"space before colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n",
                     ParseStatus::kBadRequest},
-        RequestCase{"obs fold", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",
-                    ParseStatus::kBadRequest},
+        RequestCase{"obs fold", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", ParseStatus::kBadRequest},
         RequestCase{"no colon", "GET / HTTP/1.1\r\nHost\r\n\r\n", ParseStatus::kBadRequest},
         RequestCase{"bad method", "G(T / HTTP/1.1\r\n\r\n", ParseStatus::kBadRequest},
         RequestCase{"control in value", std::string("GET / HTTP/1.1\r\nA: \x01\r\n\r\n"),
                     ParseStatus::kBadRequest},
-        RequestCase{"cl and te", "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
-                                 "Transfer-Encoding: chunked\r\n\r\n",
+        RequestCase{"cl and te",
+                    "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n",
                     ParseStatus::kBadRequest},
-        RequestCase{"two different cl", "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
-                                        "Content-Length: 4\r\n\r\n",
+        RequestCase{"two different cl",
+                    "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+                    "Content-Length: 4\r\n\r\n",
                     ParseStatus::kBadRequest},
-        RequestCase{"two equal cl", "POST / HTTP/1.1\r\nContent-Length: 3\r\n"
-                                    "Content-Length: 3\r\n\r\n",
+        RequestCase{"two equal cl",
+                    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                    "Content-Length: 3\r\n\r\n",
                     ParseStatus::kComplete},
+        RequestCase{"no host", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", ParseStatus::kBadRequest},
+        RequestCase{"two hosts", "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+                    ParseStatus::kBadRequest},
+        RequestCase{"two hosts in http 10", "GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n",
+                    ParseStatus::kBadRequest},
+        RequestCase{"http 10 without host", "GET / HTTP/1.0\r\n\r\n", ParseStatus::kComplete},
         RequestCase{"negative cl", "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
                     ParseStatus::kBadRequest},
         RequestCase{"te not chunked", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
@@ -60,7 +68,8 @@ INSTANTIATE_TEST_SUITE_P(
         RequestCase{"empty start line", "\r\n\r\n", ParseStatus::kBadRequest}),
     [](const auto& info) {
       std::string name = info.param.name;
-      for (char& c : name) if (c == ' ') c = '_';
+      for (char& c : name)
+        if (c == ' ') c = '_';
       return name;
     });
 
@@ -85,7 +94,8 @@ TEST(HttpParser, ResumesAcrossPartialReads) {
   std::size_t scan = 0;
   for (std::size_t end = 1; end < text.size(); ++end) {
     ASSERT_EQ(parse_request(std::string_view(text).substr(0, end), 8192, &scan, &head),
-              ParseStatus::kNeedMore) << end;
+              ParseStatus::kNeedMore)
+        << end;
   }
   ASSERT_EQ(parse_request(text, 8192, &scan, &head), ParseStatus::kComplete);
   EXPECT_EQ(head.version_minor, 0);
@@ -104,8 +114,9 @@ TEST(HttpParser, LimitsHeadSizeAndFieldCount) {
 TEST(HttpParser, ParsesResponses) {
   ResponseHead head;
   std::size_t scan = 0;
-  std::string text = "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n"
-                     "X-Model-Version: v7\r\n\r\nhello";
+  std::string text =
+      "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n"
+      "X-Model-Version: v7\r\n\r\nhello";
   ASSERT_EQ(parse_response(text, 8192, &scan, &head), ParseStatus::kComplete);
   EXPECT_EQ(head.status, 404);
   EXPECT_EQ(head.reason, "Not Found");
@@ -116,7 +127,8 @@ TEST(HttpParser, ParsesResponses) {
             ParseStatus::kBadRequest);
   scan = 0;
   ASSERT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
-                           "Transfer-Encoding: chunked\r\n\r\n", 8192, &scan, &head),
+                           "Transfer-Encoding: chunked\r\n\r\n",
+                           8192, &scan, &head),
             ParseStatus::kComplete);
   EXPECT_FALSE(head.content_length.has_value());
   EXPECT_TRUE(head.chunked);
@@ -129,8 +141,7 @@ TEST(ChunkedFramer, FindsTheEndByteByByte) {
   std::string body = "5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\nNEXT";
   ChunkedFramer framer;
   std::size_t used = 0;
-  for (std::size_t i = 0; i < body.size() && framer.state() == ChunkedFramer::State::kInBody;
-       ++i) {
+  for (std::size_t i = 0; i < body.size() && framer.state() == ChunkedFramer::State::kInBody; ++i) {
     used += framer.consume(std::string_view(body).substr(i, 1));
   }
   EXPECT_EQ(framer.state(), ChunkedFramer::State::kDone);
@@ -146,8 +157,8 @@ TEST(ChunkedFramer, StopsAtTheEndInOneCall) {
 }
 
 TEST(ChunkedFramer, RejectsMalformedFraming) {
-  for (std::string bad : {"x\r\n", "3\r\nabcX", "\r\n", "3\nabc", "1234567890abcdef0\r\n",
-                          "0\r\nbad\n"}) {
+  for (std::string bad :
+       {"x\r\n", "3\r\nabcX", "\r\n", "3\nabc", "1234567890abcdef0\r\n", "0\r\nbad\n"}) {
     ChunkedFramer framer;
     framer.consume(bad);
     EXPECT_EQ(framer.state(), ChunkedFramer::State::kError) << bad;

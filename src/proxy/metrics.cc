@@ -77,11 +77,19 @@ void WorkerStats::record(std::string_view variant_name, int status, double secon
   bump(series.seconds, seconds);
 }
 
-void WorkerStats::failover(std::string_view variant_name) { bump(variant(variant_name).failovers); }
+void WorkerStats::failover(std::string_view variant_name) {
+  bump(variant(variant_name).failovers);
+}
 
-void WorkerStats::count(Event event) { bump(events_[static_cast<std::size_t>(event)]); }
-void WorkerStats::connection_opened() { bump(connections_); }
-void WorkerStats::connection_closed() { bump(connections_, std::int64_t{-1}); }
+void WorkerStats::count(Event event, std::uint64_t times) {
+  bump(events_[static_cast<std::size_t>(event)], times);
+}
+void WorkerStats::connection_opened() {
+  bump(connections_);
+}
+void WorkerStats::connection_closed() {
+  bump(connections_, std::int64_t{-1});
+}
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   healthy_ = &prometheus::BuildGauge()
@@ -90,7 +98,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Register(*registry_);
   access_log_dropped_ = &prometheus::BuildGauge()
                              .Name("graft_proxy_access_log_dropped_total")
-                             .Help("Access log lines dropped because the queue was full")
+                             .Help("Access log lines dropped (queue full or write failed)")
                              .Register(*registry_)
                              .Add({});
   generation_ = &prometheus::BuildGauge()
@@ -115,8 +123,10 @@ Totals Metrics::totals() const {
     totals.requests += read(worker->requests_);
     totals.retries += read(worker->events_[static_cast<std::size_t>(Event::kRetry)]);
     totals.mirror_sent += read(worker->events_[static_cast<std::size_t>(Event::kMirrorSent)]);
-    totals.mirror_dropped +=
-        read(worker->events_[static_cast<std::size_t>(Event::kMirrorDropped)]);
+    totals.mirror_dropped += read(worker->events_[static_cast<std::size_t>(Event::kMirrorDropped)]);
+    totals.upstream_overruns +=
+        read(worker->events_[static_cast<std::size_t>(Event::kUpstreamOverrun)]);
+    totals.idle_closed += read(worker->events_[static_cast<std::size_t>(Event::kIdleClosed)]);
     std::lock_guard growth(worker->growth_);
     for (const auto& variant : worker->variants_) totals.failovers += read(variant->failovers);
   }
@@ -153,8 +163,8 @@ std::vector<WorkerFigures> Metrics::workers() const {
   std::vector<WorkerFigures> figures;
   std::lock_guard lock(workers_mutex_);
   for (const auto& worker : workers_) {
-    figures.push_back({worker->connections_.load(std::memory_order_relaxed),
-                       read(worker->requests_)});
+    figures.push_back(
+        {worker->connections_.load(std::memory_order_relaxed), read(worker->requests_)});
   }
   return figures;
 }
@@ -199,9 +209,9 @@ std::string Metrics::serialize() const {
     }
   }
 
-  auto requests = family("graft_proxy_requests_total",
-                         "Requests answered by the proxy, by variant and status",
-                         prometheus::MetricType::Counter);
+  auto requests =
+      family("graft_proxy_requests_total", "Requests answered by the proxy, by variant and status",
+             prometheus::MetricType::Counter);
   auto latency = family("graft_proxy_request_duration_seconds",
                         "Time from request head to last response byte, by variant",
                         prometheus::MetricType::Histogram);
@@ -212,22 +222,23 @@ std::string Metrics::serialize() const {
   for (const VariantSum& sum : sums) {
     for (std::size_t status = 0; status < sum.by_status.size(); ++status) {
       if (sum.by_status[status] == 0) continue;
-      requests.metric.push_back(counter(
-          {{"status", std::to_string(status)}, {"variant", sum.name}}, sum.by_status[status]));
+      requests.metric.push_back(counter({{"status", std::to_string(status)}, {"variant", sum.name}},
+                                        sum.by_status[status]));
     }
     std::uint64_t cumulative = 0;
     prometheus::ClientMetric histogram;
     histogram.label = {{"variant", sum.name}};
     for (std::size_t i = 0; i < sum.buckets.size(); ++i) {
       cumulative += sum.buckets[i];
-      double bound = i < kLatencyBuckets.size() ? kLatencyBuckets[i]
-                                                : std::numeric_limits<double>::infinity();
+      double bound =
+          i < kLatencyBuckets.size() ? kLatencyBuckets[i] : std::numeric_limits<double>::infinity();
       histogram.histogram.bucket.push_back({cumulative, bound});
     }
     histogram.histogram.sample_count = cumulative;
     histogram.histogram.sample_sum = sum.seconds;
     if (cumulative > 0) latency.metric.push_back(std::move(histogram));
-    if (sum.failovers > 0) failovers.metric.push_back(counter({{"variant", sum.name}}, sum.failovers));
+    if (sum.failovers > 0)
+      failovers.metric.push_back(counter({{"variant", sum.name}}, sum.failovers));
   }
   auto single = [](std::string name, std::string help, std::uint64_t value) {
     auto result = family(std::move(name), std::move(help), prometheus::MetricType::Counter);
@@ -249,6 +260,13 @@ std::string Metrics::serialize() const {
   families.push_back(single("graft_proxy_mirror_dropped_total",
                             "Mirror copies dropped (queue full or body over the bound)",
                             totals.mirror_dropped));
+  families.push_back(single("graft_proxy_upstream_overruns_total",
+                            "Upstream connections closed because bytes came past the end of "
+                            "a response",
+                            totals.upstream_overruns));
+  families.push_back(single("graft_proxy_idle_connections_closed_total",
+                            "Idle client connections closed to make room near max_connections",
+                            totals.idle_closed));
   for (std::size_t i = 1; i < registered.size(); ++i) families.push_back(std::move(registered[i]));
   prometheus::TextSerializer serializer;
   return serializer.Serialize(families);

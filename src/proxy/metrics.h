@@ -10,7 +10,14 @@
 //   graft_proxy_mirror_requests_total                   counter, mirror copies sent
 //   graft_proxy_mirror_dropped_total                    counter, copies not sent (queue
 //                                                       full or body over the bound)
-//   graft_proxy_access_log_dropped_total                counter
+//   graft_proxy_upstream_overruns_total                 counter, upstream connections
+//                                                       closed because bytes came past
+//                                                       the end of a response
+//   graft_proxy_idle_connections_closed_total           counter, idle client connections
+//                                                       closed to make room near
+//                                                       max_connections
+//   graft_proxy_access_log_dropped_total                counter, lines not written
+//                                                       (queue full or write failed)
 //   graft_proxy_route_generation                        gauge
 //
 // Per-request figures live in one WorkerStats per worker thread: only that thread writes
@@ -44,8 +51,8 @@ inline constexpr std::array<double, 14> kLatencyBuckets = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 // Events counted without a variant.
-enum class Event { kRetry, kMirrorSent, kMirrorDropped };
-inline constexpr std::size_t kEventCount = 3;
+enum class Event { kRetry, kMirrorSent, kMirrorDropped, kUpstreamOverrun, kIdleClosed };
+inline constexpr std::size_t kEventCount = 5;
 
 // Sums over every worker, for /status.
 struct Totals {
@@ -54,6 +61,8 @@ struct Totals {
   std::uint64_t retries = 0;
   std::uint64_t mirror_sent = 0;
   std::uint64_t mirror_dropped = 0;
+  std::uint64_t upstream_overruns = 0;
+  std::uint64_t idle_closed = 0;
 };
 
 // What one variant saw since the proxy started, summed over the workers: the typed view the
@@ -80,7 +89,7 @@ class alignas(64) WorkerStats {
   void record(std::string_view variant, int status, double seconds);
   // Counts one request of `variant` sent to the baseline instead.
   void failover(std::string_view variant);
-  void count(Event event);
+  void count(Event event, std::uint64_t times = 1);
   void connection_opened();
   void connection_closed();
 
@@ -102,8 +111,8 @@ class alignas(64) WorkerStats {
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::int64_t> connections_{0};
   std::array<std::atomic<std::uint64_t>, kEventCount> events_{};
-  Variant* last_ = nullptr;           // the owner's most recent lookup
-  std::mutex growth_;                 // held while variants_ grows and while a reader reads
+  Variant* last_ = nullptr;  // the owner's most recent lookup
+  std::mutex growth_;        // held while variants_ grows and while a reader reads
   std::vector<std::unique_ptr<Variant>> variants_;
 };
 

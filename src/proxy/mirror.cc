@@ -22,8 +22,11 @@ constexpr std::size_t kMirrorBufferBytes = 16 * 1024;
 class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRequest> {
  public:
   MirrorRequest(Worker& worker, std::string variant, std::string request)
-      : worker_(worker), variant_(std::move(variant)), request_(std::move(request)),
-        socket_(worker.io), buffer_(kMirrorBufferBytes) {
+      : worker_(worker),
+        variant_(std::move(variant)),
+        request_(std::move(request)),
+        socket_(worker.io),
+        buffer_(kMirrorBufferBytes) {
     ++worker_.mirrors_in_flight;
     worker_.add(this);
   }
@@ -41,13 +44,18 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     auto self = shared_from_this();
     std::shared_ptr<Upstream> upstream = pick();
     if (upstream == nullptr) co_return;
-    bool reused = worker_.pool.take(*upstream, &socket_);
+    std::size_t overruns = 0;
+    bool reused = worker_.pool.take(*upstream, &socket_, &overruns);
+    worker_.note_overruns(*upstream, overruns);
     if (!reused && !co_await connect(*upstream)) co_return;
     if (!co_await send() && reused) {
       socket_ = tcp::socket(worker_.io);  // a stale pooled connection: one fresh try
       if (!co_await connect(*upstream) || !co_await send()) co_return;
     }
-    if (co_await drain_response()) worker_.pool.give_back(*upstream, std::move(socket_));
+    bool overrun = false;
+    bool reusable = co_await drain_response(&overrun);
+    if (overrun) worker_.note_overruns(*upstream, 1);
+    if (reusable) worker_.pool.give_back(*upstream, std::move(socket_));
   }
 
  private:
@@ -64,7 +72,8 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
   asio::awaitable<bool> connect(const Upstream& upstream) {
     deadline = coarse_now() + worker_.state.options.config.timeouts.connect;
     boost::system::error_code error;
-    co_await socket_.async_connect(upstream.endpoint, asio::redirect_error(asio::use_awaitable, error));
+    co_await socket_.async_connect(upstream.endpoint,
+                                   asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return false;
     // The connection may go back to the pool and serve primary requests: same options as
     // Session::connect.
@@ -78,12 +87,14 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     boost::system::error_code error;
     std::string_view first = request_;
     std::string_view second;
-    if (!write_now(socket_, &first, &second, &error)) error = co_await write_rest(socket_, first, {});
+    if (!write_now(socket_, &first, &second, &error))
+      error = co_await write_rest(socket_, first, {});
     co_return !error;
   }
 
-  // Reads and discards the response; true when the connection can be reused.
-  asio::awaitable<bool> drain_response() {
+  // Reads and discards the response; true when the connection can be reused. *overrun:
+  // bytes came past the end of the response (the connection is not reused).
+  asio::awaitable<bool> drain_response(bool* overrun) {
     ResponseHead response;
     std::size_t scan = 0;
     ParseStatus status = ParseStatus::kNeedMore;
@@ -94,7 +105,10 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
     if (status != ParseStatus::kComplete) co_return false;
     std::string_view method = std::string_view(request_).substr(0, request_.find(' '));
     buffer_.consume(response.head_bytes);
-    if (response_has_no_body(method, response.status)) co_return response.keep_alive();
+    if (response_has_no_body(method, response.status)) {
+      *overrun = !buffer_.empty();
+      co_return response.keep_alive() && !*overrun;
+    }
     if (!response.chunked && !response.content_length) co_return false;  // until close
     ChunkedFramer framer;
     std::uint64_t remaining = response.content_length.value_or(0);
@@ -112,7 +126,8 @@ class MirrorRequest : public Timed, public std::enable_shared_from_this<MirrorRe
       }
       if (!co_await read_more()) co_return false;
     }
-    co_return response.keep_alive() && buffer_.empty();
+    *overrun = !buffer_.empty();
+    co_return response.keep_alive() && !*overrun;
   }
 
   asio::awaitable<bool> read_more() {
@@ -145,7 +160,8 @@ void spawn_mirror(Worker& worker, std::string variant, std::string request) {
   }
   worker.stats.count(Event::kMirrorSent);
   auto mirror = std::make_shared<MirrorRequest>(worker, std::move(variant), std::move(request));
-  asio::co_spawn(worker.io, [mirror]() { return mirror->run(); }, asio::detached);
+  asio::co_spawn(
+      worker.io, [mirror]() { return mirror->run(); }, asio::detached);
 }
 
 }  // namespace graft::proxy

@@ -1,9 +1,10 @@
 // Session::handle: one request from parsed head to access-log line — body plan, request
-// id, routing (with failover to the baseline) and the mirror copy.
+// id, admission (auth, routing with failover to the baseline, rate limit), a small body
+// read whole, the exchange, and the mirror copy.
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "proxy/request_keys.h"
 #include "proxy/session.h"
@@ -58,8 +59,10 @@ std::optional<std::string> Session::choose_variant(const RequestHead& head,
     const std::string& unhealthy = table.variants()[variant].name;
     worker_.stats.failover(unhealthy);
     if (worker_.should_warn()) {
-      spdlog::warn("variant '{}' has no healthy upstream: sending its requests to the "
-                   "baseline '{}'", unhealthy, table.variants()[0].name);
+      spdlog::warn(
+          "variant '{}' has no healthy upstream: sending its requests to the "
+          "baseline '{}'",
+          unhealthy, table.variants()[0].name);
     }
     variant = 0;
   }
@@ -77,8 +80,10 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
   Clock::time_point started = Clock::now();
   method_.assign(head.method);
   target_.assign(head.target);
-  response_started_ = false;
+  response_started_ = continue_sent_ = false;
   mirror_wanted_ = mirror_overflow_ = false;
+  body_started_ = {};
+  body_received_ = 0;
   std::optional<std::string_view> incoming_id = head.find("x-request-id");
   std::string request_id = incoming_id && acceptable_request_id(*incoming_id)
                                ? std::string(*incoming_id)
@@ -96,6 +101,12 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
     // co_await and keep copies of what is needed after.
     admission.mirror = choose_variant(head, worker_.table.get(), {}, &outcome);
   }
+  // A small body is read whole before an upstream is picked: a slow client holds no
+  // upstream connection for it.
+  if (early_status == 0) {
+    early_status = co_await buffer_body(&admission.head, &body, BodyMode::kSmall);
+    if (early_status != 0) admission.mirror.reset();
+  }
   bool keep = false;
   if (early_status != 0) {
     co_await send_error(early_status, request_id, &outcome, admission.refusal_headers);
@@ -105,6 +116,7 @@ asio::awaitable<bool> Session::handle(const RequestHead& head) {
   }
   settle_mirror(std::move(admission.mirror));
   finish(request_id, outcome, started, wall);
+  in_.shrink(base_capacity_);
   co_return keep;
 }
 
@@ -116,6 +128,7 @@ int Session::plan_request_body(const RequestHead& head, BodyPlan* body) const {
 
 asio::awaitable<void> Session::send_continue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  if (std::exchange(continue_sent_, true)) co_return;
   set_deadline(Phase::kClientWrite);
   // A failed write shows again when the body is read.
   boost::system::error_code error;
@@ -134,12 +147,12 @@ void Session::settle_mirror(std::optional<std::string> variant) {
   mirror_copy_.clear();
 }
 
-void Session::finish(std::string_view request_id, const Outcome& outcome,
-                     Clock::time_point started, std::chrono::system_clock::time_point wall) {
+void Session::finish(std::string_view request_id, const Outcome& outcome, Clock::time_point started,
+                     std::chrono::system_clock::time_point wall) {
   Server::State& state = worker_.state;
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   worker_.stats.record(outcome.variant.empty() ? std::string_view("none") : outcome.variant,
-                          outcome.status, seconds);
+                       outcome.status, seconds);
   if (!state.access_log) return;
   state.access_log->append({.time = wall,
                             .request_id = request_id,

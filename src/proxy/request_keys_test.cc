@@ -17,7 +17,8 @@ TEST(RequestKeys, CookieAndQueryValues) {
 TEST(RequestKeys, StickyValueBySource) {
   RequestHead head;
   std::size_t scan = 0;
-  std::string text = "GET /x?u=q1 HTTP/1.1\r\nX-User: h1\r\nCookie: u=c1\r\nX-Empty: \r\n\r\n";
+  std::string text =
+      "GET /x?u=q1 HTTP/1.1\r\nHost: t\r\nX-User: h1\r\nCookie: u=c1\r\nX-Empty: \r\n\r\n";
   ASSERT_EQ(parse_request(text, 4096, &scan, &head), ParseStatus::kComplete);
   using route::StickySource;
   EXPECT_EQ(sticky_value(head, {StickySource::kHeader, "x-user"}).value_or(""), "h1");

@@ -2,19 +2,18 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "base/fs.h"
 #include "base/strings.h"
@@ -40,8 +39,8 @@ Result<std::string> read_token(const ServerOptions& options) {
   auto path = resolve_relative(options.config_path, options.config.token_file);
   auto text = base::read_file(path);
   if (!text) {
-    return fail(ErrorCode::kIo, fmt::format("cannot read admin token file '{}': {}",
-                                            path.string(), text.error().message()));
+    return fail(ErrorCode::kIo, fmt::format("cannot read admin token file '{}': {}", path.string(),
+                                            text.error().message()));
   }
   std::string token(base::trim(*text));
   if (token.empty()) {
@@ -49,37 +48,6 @@ Result<std::string> read_token(const ServerOptions& options) {
                 fmt::format("admin token file '{}' is empty", path.string()));
   }
   return token;
-}
-
-Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& io,
-                                                     const route::Address& address,
-                                                     std::uint16_t port, bool reuse_port) {
-  boost::system::error_code error;
-  auto ip = asio::ip::make_address(address.host == "localhost" ? "127.0.0.1" : address.host,
-                                   error);
-  if (error) {
-    return fail(ErrorCode::kInvalidArgument,
-                fmt::format("cannot listen on '{}': not an IP address", address.to_string()));
-  }
-  tcp::endpoint endpoint(ip, port);
-  auto acceptor = std::make_unique<tcp::acceptor>(io);
-  acceptor->open(endpoint.protocol(), error);
-  if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
-  if (!error && reuse_port) {
-    int one = 1;
-    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-      error = boost::system::error_code(errno, boost::system::system_category());
-    }
-  }
-  if (!error) acceptor->bind(endpoint, error);
-  if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return fail(ErrorCode::kIo, fmt::format("cannot listen on '{}': {}",
-                                            tcp::endpoint(ip, port).address().to_string() + ":" +
-                                                std::to_string(port),
-                                            error.message()));
-  }
-  return acceptor;
 }
 
 // A descriptor on its way to another worker: closed if that worker never takes it (its
@@ -137,8 +105,8 @@ asio::awaitable<void> accept_loop(Worker& worker) {
   Server::State& state = worker.state;
   while (!state.stopping.load(std::memory_order_relaxed)) {
     boost::system::error_code error;
-    tcp::socket client = co_await worker.acceptor->async_accept(
-        asio::redirect_error(asio::use_awaitable, error));
+    tcp::socket client =
+        co_await worker.acceptor->async_accept(asio::redirect_error(asio::use_awaitable, error));
     if (error) {
       if (error == asio::error::operation_aborted || !worker.acceptor->is_open()) co_return;
       continue;  // EMFILE and friends: keep accepting
@@ -185,9 +153,10 @@ std::vector<int> allowed_cpus() {
 void pin_workers(const std::vector<std::unique_ptr<Worker>>& workers) {
   std::vector<int> cpus = allowed_cpus();
   if (cpus.size() < workers.size()) {
-    spdlog::warn("not pinning workers to CPUs: {} workers but {} CPUs available; use "
-                 "--threads {} or fewer to pin them",
-                 workers.size(), cpus.size(), cpus.size());
+    spdlog::warn(
+        "not pinning workers to CPUs: {} workers but {} CPUs available; use "
+        "--threads {} or fewer to pin them",
+        workers.size(), cpus.size(), cpus.size());
     return;
   }
   for (std::size_t i = 0; i < workers.size(); ++i) {
@@ -208,8 +177,9 @@ Worker::Worker(Server::State& state_in, std::size_t index_in)
       index(index_in),
       table(state_in.holder),
       stats(state_in.metrics.add_worker()),
-      rng_state(0x9e3779b97f4a7c15ULL ^ (static_cast<std::uint64_t>(
-                    Clock::now().time_since_epoch().count()) + index_in * 0x2545F4914F6CDD1DULL)) {}
+      rng_state(0x9e3779b97f4a7c15ULL ^
+                (static_cast<std::uint64_t>(Clock::now().time_since_epoch().count()) +
+                 index_in * 0x2545F4914F6CDD1DULL)) {}
 
 Worker::~Worker() {
   io.stop();
@@ -236,10 +206,49 @@ void Worker::add(Timed* timed) {
 }
 
 void Worker::remove(Timed* timed) {
-  if (timed->previous != nullptr) timed->previous->next = timed->next;
-  else if (timed_head == timed) timed_head = timed->next;
+  if (timed->previous != nullptr)
+    timed->previous->next = timed->next;
+  else if (timed_head == timed)
+    timed_head = timed->next;
   if (timed->next != nullptr) timed->next->previous = timed->previous;
   timed->previous = timed->next = nullptr;
+}
+
+void Worker::mark_idle(Timed* timed) {
+  if (timed->idle_listed) mark_busy(timed);
+  timed->idle_listed = true;
+  timed->idle_next = nullptr;
+  timed->idle_previous = idle_tail;
+  if (idle_tail != nullptr)
+    idle_tail->idle_next = timed;
+  else
+    idle_head = timed;
+  idle_tail = timed;
+}
+
+void Worker::mark_busy(Timed* timed) {
+  if (!timed->idle_listed) return;
+  if (timed->idle_previous != nullptr)
+    timed->idle_previous->idle_next = timed->idle_next;
+  else
+    idle_head = timed->idle_next;
+  if (timed->idle_next != nullptr)
+    timed->idle_next->idle_previous = timed->idle_previous;
+  else
+    idle_tail = timed->idle_previous;
+  timed->idle_previous = timed->idle_next = nullptr;
+  timed->idle_listed = false;
+}
+
+std::size_t Worker::close_idlest(std::size_t count) {
+  std::size_t closed = 0;
+  while (closed < count && idle_head != nullptr) {
+    Timed* idlest = idle_head;
+    mark_busy(idlest);
+    idlest->on_evict();
+    ++closed;
+  }
+  return closed;
 }
 
 void Worker::sweep() {
@@ -269,11 +278,24 @@ bool Worker::should_warn() {
   return true;
 }
 
+void Worker::note_overruns(const Upstream& upstream, std::size_t count) {
+  if (count == 0) return;
+  stats.count(Event::kUpstreamOverrun, count);
+  if (should_warn()) {
+    spdlog::warn(
+        "upstream '{}' of variant '{}' sent bytes past the end of a response: "
+        "connection closed, not reused",
+        upstream.label, upstream.variant);
+  }
+}
+
 Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {
   state_->server = this;
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   GRAFT_ASSIGN_OR_RETURN(auto table, route::RouteTable::create(options.config));
@@ -292,17 +314,18 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
   state->options = std::move(options);
   const route::RouteConfig& config = state->options.config;
+  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint listen, listen_endpoint(config.listen));
+  GRAFT_ASSIGN_OR_RETURN(state->port, probe_address(listen));
+  listen.port(state->port);
   for (std::size_t i = 0; i < state->options.threads; ++i) {
     auto worker = std::make_unique<Worker>(*state, i);
-    GRAFT_ASSIGN_OR_RETURN(worker->acceptor,
-                           bind_acceptor(worker->io, config.listen,
-                                         i == 0 ? config.listen.port : state->port, true));
-    if (i == 0) state->port = worker->acceptor->local_endpoint().port();
+    GRAFT_ASSIGN_OR_RETURN(worker->acceptor, bind_acceptor(worker->io, listen, ReusePort::kYes));
     state->workers.push_back(std::move(worker));
   }
   state->control = std::make_unique<asio::io_context>(1);
+  GRAFT_ASSIGN_OR_RETURN(tcp::endpoint admin, listen_endpoint(config.admin));
   GRAFT_ASSIGN_OR_RETURN(state->admin_acceptor,
-                         bind_acceptor(*state->control, config.admin, config.admin.port, false));
+                         bind_acceptor(*state->control, admin, ReusePort::kNo));
   state->admin_port = state->admin_acceptor->local_endpoint().port();
   std::unique_ptr<Server> server(new Server(std::move(state)));
   State& started = *server->state_;
@@ -319,9 +342,15 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
   return server;
 }
 
-std::uint16_t Server::port() const { return state_->port; }
-std::uint16_t Server::admin_port() const { return state_->admin_port; }
-route::RouteTableHolder& Server::routes() { return state_->holder; }
+std::uint16_t Server::port() const {
+  return state_->port;
+}
+std::uint16_t Server::admin_port() const {
+  return state_->admin_port;
+}
+route::RouteTableHolder& Server::routes() {
+  return state_->holder;
+}
 
 const std::vector<AdminRoute>& Server::admin_routes() const {
   return state_->options.admin_routes;

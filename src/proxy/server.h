@@ -5,11 +5,15 @@
 //   - one worker thread per core, each with its own Boost.Asio io_context, its own
 //     SO_REUSEPORT acceptor on the shared port (the kernel spreads connections), its own
 //     upstream connection pools and metric series cache: the request path shares nothing
-//     mutable between threads except atomics (health flags, counters);
-//   - a client connection is one C++20 coroutine: read head (http_parser.h), route
-//     (route::RouteTable through a per-thread route::CachedTable: one atomic load per
-//     request, no lock), forward head + body to a pooled upstream connection, stream the
-//     response back; bodies are streamed through fixed buffers, never held whole;
+//     mutable between threads except atomics (health flags, counters). Before binding
+//     them, a plain socket probes the address, so a second proxy (or anything else
+//     listening there) makes start() fail instead of silently sharing the port;
+//   - a client connection is one C++20 coroutine: read head (http_parser.h), admit
+//     (auth, route through a per-thread route::CachedTable: one atomic load per request,
+//     no lock, rate limit), read a small body whole (up to 64 KiB, so a slow client holds
+//     no upstream connection), forward head + body to a pooled upstream connection (one
+//     idle with nothing unread: upstream.h), stream the response back; larger bodies are
+//     streamed through fixed buffers, never held whole;
 //   - timeouts are deadlines swept by one timer per worker every 50 ms (no per-operation
 //     timer churn), so a timeout fires within ~50 ms of its configured value;
 //   - a control thread runs the admin listener (admin.h) and the active health checks.
@@ -17,7 +21,16 @@
 // Degraded modes (each logged and counted): a variant with no healthy upstream fails over
 // to the baseline (graft_proxy_failovers_total); a connect failure is retried once on
 // another upstream of the variant for idempotent methods (graft_proxy_upstream_retries_total);
-// a full mirror queue drops the copy (graft_proxy_mirror_dropped_total).
+// a full mirror queue drops the copy (graft_proxy_mirror_dropped_total); an upstream
+// sending bytes past the end of a response has that connection closed, never reused
+// (graft_proxy_upstream_overruns_total); from 90% of max_connections on, every new
+// connection closes the idlest keep-alive one (graft_proxy_idle_connections_closed_total),
+// and only at the limit with none idle is a new one refused with 503; access log lines
+// that cannot be queued or written are dropped (graft_proxy_access_log_dropped_total).
+//
+// Client deadlines: a new connection must send its first byte within
+// timeouts.first_byte, the head within timeouts.header, and a body with no pause longer
+// than timeouts.body and at limits.min_body_rate on average (408 otherwise).
 //
 // Mirror bound: a mirrored request's body is copied up to ServerOptions::mirror_max_body_bytes
 // (default 64 KiB); larger bodies are not mirrored and count as dropped. At most

@@ -55,10 +55,17 @@ class Timed {
   virtual void on_timeout() = 0;
   // Called on the worker thread when the server starts stopping.
   virtual void on_shutdown() {}
+  // Called on the worker thread to close an idle keep-alive connection (one on the
+  // worker's idle list) to make room near max_connections.
+  virtual void on_evict() {}
 
   Clock::time_point deadline = Clock::time_point::max();
   Timed* previous = nullptr;
   Timed* next = nullptr;
+  // Links of the worker's idle list (Worker::mark_idle).
+  Timed* idle_previous = nullptr;
+  Timed* idle_next = nullptr;
+  bool idle_listed = false;
 };
 
 // A byte buffer with a read cursor: bytes [begin, end) are unread.
@@ -83,8 +90,25 @@ class Buffer {
   void commit(std::size_t count) { end_ += count; }
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
   void clear() { begin_ = end_ = 0; }
+  // Grows the buffer to at least `capacity` bytes, unread bytes moved to the front.
+  void grow(std::size_t capacity) {
+    if (capacity > capacity_) reallocate(capacity);
+  }
+  // Shrinks a grown buffer back to `capacity` when its unread bytes fit.
+  void shrink(std::size_t capacity) {
+    if (capacity < capacity_ && end_ - begin_ <= capacity) reallocate(capacity);
+  }
 
  private:
+  void reallocate(std::size_t capacity) {
+    std::unique_ptr<char[]> data(new char[capacity]);
+    std::memcpy(data.get(), data_.get() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+
   std::unique_ptr<char[]> data_;
   std::size_t capacity_;
   std::size_t begin_ = 0;
@@ -136,6 +160,14 @@ struct Worker {
   [[nodiscard]] std::uint64_t random();
   // Logs a warning at most once per second per worker (rate-limited degraded modes).
   [[nodiscard]] bool should_warn();
+  // Counts `count` connections to `upstream` closed because bytes came past the end of a
+  // response (graft_proxy_upstream_overruns_total) and warns, rate-limited.
+  void note_overruns(const Upstream& upstream, std::size_t count);
+  // The idle list: keep-alive client connections waiting for a request, idlest first.
+  void mark_idle(Timed* timed);
+  void mark_busy(Timed* timed);  // no-op when not listed
+  // Closes up to `count` of the idlest connections (Timed::on_evict); returns how many.
+  std::size_t close_idlest(std::size_t count);
 
   Server::State& state;
   std::size_t index;
@@ -149,6 +181,8 @@ struct Worker {
   std::size_t mirrors_in_flight = 0;
   Clock::time_point last_warning{};
   Timed* timed_head = nullptr;
+  Timed* idle_head = nullptr;  // the idlest
+  Timed* idle_tail = nullptr;
   std::thread thread;
   // Declared last so it is destroyed first: frames still pending on it unregister from
   // the members above while they are alive.
@@ -156,6 +190,22 @@ struct Worker {
   boost::asio::io_context io{1};
   boost::asio::steady_timer sweep_timer{io};
 };
+
+// Listeners (listen.cc). Errors name the address: "cannot listen on '127.0.0.1:8080':
+// the address is already in use by another process" (with a hint), or the system's reason.
+// The endpoint of a configured address; kInvalidArgument when the host is not an IP.
+[[nodiscard]] Result<tcp::endpoint> listen_endpoint(const route::Address& address);
+// Binds a plain socket (no SO_REUSEPORT) to `endpoint` and closes it again: the workers'
+// SO_REUSEPORT sockets would join another process's listeners on the same address (same
+// user) and silently share its traffic, a plain socket fails instead (kIo). Returns the
+// port bound (the kernel's pick for port 0), which the workers then share. (Two proxies
+// started within the same microseconds could still both pass; nothing else can.)
+[[nodiscard]] Result<std::uint16_t> probe_address(const tcp::endpoint& endpoint);
+enum class ReusePort { kNo, kYes };
+// A listening acceptor on `endpoint`; kYes lets the workers' acceptors share the port.
+[[nodiscard]] Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(boost::asio::io_context& io,
+                                                                   const tcp::endpoint& endpoint,
+                                                                   ReusePort reuse_port);
 
 // Starts serving one accepted client connection on `worker` (session.cc).
 void spawn_session(Worker& worker, tcp::socket client);

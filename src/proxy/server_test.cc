@@ -45,7 +45,8 @@ route::VariantConfig variant(std::string name, const TestUpstream& upstream, std
 }
 
 std::unique_ptr<Server> start(route::RouteConfig config, std::size_t threads = 2) {
-  auto server = Server::start({.config = std::move(config), .threads = threads,
+  auto server = Server::start({.config = std::move(config),
+                               .threads = threads,
                                .shutdown_grace = std::chrono::milliseconds(1000)});
   EXPECT_TRUE(server.has_value()) << server.error().message();
   return server ? std::move(*server) : nullptr;
@@ -107,7 +108,8 @@ std::vector<std::string> thread_cpu_lists() {
     std::ifstream status(task.path() / "status");
     std::string line;
     while (std::getline(status, line)) {
-      if (line.rfind("Cpus_allowed_list:", 0) == 0) lists.push_back(line.substr(line.find('\t') + 1));
+      if (line.rfind("Cpus_allowed_list:", 0) == 0)
+        lists.push_back(line.substr(line.find('\t') + 1));
     }
   }
   return lists;
@@ -135,8 +137,8 @@ TEST_F(ProxyTest, PinsEachWorkerToItsOwnCpuWhenAsked) {
 }
 
 TEST_F(ProxyTest, SplitsTrafficByWeightAndTagsResponses) {
-  auto server = start(base_config({variant("baseline", baseline_, 50),
-                                   variant("treatment", treatment_, 50)}));
+  auto server = start(
+      base_config({variant("baseline", baseline_, 50), variant("treatment", treatment_, 50)}));
   ASSERT_TRUE(server);
   Client client(server->port());
   std::map<std::string, int> seen;
@@ -152,7 +154,8 @@ TEST_F(ProxyTest, SplitsTrafficByWeightAndTagsResponses) {
 }
 
 TEST_F(ProxyTest, StickyUsersKeepTheirVariant) {
-  auto config = base_config({variant("baseline", baseline_, 50), variant("treatment", treatment_, 50)});
+  auto config =
+      base_config({variant("baseline", baseline_, 50), variant("treatment", treatment_, 50)});
   config.sticky = {.source = route::StickySource::kHeader, .name = "X-User-Id"};
   auto server = start(std::move(config));
   ASSERT_TRUE(server);
@@ -172,8 +175,8 @@ TEST_F(ProxyTest, StickyUsersKeepTheirVariant) {
 }
 
 TEST_F(ProxyTest, OverrideHeaderPicksTheVariant) {
-  auto server = start(base_config({variant("baseline", baseline_, 100),
-                                   variant("treatment", treatment_, 0)}));
+  auto server = start(
+      base_config({variant("baseline", baseline_, 100), variant("treatment", treatment_, 0)}));
   ASSERT_TRUE(server);
   Client client(server->port());
   for (int i = 0; i < 20; ++i) {
@@ -196,8 +199,8 @@ TEST_F(ProxyTest, ForwardsRequestIdAndGeneratesOne) {
 }
 
 TEST_F(ProxyTest, FailsOverToTheBaselineAndRecovers) {
-  auto server = start(base_config({variant("baseline", baseline_, 0),
-                                   variant("treatment", treatment_, 100)}));
+  auto server = start(
+      base_config({variant("baseline", baseline_, 0), variant("treatment", treatment_, 100)}));
   ASSERT_TRUE(server);
   Client client(server->port());
   EXPECT_EQ(client.request(get("/")).body, "treatment");
@@ -228,6 +231,84 @@ TEST_F(ProxyTest, RetriesAConnectFailureOnAnotherUpstream) {
     EXPECT_EQ(client.request(get("/")).status, 200) << i;
   }
   EXPECT_NE(server->metrics_text().find("graft_proxy_upstream_retries_total"), std::string::npos);
+}
+
+// A listener of another process with SO_REUSEPORT (as graft's own workers use): without
+// the check, a second proxy joins its group and silently takes half the traffic.
+TEST_F(ProxyTest, RefusesToStartOnAnAddressAnotherProcessListensOn) {
+  int other = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(other, 0);
+  int one = 1;
+  ASSERT_EQ(setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one), 0);
+  ASSERT_EQ(setsockopt(other, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one), 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(other, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(other, 16), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(getsockname(other, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::uint16_t port = ntohs(address.sin_port);
+  auto config = base_config({variant("baseline", baseline_, 100)});
+  config.listen.port = port;
+  auto refused = Server::start({.config = config, .threads = 2});
+  ::close(other);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().message(), "cannot listen on '127.0.0.1:" + std::to_string(port) +
+                                           "': the address is already in use by another process");
+  // A second graft proxy on the first one's address fails the same way.
+  auto first = start(base_config({variant("baseline", baseline_, 100)}));
+  ASSERT_TRUE(first);
+  config.listen.port = first->port();
+  auto second = Server::start({.config = config, .threads = 2});
+  ASSERT_FALSE(second.has_value());
+  EXPECT_NE(second.error().message().find("already in use by another process"), std::string::npos);
+  Client client(first->port());
+  EXPECT_EQ(client.request(get("/")).status, 200);
+}
+
+// Connections left idle (silent new ones, keep-alive ones between requests) beyond
+// max_connections: the idlest are closed to make room, so a real client is still served.
+TEST_F(ProxyTest, IdleConnectionsMakeRoomForRealClients) {
+  auto config = base_config({variant("baseline", baseline_, 100)});
+  config.limits.max_connections = 20;
+  config.timeouts.header = std::chrono::seconds(10);  // no deadline frees a slot here
+  config.timeouts.first_byte = std::chrono::seconds(10);
+  auto server = start(std::move(config), 1);
+  ASSERT_TRUE(server);
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 10; ++i) {
+    idle.push_back(std::make_unique<Client>(server->port()));
+    ASSERT_EQ(idle.back()->request(get("/")).status, 200);
+  }
+  for (int i = 0; i < 30; ++i) idle.push_back(std::make_unique<Client>(server->port()));
+  for (int i = 0; i < 5; ++i) {
+    Client real(server->port());
+    EXPECT_EQ(real.request(get("/")).status, 200) << i;
+  }
+  nlohmann::json status = nlohmann::json::parse(server->status_json());
+  EXPECT_LE(status["counters"]["connections"].get<int>(), 22) << status.dump();
+  EXPECT_GE(status["counters"]["idle_closed"].get<int>(), 20) << status.dump();
+  EXPECT_TRUE(idle.front()->wait_closed());  // the idlest went first
+}
+
+TEST_F(ProxyTest, ASilentConnectionGetsTheShortFirstByteDeadline) {
+  auto config = base_config({variant("baseline", baseline_, 100)});
+  config.timeouts.header = std::chrono::seconds(5);
+  config.timeouts.first_byte = std::chrono::milliseconds(200);
+  auto server = start(std::move(config), 1);
+  ASSERT_TRUE(server);
+  Client silent(server->port());
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.wait_closed());
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, std::chrono::milliseconds(150));
+  EXPECT_LT(waited, std::chrono::milliseconds(1500));
+  // A head begun in time gets the header timeout.
+  Client slow(server->port());
+  ASSERT_TRUE(slow.send("GET / HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(slow.request("Host: t\r\n\r\n").status, 200);
 }
 
 TEST_F(ProxyTest, AllUpstreamsDownGives502) {

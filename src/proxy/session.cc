@@ -2,16 +2,17 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "proxy/request_keys.h"
 #include "route/table.h"
@@ -68,36 +69,64 @@ bool write_now(tcp::socket& socket, std::string_view* first, std::string_view* s
 }
 
 asio::awaitable<boost::system::error_code> write_rest(tcp::socket& socket, std::string_view first,
-                                                     std::string_view second) {
+                                                      std::string_view second) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(first), asio::buffer(second)};
   boost::system::error_code error;
   co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, error));
   co_return error;
 }
 
+namespace {
+
+// Near max_connections, idle keep-alive connections make room for new ones, the idlest
+// first: one for every new connection from 90% of the limit on, two at the limit. True
+// when the new connection may be served.
+bool make_room(Worker& worker) {
+  auto limit = static_cast<std::int64_t>(worker.state.options.config.limits.max_connections);
+  std::int64_t open = worker.state.connections.load(std::memory_order_relaxed);
+  std::int64_t high_water = limit - std::max<std::int64_t>(1, limit / 10);
+  if (open < high_water) return true;
+  std::size_t closed = worker.close_idlest(open >= limit ? 2 : 1);
+  if (closed > 0) {
+    worker.stats.count(Event::kIdleClosed, closed);
+    if (worker.should_warn()) {
+      spdlog::warn(
+          "{} of {} connections open (max_connections): closing the idlest keep-alive "
+          "connections first",
+          open, limit);
+    }
+  }
+  return open < limit || closed > 0;
+}
+
+}  // namespace
+
 void spawn_session(Worker& worker, tcp::socket client) {
-  Server::State& state = worker.state;
-  auto limit = static_cast<std::int64_t>(state.options.config.limits.max_connections);
-  if (state.connections.load(std::memory_order_relaxed) >= limit) {
+  if (!make_room(worker)) {
     static constexpr std::string_view kBusy =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     [[maybe_unused]] auto sent =
         ::send(client.native_handle(), kBusy.data(), kBusy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (worker.should_warn()) spdlog::warn("refusing connections: {} open (max_connections)", limit);
+    if (worker.should_warn()) {
+      spdlog::warn("refusing connections: {} open and none idle (max_connections)",
+                   worker.state.connections.load(std::memory_order_relaxed));
+    }
     return;
   }
   boost::system::error_code ignored;
   client.set_option(tcp::no_delay(true), ignored);
   client.non_blocking(true, ignored);  // for write_now()
   auto session = std::make_shared<Session>(worker, std::move(client));
-  asio::co_spawn(worker.io, [session]() { return session->run(); }, asio::detached);
+  asio::co_spawn(
+      worker.io, [session]() { return session->run(); }, asio::detached);
 }
 
 Session::Session(Worker& worker, tcp::socket client)
     : worker_(worker),
       client_(std::move(client)),
-      in_(std::max<std::size_t>(worker.state.options.config.limits.max_header_bytes + 1,
-                                kMinBufferBytes)) {
+      base_capacity_(std::max<std::size_t>(worker.state.options.config.limits.max_header_bytes + 1,
+                                           kMinBufferBytes)),
+      in_(base_capacity_) {
   worker_.state.connections.fetch_add(1, std::memory_order_relaxed);
   worker_.stats.connection_opened();
   worker_.add(this);
@@ -107,6 +136,7 @@ Session::Session(Worker& worker, tcp::socket client)
 }
 
 Session::~Session() {
+  worker_.mark_busy(this);
   worker_.remove(this);
   worker_.state.connections.fetch_sub(1, std::memory_order_relaxed);
   worker_.stats.connection_closed();
@@ -115,16 +145,29 @@ Session::~Session() {
 void Session::set_deadline(Phase phase) {
   const route::TimeoutsConfig& timeouts = worker_.state.options.config.timeouts;
   phase_ = phase;
+  Clock::time_point now = coarse_now();
   std::chrono::milliseconds timeout = timeouts.read;
   switch (phase) {
-    case Phase::kIdle: timeout = first_request_ ? timeouts.header : timeouts.idle; break;
+    case Phase::kIdle:
+      timeout = first_request_ ? std::min(timeouts.header, timeouts.first_byte) : timeouts.idle;
+      break;
     case Phase::kHead: timeout = timeouts.header; break;
     case Phase::kConnect: timeout = timeouts.connect; break;
-    case Phase::kClientBody:
+    case Phase::kClientBody: {
+      // No pause longer than timeouts.body, and on average min_body_rate bytes per second
+      // after a grace of timeouts.body.
+      if (body_started_ == Clock::time_point{}) body_started_ = now;
+      deadline = now + timeouts.body;
+      if (std::uint64_t rate = worker_.state.options.config.limits.min_body_rate; rate > 0) {
+        auto earned = std::chrono::milliseconds(body_received_ * 1000 / rate);
+        deadline = std::min(deadline, body_started_ + timeouts.body + earned);
+      }
+      return;
+    }
     case Phase::kUpstreamIo:
     case Phase::kClientWrite: break;
   }
-  deadline = coarse_now() + timeout;
+  deadline = now + timeout;
 }
 
 void Session::on_timeout() {
@@ -142,6 +185,11 @@ void Session::on_shutdown() {
   if (phase_ == Phase::kIdle) client_.cancel(ignored);
 }
 
+void Session::on_evict() {
+  boost::system::error_code ignored;
+  client_.cancel(ignored);  // the idle read ends as a close (read_head: kClosed)
+}
+
 asio::awaitable<void> Session::run() {
   auto self = shared_from_this();
   while (!worker_.state.stopping.load(std::memory_order_relaxed)) {
@@ -151,9 +199,7 @@ asio::awaitable<void> Session::run() {
     if (result == HeadResult::kClosed) break;
     if (result != HeadResult::kComplete) {
       Outcome outcome;
-      int status = result == HeadResult::kTimedOut ? 408
-                   : result == HeadResult::kBad    ? 400
-                                                   : 431;
+      int status = result == HeadResult::kTimedOut ? 408 : result == HeadResult::kBad ? 400 : 431;
       std::string id = format_request_id(worker_.random(), worker_.random());
       method_.clear();
       target_.clear();
@@ -174,6 +220,7 @@ asio::awaitable<Session::HeadResult> Session::read_head(RequestHead* head) {
   std::size_t scan = 0;
   std::size_t limit = worker_.state.options.config.limits.max_header_bytes;
   set_deadline(in_.empty() ? Phase::kIdle : Phase::kHead);
+  if (phase_ == Phase::kIdle) worker_.mark_idle(this);
   while (true) {
     if (!in_.empty()) {
       switch (parse_request(in_.unread(), limit, &scan, head)) {
@@ -189,9 +236,10 @@ asio::awaitable<Session::HeadResult> Session::read_head(RequestHead* head) {
     boost::system::error_code error;
     std::size_t read = co_await client_.async_read_some(
         asio::buffer(data, size), asio::redirect_error(asio::use_awaitable, error));
+    worker_.mark_busy(this);
     if (error) {
       bool mid_head = phase_ == Phase::kHead && !in_.empty();
-      co_return timed_out_ && mid_head ? HeadResult::kTimedOut : HeadResult::kClosed;
+      co_return timed_out_&& mid_head ? HeadResult::kTimedOut : HeadResult::kClosed;
     }
     in_.commit(read);
     if (phase_ == Phase::kIdle) set_deadline(Phase::kHead);

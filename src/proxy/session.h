@@ -35,11 +35,15 @@ struct Outcome {
   bool keep_alive = false;
 };
 
+// Request bodies up to this size are read whole before an upstream is picked, so a slow
+// client never holds an upstream connection for them; larger ones are streamed.
+inline constexpr std::size_t kBufferedBodyBytes = 64 * 1024;
+
 // How a request body arrives: none, all of it already in the read buffer, or streamed.
 struct BodyPlan {
   bool chunked = false;
-  std::uint64_t length = 0;      // Content-Length bodies
-  bool buffered = false;         // the whole body is in the client buffer after the head
+  std::uint64_t length = 0;  // Content-Length bodies
+  bool buffered = false;     // the whole body is in the client buffer after the head
   std::uint64_t buffered_bytes = 0;
 };
 
@@ -50,6 +54,7 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> run();
   void on_timeout() override;
   void on_shutdown() override;
+  void on_evict() override;
 
  private:
   enum class HeadResult { kComplete, kClosed, kTimedOut, kBad, kTooLarge };
@@ -80,14 +85,24 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   };
   boost::asio::awaitable<Admission> admit(const RequestHead& head, BodyPlan* body,
                                           Outcome* outcome);
-  // Reads the rest of a Content-Length body into the client buffer (signed requests):
-  // 0 when it is all there, else 411 (chunked), 413 (larger than the buffer) or 408/400.
-  boost::asio::awaitable<int> buffer_body(const RequestHead& head, BodyPlan* body);
+  // How much of a body buffer_body reads: all of it (signed requests, whose signature
+  // covers it), or all of a small one (up to kBufferedBodyBytes, or max_header_bytes when
+  // larger) and none or the first part of a larger one, which is then streamed.
+  enum class BodyMode { kWhole, kSmall };
+  // The one routine that reads a request body into the client buffer before an upstream
+  // is picked (growing the buffer as needed), under the body deadline (timeouts.body,
+  // limits.min_body_rate). Returns 0 (body->buffered says whether all of it is there),
+  // or the status to answer: 408 (too slow), 400 (malformed chunked framing or the client
+  // left), 411 (chunked in kWhole mode), 413 (over the limit). When it reads, *head is
+  // replaced by an owned copy (reading may move the bytes the original points into).
+  boost::asio::awaitable<int> buffer_body(const RequestHead** head, BodyPlan* body, BodyMode mode);
+  // Points *head at a copy of it whose views do not point into the client buffer.
+  void keep_head(const RequestHead** head);
   // `extra_headers`: whole header lines ("Name: value\r\n") added to the response.
   boost::asio::awaitable<void> send_error(int status, std::string_view request_id, Outcome* outcome,
                                           std::string_view extra_headers = {});
-  void finish(std::string_view request_id, const Outcome& outcome,
-              Clock::time_point started, std::chrono::system_clock::time_point wall);
+  void finish(std::string_view request_id, const Outcome& outcome, Clock::time_point started,
+              std::chrono::system_clock::time_point wall);
 
   // exchange.cc
   // The state of one exchange across its attempts (stale pooled connections replayed, one
@@ -97,8 +112,8 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
     bool reused = false;         // the current connection came from the pool
     bool body_consumed = false;  // the body was streamed, so it cannot be replayed
     bool retried_connect = false;
-    int stale = 0;               // pooled connections found closed so far
-    Clock::time_point started;   // request sent upstream
+    int stale = 0;              // pooled connections found closed so far
+    Clock::time_point started;  // request sent upstream
   };
   enum class SendResult { kOk, kUpstreamFailed, kClientFailed, kTooLarge };
   // What to do after an attempt that got no response head.
@@ -109,9 +124,9 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
                                         std::string_view request_id, Outcome* outcome);
   boost::asio::awaitable<bool> fail_exchange(int status, std::string_view request_id,
                                              Outcome* outcome);
-  // A pooled connection to attempt->upstream in *socket (checked first for requests that
-  // cannot be replayed); false when the pool has none.
-  bool take_pooled(const RequestHead& head, Attempt* attempt, tcp::socket* socket);
+  // An idle pooled connection to attempt->upstream with nothing unread in *socket; false
+  // when the pool has none (or this request found too many stale ones already).
+  bool take_pooled(Attempt* attempt, tcp::socket* socket);
   // A new connection to attempt->upstream, moving once to another upstream of the variant
   // after a connect failure for idempotent methods. False: no connection.
   boost::asio::awaitable<bool> connect_any(const RequestHead& head, Attempt* attempt,
@@ -135,7 +150,7 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
                                               std::string_view request_id, Outcome* outcome,
                                               bool* upstream_reusable);
   void build_upstream_head(const RequestHead& head, std::string_view request_id,
-                           std::string_view variant);
+                           const Upstream& upstream);
   void build_client_head(const ResponseHead& response, std::string_view request_id,
                          std::string_view variant, bool keep_alive);
   std::shared_ptr<Upstream> pick_upstream(std::string_view variant, const Upstream* exclude);
@@ -148,12 +163,16 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
   bool timed_out_ = false;
   bool first_request_ = true;
   bool response_started_ = false;
+  bool continue_sent_ = false;       // 100 Continue already sent for this request
+  Clock::time_point body_started_;   // first wait for request body bytes; {}: not yet
+  std::uint64_t body_received_ = 0;  // request body bytes read from the client so far
+  std::size_t base_capacity_;        // in_'s size between requests
   Buffer in_;
   std::unique_ptr<Buffer> upstream_in_;
-  std::string out_head_;     // rewritten head (to the upstream, then to the client)
+  std::string out_head_;  // rewritten head (to the upstream, then to the client)
   std::string remote_ip_;
-  std::string method_;  // copies of the request's method and target (the head's views
-  std::string target_;  // die when the buffer is compacted during body streaming)
+  std::string method_;       // copies of the request's method and target (the head's views
+  std::string target_;       // die when the buffer is compacted during body streaming)
   std::string mirror_copy_;  // head + body of a mirrored request, when one is due
   bool mirror_wanted_ = false;
   bool mirror_overflow_ = false;
@@ -173,8 +192,8 @@ class Session : public Timed, public std::enable_shared_from_this<Session> {
 bool write_now(tcp::socket& socket, std::string_view* first, std::string_view* second,
                boost::system::error_code* error);
 boost::asio::awaitable<boost::system::error_code> write_rest(tcp::socket& socket,
-                                                            std::string_view first,
-                                                            std::string_view second);
+                                                             std::string_view first,
+                                                             std::string_view second);
 
 // A copy of a request sent to the mirror variant; the response is read and discarded
 // (mirror.cc). `request` is the complete upstream request (head and body).

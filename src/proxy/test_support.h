@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -183,6 +184,14 @@ inline std::string get(std::string_view path, const std::vector<std::string>& he
 //   /die             promises 100000 bytes, sends 10 and closes
 //   /close           a complete keep-alive response, then closes the connection
 //   /slow?ms=N       answers after N ms
+//   /id/...          body = the request target
+// Hostile paths: a complete response, then after ms=N milliseconds bytes past its end (a
+// fake second response "secret" from X-Upstream: hostile); the connection stays open:
+//   /overrun?ms=N           a Content-Length response "first"
+//   /chunked-overrun?ms=N   a chunked response "first"
+//   /interim-overrun?ms=N   100 Continue, then a Content-Length response "first"
+//   /body-overrun?ms=N      to HEAD: Content-Length 5 and no body, then "hello" + fake
+//   /no-content-body?ms=N   204 No Content, then "hello" + fake
 //   anything else    body = name
 // Every response carries X-Upstream: name and X-Model-Version: model-<name>.
 class TestUpstream {
@@ -208,6 +217,7 @@ class TestUpstream {
   std::atomic<int> health_status{200};
   std::atomic<int> requests{0};  // non-health requests
   std::atomic<int> health_requests{0};
+  std::atomic<int> overruns_sent{0};  // hostile paths whose extra bytes are out
 
   std::string last_header(const std::string& name) {
     std::lock_guard lock(mutex_);
@@ -323,10 +333,12 @@ class TestUpstream {
     };
     if (target == "/health") return send_all(fd, simple(health_status.load(), "ok"));
     if (target == "/echo") return send_all(fd, simple(200, body));
-    if (target.rfind("/big", 0) == 0) return send_all(fd, simple(200, std::string(number("bytes"), 'x')));
+    if (target.rfind("/big", 0) == 0)
+      return send_all(fd, simple(200, std::string(number("bytes"), 'x')));
     if (target == "/chunked") {
-      return send_all(fd, "HTTP/1.1 200 OK\r\n" + common + "Transfer-Encoding: chunked\r\n\r\n"
-                          "5\r\nalpha\r\n4\r\nbeta\r\n5\r\ngamma\r\n0\r\n\r\n");
+      return send_all(fd, "HTTP/1.1 200 OK\r\n" + common +
+                              "Transfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nalpha\r\n4\r\nbeta\r\n5\r\ngamma\r\n0\r\n\r\n");
     }
     if (target == "/die") {
       send_all(fd, "HTTP/1.1 200 OK\r\n" + common + "Content-Length: 100000\r\n\r\n0123456789");
@@ -336,10 +348,43 @@ class TestUpstream {
       send_all(fd, simple(200, name_));
       return false;
     }
+    if (target.rfind("/id/", 0) == 0) return send_all(fd, simple(200, target));
+    if (std::optional<std::string> hostile = hostile_response(target, common)) {
+      std::size_t split = hostile->find("\x01");  // where the pause goes
+      if (!send_all(fd, hostile->substr(0, split))) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(number("ms")));
+      bool sent = send_all(fd, hostile->substr(split + 1));
+      ++overruns_sent;  // on loopback, sent bytes are in the peer's queue once send returns
+      return sent;
+    }
     if (target.rfind("/slow", 0) == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(number("ms")));
     }
     return send_all(fd, simple(200, name_));
+  }
+
+  // The bytes of a hostile path's answer, "\x01" marking the pause; nullopt for others.
+  static std::optional<std::string> hostile_response(const std::string& target,
+                                                     const std::string& common) {
+    static const std::string kFake =
+        "HTTP/1.1 200 OK\r\nX-Upstream: hostile\r\nContent-Length: 6\r\n\r\nsecret";
+    std::string path = target.substr(0, target.find('?'));
+    std::string first = "HTTP/1.1 200 OK\r\n" + common + "Content-Length: 5\r\n\r\nfirst";
+    if (path == "/overrun") return first + "\x01" + kFake;
+    if (path == "/interim-overrun") return "HTTP/1.1 100 Continue\r\n\r\n" + first + "\x01" + kFake;
+    if (path == "/chunked-overrun") {
+      return "HTTP/1.1 200 OK\r\n" + common +
+             "Transfer-Encoding: chunked\r\n\r\n"
+             "5\r\nfirst\r\n0\r\n\r\n\x01" +
+             kFake;
+    }
+    if (path == "/body-overrun") {
+      return "HTTP/1.1 200 OK\r\n" + common + "Content-Length: 5\r\n\r\n\x01hello" + kFake;
+    }
+    if (path == "/no-content-body") {
+      return "HTTP/1.1 204 No Content\r\n" + common + "\r\n\x01hello" + kFake;
+    }
+    return std::nullopt;
   }
 
   void finish(int fd) {

@@ -1,10 +1,13 @@
 #include "proxy/upstream.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <utility>  // before asio: awaitable.hpp uses std::exchange
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <fmt/format.h>
 
 namespace graft::proxy {
 namespace {
@@ -112,12 +115,30 @@ bool UpstreamSet::any_healthy(std::string_view variant) const {
   return false;
 }
 
-bool UpstreamPool::take(const Upstream& upstream, boost::asio::ip::tcp::socket* socket) {
+IdleCheck check_idle(boost::asio::ip::tcp::socket& socket) {
+  char byte;
+  ssize_t got = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (got > 0) return IdleCheck::kUnread;
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return IdleCheck::kIdle;
+  return IdleCheck::kClosed;
+}
+
+bool UpstreamPool::take(const Upstream& upstream, boost::asio::ip::tcp::socket* socket,
+                        std::size_t* overruns) {
   auto found = idle_.find(upstream.id);
-  if (found == idle_.end() || found->second.empty()) return false;
-  *socket = std::move(found->second.back());
-  found->second.pop_back();
-  return true;
+  if (found == idle_.end()) return false;
+  auto& list = found->second;
+  while (!list.empty()) {
+    boost::asio::ip::tcp::socket candidate = std::move(list.back());
+    list.pop_back();
+    IdleCheck check = check_idle(candidate);
+    if (check == IdleCheck::kIdle) {
+      *socket = std::move(candidate);
+      return true;
+    }
+    if (check == IdleCheck::kUnread) ++*overruns;
+  }
+  return false;
 }
 
 void UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket) {
@@ -130,7 +151,9 @@ void UpstreamPool::give_back(const Upstream& upstream, boost::asio::ip::tcp::soc
   list.push_back(std::move(socket));
 }
 
-void UpstreamPool::clear() { idle_.clear(); }
+void UpstreamPool::clear() {
+  idle_.clear();
+}
 
 std::size_t UpstreamPool::idle_count() const {
   std::size_t count = 0;

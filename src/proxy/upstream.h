@@ -44,10 +44,10 @@ struct Upstream {
 
 // What one observation of an upstream says.
 enum class HealthSignal {
-  kProbeOk,       // an active probe got a 2xx/3xx
-  kProbeFailed,   // an active probe failed (connect, timeout, non-2xx/3xx)
-  kPassiveOk,     // a proxied request got a non-5xx response
-  kPassiveFailed, // a proxied request failed to connect or got a 5xx
+  kProbeOk,        // an active probe got a 2xx/3xx
+  kProbeFailed,    // an active probe failed (connect, timeout, non-2xx/3xx)
+  kPassiveOk,      // a proxied request got a non-5xx response
+  kPassiveFailed,  // a proxied request failed to connect or got a 5xx
 };
 
 // Applies one signal; returns true when the upstream's healthy flag changed (the caller
@@ -77,15 +77,35 @@ class UpstreamSet {
   std::vector<std::shared_ptr<Upstream>> all_;
 };
 
+// What a non-blocking peek at an idle upstream connection shows.
+enum class IdleCheck {
+  kIdle,    // nothing to read: the connection may carry a request
+  kUnread,  // bytes the upstream sent past the end of its last response wait unread
+  kClosed,  // the upstream closed it (EOF) or it failed
+};
+[[nodiscard]] IdleCheck check_idle(boost::asio::ip::tcp::socket& socket);
+
 // Idle keep-alive connections to upstreams, per worker. Connections are returned after a
 // complete response on a persistent connection and reused most recent first.
+//
+// A connection is handed out only when it is idle with nothing unread (check_idle, one
+// non-blocking peek per reuse): bytes an upstream sends after a complete response never
+// become the next request's response; such a connection is closed instead. (Bytes past a
+// response that arrived with it never reach the pool: Session::relay_response and the
+// mirror close that connection.) The one window left is inherent to HTTP/1.1, which has
+// no request ids: bytes sent by the upstream in the microseconds between the check and
+// the request cannot be told from the response.
 class UpstreamPool {
  public:
   static constexpr std::size_t kMaxIdlePerUpstream = 128;
 
-  // An idle connection to `upstream`, if any (the caller must be ready for it having been
-  // closed by the peer meanwhile).
-  [[nodiscard]] bool take(const Upstream& upstream, boost::asio::ip::tcp::socket* socket);
+  // An idle connection to `upstream` that passes check_idle, if any; the others are closed
+  // on the way, and those that had unread bytes are counted in *overruns. (The caller must
+  // still be ready for the peer closing it at any moment.)
+  [[nodiscard]] bool take(const Upstream& upstream, boost::asio::ip::tcp::socket* socket,
+                          std::size_t* overruns);
+  // Pools `socket` (after a complete response with nothing past it), closing the oldest
+  // when the upstream already has kMaxIdlePerUpstream.
   void give_back(const Upstream& upstream, boost::asio::ip::tcp::socket socket);
   void clear();
   [[nodiscard]] std::size_t idle_count() const;

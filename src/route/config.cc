@@ -226,7 +226,8 @@ class ConfigParser {
   Status parse_limits(const YAML::Node& limits) {
     GRAFT_RETURN_IF_ERROR(reader_.expect_map(limits, "'limits'"));
     GRAFT_RETURN_IF_ERROR(reader_.check_keys(
-        limits, "limits", {"max_header_bytes", "max_body_bytes", "max_connections"}));
+        limits, "limits",
+        {"max_header_bytes", "max_body_bytes", "max_connections", "min_body_rate"}));
     LimitsConfig& out = config_.limits;
     if (limits["max_header_bytes"]) {
       GRAFT_ASSIGN_OR_RETURN(out.max_header_bytes, at_least(limits["max_header_bytes"],
@@ -240,18 +241,25 @@ class ConfigParser {
       GRAFT_ASSIGN_OR_RETURN(out.max_connections,
                              at_least(limits["max_connections"], "'limits.max_connections'", 1));
     }
+    if (limits["min_body_rate"]) {
+      GRAFT_ASSIGN_OR_RETURN(out.min_body_rate,
+                             at_least(limits["min_body_rate"], "'limits.min_body_rate'", 0));
+    }
     return ok();
   }
 
   Status parse_timeouts(const YAML::Node& timeouts) {
     GRAFT_RETURN_IF_ERROR(reader_.expect_map(timeouts, "'timeouts'"));
-    GRAFT_RETURN_IF_ERROR(
-        reader_.check_keys(timeouts, "timeouts", {"connect", "read", "idle", "header"}));
+    GRAFT_RETURN_IF_ERROR(reader_.check_keys(
+        timeouts, "timeouts", {"connect", "read", "idle", "header", "first_byte", "body"}));
     TimeoutsConfig& out = config_.timeouts;
-    const std::pair<const char*, std::chrono::milliseconds*> fields[] = {{"connect", &out.connect},
-                                                                         {"read", &out.read},
-                                                                         {"idle", &out.idle},
-                                                                         {"header", &out.header}};
+    const std::pair<const char*, std::chrono::milliseconds*> fields[] = {
+        {"connect", &out.connect},
+        {"read", &out.read},
+        {"idle", &out.idle},
+        {"header", &out.header},
+        {"first_byte", &out.first_byte},
+        {"body", &out.body}};
     for (const auto& [key, field] : fields) {
       if (!timeouts[key]) continue;
       GRAFT_ASSIGN_OR_RETURN(*field,

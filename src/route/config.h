@@ -12,8 +12,9 @@
 //   mirror: {variant: shadow, percent: 100}
 //   health: {path: /health, interval: 1s, timeout: 1s, fails: 3, passes: 2}
 //   access_log: access.jsonl
-//   limits: {max_header_bytes: 16384, max_body_bytes: 10485760, max_connections: 10000}
-//   timeouts: {connect: 2s, read: 30s, idle: 60s, header: 10s}
+//   limits: {max_header_bytes: 16384, max_body_bytes: 10485760, max_connections: 10000,
+//            min_body_rate: 1024}
+//   timeouts: {connect: 2s, read: 30s, idle: 60s, header: 10s, first_byte: 2s, body: 10s}
 //   override: {header: X-Graft-Variant, enabled: true, require_token: false}
 //   auth: {jwt: {algorithms: [RS256], key_file: jwt.pem}}   # see auth_config.h
 //   rate_limit: {key: auth:sub, rate: 50/s, burst: 100}
@@ -73,6 +74,9 @@ struct LimitsConfig {
   std::uint64_t max_header_bytes = 16 * 1024;       // request line + headers, >= 1024
   std::uint64_t max_body_bytes = 10 * 1024 * 1024;  // request body
   std::uint64_t max_connections = 10'000;           // concurrent client connections, >= 1
+  // Request bodies must arrive at this many bytes per second on average, after a grace of
+  // timeouts.body (408 or a closed connection otherwise); 0: no minimum.
+  std::uint64_t min_body_rate = 1024;
   friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
 };
 
@@ -81,6 +85,10 @@ struct TimeoutsConfig {
   std::chrono::milliseconds read{30'000};    // waiting for upstream response bytes
   std::chrono::milliseconds idle{60'000};    // keep-alive client connection with no request
   std::chrono::milliseconds header{10'000};  // client sending the request head (slowloris)
+  // A new connection sending its first byte: much shorter than `header`, so connections
+  // opened and left silent do not hold max_connections.
+  std::chrono::milliseconds first_byte{2'000};
+  std::chrono::milliseconds body{10'000};  // the longest pause within a request body
   friend bool operator==(const TimeoutsConfig&, const TimeoutsConfig&) = default;
 };
 

@@ -21,8 +21,8 @@ variants:
 mirror: {variant: shadow, percent: 100}
 health: {path: /health, interval: 1s, fails: 3, passes: 2}
 access_log: access.jsonl
-limits: {max_header_bytes: 8192, max_body_bytes: 1048576, max_connections: 500}
-timeouts: {connect: 250ms, read: 2m, idle: 90s, header: 5s}
+limits: {max_header_bytes: 8192, max_body_bytes: 1048576, max_connections: 500, min_body_rate: 0}
+timeouts: {connect: 250ms, read: 2m, idle: 90s, header: 5s, first_byte: 1s, body: 20s}
 override: {header: X-Tester, enabled: true, require_token: true}
 )";
 
@@ -43,9 +43,10 @@ TEST(ParseRouteConfig, FullExample) {
   EXPECT_EQ(config->health,
             (HealthConfig{"/health", milliseconds(1000), milliseconds(1000), 3, 2}));
   EXPECT_EQ(config->access_log, "access.jsonl");
-  EXPECT_EQ(config->limits, (LimitsConfig{8192, 1048576, 500}));
-  EXPECT_EQ(config->timeouts, (TimeoutsConfig{milliseconds(250), milliseconds(120'000),
-                                              milliseconds(90'000), milliseconds(5'000)}));
+  EXPECT_EQ(config->limits, (LimitsConfig{8192, 1048576, 500, 0}));
+  EXPECT_EQ(config->timeouts,
+            (TimeoutsConfig{milliseconds(250), milliseconds(120'000), milliseconds(90'000),
+                            milliseconds(5'000), milliseconds(1'000), milliseconds(20'000)}));
   EXPECT_EQ(config->overrides, (OverrideConfig{"X-Tester", true, true}));
   EXPECT_TRUE(validate_route_config(*config));
 }
@@ -61,6 +62,9 @@ TEST(ParseRouteConfig, MinimalConfigGetsDefaults) {
   EXPECT_EQ(*config, expected);
   EXPECT_EQ(config->admin, (Address{"127.0.0.1", 8081}));
   EXPECT_EQ(config->timeouts.header, milliseconds(10'000));
+  EXPECT_EQ(config->timeouts.first_byte, milliseconds(2'000));
+  EXPECT_EQ(config->timeouts.body, milliseconds(10'000));
+  EXPECT_EQ(config->limits.min_body_rate, 1024u);
   EXPECT_EQ(config->limits.max_body_bytes, 10u * 1024 * 1024);
   EXPECT_EQ(config->overrides.header, "X-Graft-Variant");
   EXPECT_FALSE(config->mirror);

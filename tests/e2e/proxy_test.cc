@@ -101,15 +101,27 @@ std::string fetch(std::uint16_t port) {
   return response;
 }
 
+// Writes `file` in `dir`: a route.yml listening on 127.0.0.1:`port`, all traffic to
+// `upstream_port`.
+void write_route(const std::filesystem::path& dir, const std::string& file, std::uint16_t port,
+                 std::uint16_t upstream_port) {
+  std::ofstream(dir / file) << "listen: 127.0.0.1:" << port << "\nadmin: 127.0.0.1:0\nvariants:\n"
+                            << "  baseline: {upstreams: [127.0.0.1:" << upstream_port
+                            << "], weight: 100}\n";
+}
+
+// `graft proxy -c route.yml` in `dir`, logging to proxy.log.
+Result<base::Child> start_proxy(const std::filesystem::path& dir, std::string threads) {
+  return base::Child::start(
+      {.argv = {GRAFT_BINARY, "proxy", "-c", (dir / "route.yml").string(), "--threads", threads},
+       .log_path = dir / "proxy.log"});
+}
+
 TEST(ProxyE2e, ServesUntilTerminatedThenStopsCleanly) {
   FixedUpstream upstream;
   auto dir = scratch_dir();
-  std::ofstream(dir / "route.yml")
-      << "listen: 127.0.0.1:0\nadmin: 127.0.0.1:0\nvariants:\n"
-      << "  baseline: {upstreams: [127.0.0.1:" << upstream.port() << "], weight: 100}\n";
-  auto proxy = base::Child::start(
-      {.argv = {GRAFT_BINARY, "proxy", "-c", (dir / "route.yml").string(), "--threads", "1"},
-       .log_path = dir / "proxy.log"});
+  write_route(dir, "route.yml", 0, upstream.port());
+  auto proxy = start_proxy(dir, "1");
   ASSERT_TRUE(proxy) << proxy.error().message();
   const std::uint16_t port = listening_port(dir / "proxy.log", std::chrono::seconds(10));
   ASSERT_NE(port, 0) << read(dir / "proxy.log");
@@ -123,6 +135,27 @@ TEST(ProxyE2e, ServesUntilTerminatedThenStopsCleanly) {
   const std::string log = read(dir / "proxy.log");
   EXPECT_NE(log.find("graft: proxy stopped"), std::string::npos) << log;
   EXPECT_EQ(exit->exit_code, 0) << log;
+}
+
+TEST(ProxyE2e, ASecondProxyOnTheSameAddressFailsAtStart) {
+  FixedUpstream upstream;
+  auto dir = scratch_dir();
+  write_route(dir, "route.yml", 0, upstream.port());
+  auto first = start_proxy(dir, "2");
+  ASSERT_TRUE(first) << first.error().message();
+  const std::uint16_t port = listening_port(dir / "proxy.log", std::chrono::seconds(10));
+  ASSERT_NE(port, 0) << read(dir / "proxy.log");
+  write_route(dir, "second.yml", port, upstream.port());
+  e2e::Run second = graft({"proxy", "-c", "second.yml", "--threads", "2"}, dir);
+  std::string response = fetch(port);
+  first->signal_group(SIGTERM);
+  ASSERT_TRUE(first->wait_for(std::chrono::seconds(10)));
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_NE(second.err.find("graft: error: cannot listen on '127.0.0.1:" + std::to_string(port) +
+                            "': the address is already in use by another process"),
+            std::string::npos)
+      << second.err;
+  EXPECT_NE(response.find("HTTP/1.1 200"), std::string::npos) << response;
 }
 
 TEST(ProxyE2e, BadConfigFailsWithFileAndLine) {
