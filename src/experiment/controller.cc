@@ -142,7 +142,7 @@ Decision Controller::decide(Action action, std::string reason, Json metrics, Tim
                   .weights = weights_};
 }
 
-std::optional<Decision> Controller::check_guardrails(const Observation& observation,
+std::optional<Decision> Controller::check_error_rate(const Observation& observation,
                                                      TimePoint now) {
   const stats::VariantInput& baseline = observation.total.front();
   const stats::SequentialOptions sequence{.alpha = plan_.alpha};
@@ -169,6 +169,10 @@ std::optional<Decision> Controller::check_guardrails(const Observation& observat
                       {"total", figures(observation.total)}},
                      now, false);
   }
+  return std::nullopt;
+}
+
+std::optional<Decision> Controller::check_latency(const Observation& observation, TimePoint now) {
   if (!plan_.latency_p99_max_ratio) return std::nullopt;
   const stats::VariantInput& window_baseline = observation.window.front();
   auto baseline_p99 = window_baseline.latency.percentile(99);
@@ -201,7 +205,7 @@ std::optional<Decision> Controller::check_guardrails(const Observation& observat
   return std::nullopt;
 }
 
-std::optional<Decision> Controller::evaluate(const Observation& observation, TimePoint now) {
+std::optional<Decision> Controller::watch(const Observation& observation, TimePoint now) {
   if (!active() || observation.window.size() != plan_.variants.size() ||
       observation.total.size() != plan_.variants.size()) {
     return std::nullopt;
@@ -219,7 +223,16 @@ std::optional<Decision> Controller::evaluate(const Observation& observation, Tim
         fmt::format("treatment '{}' failed: its replicas kept exiting", plan_.variants[i]),
         Json::object(), now, false);
   }
-  if (auto breach = check_guardrails(observation, now)) return breach;
+  return check_error_rate(observation, now);
+}
+
+std::optional<Decision> Controller::evaluate(const Observation& observation, TimePoint now) {
+  if (!active() || observation.window.size() != plan_.variants.size() ||
+      observation.total.size() != plan_.variants.size()) {
+    return std::nullopt;
+  }
+  if (auto breach = watch(observation, now)) return breach;
+  if (auto breach = check_latency(observation, now)) return breach;
   const Json window = figures(observation.window);
   for (const stats::VariantInput& input : observation.window) {
     if (weights_[input.name] == 0 || input.requests >= plan_.min_requests) continue;

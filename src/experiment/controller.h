@@ -14,8 +14,9 @@
 // Evidence. The controller looks every window, so a fixed-horizon test would raise false
 // alarms. The error-rate guardrail uses the always-valid confidence sequence of
 // stats/sequential.h on everything seen since the experiment started: it rolls back when
-// the sequence's interval lies wholly above max_delta. The latency guardrail rolls back when
-// the window's p99 ratio exceeds max_ratio and the treatment's latencies are stochastically
+// the sequence's interval lies wholly above max_delta. Being always valid, it is also
+// checked between windows (watch()), as often as the caller looks. The latency guardrail rolls back
+// when the window's p99 ratio exceeds max_ratio and the treatment's latencies are stochastically
 // larger (Mann-Whitney, one-sided) at alpha divided by the number of steps (Bonferroni over
 // the planned looks), with at least min_requests in each variant.
 //
@@ -91,6 +92,12 @@ class Controller {
   // The end of a window: one decision, or nullopt when the controller is not active.
   [[nodiscard]] std::optional<Decision> evaluate(const Observation& observation,
                                                  std::chrono::system_clock::time_point now);
+  // Between windows, as often as the caller likes: only what stays valid under continuous
+  // monitoring (a failed variant; the error-rate guardrail's always-valid interval), so a
+  // breach is rolled back as soon as its evidence suffices, not at the window's end.
+  // nullopt when nothing is wrong (or the controller is not active).
+  [[nodiscard]] std::optional<Decision> watch(const Observation& observation,
+                                              std::chrono::system_clock::time_point now);
 
   // Manual commands. Errors: kConflict when the experiment has ended (or, for resume,
   // is not paused); kInvalidArgument for an unknown variant or a weight above 100.
@@ -113,8 +120,10 @@ class Controller {
   // All traffic to the baseline; the experiment ends rolled_back.
   [[nodiscard]] Decision roll_back(std::string reason, nlohmann::json metrics,
                                    std::chrono::system_clock::time_point now, bool manual);
-  [[nodiscard]] std::optional<Decision> check_guardrails(const Observation& observation,
+  [[nodiscard]] std::optional<Decision> check_error_rate(const Observation& observation,
                                                          std::chrono::system_clock::time_point now);
+  [[nodiscard]] std::optional<Decision> check_latency(const Observation& observation,
+                                                      std::chrono::system_clock::time_point now);
 
   ControllerPlan plan_;
   State state_ = State::kStarting;

@@ -205,5 +205,59 @@ TEST(ControllerTest, AnAaExperimentWithTwentyLooksRollsBackAtMostAlphaOfTheTime)
   EXPECT_LE(rollbacks, static_cast<int>(kRuns * 0.05)) << rollbacks << " false rollbacks";
 }
 
+// watch() between windows: a breach is rolled back as soon as the evidence suffices; a
+// healthy treatment gets nothing.
+TEST(ControllerTest, WatchRollsBackABreachBetweenWindowsAndLeavesAHealthyOneAlone) {
+  std::mt19937_64 random(5);
+  Controller controller = Controller::create(plan()).value();
+  controller.start();
+  std::vector<stats::VariantInput> healthy = {window("baseline", 500, 400, 1, 20, random),
+                                              window("treatment", 500, 400, 1, 20, random)};
+  EXPECT_FALSE(controller.watch({healthy, healthy, {}}, kStart));
+  // The treatment's latency is not watched between windows: that needs a whole window.
+  std::vector<stats::VariantInput> slow = {window("baseline", 500, 400, 1, 20, random),
+                                           window("treatment", 500, 400, 1, 80, random)};
+  EXPECT_FALSE(controller.watch({slow, slow, {}}, kStart));
+  EXPECT_EQ(controller.state(), State::kRunning);
+  std::vector<stats::VariantInput> failing = {window("baseline", 500, 400, 1, 20, random),
+                                              window("treatment", 500, 400, 150, 20, random)};
+  auto decision = controller.watch({failing, failing, {}}, kStart + 5s);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->action, Action::kRollback);
+  EXPECT_EQ(decision->metrics["guardrail"], "error_rate");
+  EXPECT_EQ(controller.state(), State::kRolledBack);
+  EXPECT_FALSE(controller.watch({failing, failing, {}}, kStart + 6s));  // it has ended
+}
+
+// Watching an A/A experiment every few seconds (100 looks) keeps false rollbacks at or
+// below alpha: the interval is valid at every look.
+TEST(ControllerTest, WatchingAnAaExperimentOftenRollsBackAtMostAlphaOfTheTime) {
+  std::mt19937_64 random(20261203);
+  int rollbacks = 0;
+  constexpr int kRuns = 1000;
+  for (int run_index = 0; run_index < kRuns; ++run_index) {
+    Controller controller = Controller::create(plan({50})).value();
+    controller.start();
+    stats::Proportion totals[2] = {{0, 0}, {0, 0}};
+    std::binomial_distribution<std::uint64_t> errors(60, 0.01);
+    for (int look = 0; look < 100 && controller.active(); ++look) {
+      std::vector<stats::VariantInput> total;
+      for (int v = 0; v < 2; ++v) {
+        totals[v].successes += errors(random);
+        totals[v].trials += 60;
+        total.push_back({.name = v == 0 ? "baseline" : "treatment",
+                         .requests = totals[v].trials,
+                         .users = totals[v].trials,
+                         .errors = totals[v].successes});
+      }
+      if (auto decision = controller.watch({total, total, {}}, kStart + look * 1s);
+          decision && decision->action == Action::kRollback) {
+        ++rollbacks;
+      }
+    }
+  }
+  EXPECT_LE(rollbacks, static_cast<int>(kRuns * 0.05)) << rollbacks << " false rollbacks";
+}
+
 }  // namespace
 }  // namespace graft::experiment

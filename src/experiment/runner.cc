@@ -33,6 +33,8 @@ using proxy::AdminResponse;
 // How long a hot swap leaves the old replicas running after the traffic moved: requests
 // already sent to them finish.
 constexpr auto kSwapDrain = std::chrono::seconds(2);
+// How often the controller watches between windows (Controller::watch).
+constexpr auto kWatchInterval = std::chrono::seconds(1);
 
 // The controller's enums and the registry's list the same states and actions in the same
 // order; these keep them in step.
@@ -487,11 +489,17 @@ class Run {
       }
       if (ended()) break;
       const bool window_over = clock_.steady() >= window_end_;
-      if (window_over || (controller_->active() && failure_pending())) {
+      if (window_over) {
         if (auto decision = controller_->evaluate(observation(), clock_.wall())) {
           if (auto status = apply(*decision); !status) say(status.error().message());
         }
-        if (window_over) restart_window();
+        restart_window();
+      } else if (controller_->active() && (failure_pending() || clock_.steady() >= next_watch_)) {
+        // Between windows: a failed variant or an error-rate breach is acted on at once.
+        next_watch_ = clock_.steady() + kWatchInterval;
+        if (auto decision = controller_->watch(observation(), clock_.wall())) {
+          if (auto status = apply(*decision); !status) say(status.error().message());
+        }
       }
       if (ended()) break;
     }
@@ -745,6 +753,7 @@ class Run {
   TrafficTally window_;
   registry::Time window_start_;
   std::chrono::steady_clock::time_point window_end_;
+  std::chrono::steady_clock::time_point next_watch_;
   TrafficTally total_;
   Weights applied_weights_;
   int recorded_step_ = 0;

@@ -14,6 +14,11 @@
 namespace graft::proxy {
 namespace {
 
+// The writer gathers lines for up to kLinger after the first of a batch (nginx's access_log
+// flush=), or until kBatchLines are queued: one write(2) per batch, not per request.
+constexpr auto kLinger = std::chrono::milliseconds(20);
+constexpr std::size_t kBatchLines = 512;
+
 void append_string_field(std::string* out, std::string_view key, std::string_view value) {
   out->append(",\"").append(key).append("\":");
   if (value.empty()) {
@@ -151,6 +156,9 @@ void AccessLog::append(const AccessLogEntry& entry) {
     }
     queue_.push_back(std::move(line));
     ++enqueued_;
+    // The writer wakes for the first line of a batch, then lingers (kLinger) to gather more;
+    // a full batch wakes it early. Other appends cost no system call.
+    if (queue_.size() != 1 && queue_.size() != kBatchLines) return;
   }
   wake_.notify_one();
 }
@@ -166,13 +174,19 @@ void AccessLog::reopen() {
 void AccessLog::flush() {
   std::unique_lock lock(mutex_);
   std::uint64_t target = enqueued_;
+  ++flush_waiters_;  // the writer stops lingering
+  wake_.notify_one();
   drained_.wait(lock, [&] { return done_ >= target || stopping_; });
+  --flush_waiters_;
 }
 
 void AccessLog::run() {
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [&] { return stopping_ || reopen_requested_ || !queue_.empty(); });
+    wake_.wait_for(lock, kLinger, [&] {
+      return stopping_ || reopen_requested_ || queue_.size() >= kBatchLines || flush_waiters_ > 0;
+    });
     bool reopen = std::exchange(reopen_requested_, false);
     std::deque<std::string> lines;
     lines.swap(queue_);

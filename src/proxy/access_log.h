@@ -1,5 +1,6 @@
 // Asynchronous JSON-lines access log: one line per proxied request, written by a writer
-// thread so the request path never touches the disk.
+// thread so the request path never touches the disk; it writes in batches (up to 512 lines
+// or 20 ms after the first), one write(2) each.
 //
 // A line: {"ts":"2026-11-21T21:32:31.123Z","request_id":"...","method":"GET","path":"/",
 // "status":200,"variant":"baseline","upstream":"127.0.0.1:9001","latency_ms":1.234,
@@ -108,6 +109,7 @@ class AccessLog {
   bool reopen_requested_ = false;
   std::uint64_t enqueued_ = 0;  // guarded by mutex_
   std::uint64_t done_ = 0;      // guarded by mutex_
+  int flush_waiters_ = 0;       // guarded by mutex_: flush() calls waiting
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> written_{0};
   // Writer thread only: a failed write left a line cut short in the file (the next write
