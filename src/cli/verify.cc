@@ -72,7 +72,9 @@ Status repair(const VerifyFlags& flags, const fs::path& prefix, const env::Verif
   env::RepairOptions options{
       .extracted = [&](const conda::PackageRecord& record) -> Result<fs::path> {
         conda::PackageRecord wanted = record;
-        if (wanted.url.empty()) GRAFT_ASSIGN_OR_RETURN(wanted, cached_record(settings, record));
+        if (wanted.url.empty()) {
+          GRAFT_ASSIGN_OR_RETURN(wanted, cached_record(settings, record));
+        }
         return store::fetch_package(cache, wanted, {.network = settings.network});
       }};
   options.transaction.command = command_line();

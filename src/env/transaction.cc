@@ -230,20 +230,31 @@ Result<std::optional<EnvLock>> hold_lock(const Run& run) {
   return std::optional<EnvLock>();
 }
 
-// Every record to unlink is still installed: the change was computed from what is there.
-Status check_unlink_current(const Run& run) {
-  for (const conda::PrefixRecord& record : run.unlink) {
-    const bool present = std::any_of(run.installed.begin(), run.installed.end(), [&](const auto& r) {
-      return package_label(r) == package_label(record);
-    });
-    if (!present) {
-      return fail(Error(ErrorCode::kConflict, "package '" + package_label(record) +
-                                                  "' is no longer installed in '" +
-                                                  run.prefix.string() + "'")
-                      .with_hint("another graft process changed the environment: run the "
-                                 "command again"));
+// Reads the installed records. Every record to unlink is still installed (the change was
+// computed from what is there); a broken record is fine only when it is being unlinked
+// (verify --repair).
+Status load_installed(Run& run) {
+  GRAFT_ASSIGN_OR_RETURN(PrefixRecords loaded, load_records_keeping_broken(run.prefix));
+  std::set<std::string> present;
+  for (const auto& record : loaded.records) present.insert(package_label(record));
+  std::set<std::string> leaving;
+  for (const auto& record : run.unlink) leaving.insert(package_label(record));
+  for (BrokenRecord& broken : loaded.broken) {
+    if (!leaving.contains(broken.dist)) {
+      Error error = std::move(broken.error);
+      if (error.hint().empty()) error.with_hint(repair_hint(run.prefix));
+      return fail(std::move(error));
     }
+    present.insert(broken.dist);
   }
+  for (const std::string& label : leaving) {
+    if (present.contains(label)) continue;
+    return fail(Error(ErrorCode::kConflict, "package '" + label + "' is no longer installed in '" +
+                                                run.prefix.string() + "'")
+                    .with_hint("another graft process changed the environment: run the command "
+                               "again"));
+  }
+  run.installed = std::move(loaded.records);
   return ok();
 }
 
@@ -255,8 +266,7 @@ Result<TransactionResult> change_environment(Run& run) {
     run.result.warnings.push_back(recovery_message(run.prefix, recovery));
   }
   remove_stale_leftovers(run.prefix, kTrashPrefix);
-  GRAFT_ASSIGN_OR_RETURN(run.installed, load_records(run.prefix));
-  GRAFT_RETURN_IF_ERROR(check_unlink_current(run));
+  GRAFT_RETURN_IF_ERROR(load_installed(run));
   Journal journal(run.prefix);
   run.journal = &journal;
   auto status = journal.begin();

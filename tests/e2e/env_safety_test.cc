@@ -3,10 +3,8 @@
 // for the lock; an update killed (SIGKILL, SIGTERM, SIGINT) at random moments is rolled
 // back or completed by the next command; a broken conda-meta record is named with its
 // repair, and `verify --repair` and `install --force-reinstall` put packages back.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <optional>
@@ -40,22 +38,7 @@ struct Child {
 };
 
 Child spawn(const std::vector<std::string>& args, const fs::path& home, const fs::path& err) {
-  std::vector<std::string> words{GRAFT_BINARY};
-  words.insert(words.end(), args.begin(), args.end());
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& word : words) argv.push_back(word.data());
-    argv.push_back(nullptr);
-    ::setenv("HOME", home.c_str(), 1);
-    ::unsetenv("CONDARC");
-    const int null = ::open("/dev/null", O_WRONLY);
-    const int log = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (null < 0 || log < 0 || ::dup2(null, 1) < 0 || ::dup2(log, 2) < 0) ::_exit(126);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return Child{.pid = pid, .stderr_path = err};
+  return Child{.pid = start_graft(args, home, err), .stderr_path = err};
 }
 
 bool exited_ok(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
@@ -74,8 +57,9 @@ class EnvSafetyTest : public ChannelTest {
     return names;
   }
 
+  // graft VERB --root-prefix ROOT ARGS... (VERB is two words for "env ...").
   e2e::Run on_env(std::vector<std::string> words) const {
-    words.insert(words.begin() + 1, {"--root-prefix", root_.string()});
+    words.insert(words.begin() + (words[0] == "env" ? 2 : 1), {"--root-prefix", root_.string()});
     return graft(words, dir_, {"HOME=" + home_.string()});
   }
 };
@@ -159,6 +143,7 @@ TEST_F(EnvSafetyTest, ForceReinstallLinksAnInstalledPackageAgain) {
   EXPECT_FALSE(fs::exists(root_ / "envs/c/share/pkg/version"));
   e2e::Run forced = verb({"install", "-n", "c", "pkg", "--force-reinstall"});
   ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_THAT(forced.out, HasSubstr("The following packages will be REINSTALLED:\n\n  pkg "));
   EXPECT_EQ(read(root_ / "envs/c/share/pkg/version"), "1\n");
   EXPECT_EQ(records("c"), std::vector<std::string>{"pkg-1.0-0.json"});
   EXPECT_EQ(on_env({"verify", "-n", "c"}).exit_code, 0);
