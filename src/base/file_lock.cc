@@ -16,7 +16,9 @@ namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
 
-int flock_operation(LockMode mode) { return mode == LockMode::kShared ? LOCK_SH : LOCK_EX; }
+int flock_operation(LockMode mode) {
+  return mode == LockMode::kShared ? LOCK_SH : LOCK_EX;
+}
 
 // Takes the lock on an open descriptor, polling until `timeout` passes.
 Status lock_fd(int fd, const std::filesystem::path& path, LockMode mode,
@@ -26,13 +28,12 @@ Status lock_fd(int fd, const std::filesystem::path& path, LockMode mode,
     if (::flock(fd, flock_operation(mode) | LOCK_NB) == 0) return ok();
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK) {
-      return fail(ErrorCode::kIo,
-                  "cannot lock '" + path.string() + "': " + errno_text(errno));
+      return fail(ErrorCode::kIo, "cannot lock '" + path.string() + "': " + errno_text(errno));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(Error(ErrorCode::kUnavailable,
-                        "'" + path.string() + "' is locked by another process")
-                      .with_hint("wait for the other graft process to finish, then try again"));
+      return fail(
+          Error(ErrorCode::kUnavailable, "'" + path.string() + "' is locked by another process")
+              .with_hint("wait for the other graft process to finish, then try again"));
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -76,7 +77,9 @@ FileLock& FileLock::operator=(FileLock&& other) noexcept {
   return *this;
 }
 
-FileLock::~FileLock() { release(); }
+FileLock::~FileLock() {
+  release();
+}
 
 void FileLock::release() {
   if (fd_ >= 0) {

@@ -21,8 +21,7 @@ class FileLock {
   // Opens (creating, mode 0644) `path` and waits up to `timeout` for the lock, polling.
   // Errors: kIo (the file can not be opened or locked), kUnavailable ("... is locked by
   // another process") when the timeout passes.
-  [[nodiscard]] static Result<FileLock> acquire(const std::filesystem::path& path,
-                                                LockMode mode,
+  [[nodiscard]] static Result<FileLock> acquire(const std::filesystem::path& path, LockMode mode,
                                                 std::chrono::milliseconds timeout);
   // One attempt without waiting: kUnavailable when someone else holds a conflicting lock.
   [[nodiscard]] static Result<FileLock> try_acquire(const std::filesystem::path& path,

@@ -15,7 +15,9 @@ std::atomic<int> depth{0};
 struct sigaction previous_interrupt {};
 struct sigaction previous_terminate {};
 
-extern "C" void note_signal(int signal_number) { received.store(signal_number); }
+extern "C" void note_signal(int signal_number) {
+  received.store(signal_number);
+}
 
 }  // namespace
 
@@ -34,9 +36,13 @@ InterruptGuard::~InterruptGuard() {
   ::sigaction(SIGTERM, &previous_terminate, nullptr);
 }
 
-bool interrupted() { return received.load() != 0; }
+bool interrupted() {
+  return received.load() != 0;
+}
 
-int interrupt_signal() { return received.load(); }
+int interrupt_signal() {
+  return received.load();
+}
 
 Status check_interrupt() {
   const int signal_number = received.load();
@@ -45,6 +51,8 @@ Status check_interrupt() {
               std::string("interrupted by ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM"));
 }
 
-void set_interrupt_for_testing(int signal_number) { received.store(signal_number); }
+void set_interrupt_for_testing(int signal_number) {
+  received.store(signal_number);
+}
 
 }  // namespace graft::base

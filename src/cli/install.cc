@@ -168,7 +168,6 @@ Result<env::TransactionResult> execute(const Context& context, const Change& cha
   return env::apply(context.prefix, unlink, link, change.options);
 }
 
-
 // --force-reinstall, as conda's: each named package that stays installed as it is gets
 // unlinked and linked again from the package cache (or its channel).
 void add_reinstalls(const Context& context, solve::Transaction& transaction) {

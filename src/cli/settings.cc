@@ -147,7 +147,8 @@ Result<Settings> load_settings(const std::string& root_prefix_flag) {
 Result<fs::path> resolve_prefix(env::PrefixChoice choice) {
   fs::path prefix;
   if (choice.name.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(prefix, env::resolve_existing_prefix(choice, base::current_environment()));
+    GRAFT_ASSIGN_OR_RETURN(prefix,
+                           env::resolve_existing_prefix(choice, base::current_environment()));
   } else {
     GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(choice.root_prefix_flag));
     choice.envs_dirs = settings.envs_dirs;

@@ -57,9 +57,8 @@ Result<conda::PackageRecord> cached_record(const Settings& settings,
     auto text = base::read_file(path);
     if (text) return conda::parse_package_record(*text, path.string());
   }
-  return fail(Error(ErrorCode::kNotFound,
-                    "its conda-meta record is broken and '" + dist +
-                        "' is not in the package cache")
+  return fail(Error(ErrorCode::kNotFound, "its conda-meta record is broken and '" + dist +
+                                              "' is not in the package cache")
                   .with_hint("remove 'conda-meta/" + dist +
                              ".json' from the environment and install the package again"));
 }

@@ -8,7 +8,9 @@ namespace graft::env {
 namespace fs = std::filesystem;
 namespace {
 
-fs::path lock_path(const fs::path& prefix) { return prefix / "conda-meta" / kEnvLockName; }
+fs::path lock_path(const fs::path& prefix) {
+  return prefix / "conda-meta" / kEnvLockName;
+}
 
 Error busy(const fs::path& prefix) {
   return Error(ErrorCode::kUnavailable,

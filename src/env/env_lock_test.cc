@@ -46,7 +46,10 @@ TEST_F(EnvLockTest, ASecondWriterWaitsThenFailsNamingTheEnvironment) {
 }
 
 TEST_F(EnvLockTest, TheLockIsFreeAgainOnceReleased) {
-  { auto held = EnvLock::acquire(prefix_, milliseconds(0)); ASSERT_TRUE(held); }
+  {
+    auto held = EnvLock::acquire(prefix_, milliseconds(0));
+    ASSERT_TRUE(held);
+  }
   auto again = EnvLock::acquire(prefix_, milliseconds(0));
   EXPECT_TRUE(again) << again.error().message();
 }

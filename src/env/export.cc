@@ -232,7 +232,8 @@ EnvironmentExport make_export(const fs::path& prefix, std::vector<conda::Package
 }
 
 Result<std::vector<conda::PackageRecord>> load_package_records(const fs::path& prefix) {
-  GRAFT_ASSIGN_OR_RETURN(auto installed, load_records(prefix, conda::PrefixRecordParts::kPackageOnly));
+  GRAFT_ASSIGN_OR_RETURN(auto installed,
+                         load_records(prefix, conda::PrefixRecordParts::kPackageOnly));
   return std::vector<conda::PackageRecord>(std::make_move_iterator(installed.begin()),
                                            std::make_move_iterator(installed.end()));
 }

@@ -29,17 +29,24 @@ bool process_alive(long pid) {
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 
-fs::path journal_path(const fs::path& prefix) { return prefix / "conda-meta" / kJournalName; }
-fs::path history_path(const fs::path& prefix) { return prefix / "conda-meta" / "history"; }
+fs::path journal_path(const fs::path& prefix) {
+  return prefix / "conda-meta" / kJournalName;
+}
+fs::path history_path(const fs::path& prefix) {
+  return prefix / "conda-meta" / "history";
+}
 
 // A path on one line: '\' and newline escaped.
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -62,7 +69,8 @@ Status write_all(int fd, std::string_view bytes, const fs::path& path) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      return fail(ErrorCode::kIo, "cannot write '" + path.string() + "': " + base::errno_text(errno));
+      return fail(ErrorCode::kIo,
+                  "cannot write '" + path.string() + "': " + base::errno_text(errno));
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -121,8 +129,8 @@ struct ParsedJournal {
 Result<ParsedJournal> parse_journal(const fs::path& prefix, const std::string& text) {
   const fs::path path = journal_path(prefix);
   auto corrupt = [&](std::string_view why) {
-    return fail(Error(ErrorCode::kCorrupt, "cannot read the journal '" + path.string() + "': " +
-                                               std::string(why))
+    return fail(Error(ErrorCode::kCorrupt,
+                      "cannot read the journal '" + path.string() + "': " + std::string(why))
                     .with_hint("an interrupted change could not be undone: check the "
                                "environment with 'graft verify --repair'"));
   };
@@ -258,7 +266,9 @@ Status Journal::commit() {
   return removed;
 }
 
-bool has_journal(const fs::path& prefix) { return exists_no_follow(journal_path(prefix)); }
+bool has_journal(const fs::path& prefix) {
+  return exists_no_follow(journal_path(prefix));
+}
 
 Result<Recovery> recover_journal(const fs::path& prefix) {
   if (!has_journal(prefix)) return Recovery::kNothing;

@@ -33,10 +33,10 @@ inline constexpr std::string_view kJournalName = ".graft-journal";
 
 // What to undo; shared by Journal::rollback() and recover_journal().
 struct UndoLog {
-  std::vector<std::string> created;                          // files and symlinks
-  std::vector<std::string> created_directories;              // removed when empty
-  std::vector<std::pair<std::string, std::string>> moved;    // relative, name in trash
-  std::optional<std::uintmax_t> history_size;                // conda-meta/history before
+  std::vector<std::string> created;                        // files and symlinks
+  std::vector<std::string> created_directories;            // removed when empty
+  std::vector<std::pair<std::string, std::string>> moved;  // relative, name in trash
+  std::optional<std::uintmax_t> history_size;              // conda-meta/history before
 };
 
 class Journal {

@@ -46,7 +46,8 @@ Result<conda::PackageRecord> record_from_dist(std::string_view dist) {
   return record;
 }
 
-Result<RepairResult> repair_packages(const fs::path& prefix, const std::vector<std::string>& packages,
+Result<RepairResult> repair_packages(const fs::path& prefix,
+                                     const std::vector<std::string>& packages,
                                      const RepairOptions& options) {
   GRAFT_ASSIGN_OR_RETURN(PrefixRecords loaded, load_records_keeping_broken(prefix));
   std::vector<conda::PrefixRecord> unlink;

@@ -21,14 +21,14 @@ class RepairTest : public testing::ScratchTest {
   void SetUp() override {
     ScratchTest::SetUp();
     prefix_ = dir_->path() / "env";
-    tool_ = testing::make_package(pkgs_, {.name = "tool", .files = {{"share/tool/a", "a\n"},
-                                                                     {"share/tool/b", "b\n"}}});
+    tool_ = testing::make_package(
+        pkgs_, {.name = "tool", .files = {{"share/tool/a", "a\n"}, {"share/tool/b", "b\n"}}});
     data_ = testing::make_package(pkgs_, {.name = "data", .files = {{"share/data", "d\n"}}});
     options_.transaction = {.mode = LinkMode::kCopy, .script_environment = {{"PATH", "/bin"}}};
-    ASSERT_TRUE(apply(prefix_, {},
-                      {{.info = testing::load(tool_), .requested_spec = "tool"},
-                       {.info = testing::load(data_)}},
-                      options_.transaction));
+    ASSERT_TRUE(apply(
+        prefix_, {},
+        {{.info = testing::load(tool_), .requested_spec = "tool"}, {.info = testing::load(data_)}},
+        options_.transaction));
     options_.extracted = [this](const conda::PackageRecord& record) -> Result<fs::path> {
       asked_.push_back(conda::dist_name(record));
       return pkgs_ / conda::dist_name(record);

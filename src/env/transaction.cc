@@ -184,8 +184,8 @@ Result<TransactionResult> create_environment(Run& run) {
   if (!lock || !*lock) {
     (void)base::remove_tree(run.write_root);
     if (!lock) return fail(std::move(lock).error());
-    return fail(ErrorCode::kInternal, "cannot lock the new staging directory '" +
-                                          run.write_root.string() + "'");
+    return fail(ErrorCode::kInternal,
+                "cannot lock the new staging directory '" + run.write_root.string() + "'");
   }
   auto built = run_scripts(run, ScriptAction::kPreLink);
   if (built) built = finish_new_environment(run);

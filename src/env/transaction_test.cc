@@ -277,10 +277,9 @@ TEST_F(TransactionTest, RefusesANonEmptyDirectoryThatIsNoEnvironment) {
 
 TEST_F(TransactionTest, ACreateRefusesAnEnvironmentMadeMeanwhile) {
   ASSERT_TRUE(run({package({.name = "first", .files = {{"share/first", "1"}}})}));
-  TransactionOptions options{.script_environment = {{"PATH", "/bin"}},
-                             .target = Target::kNewOnly};
-  auto result = apply(prefix_, {}, {package({.name = "second", .files = {{"share/2", "2"}}})},
-                      options);
+  TransactionOptions options{.script_environment = {{"PATH", "/bin"}}, .target = Target::kNewOnly};
+  auto result =
+      apply(prefix_, {}, {package({.name = "second", .files = {{"share/2", "2"}}})}, options);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code(), ErrorCode::kAlreadyExists);
   EXPECT_EQ(result.error().message(), "environment '" + prefix_.string() +

@@ -128,8 +128,8 @@ TEST_F(VerifyTest, ABrokenRecordIsReportedAndTheOthersStillChecked) {
   EXPECT_EQ(broken.kind, ProblemKind::kCorrupt);
   EXPECT_EQ(broken.path, "conda-meta/broken-2.0-1.json");
   EXPECT_EQ(broken.package, "broken-2.0-1");
-  EXPECT_THAT(broken.detail, ::testing::StartsWith(
-                                 (prefix_ / "conda-meta/broken-2.0-1.json").string() + ":"));
+  EXPECT_THAT(broken.detail,
+              ::testing::StartsWith((prefix_ / "conda-meta/broken-2.0-1.json").string() + ":"));
   EXPECT_EQ(report.problems[1].path, "share/data.txt");
   EXPECT_EQ(report.packages, 2u);
   EXPECT_THAT(format_verify_text(report),

@@ -115,7 +115,7 @@ namespace {
 
 // Takes the session lock of `writable`; sweeps leftovers when nobody else holds it.
 Result<base::FileLock> open_session(const fs::path& writable, std::chrono::milliseconds timeout,
-                              std::size_t* swept) {
+                                    std::size_t* swept) {
   const fs::path lock_path = writable / kSessionLockName;
   if (auto exclusive = base::FileLock::try_acquire(lock_path, base::LockMode::kExclusive)) {
     *swept = sweep_temporaries(writable) + sweep_temporaries(writable / "cache");
@@ -129,7 +129,8 @@ Result<base::FileLock> open_session(const fs::path& writable, std::chrono::milli
 
 }  // namespace
 
-Result<base::FileLock> lock_out_cache_sessions(const fs::path& dir, std::chrono::milliseconds timeout) {
+Result<base::FileLock> lock_out_cache_sessions(const fs::path& dir,
+                                               std::chrono::milliseconds timeout) {
   auto lock = base::FileLock::acquire(dir / kSessionLockName, base::LockMode::kExclusive, timeout);
   if (!lock && lock.error().code() == ErrorCode::kUnavailable) {
     return fail(Error(ErrorCode::kUnavailable,
@@ -207,7 +208,7 @@ std::optional<fs::path> PackageCache::find_archive(const conda::PackageRecord& r
 
 Result<base::FileLock> PackageCache::lock_exclusive() const {
   return base::FileLock::acquire(state_->writable / kLockName, base::LockMode::kExclusive,
-                           state_->options.lock_timeout);
+                                 state_->options.lock_timeout);
 }
 
 Result<fs::path> PackageCache::install_extracted(const fs::path& staged,

@@ -35,9 +35,9 @@
 #include <string>
 #include <vector>
 
+#include "base/file_lock.h"
 #include "base/result.h"
 #include "conda/record.h"
-#include "base/file_lock.h"
 
 namespace graft::store {
 
@@ -52,7 +52,7 @@ struct CacheOptions {
 // running create could be about to link. Errors: kUnavailable naming the directory when
 // the timeout passes, kIo.
 [[nodiscard]] Result<base::FileLock> lock_out_cache_sessions(const std::filesystem::path& dir,
-                                                       std::chrono::milliseconds timeout);
+                                                             std::chrono::milliseconds timeout);
 
 class PackageCache {
  public:

@@ -43,7 +43,9 @@ Child spawn(const std::vector<std::string>& args, const fs::path& home, const fs
   return Child{.pid = start_graft(args, home, err), .stderr_path = err};
 }
 
-bool exited_ok(int status) { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool exited_ok(int status) {
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 class EnvSafetyTest : public ChannelTest {
  protected:
@@ -78,7 +80,8 @@ TEST_F(EnvSafetyTest, TwoCreatesOfOneEnvironmentAtOnceLeaveOneOfThemWhole) {
     ASSERT_NE(exited_ok(first_status), exited_ok(second_status))
         << "round " << round << ": exactly one create wins\n"
         << read(first.stderr_path) << read(second.stderr_path);
-    const std::string loser = read(exited_ok(first_status) ? second.stderr_path : first.stderr_path);
+    const std::string loser =
+        read(exited_ok(first_status) ? second.stderr_path : first.stderr_path);
     EXPECT_THAT(loser, HasSubstr("already exists")) << "round " << round;
     const std::vector<std::string> left = records("x");
     ASSERT_EQ(left.size(), 1u) << "round " << round << ": " << ::testing::PrintToString(left);
@@ -113,9 +116,11 @@ TEST_F(EnvSafetyTest, ABrokenRecordIsNamedWithItsRepairAndVerifyRepairReinstalls
   const fs::path record = root_ / "envs/b/conda-meta/pkg-1.0-0.json";
   write(record, "{\"name\": \"pkg\", ");
   fs::remove(root_ / "envs/b/share/tool/run");
-  for (const auto& words : std::vector<std::vector<std::string>>{
-           {"install", "-n", "b", "tool", "-y"}, {"remove", "-n", "b", "pkg", "-y"},
-           {"list", "-n", "b"}, {"env", "export", "-n", "b"}}) {
+  for (const auto& words :
+       std::vector<std::vector<std::string>>{{"install", "-n", "b", "tool", "-y"},
+                                             {"remove", "-n", "b", "pkg", "-y"},
+                                             {"list", "-n", "b"},
+                                             {"env", "export", "-n", "b"}}) {
     e2e::Run ran = on_env(words);
     EXPECT_NE(ran.exit_code, 0) << words[0];
     EXPECT_THAT(ran.err, HasSubstr(record.string())) << words[0];
@@ -193,9 +198,9 @@ class KilledUpdateTest : public EnvSafetyTest {
                                          : std::ios::in | std::ios::out | std::ios::binary;
         std::fstream(directory / ("f" + std::to_string(i)), mode) << version << ":" << i;
       }
-      e2e::Run packed = graft({"pack", source.string(), "--name", "big", "--version",
-                               version + ".0", "--noarch", "generic", "--output-dir",
-                               (channel_ / "noarch").string()});
+      e2e::Run packed =
+          graft({"pack", source.string(), "--name", "big", "--version", version + ".0", "--noarch",
+                 "generic", "--output-dir", (channel_ / "noarch").string()});
       ASSERT_EQ(packed.exit_code, 0) << packed.err;
     }
     fs::remove_all(source);
@@ -239,7 +244,8 @@ TEST_F(KilledUpdateTest, TheNextCommandLeavesTheOldVersionOrTheNewWholly) {
   const auto setup_done = Clock::now();
   const auto full_start = Clock::now();
   ASSERT_EQ(verb({"install", "-n", "b", "big=2.0"}).exit_code, 0);
-  const auto full = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - full_start);
+  const auto full =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - full_start);
   bool at_old_version = false;
   std::mt19937 random(11);
   std::uniform_int_distribution<std::int64_t> moment(0, full.count() * 11 / 10);
@@ -276,7 +282,8 @@ TEST_F(KilledUpdateTest, TheNextCommandLeavesTheOldVersionOrTheNewWholly) {
   fs::remove_all(env);
   EXPECT_GT(undone, 0) << "no kill landed inside the change; the test proves nothing";
   EXPECT_GT(old_version + new_version, 0);
-  std::fprintf(stderr, "killed updates: %d old, %d new, %d rolled back; %.1f s in all, %.1f s of setup\n",
+  std::fprintf(stderr,
+               "killed updates: %d old, %d new, %d rolled back; %.1f s in all, %.1f s of setup\n",
                old_version, new_version, undone,
                std::chrono::duration<double>(Clock::now() - test_start).count(),
                std::chrono::duration<double>(setup_done - test_start).count());
