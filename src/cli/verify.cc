@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "base/fs.h"
+#include "base/hash.h"
 #include "base/strings.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
@@ -63,18 +65,41 @@ Result<conda::PackageRecord> cached_record(const Settings& settings,
                              ".json' from the environment and install the package again"));
 }
 
+// Whether the files of `record` in its extracted package still have the package's bytes:
+// a file changed in place in an environment changes the package cache too when it was
+// hard-linked from there.
+bool package_intact(const fs::path& directory, const conda::PrefixRecord& record) {
+  if (!record.paths_data) return true;
+  for (const conda::PathEntry& entry : record.paths_data->paths) {
+    if (entry.path_type != "hardlink" || entry.sha256.empty()) continue;
+    auto digest = base::file_digest_hex(directory / entry.path, base::DigestKind::kSha256);
+    if (!digest || *digest != entry.sha256) return false;
+  }
+  return true;
+}
+
+// The extracted package of an installed record, extracted again when it was damaged.
+Result<fs::path> intact_package(store::PackageCache& cache, const Settings& settings,
+                                const conda::PrefixRecord& record) {
+  conda::PackageRecord wanted = record;
+  if (wanted.url.empty()) {
+    GRAFT_ASSIGN_OR_RETURN(wanted, cached_record(settings, record));
+  }
+  const store::FetchOptions options{.network = settings.network};
+  GRAFT_ASSIGN_OR_RETURN(fs::path directory, store::fetch_package(cache, wanted, options));
+  if (package_intact(directory, record)) return directory;
+  GRAFT_RETURN_IF_ERROR(base::remove_tree(directory));
+  return store::fetch_package(cache, wanted, options);
+}
+
 // Reinstalls what `report` found damaged; prints what it did.
 Status repair(const VerifyFlags& flags, const fs::path& prefix, const env::VerifyReport& report,
               const env::EnvLock& lock) {
   GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(flags.prefix.root_prefix_flag));
   GRAFT_ASSIGN_OR_RETURN(store::PackageCache cache, store::PackageCache::open(settings.pkgs_dirs));
   env::RepairOptions options{
-      .extracted = [&](const conda::PackageRecord& record) -> Result<fs::path> {
-        conda::PackageRecord wanted = record;
-        if (wanted.url.empty()) {
-          GRAFT_ASSIGN_OR_RETURN(wanted, cached_record(settings, record));
-        }
-        return store::fetch_package(cache, wanted, {.network = settings.network});
+      .extracted = [&](const conda::PrefixRecord& record) {
+        return intact_package(cache, settings, record);
       }};
   options.transaction.command = command_line();
   options.transaction.lock = &lock;

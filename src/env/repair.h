@@ -11,15 +11,17 @@
 #include <vector>
 
 #include "base/result.h"
+#include "conda/prefix_record.h"
 #include "conda/record.h"
 #include "env/transaction.h"
 
 namespace graft::env {
 
 struct RepairOptions {
-  // The extracted package directory of `record` (from the package cache, fetched when
-  // needed). For a broken record only name, version and build are set. Required.
-  std::function<Result<std::filesystem::path>(const conda::PackageRecord& record)> extracted;
+  // The extracted package directory of the installed `record` (from the package cache,
+  // fetched when needed). For a broken record only name, version and build are set.
+  // Required.
+  std::function<Result<std::filesystem::path>(const conda::PrefixRecord& record)> extracted;
   TransactionOptions transaction;  // command, lock, registry, ...
 };
 

@@ -29,7 +29,7 @@ class RepairTest : public testing::ScratchTest {
         prefix_, {},
         {{.info = testing::load(tool_), .requested_spec = "tool"}, {.info = testing::load(data_)}},
         options_.transaction));
-    options_.extracted = [this](const conda::PackageRecord& record) -> Result<fs::path> {
+    options_.extracted = [this](const conda::PrefixRecord& record) -> Result<fs::path> {
       asked_.push_back(conda::dist_name(record));
       return pkgs_ / conda::dist_name(record);
     };
@@ -67,7 +67,7 @@ TEST_F(RepairTest, ReinstallsPackagesWithMissingOrModifiedFilesOrABrokenRecord) 
 
 TEST_F(RepairTest, APackageNotInTheCacheChangesNothing) {
   fs::remove(prefix_ / "share/tool/a");
-  options_.extracted = [](const conda::PackageRecord&) -> Result<fs::path> {
+  options_.extracted = [](const conda::PrefixRecord&) -> Result<fs::path> {
     return fail(ErrorCode::kNotFound, "'tool-1.0-0.conda' is not in the package cache");
   };
   auto repaired = repair_packages(prefix_, {"tool-1.0-0"}, options_);

@@ -140,6 +140,18 @@ TEST_F(EnvSafetyTest, ABrokenRecordIsNamedWithItsRepairAndVerifyRepairReinstalls
   EXPECT_EQ(on_env({"list", "-n", "b"}).exit_code, 0);
 }
 
+TEST_F(EnvSafetyTest, VerifyRepairRestoresAFileChangedInPlaceThroughItsHardLink) {
+  add_noarch_package(channel_, "pkg", "1.0", {{"share/pkg/version", "1\n"}});
+  ASSERT_EQ(verb({"create", "-n", "d", "pkg"}).exit_code, 0);
+  // Appending writes the inode the package cache shares with the environment.
+  std::ofstream(root_ / "envs/d/share/pkg/version", std::ios::app) << "edited\n";
+  ASSERT_EQ(on_env({"verify", "-n", "d"}).exit_code, 1);
+  e2e::Run repaired = on_env({"verify", "-n", "d", "--repair"});
+  ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;
+  EXPECT_THAT(repaired.out, HasSubstr("reinstalled pkg-1.0-0\n"));
+  EXPECT_EQ(read(root_ / "envs/d/share/pkg/version"), "1\n");
+}
+
 TEST_F(EnvSafetyTest, ForceReinstallLinksAnInstalledPackageAgain) {
   add_noarch_package(channel_, "pkg", "1.0", {{"share/pkg/version", "1\n"}});
   ASSERT_EQ(verb({"create", "-n", "c", "pkg"}).exit_code, 0);
