@@ -97,10 +97,9 @@ Status repair(const VerifyFlags& flags, const fs::path& prefix, const env::Verif
               const env::EnvLock& lock) {
   GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(flags.prefix.root_prefix_flag));
   GRAFT_ASSIGN_OR_RETURN(store::PackageCache cache, store::PackageCache::open(settings.pkgs_dirs));
-  env::RepairOptions options{
-      .extracted = [&](const conda::PrefixRecord& record) {
-        return intact_package(cache, settings, record);
-      }};
+  env::RepairOptions options{.extracted = [&](const conda::PrefixRecord& record) {
+    return intact_package(cache, settings, record);
+  }};
   options.transaction.command = command_line();
   options.transaction.lock = &lock;
   options.transaction.root_prefix = settings.root_prefix;
