@@ -14,6 +14,7 @@
 #include "cli/verb.h"
 #include "conda/record.h"
 #include "env/env_lock.h"
+#include "env/journal.h"
 #include "env/locations.h"
 #include "env/repair.h"
 #include "env/verify.h"
@@ -118,6 +119,17 @@ int run_repair(const VerifyFlags& flags, const fs::path& prefix) {
   auto lock = env::EnvLock::acquire(prefix);
   if (!lock) return report_error(lock.error());
   auto recovery = env::recover_journal(prefix);
+  if (!recovery && recovery.error().code() == ErrorCode::kCorrupt) {
+    // A journal that cannot be read back cannot undo anything: set it aside and let the
+    // reinstall below mend what the interrupted change left.
+    const fs::path journal = prefix / "conda-meta" / env::kJournalName;
+    if (auto moved = base::rename_path(journal, journal.string() + ".unreadable"); !moved) {
+      return report_error(moved.error());
+    }
+    report_warning(recovery.error().message() + "; it was renamed to '" + journal.string() +
+                   ".unreadable'");
+    recovery = env::Recovery::kNothing;
+  }
   if (!recovery) return report_error(recovery.error());
   if (*recovery != env::Recovery::kNothing && !flags.json) {
     std::fputs((env::recovery_message(prefix, *recovery) + "\n").c_str(), stdout);

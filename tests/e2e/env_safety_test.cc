@@ -152,6 +152,25 @@ TEST_F(EnvSafetyTest, VerifyRepairRestoresAFileChangedInPlaceThroughItsHardLink)
   EXPECT_EQ(read(root_ / "envs/d/share/pkg/version"), "1\n");
 }
 
+TEST_F(EnvSafetyTest, AnUnreadableJournalBlocksChangesUntilVerifyRepair) {
+  add_noarch_package(channel_, "pkg", "1.0", {{"share/pkg/version", "1\n"}});
+  add_noarch_package(channel_, "tool", "1.0", {{"share/tool/run", "run\n"}});
+  ASSERT_EQ(verb({"create", "-n", "j", "pkg"}).exit_code, 0);
+  const fs::path journal = root_ / "envs/j/conda-meta/.graft-journal";
+  write(journal, "garbage\n");
+  fs::remove(root_ / "envs/j/share/pkg/version");
+  e2e::Run blocked = verb({"install", "-n", "j", "tool"});
+  EXPECT_NE(blocked.exit_code, 0);
+  EXPECT_THAT(blocked.err, HasSubstr("cannot read the journal '" + journal.string() +
+                                     "': unknown format"));
+  EXPECT_THAT(blocked.err, HasSubstr("graft verify --repair"));
+  e2e::Run repaired = on_env({"verify", "-n", "j", "--repair"});
+  ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;
+  EXPECT_THAT(repaired.err, HasSubstr(".graft-journal.unreadable"));
+  EXPECT_EQ(read(root_ / "envs/j/share/pkg/version"), "1\n");
+  EXPECT_EQ(verb({"install", "-n", "j", "tool"}).exit_code, 0);
+}
+
 TEST_F(EnvSafetyTest, ForceReinstallLinksAnInstalledPackageAgain) {
   add_noarch_package(channel_, "pkg", "1.0", {{"share/pkg/version", "1\n"}});
   ASSERT_EQ(verb({"create", "-n", "c", "pkg"}).exit_code, 0);
