@@ -161,8 +161,8 @@ TEST_F(EnvSafetyTest, AnUnreadableJournalBlocksChangesUntilVerifyRepair) {
   fs::remove(root_ / "envs/j/share/pkg/version");
   e2e::Run blocked = verb({"install", "-n", "j", "tool"});
   EXPECT_NE(blocked.exit_code, 0);
-  EXPECT_THAT(blocked.err, HasSubstr("cannot read the journal '" + journal.string() +
-                                     "': unknown format"));
+  EXPECT_THAT(blocked.err,
+              HasSubstr("cannot read the journal '" + journal.string() + "': unknown format"));
   EXPECT_THAT(blocked.err, HasSubstr("graft verify --repair"));
   e2e::Run repaired = on_env({"verify", "-n", "j", "--repair"});
   ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;
