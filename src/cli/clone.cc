@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "cli/install.h"
+#include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/clone.h"
 #include "env/linker.h"
@@ -42,6 +43,7 @@ Result<fs::path> source_prefix(const InstallFlags& flags, const Context& context
   }
   GRAFT_ASSIGN_OR_RETURN(fs::path source,
                          env::resolve_existing_prefix(choice, context.settings.environment));
+  recover_environment(source);
   const fs::path target = fs::absolute(context.prefix).lexically_normal();
   if (std::mismatch(source.begin(), source.end(), target.begin(), target.end()).first ==
       source.end()) {

@@ -13,6 +13,7 @@
 #include "cli/prompt.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
+#include "env/env_lock.h"
 #include "env/frozen.h"
 #include "env/locations.h"
 #include "env/prefix_data.h"
@@ -95,6 +96,9 @@ int run_env_remove(const EnvRemoveFlags& flags) {
   if (!settings) return report_error(settings.error());
   auto prefix = target(flags, *settings);
   if (!prefix) return report_error(prefix.error());
+  // Held until the environment is gone: no other graft process changes it meanwhile.
+  auto lock = env::EnvLock::acquire(*prefix);
+  if (!lock) return report_error(lock.error());
   const std::vector<std::string> packages = package_names(*prefix);
   if (!flags.json) print_plan(*prefix, packages);
   if (flags.dry_run) {

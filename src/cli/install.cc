@@ -1,5 +1,6 @@
 // graft create | install | update | remove: solve against channels, fetch into the package
 // cache, link into the environment, all or nothing (env::apply). Flags mirror conda.
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/frozen.h"
+#include "env/journal.h"
 #include "env/locations.h"
 #include "env/prefix_data.h"
 #include "env/transaction.h"
@@ -100,6 +102,12 @@ Result<Context> gather(const InstallFlags& flags) {
   if (flags.channels.strict_channel_priority) context.settings.channel_priority = solve::ChannelPriority::kStrict;
   GRAFT_ASSIGN_OR_RETURN(context.prefix, target_prefix(flags, context.settings));
   if (flags.action != Action::kCreate) {
+    GRAFT_ASSIGN_OR_RETURN(env::EnvLock lock, env::EnvLock::acquire(context.prefix));
+    context.lock = std::make_shared<env::EnvLock>(std::move(lock));
+    GRAFT_ASSIGN_OR_RETURN(env::Recovery recovery, env::recover_journal(context.prefix));
+    if (recovery != env::Recovery::kNothing) {
+      report_warning(env::recovery_message(context.prefix, recovery));
+    }
     GRAFT_RETURN_IF_ERROR(env::check_not_frozen(context.prefix, flags.override_frozen));
     GRAFT_ASSIGN_OR_RETURN(context.installed, env::load_records(context.prefix));
   }
@@ -160,6 +168,22 @@ Result<env::TransactionResult> execute(const Context& context, const Change& cha
   return env::apply(context.prefix, unlink, link, change.options);
 }
 
+// --force-reinstall, as conda's: each named package that stays installed as it is gets
+// unlinked and linked again from the package cache (or its channel).
+void add_reinstalls(const Context& context, solve::Transaction& transaction) {
+  auto named = [&](const std::vector<conda::PackageRecord>& records, const std::string& name) {
+    return std::any_of(records.begin(), records.end(),
+                       [&](const auto& record) { return record.name == name; });
+  };
+  for (const conda::MatchSpec& spec : context.specs) {
+    if (named(transaction.link, spec.name()) || named(transaction.unlink, spec.name())) continue;
+    for (const conda::PrefixRecord& record : context.installed) {
+      if (record.name != spec.name()) continue;
+      transaction.unlink.push_back(record);
+      transaction.link.push_back(record);
+    }
+  }
+}
 
 void print_done(const InstallFlags& flags, const Context& context, const env::TransactionResult& result) {
   for (const auto& warning : result.warnings) report_warning(warning);
@@ -187,6 +211,7 @@ Result<Change> solve_change(const InstallFlags& flags, const Context& context,
   GRAFT_ASSIGN_OR_RETURN(solve::Request request, build_request(flags, context, cache));
   Change change;
   GRAFT_ASSIGN_OR_RETURN(change.transaction, solve::solve(request));
+  if (flags.force_reinstall) add_reinstalls(context, change.transaction);
   change.options = default_options(flags, context);
   for (std::size_t s = 0; s < context.specs.size(); ++s) {
     change.requested_specs[context.specs[s].name()] = flags.specs[s];
@@ -202,6 +227,8 @@ env::TransactionOptions default_options(const InstallFlags& flags, const Context
       .root_prefix = context.settings.root_prefix,
       .allow_softlinks = context.settings.allow_softlinks};
   (flags.action == Action::kRemove ? options.remove_specs : options.update_specs) = flags.specs;
+  options.lock = context.lock.get();
+  if (flags.action == Action::kCreate) options.target = env::Target::kNewOnly;
   auto registry = env::environments_registry(context.settings.environment);
   if (registry) options.registry = *registry;
   return options;
@@ -289,6 +316,10 @@ VerbRun setup_install(CLI::App& command, Action action) {
     command.add_option("--category", flags->categories,
                        "install this category of a conda-lock file (default: main); "
                        "repeatable, as micromamba's");
+  }
+  if (action == Action::kInstall || action == Action::kUpdate) {
+    command.add_flag("--force-reinstall", flags->force_reinstall,
+                     "unlink and link the named packages again even when already installed");
   }
   if (action == Action::kInstall) {
     add_number_option(command, "--revision", flags->revision,

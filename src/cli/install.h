@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/settings.h"
 #include "conda/match_spec.h"
 #include "conda/prefix_record.h"
+#include "env/env_lock.h"
 #include "env/transaction.h"
 #include "solve/solver.h"
 #include "store/package_cache.h"
@@ -38,6 +40,7 @@ struct InstallFlags {
   std::vector<std::string> categories;  // --category NAME: lock file categories (default main)
   int revision = -1;        // install --revision N; -1: not given
   bool override_frozen = false;
+  bool force_reinstall = false;  // install/update --force-reinstall: relink named packages
   std::string command_line;  // for the history block
 };
 
@@ -47,11 +50,15 @@ struct Context {
   std::filesystem::path prefix;                // the target environment
   std::vector<conda::PrefixRecord> installed;  // its records (none for create)
   std::vector<conda::MatchSpec> specs;         // flags.specs, parsed
+  // The environment's lock (not for create: apply() locks the new one), held from before
+  // the records were read until the change is applied. Shared: Context is copied.
+  std::shared_ptr<env::EnvLock> lock;
 };
 
 // Loads settings (with --offline / --strict-channel-priority applied), resolves the target
 // prefix (create: a new, absent or empty one; otherwise an existing environment that is
-// not frozen unless --override-frozen), reads its records and parses flags.specs.
+// not frozen unless --override-frozen, locked and recovered from an interrupted change),
+// reads its records and parses flags.specs.
 // Errors: kInvalidArgument (no -n/-p, bad spec), kAlreadyExists, kNotFound (unknown
 // environment, with a did-you-mean), kConflict (frozen), kCorrupt (broken conda-meta).
 [[nodiscard]] Result<Context> gather(const InstallFlags& flags);

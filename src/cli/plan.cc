@@ -59,10 +59,11 @@ void append_downloads(std::string& out, const std::vector<conda::PackageRecord>&
 }
 
 // How conda labels a package whose record changes (conda/core/link.py's change report).
-enum class ChangeKind { kUpdated, kRevised, kSuperseded, kDowngraded };
+enum class ChangeKind { kUpdated, kRevised, kSuperseded, kDowngraded, kReinstalled };
 
 ChangeKind change_kind(const conda::PackageRecord& old, const conda::PackageRecord& next) {
   if (channel_label(old).name != channel_label(next).name) return ChangeKind::kSuperseded;
+  if (old.version == next.version && old.build == next.build) return ChangeKind::kReinstalled;
   auto old_version = conda::Version::parse(old.version);
   auto next_version = conda::Version::parse(next.version);
   int order = old_version && next_version ? next_version->compare(*old_version)
@@ -76,6 +77,9 @@ ChangeKind change_kind(const conda::PackageRecord& old, const conda::PackageReco
 
 std::string change_line(const conda::PackageRecord& old, const conda::PackageRecord& next,
                         ChangeKind kind) {
+  if (kind == ChangeKind::kReinstalled) {
+    return fmt::format("  {:<18} {} \n", short_name(next.name), qualified(next));
+  }
   if (kind == ChangeKind::kSuperseded) {
     return fmt::format("  {:<18} {} --> {} \n", short_name(next.name), qualified(old), qualified(next));
   }
@@ -88,7 +92,7 @@ void append_changes(std::string& out, const solve::Transaction& transaction) {
   std::map<std::string, const conda::PackageRecord*> removed;
   for (const auto& record : transaction.unlink) removed[record.name] = &record;
   std::map<std::string, std::string> installed;
-  std::map<std::string, std::string> changed[4];
+  std::map<std::string, std::string> changed[5];
   for (const auto& record : transaction.link) {
     auto old = removed.find(record.name);
     if (old == removed.end()) {
@@ -115,6 +119,7 @@ void append_changes(std::string& out, const solve::Transaction& transaction) {
   section("packages will be SUPERSEDED by a higher-priority channel",
           changed[static_cast<int>(ChangeKind::kSuperseded)]);
   section("packages will be DOWNGRADED", changed[static_cast<int>(ChangeKind::kDowngraded)]);
+  section("packages will be REINSTALLED", changed[static_cast<int>(ChangeKind::kReinstalled)]);
 }
 
 nlohmann::ordered_json link_entry(const conda::PackageRecord& record) {

@@ -6,6 +6,8 @@
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "cli/condarc.h"
+#include "cli/verb.h"
+#include "env/env_lock.h"
 #include "env/locations.h"
 
 namespace graft::cli {
@@ -143,10 +145,26 @@ Result<Settings> load_settings(const std::string& root_prefix_flag) {
 }
 
 Result<fs::path> resolve_prefix(env::PrefixChoice choice) {
-  if (choice.name.empty()) return env::resolve_existing_prefix(choice, base::current_environment());
-  GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(choice.root_prefix_flag));
-  choice.envs_dirs = settings.envs_dirs;
-  return env::resolve_existing_prefix(choice, settings.environment);
+  fs::path prefix;
+  if (choice.name.empty()) {
+    GRAFT_ASSIGN_OR_RETURN(prefix,
+                           env::resolve_existing_prefix(choice, base::current_environment()));
+  } else {
+    GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(choice.root_prefix_flag));
+    choice.envs_dirs = settings.envs_dirs;
+    GRAFT_ASSIGN_OR_RETURN(prefix, env::resolve_existing_prefix(choice, settings.environment));
+  }
+  recover_environment(prefix);
+  return prefix;
+}
+
+void recover_environment(const fs::path& prefix) {
+  auto recovery = env::recover_if_abandoned(prefix);
+  if (!recovery) {
+    report_warning(recovery.error().message());
+  } else if (*recovery != env::Recovery::kNothing) {
+    report_warning(env::recovery_message(prefix, *recovery));
+  }
 }
 
 void add_root_prefix_flag(CLI::App& command, std::string& root_prefix_flag) {

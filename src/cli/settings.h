@@ -42,8 +42,13 @@ struct Settings {
 [[nodiscard]] Result<Settings> load_settings(const std::string& root_prefix_flag);
 
 // Resolves -n/-p to an existing environment like env::resolve_existing_prefix, looking
-// names up in the settings' envs_dirs (reads the settings only when a name is given).
+// names up in the settings' envs_dirs (reads the settings only when a name is given), and
+// recovers it (recover_environment()).
 [[nodiscard]] Result<std::filesystem::path> resolve_prefix(env::PrefixChoice choice);
+
+// Finishes the change a killed graft process left half-done in `prefix`
+// (env::recover_if_abandoned), saying so on stderr; a failure is a warning.
+void recover_environment(const std::filesystem::path& prefix);
 
 // --root-prefix, bound to `root_prefix_flag`.
 void add_root_prefix_flag(CLI::App& command, std::string& root_prefix_flag);

@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include "base/interrupt.h"
 #include "base/strings.h"
 
 namespace graft::cli {
@@ -279,7 +280,10 @@ void report_uncaught(std::exception_ptr exception) {
 int run_guarded(const std::function<int()>& body) {
   std::set_terminate(on_terminate);
   try {
-    return body();
+    const int code = body();
+    // A change interrupted by SIGINT/SIGTERM was rolled back: exit as the signal would.
+    if (base::interrupt_signal() != 0) return 128 + base::interrupt_signal();
+    return code;
   } catch (...) {
     report_uncaught(std::current_exception());
     return 1;

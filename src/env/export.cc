@@ -13,7 +13,7 @@
 #include "base/strings.h"
 #include "conda/match_spec.h"
 #include "env/history.h"
-#include "env/mapped_file.h"
+#include "env/prefix_data.h"
 #include "env/state.h"
 
 namespace graft::env {
@@ -232,23 +232,10 @@ EnvironmentExport make_export(const fs::path& prefix, std::vector<conda::Package
 }
 
 Result<std::vector<conda::PackageRecord>> load_package_records(const fs::path& prefix) {
-  const fs::path meta = prefix / "conda-meta";
-  std::vector<conda::PackageRecord> records;
-  std::error_code error;
-  for (fs::directory_iterator it(meta, error), end; !error && it != end; it.increment(error)) {
-    if (!conda::is_prefix_record_file_name(it->path().filename().string())) continue;
-    GRAFT_ASSIGN_OR_RETURN(MappedFile text, MappedFile::open(it->path()));
-    GRAFT_ASSIGN_OR_RETURN(auto record,
-                           conda::parse_prefix_record(text.bytes(), it->path().string(),
-                                                      conda::PrefixRecordParts::kPackageOnly));
-    records.push_back(std::move(record));
-  }
-  if (error && error != std::errc::no_such_file_or_directory) {
-    return fail(ErrorCode::kIo, "cannot list '" + meta.string() + "': " + error.message());
-  }
-  std::sort(records.begin(), records.end(),
-            [](const auto& a, const auto& b) { return a.name < b.name; });
-  return records;
+  GRAFT_ASSIGN_OR_RETURN(auto installed,
+                         load_records(prefix, conda::PrefixRecordParts::kPackageOnly));
+  return std::vector<conda::PackageRecord>(std::make_move_iterator(installed.begin()),
+                                           std::make_move_iterator(installed.end()));
 }
 
 Result<EnvironmentExport> collect_export(const fs::path& prefix, const ExportOptions& options) {

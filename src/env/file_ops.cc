@@ -161,7 +161,7 @@ Status make_directory(const std::string& directory, const OpContext& context,
       return fail(io_error("make directory", directory, errno));
     }
   }
-  if (context.journal != nullptr) context.journal->record_created_directory(directory);
+  if (context.journal != nullptr) return context.journal->record_created_directory(directory);
   return ok();
 }
 
@@ -172,16 +172,20 @@ Status run_file_op(FileOp& op, const OpContext& context, DirectoryCursor& cursor
   auto directory = cursor.parent_of(op.target);
   if (!directory) return fail(unplaceable(op.target, std::move(directory).error()));
   const Place place{.directory = *directory, .name = std::string(split_parent(op.target).second)};
+  if (context.journal != nullptr && op.action != FileAction::kDirectory) {
+    // Logged before the file exists, so a process killed in between leaves nothing the
+    // log does not name; whatever is in the way goes aside first.
+    if (exists_at(place)) {
+      op.clobbered = true;
+      GRAFT_RETURN_IF_ERROR(move_out_of_the_way(op.target, place, context));
+    }
+    GRAFT_RETURN_IF_ERROR(context.journal->record_created(op.target));
+  }
   for (int round = 0; round < 2; ++round) {
     std::optional<Error> error;
     const int error_number = attempt(op, place, context, error);
     if (error) return fail(std::move(*error).with_context("'" + op.target + "'"));
-    if (error_number == 0) {
-      if (context.journal != nullptr && op.action != FileAction::kDirectory) {
-        context.journal->record_created(op.target);
-      }
-      return ok();
-    }
+    if (error_number == 0) return ok();
     if (error_number == ENOENT && op.action != FileAction::kScript) {
       return fail(Error(ErrorCode::kNotFound, "'" + op.target +
                                                   "' is missing from the extracted package at '" +

@@ -5,6 +5,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "base/interrupt.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "env/file_ops.h"
@@ -280,6 +281,7 @@ Status place_files(std::vector<FileOp>& ops, const std::vector<PackagePlan>& pla
       [&](std::size_t begin, std::size_t end) -> Status {
         DirectoryCursor cursor(root, Symlinks::kRefuse);
         for (std::size_t i = begin; i < end; ++i) {
+          GRAFT_RETURN_IF_ERROR(base::check_interrupt());
           if (auto status = detail::run_file_op(ops[i], context, cursor); !status) {
             return fail(in_package(std::move(status).error(), i, plans, packages));
           }

@@ -10,15 +10,16 @@
 #include <system_error>
 
 #include "base/fs.h"
+#include "base/interrupt.h"
 #include "env/mapped_file.h"
 #include "env/prefix_fs.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
 
-Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix,
-                                                      conda::PrefixRecordParts parts) {
-  std::vector<conda::PrefixRecord> records;
+Result<PrefixRecords> load_records_keeping_broken(const fs::path& prefix,
+                                                  conda::PrefixRecordParts parts) {
+  PrefixRecords loaded;
   const fs::path meta = prefix / "conda-meta";
   std::error_code error;
   std::vector<fs::path> files;
@@ -30,16 +31,42 @@ Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix,
   if (error && error != std::errc::no_such_file_or_directory) {
     return fail(ErrorCode::kIo, "cannot list '" + meta.string() + "': " + error.message());
   }
+  std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
-    GRAFT_ASSIGN_OR_RETURN(MappedFile text, MappedFile::open(file));
-    GRAFT_ASSIGN_OR_RETURN(conda::PrefixRecord record,
-                           conda::parse_prefix_record(text.bytes(), file.string(), parts));
-    records.push_back(std::move(record));
+    auto record = [&]() -> Result<conda::PrefixRecord> {
+      GRAFT_ASSIGN_OR_RETURN(MappedFile text, MappedFile::open(file));
+      return conda::parse_prefix_record(text.bytes(), file.string(), parts);
+    }();
+    if (record) {
+      loaded.records.push_back(std::move(*record));
+    } else if (record.error().code() == ErrorCode::kCorrupt) {
+      loaded.broken.push_back({.file = "conda-meta/" + file.filename().string(),
+                               .dist = file.stem().string(),
+                               .error = std::move(record).error()});
+    } else {
+      return fail(std::move(record).error());
+    }
   }
-  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+  std::sort(loaded.records.begin(), loaded.records.end(), [](const auto& a, const auto& b) {
     return a.name != b.name ? a.name < b.name : a.version < b.version;
   });
-  return records;
+  return loaded;
+}
+
+std::string repair_hint(const fs::path& prefix) {
+  return "run 'graft verify --repair -p " + prefix.string() +
+         "' to reinstall the package from the package cache or its channel";
+}
+
+Result<std::vector<conda::PrefixRecord>> load_records(const fs::path& prefix,
+                                                      conda::PrefixRecordParts parts) {
+  GRAFT_ASSIGN_OR_RETURN(PrefixRecords loaded, load_records_keeping_broken(prefix, parts));
+  if (!loaded.broken.empty()) {
+    Error error = std::move(loaded.broken.front().error);
+    if (error.hint().empty()) error.with_hint(repair_hint(prefix));
+    return fail(std::move(error));
+  }
+  return std::move(loaded.records);
 }
 
 Status write_record(const fs::path& prefix, const conda::PrefixRecord& record,
@@ -47,10 +74,9 @@ Status write_record(const fs::path& prefix, const conda::PrefixRecord& record,
   const fs::path meta = prefix / "conda-meta";
   GRAFT_RETURN_IF_ERROR(base::make_directories(meta));
   const std::string name = conda::prefix_record_file_name(record);
-  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(meta / name, conda::write_prefix_record(record),
-                                                base::Durability::kNoFsync));
-  if (journal != nullptr) journal->record_created("conda-meta/" + name);
-  return ok();
+  if (journal != nullptr) GRAFT_RETURN_IF_ERROR(journal->record_created("conda-meta/" + name));
+  return base::write_file_atomic(meta / name, conda::write_prefix_record(record),
+                                 base::Durability::kNoFsync);
 }
 
 void prune_empty_directories(const fs::path& prefix, const std::vector<std::string>& paths) {
@@ -113,6 +139,7 @@ Status unlink_package(const fs::path& prefix, const conda::PrefixRecord& record,
   GRAFT_ASSIGN_OR_RETURN(const PrefixRoot root, PrefixRoot::open(prefix));
   DirectoryCursor cursor(root, Symlinks::kFollowBeneath);
   for (const std::string& file : record.files) {
+    if (journal != nullptr) GRAFT_RETURN_IF_ERROR(base::check_interrupt());
     GRAFT_RETURN_IF_ERROR(unlink_file(file, cursor, prefix, journal));
   }
   prune_empty_directories(prefix, record.files);

@@ -1,15 +1,20 @@
 #include "env/transaction.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
 #include <system_error>
 
 #include "base/fs.h"
+#include "base/interrupt.h"
 #include "base/subprocess.h"
+#include "env/env_lock.h"
 #include "env/history.h"
+#include "env/journal.h"
 #include "env/link_scripts.h"
 #include "env/locations.h"
 #include "env/prefix_data.h"
@@ -29,6 +34,13 @@ struct Run {
   Journal* journal = nullptr;
   TransactionResult result;
 };
+
+Error made_meanwhile(const fs::path& prefix) {
+  return Error(ErrorCode::kAlreadyExists,
+               "environment '" + prefix.string() +
+                   "' already exists: another graft process created it meanwhile")
+      .with_hint("change it with 'graft install', or remove it first");
+}
 
 std::int64_t now_or(std::int64_t seconds) {
   if (seconds != 0) return seconds;
@@ -112,15 +124,17 @@ Status link_and_record(Run& run) {
     run.result.warnings.push_back(clobber_warning(clobber, run));
   }
   if (python && !linked.python_files.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(CompileOutcome compiled,
-                           compile_python_files(run.write_root, linked.python_files, *python));
     if (run.journal != nullptr) {
       for (const auto& record : linked.records) {
         for (const auto& entry : record.paths_data->paths) {
-          if (entry.path_type == "pyc_file") run.journal->record_created(entry.path);
+          if (entry.path_type == "pyc_file") {
+            GRAFT_RETURN_IF_ERROR(run.journal->record_created(entry.path));
+          }
         }
       }
     }
+    GRAFT_ASSIGN_OR_RETURN(CompileOutcome compiled,
+                           compile_python_files(run.write_root, linked.python_files, *python));
     if (compiled == CompileOutcome::kFailed) {
       run.result.warnings.push_back("python could not compile every .py file of the noarch: "
                                     "python packages; they will run without cached bytecode");
@@ -150,13 +164,29 @@ Status finish_new_environment(Run& run) {
   GRAFT_RETURN_IF_ERROR(base::write_file_atomic(
       run.write_root / "conda-meta" / "created_at",
       std::to_string(now_or(run.options.now_seconds)), base::Durability::kNoFsync));
-  return base::rename_path(run.write_root, run.prefix);
+  GRAFT_RETURN_IF_ERROR(base::check_interrupt());
+  if (auto renamed = base::rename_path(run.write_root, run.prefix); !renamed) {
+    std::error_code error;
+    // Another graft process put an environment there while we built ours.
+    if (fs::is_directory(run.prefix / "conda-meta", error)) return fail(made_meanwhile(run.prefix));
+    return renamed;
+  }
+  return ok();
 }
 
 Result<TransactionResult> create_environment(Run& run) {
   run.write_root = staging_path(run.prefix);
   GRAFT_RETURN_IF_ERROR(base::remove_tree(run.write_root));
   GRAFT_RETURN_IF_ERROR(base::make_directories(run.write_root / "conda-meta"));
+  // Locked from the start: the lock file moves into place with the directory, so the
+  // post-link scripts run under it too.
+  auto lock = EnvLock::try_acquire(run.write_root);
+  if (!lock || !*lock) {
+    (void)base::remove_tree(run.write_root);
+    if (!lock) return fail(std::move(lock).error());
+    return fail(ErrorCode::kInternal,
+                "cannot lock the new staging directory '" + run.write_root.string() + "'");
+  }
   auto built = run_scripts(run, ScriptAction::kPreLink);
   if (built) built = finish_new_environment(run);
   if (!built) {
@@ -182,17 +212,71 @@ Status change_steps(Run& run) {
   GRAFT_RETURN_IF_ERROR(link_and_record(run));
   if (run.options.before_commit) GRAFT_RETURN_IF_ERROR(run.options.before_commit(run.write_root));
   GRAFT_RETURN_IF_ERROR(run_scripts(run, ScriptAction::kPostLink));
-  return append_history(run.prefix, history_entry(run));
+  GRAFT_RETURN_IF_ERROR(append_history(run.prefix, history_entry(run)));
+  return base::check_interrupt();  // the last moment to stop: the change commits next
+}
+
+// The caller's lock, or our own.
+Result<std::optional<EnvLock>> hold_lock(const Run& run) {
+  if (run.options.lock == nullptr) {
+    GRAFT_ASSIGN_OR_RETURN(EnvLock lock, EnvLock::acquire(run.prefix));
+    return std::optional<EnvLock>(std::move(lock));
+  }
+  if (run.options.lock->prefix() != run.prefix) {
+    return fail(ErrorCode::kInternal, "the lock held is of '" +
+                                          run.options.lock->prefix().string() + "', not of '" +
+                                          run.prefix.string() + "'");
+  }
+  return std::optional<EnvLock>();
+}
+
+// Reads the installed records. Every record to unlink is still installed (the change was
+// computed from what is there); a broken record is fine only when it is being unlinked
+// (verify --repair).
+Status load_installed(Run& run) {
+  GRAFT_ASSIGN_OR_RETURN(PrefixRecords loaded, load_records_keeping_broken(run.prefix));
+  std::set<std::string> present;
+  for (const auto& record : loaded.records) present.insert(package_label(record));
+  std::set<std::string> leaving;
+  for (const auto& record : run.unlink) leaving.insert(package_label(record));
+  for (BrokenRecord& broken : loaded.broken) {
+    if (!leaving.contains(broken.dist)) {
+      Error error = std::move(broken.error);
+      if (error.hint().empty()) error.with_hint(repair_hint(run.prefix));
+      return fail(std::move(error));
+    }
+    present.insert(broken.dist);
+  }
+  for (const std::string& label : leaving) {
+    if (present.contains(label)) continue;
+    return fail(Error(ErrorCode::kConflict, "package '" + label + "' is no longer installed in '" +
+                                                run.prefix.string() + "'")
+                    .with_hint("another graft process changed the environment: run the command "
+                               "again"));
+  }
+  run.installed = std::move(loaded.records);
+  return ok();
 }
 
 Result<TransactionResult> change_environment(Run& run) {
   run.write_root = run.prefix;
+  GRAFT_ASSIGN_OR_RETURN(std::optional<EnvLock> own_lock, hold_lock(run));
+  GRAFT_ASSIGN_OR_RETURN(Recovery recovery, recover_journal(run.prefix));
+  if (recovery != Recovery::kNothing) {
+    run.result.warnings.push_back(recovery_message(run.prefix, recovery));
+  }
   remove_stale_leftovers(run.prefix, kTrashPrefix);
-  GRAFT_ASSIGN_OR_RETURN(run.installed, load_records(run.prefix));
+  GRAFT_RETURN_IF_ERROR(load_installed(run));
   Journal journal(run.prefix);
   run.journal = &journal;
-  if (auto status = change_steps(run); !status) {
-    (void)journal.rollback();
+  auto status = journal.begin();
+  if (status) status = change_steps(run);
+  if (!status) {
+    if (auto undone = journal.rollback(); !undone) {
+      return fail(std::move(status).error().with_hint(
+          "rolling back failed too (" + undone.error().message() +
+          "): run 'graft verify --repair -p " + run.prefix.string() + "'"));
+    }
     return fail(std::move(status).error());
   }
   GRAFT_RETURN_IF_ERROR(journal.commit());
@@ -220,8 +304,12 @@ Result<TransactionResult> apply(const fs::path& prefix_in,
   remove_stale_leftovers(prefix.parent_path(), "." + prefix.filename().string() + ".graft-staging-");
   std::error_code error;
   const bool exists = fs::exists(prefix, error);
+  base::InterruptGuard interrupt_guard;
   Result<TransactionResult> result = [&]() -> Result<TransactionResult> {
-    if (fs::is_directory(prefix / "conda-meta", error)) return change_environment(run);
+    if (fs::is_directory(prefix / "conda-meta", error)) {
+      if (options.target == Target::kNewOnly) return fail(made_meanwhile(prefix));
+      return change_environment(run);
+    }
     if (exists && !is_empty_directory(prefix)) {
       return fail(Error(ErrorCode::kAlreadyExists,
                         "'" + prefix.string() + "' exists and is not an environment")
@@ -230,6 +318,13 @@ Result<TransactionResult> apply(const fs::path& prefix_in,
     GRAFT_RETURN_IF_ERROR(base::make_directories(prefix.parent_path()));
     return create_environment(run);
   }();
+  if (!result && base::interrupted()) {
+    return fail(Error(ErrorCode::kUnavailable,
+                      std::string(base::interrupt_signal() == SIGINT ? "interrupted (SIGINT)"
+                                                                     : "terminated (SIGTERM)") +
+                          ": the change of '" + prefix.string() + "' was rolled back")
+                    .with_hint("nothing was changed; run the command again"));
+  }
   if (result && !options.registry.empty()) {
     if (auto status = register_environment(options.registry, prefix); !status) {
       result->warnings.push_back(status.error().message());

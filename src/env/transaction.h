@@ -13,7 +13,10 @@
 // environment) conda-meta/created_at are written, and the prefix is registered in
 // environments.txt when a registry is given.
 //
-// Not thread-safe for one prefix: callers hold the environment's lock.
+// One writer per environment: apply() holds the environment's lock (env_lock.h) while it
+// works, the caller's (TransactionOptions::lock) or its own, and first finishes a journal a
+// killed graft process left behind (recover_journal()). SIGINT and SIGTERM during apply()
+// roll the change back before it returns (base/interrupt.h).
 #pragma once
 
 #include <cstdint>
@@ -25,9 +28,16 @@
 
 #include "base/result.h"
 #include "conda/prefix_record.h"
+#include "env/env_lock.h"
 #include "env/linker.h"
 
 namespace graft::env {
+
+// Whether apply() may change an environment that exists.
+enum class Target {
+  kNewOrExisting,
+  kNewOnly,  // create and clone: an environment that appeared meanwhile is refused
+};
 
 struct TransactionOptions {
   LinkMode mode = LinkMode::kHardLink;
@@ -46,6 +56,10 @@ struct TransactionOptions {
   // it writes appears atomically with the rest), or the prefix itself. Files it writes into
   // an existing prefix are not rolled back. A failure aborts the transaction.
   std::function<Status(const std::filesystem::path& write_root)> before_commit;
+  // The caller's lock of the existing prefix, taken before it read the records the change
+  // was computed from; null: apply() takes it (waiting up to kEnvLockTimeout).
+  const EnvLock* lock = nullptr;
+  Target target = Target::kNewOrExisting;
 };
 
 struct TransactionResult {
@@ -56,9 +70,11 @@ struct TransactionResult {
 };
 
 // Unlinks `unlink` (installed records of `prefix`) and links `link`, in order.
-// Errors: kAlreadyExists (prefix is a non-empty directory that is not an environment),
-// kNotFound/kConflict/kIo from linking (message names the package and path), kConflict
-// for a failed pre-link/post-link script. On error the prefix is as it was before.
+// Errors: kAlreadyExists (prefix is a non-empty directory that is not an environment, or
+// with Target::kNewOnly an environment another process made meanwhile), kUnavailable (the
+// environment's lock stayed busy; interrupted by SIGINT/SIGTERM), kNotFound/kConflict/kIo
+// from linking (message names the package and path), kConflict for a failed
+// pre-link/post-link script. On error the prefix is as it was before.
 [[nodiscard]] Result<TransactionResult> apply(const std::filesystem::path& prefix,
                                               const std::vector<conda::PrefixRecord>& unlink,
                                               const std::vector<PackageToLink>& link,

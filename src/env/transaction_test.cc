@@ -1,5 +1,6 @@
 #include "env/transaction.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -9,6 +10,8 @@
 
 #include "base/fs.h"
 #include "base/hash.h"
+#include "base/interrupt.h"
+#include "env/journal.h"
 #include "env/prefix_data.h"
 #include "env/testing.h"
 
@@ -270,6 +273,75 @@ TEST_F(TransactionTest, RefusesANonEmptyDirectoryThatIsNoEnvironment) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code(), ErrorCode::kAlreadyExists);
   EXPECT_EQ(result.error().message(), "'" + prefix_.string() + "' exists and is not an environment");
+}
+
+TEST_F(TransactionTest, ACreateRefusesAnEnvironmentMadeMeanwhile) {
+  ASSERT_TRUE(run({package({.name = "first", .files = {{"share/first", "1"}}})}));
+  TransactionOptions options{.script_environment = {{"PATH", "/bin"}}, .target = Target::kNewOnly};
+  auto result =
+      apply(prefix_, {}, {package({.name = "second", .files = {{"share/2", "2"}}})}, options);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(result.error().message(), "environment '" + prefix_.string() +
+                                          "' already exists: another graft process created it "
+                                          "meanwhile");
+  ASSERT_EQ(records().size(), 1u) << "no second record merged in";
+  EXPECT_EQ(records()[0].name, "first");
+}
+
+TEST_F(TransactionTest, AnUnlinkOfARecordNoLongerInstalledIsAConflict) {
+  PackageToLink v1 = package({.name = "lib", .version = "1.0", .files = {{"share/v1", "1"}}});
+  ASSERT_TRUE(run({v1}));
+  const std::vector<conda::PrefixRecord> seen = records();
+  PackageToLink v2 = package({.name = "lib", .version = "2.0", .files = {{"share/v2", "2"}}});
+  ASSERT_TRUE(run({v2}, seen));
+  PackageToLink v3 = package({.name = "lib", .version = "3.0", .files = {{"share/v3", "3"}}});
+  auto stale = run({v3}, seen);  // computed before v2 arrived
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code(), ErrorCode::kConflict);
+  EXPECT_EQ(stale.error().message(),
+            "package 'lib-1.0-0' is no longer installed in '" + prefix_.string() + "'");
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_EQ(records()[0].version, "2.0");
+}
+
+TEST_F(TransactionTest, ASignalDuringAChangeRollsItBack) {
+  PackageToLink v1 = package({.name = "lib", .version = "1.0", .files = {{"share/v1", "1"}}});
+  ASSERT_TRUE(run({v1}));
+  const std::string history = read_text(prefix_ / "conda-meta/history");
+  PackageToLink v2 = package({.name = "lib", .version = "2.0", .files = {{"share/v2", "2"}}});
+  base::set_interrupt_for_testing(SIGTERM);
+  auto result = run({v2}, records());
+  base::set_interrupt_for_testing(0);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(result.error().message(),
+            "terminated (SIGTERM): the change of '" + prefix_.string() + "' was rolled back");
+  EXPECT_EQ(read_text(prefix_ / "share/v1"), "1");
+  EXPECT_FALSE(fs::exists(prefix_ / "share/v2"));
+  ASSERT_EQ(records().size(), 1u);
+  EXPECT_EQ(records()[0].version, "1.0");
+  EXPECT_EQ(read_text(prefix_ / "conda-meta/history"), history);
+  EXPECT_FALSE(has_journal(prefix_));
+}
+
+TEST_F(TransactionTest, AChangeFinishesTheJournalAKilledProcessLeft) {
+  PackageToLink v1 = package({.name = "lib", .version = "1.0", .files = {{"share/v1", "1"}}});
+  ASSERT_TRUE(run({v1}));
+  {
+    Journal killed(prefix_);  // dies after moving v1's file aside
+    ASSERT_TRUE(killed.begin());
+    ASSERT_TRUE(killed.move_aside("share/v1"));
+  }
+  PackageToLink other = package({.name = "other", .files = {{"share/other", "o"}}});
+  auto result = run({other});
+  ASSERT_TRUE(result) << result.error().message();
+  EXPECT_THAT(result->warnings,
+              ::testing::Contains("environment '" + prefix_.string() +
+                                  "': a change interrupted by the death of its graft process "
+                                  "was rolled back"));
+  EXPECT_EQ(read_text(prefix_ / "share/v1"), "1");
+  EXPECT_EQ(records().size(), 2u);
 }
 
 }  // namespace

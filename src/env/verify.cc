@@ -105,6 +105,7 @@ std::string_view problem_kind_name(ProblemKind kind) {
     case ProblemKind::kMissing: return "missing";
     case ProblemKind::kModified: return "modified";
     case ProblemKind::kUntracked: return "untracked";
+    case ProblemKind::kCorrupt: return "corrupt";
   }
   return "unknown";
 }
@@ -140,7 +141,8 @@ Result<VerifyReport> verify_prefix(const fs::path& prefix, const VerifyOptions& 
     return fail(ErrorCode::kNotFound,
                 "no environment at '" + prefix.string() + "': it has no conda-meta directory");
   }
-  GRAFT_ASSIGN_OR_RETURN(auto records, load_records(prefix));
+  GRAFT_ASSIGN_OR_RETURN(PrefixRecords loaded, load_records_keeping_broken(prefix));
+  const std::vector<conda::PrefixRecord>& records = loaded.records;
   const auto checks = recorded_checks(records);
   std::vector<std::optional<VerifyProblem>> results(checks.size());
   const unsigned threads = options.threads == 0 ? default_file_threads() : options.threads;
@@ -149,8 +151,15 @@ Result<VerifyReport> verify_prefix(const fs::path& prefix, const VerifyOptions& 
     if (results[i]) results[i]->package = checks[i].package;
     return ok();
   }));
-  VerifyReport report{
-      .prefix = prefix.string(), .files = checks.size(), .packages = records.size()};
+  VerifyReport report{.prefix = prefix.string(),
+                      .files = checks.size(),
+                      .packages = records.size() + loaded.broken.size()};
+  for (BrokenRecord& broken : loaded.broken) {
+    report.problems.push_back({.kind = ProblemKind::kCorrupt,
+                               .path = broken.file,
+                               .package = broken.dist,
+                               .detail = broken.error.message()});
+  }
   for (auto& result : results) {
     if (result) report.problems.push_back(std::move(*result));
   }
@@ -164,6 +173,16 @@ Result<VerifyReport> verify_prefix(const fs::path& prefix, const VerifyOptions& 
     return std::tie(a.path, a.kind) < std::tie(b.path, b.kind);
   });
   return report;
+}
+
+std::vector<std::string> damaged_packages(const VerifyReport& report) {
+  std::set<std::string> packages;
+  for (const auto& problem : report.problems) {
+    if (problem.kind != ProblemKind::kUntracked && !problem.package.empty()) {
+      packages.insert(problem.package);
+    }
+  }
+  return {packages.begin(), packages.end()};
 }
 
 std::string format_verify_text(const VerifyReport& report) {

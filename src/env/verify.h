@@ -36,7 +36,12 @@ struct VerifyOptions {
   unsigned threads = 0;  // hashing threads; 0 = default_file_threads()
 };
 
-enum class ProblemKind { kMissing, kModified, kUntracked };
+enum class ProblemKind {
+  kMissing,
+  kModified,
+  kUntracked,
+  kCorrupt,  // a conda-meta/*.json that cannot be read: path is the record, detail why
+};
 
 struct VerifyProblem {
   ProblemKind kind = ProblemKind::kMissing;
@@ -60,12 +65,17 @@ struct VerifyReport {
                                                       VerifyDepth depth);
 
 // Checks every record of `prefix`. Errors: kNotFound "no environment at '<prefix>': it has
-// no conda-meta directory", those of load_records (kCorrupt for a broken record) and kIo when
-// --extra cannot walk the prefix. Drift is not an error: it is in the report.
+// no conda-meta directory", kIo (conda-meta cannot be listed, --extra cannot walk the
+// prefix). Drift is not an error: it is in the report, and so is a broken record (kCorrupt,
+// whose files are then not checked).
 [[nodiscard]] Result<VerifyReport> verify_prefix(const std::filesystem::path& prefix,
                                                  const VerifyOptions& options);
 
 [[nodiscard]] std::string_view problem_kind_name(ProblemKind kind);  // "missing", ...
+
+// The packages ("name-version-build") that problems of kind missing, modified or corrupt
+// belong to, sorted, each once: what `verify --repair` reinstalls.
+[[nodiscard]] std::vector<std::string> damaged_packages(const VerifyReport& report);
 
 // "missing: PATH (PACKAGE)" / "modified: PATH (PACKAGE): DETAIL" / "untracked: PATH" lines,
 // then "verified N files of M packages: no drift" or "...: K problems".

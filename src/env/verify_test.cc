@@ -119,6 +119,36 @@ TEST_F(VerifyTest, JsonListsProblems) {
             "    }\n  ]\n}\n");
 }
 
+TEST_F(VerifyTest, ABrokenRecordIsReportedAndTheOthersStillChecked) {
+  write(prefix_ / "conda-meta/broken-2.0-1.json", "{\"name\": ");
+  fs::remove(prefix_ / "share/data.txt");
+  auto report = verify();
+  ASSERT_EQ(report.problems.size(), 2u);
+  const VerifyProblem& broken = report.problems[0];
+  EXPECT_EQ(broken.kind, ProblemKind::kCorrupt);
+  EXPECT_EQ(broken.path, "conda-meta/broken-2.0-1.json");
+  EXPECT_EQ(broken.package, "broken-2.0-1");
+  EXPECT_THAT(broken.detail,
+              ::testing::StartsWith((prefix_ / "conda-meta/broken-2.0-1.json").string() + ":"));
+  EXPECT_EQ(report.problems[1].path, "share/data.txt");
+  EXPECT_EQ(report.packages, 2u);
+  EXPECT_THAT(format_verify_text(report),
+              ::testing::StartsWith("corrupt: conda-meta/broken-2.0-1.json (broken-2.0-1): "));
+  EXPECT_EQ(damaged_packages(report), (std::vector<std::string>{"broken-2.0-1", "pkg-1.0-0"}));
+}
+
+TEST_F(VerifyTest, LoadRecordsNamesTheBrokenFileAndHowToRepair) {
+  write(prefix_ / "conda-meta/broken-2.0-1.json", "[]");
+  auto records = load_records(prefix_);
+  ASSERT_FALSE(records);
+  EXPECT_EQ(records.error().code(), ErrorCode::kCorrupt);
+  EXPECT_THAT(records.error().message(),
+              ::testing::HasSubstr((prefix_ / "conda-meta/broken-2.0-1.json").string()));
+  EXPECT_EQ(records.error().hint(),
+            "run 'graft verify --repair -p " + prefix_.string() +
+                "' to reinstall the package from the package cache or its channel");
+}
+
 TEST(VerifyPrefix, NoCondaMetaIsAnError) {
   auto report = verify_prefix(fs::temp_directory_path() / "graft-verify-no-such-prefix", {});
   ASSERT_FALSE(report);

@@ -167,7 +167,8 @@ struct Pending {
 Status clean_directory(const fs::path& dir, const std::vector<Pending>& pending,
                        const std::set<fs::path>& referenced, const CacheOptions& cache_options,
                        CleanResult& result) {
-  GRAFT_ASSIGN_OR_RETURN(FileLock lock, lock_out_cache_sessions(dir, cache_options.lock_timeout));
+  GRAFT_ASSIGN_OR_RETURN(base::FileLock lock,
+                         lock_out_cache_sessions(dir, cache_options.lock_timeout));
   for (const Pending& item : pending) {
     GRAFT_ASSIGN_OR_RETURN(bool removed, remove_entry(*item.entry, item.kind, referenced));
     if (removed) {

@@ -96,7 +96,7 @@ struct PackageCache::State {
   std::vector<fs::path> dirs;
   fs::path writable;
   CacheOptions options;
-  std::vector<FileLock> sessions;  // one shared lock per writable directory in `dirs`
+  std::vector<base::FileLock> sessions;  // one shared lock per writable directory in `dirs`
   std::size_t swept = 0;
 };
 
@@ -114,23 +114,24 @@ std::string package_stem(const conda::PackageRecord& record) {
 namespace {
 
 // Takes the session lock of `writable`; sweeps leftovers when nobody else holds it.
-Result<FileLock> open_session(const fs::path& writable, std::chrono::milliseconds timeout,
-                              std::size_t* swept) {
+Result<base::FileLock> open_session(const fs::path& writable, std::chrono::milliseconds timeout,
+                                    std::size_t* swept) {
   const fs::path lock_path = writable / kSessionLockName;
-  if (auto exclusive = FileLock::try_acquire(lock_path, LockMode::kExclusive)) {
+  if (auto exclusive = base::FileLock::try_acquire(lock_path, base::LockMode::kExclusive)) {
     *swept = sweep_temporaries(writable) + sweep_temporaries(writable / "cache");
-    GRAFT_RETURN_IF_ERROR(exclusive->change_mode(LockMode::kShared, timeout));
+    GRAFT_RETURN_IF_ERROR(exclusive->change_mode(base::LockMode::kShared, timeout));
     return std::move(*exclusive);
   } else if (exclusive.error().code() != ErrorCode::kUnavailable) {
     return fail(std::move(exclusive).error());
   }
-  return FileLock::acquire(lock_path, LockMode::kShared, timeout);
+  return base::FileLock::acquire(lock_path, base::LockMode::kShared, timeout);
 }
 
 }  // namespace
 
-Result<FileLock> lock_out_cache_sessions(const fs::path& dir, std::chrono::milliseconds timeout) {
-  auto lock = FileLock::acquire(dir / kSessionLockName, LockMode::kExclusive, timeout);
+Result<base::FileLock> lock_out_cache_sessions(const fs::path& dir,
+                                               std::chrono::milliseconds timeout) {
+  auto lock = base::FileLock::acquire(dir / kSessionLockName, base::LockMode::kExclusive, timeout);
   if (!lock && lock.error().code() == ErrorCode::kUnavailable) {
     return fail(Error(ErrorCode::kUnavailable,
                       "the package cache '" + dir.string() +
@@ -161,7 +162,7 @@ Result<PackageCache> PackageCache::open(std::vector<fs::path> pkgs_dirs,
                     .with_hint("set pkgs_dirs to a directory you can write to"));
   }
   GRAFT_RETURN_IF_ERROR(base::make_directories(state->writable / "cache"));
-  GRAFT_ASSIGN_OR_RETURN(FileLock session,
+  GRAFT_ASSIGN_OR_RETURN(base::FileLock session,
                          open_session(state->writable, options.lock_timeout, &state->swept));
   state->sessions.push_back(std::move(session));
   // Packages may be linked from any directory, and `graft clean` can empty any writable
@@ -171,7 +172,7 @@ Result<PackageCache> PackageCache::open(std::vector<fs::path> pkgs_dirs,
       continue;
     }
     std::size_t swept = 0;
-    GRAFT_ASSIGN_OR_RETURN(FileLock other, open_session(dir, options.lock_timeout, &swept));
+    GRAFT_ASSIGN_OR_RETURN(base::FileLock other, open_session(dir, options.lock_timeout, &swept));
     state->swept += swept;
     state->sessions.push_back(std::move(other));
   }
@@ -205,9 +206,9 @@ std::optional<fs::path> PackageCache::find_archive(const conda::PackageRecord& r
   return std::nullopt;
 }
 
-Result<FileLock> PackageCache::lock_exclusive() const {
-  return FileLock::acquire(state_->writable / kLockName, LockMode::kExclusive,
-                           state_->options.lock_timeout);
+Result<base::FileLock> PackageCache::lock_exclusive() const {
+  return base::FileLock::acquire(state_->writable / kLockName, base::LockMode::kExclusive,
+                                 state_->options.lock_timeout);
 }
 
 Result<fs::path> PackageCache::install_extracted(const fs::path& staged,
@@ -216,7 +217,7 @@ Result<fs::path> PackageCache::install_extracted(const fs::path& staged,
   const fs::path target = state_->writable / package_stem(record);
   std::optional<base::TempDir> trash;  // a stale entry, removed after the lock is released
   {
-    GRAFT_ASSIGN_OR_RETURN(FileLock lock, lock_exclusive());
+    GRAFT_ASSIGN_OR_RETURN(base::FileLock lock, lock_exclusive());
     if (extracted_is_valid(target, record)) {
       GRAFT_RETURN_IF_ERROR(base::remove_tree(staged));
     } else {

@@ -35,9 +35,9 @@
 #include <string>
 #include <vector>
 
+#include "base/file_lock.h"
 #include "base/result.h"
 #include "conda/record.h"
-#include "store/file_lock.h"
 
 namespace graft::store {
 
@@ -51,8 +51,8 @@ struct CacheOptions {
 // new ones from opening it while the returned lock lives: for removing packages that a
 // running create could be about to link. Errors: kUnavailable naming the directory when
 // the timeout passes, kIo.
-[[nodiscard]] Result<FileLock> lock_out_cache_sessions(const std::filesystem::path& dir,
-                                                       std::chrono::milliseconds timeout);
+[[nodiscard]] Result<base::FileLock> lock_out_cache_sessions(const std::filesystem::path& dir,
+                                                             std::chrono::milliseconds timeout);
 
 class PackageCache {
  public:
@@ -94,7 +94,7 @@ class PackageCache {
       const std::string& downloaded_url);
 
   // Takes the cache's exclusive lock (for repodata cache writes and the like).
-  [[nodiscard]] Result<FileLock> lock_exclusive() const;
+  [[nodiscard]] Result<base::FileLock> lock_exclusive() const;
 
  private:
   struct State;

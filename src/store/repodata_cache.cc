@@ -243,7 +243,7 @@ Result<std::vector<RepodataFile>> fetch_repodata(const PackageCache& cache,
   }
   if (plan.to_request.empty()) return std::move(plan.files);
   const auto results = download_all(make_requests(plan, options), options.download);
-  GRAFT_ASSIGN_OR_RETURN(FileLock lock, cache.lock_exclusive());
+  GRAFT_ASSIGN_OR_RETURN(base::FileLock lock, cache.lock_exclusive());
   std::optional<Error> first_error;
   for (std::size_t k = 0; k < plan.to_request.size(); ++k) {
     Entry& entry = plan.entries[plan.to_request[k]];

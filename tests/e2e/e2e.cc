@@ -115,7 +115,8 @@ Run graft(const std::vector<std::string>& args, const fs::path& cwd,
   return Run{result->exit_code, result->stdout_text, result->stderr_text};
 }
 
-int start_graft(const std::vector<std::string>& args, const fs::path& home) {
+int start_graft(const std::vector<std::string>& args, const fs::path& home,
+                const fs::path& stderr_path) {
   std::vector<std::string> words{GRAFT_BINARY};
   words.insert(words.end(), args.begin(), args.end());
   const pid_t pid = ::fork();
@@ -126,6 +127,9 @@ int start_graft(const std::vector<std::string>& args, const fs::path& home) {
     ::setenv("HOME", home.c_str(), 1);
     ::unsetenv("CONDARC");
     if (FILE* sink = std::freopen("/dev/null", "w", stdout)) (void)sink;
+    if (!stderr_path.empty()) {
+      if (FILE* log = std::freopen(stderr_path.c_str(), "w", stderr)) (void)log;
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

@@ -36,9 +36,11 @@ std::string read(const std::filesystem::path& path);
 void add_noarch_package(const std::filesystem::path& channel, const std::string& name,
                         const std::string& version, const std::map<std::string, std::string>& files);
 
-// Starts `graft args...` without waiting (HOME = `home`, stdout to /dev/null) and returns
-// its pid, for tests that kill graft part-way. -1 when fork fails.
-int start_graft(const std::vector<std::string>& args, const std::filesystem::path& home);
+// Starts `graft args...` without waiting (HOME = `home`, stdout to /dev/null, stderr to
+// `stderr_path` when given) and returns its pid, for tests that kill graft part-way. -1
+// when fork fails.
+int start_graft(const std::vector<std::string>& args, const std::filesystem::path& home,
+                const std::filesystem::path& stderr_path = {});
 
 // Every file and symlink under `prefix` with its size, sorted; conda-meta/history and
 // conda-meta/created_at (which differ between runs) left out.

@@ -1,7 +1,8 @@
-#include "store/file_lock.h"
+#include "base/file_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,14 +10,15 @@
 #include <utility>
 
 #include "base/fs.h"
-#include "store/url.h"
 
-namespace graft::store {
+namespace graft::base {
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
 
-int flock_operation(LockMode mode) { return mode == LockMode::kShared ? LOCK_SH : LOCK_EX; }
+int flock_operation(LockMode mode) {
+  return mode == LockMode::kShared ? LOCK_SH : LOCK_EX;
+}
 
 // Takes the lock on an open descriptor, polling until `timeout` passes.
 Status lock_fd(int fd, const std::filesystem::path& path, LockMode mode,
@@ -26,13 +28,12 @@ Status lock_fd(int fd, const std::filesystem::path& path, LockMode mode,
     if (::flock(fd, flock_operation(mode) | LOCK_NB) == 0) return ok();
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK) {
-      return fail(ErrorCode::kIo,
-                  "cannot lock " + quote(path.string()) + ": " + base::errno_text(errno));
+      return fail(ErrorCode::kIo, "cannot lock '" + path.string() + "': " + errno_text(errno));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(Error(ErrorCode::kUnavailable,
-                        quote(path.string()) + " is locked by another process")
-                      .with_hint("wait for the other graft process to finish, then try again"));
+      return fail(
+          Error(ErrorCode::kUnavailable, "'" + path.string() + "' is locked by another process")
+              .with_hint("wait for the other graft process to finish, then try again"));
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -42,7 +43,7 @@ Result<int> open_lock_file(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     return fail(ErrorCode::kIo,
-                "cannot open lock file '" + path.string() + "': " + base::errno_text(errno));
+                "cannot open lock file '" + path.string() + "': " + errno_text(errno));
   }
   return fd;
 }
@@ -76,13 +77,22 @@ FileLock& FileLock::operator=(FileLock&& other) noexcept {
   return *this;
 }
 
-FileLock::~FileLock() { release(); }
+FileLock::~FileLock() {
+  release();
+}
 
 void FileLock::release() {
   if (fd_ >= 0) {
     ::close(fd_);  // closing the last descriptor of the description drops the lock
     fd_ = -1;
   }
+}
+
+bool FileLock::still_at_path() const {
+  struct stat held {};
+  struct stat named {};
+  if (fd_ < 0 || ::fstat(fd_, &held) != 0 || ::stat(path_.c_str(), &named) != 0) return false;
+  return held.st_dev == named.st_dev && held.st_ino == named.st_ino;
 }
 
 Status FileLock::change_mode(LockMode mode, std::chrono::milliseconds timeout) {
@@ -92,4 +102,4 @@ Status FileLock::change_mode(LockMode mode, std::chrono::milliseconds timeout) {
   return ok();
 }
 
-}  // namespace graft::store
+}  // namespace graft::base

@@ -1,4 +1,4 @@
-#include "store/file_lock.h"
+#include "base/file_lock.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "base/fs.h"
 
-namespace graft::store {
+namespace graft::base {
 namespace {
 
 using std::chrono::milliseconds;
@@ -14,12 +14,12 @@ using std::chrono::milliseconds;
 class FileLockTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dir = base::TempDir::create("graft-lock-test-");
+    auto dir = TempDir::create("graft-lock-test-");
     ASSERT_TRUE(dir.has_value());
     dir_ = std::move(*dir);
     lock_path_ = dir_->path() / ".graft.lock";
   }
-  std::optional<base::TempDir> dir_;
+  std::optional<TempDir> dir_;
   std::filesystem::path lock_path_;
 };
 
@@ -90,4 +90,4 @@ TEST_F(FileLockTest, UnopenableLockFileIsAnIoError) {
 }
 
 }  // namespace
-}  // namespace graft::store
+}  // namespace graft::base

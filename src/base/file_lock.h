@@ -1,5 +1,5 @@
-// Advisory whole-file locks (flock(2)) for sharing the package cache between graft
-// processes, and between threads of one process: the lock belongs to the open file
+// Advisory whole-file locks (flock(2)) for sharing the package cache and environments
+// between graft processes, and between threads of one process: the lock belongs to the open file
 // description, so two FileLock objects conflict even inside one process.
 //
 // Thread-safety: one FileLock is not shared between threads; distinct objects are
@@ -12,7 +12,7 @@
 
 #include "base/result.h"
 
-namespace graft::store {
+namespace graft::base {
 
 enum class LockMode { kShared, kExclusive };
 
@@ -21,8 +21,7 @@ class FileLock {
   // Opens (creating, mode 0644) `path` and waits up to `timeout` for the lock, polling.
   // Errors: kIo (the file can not be opened or locked), kUnavailable ("... is locked by
   // another process") when the timeout passes.
-  [[nodiscard]] static Result<FileLock> acquire(const std::filesystem::path& path,
-                                                LockMode mode,
+  [[nodiscard]] static Result<FileLock> acquire(const std::filesystem::path& path, LockMode mode,
                                                 std::chrono::milliseconds timeout);
   // One attempt without waiting: kUnavailable when someone else holds a conflicting lock.
   [[nodiscard]] static Result<FileLock> try_acquire(const std::filesystem::path& path,
@@ -38,6 +37,10 @@ class FileLock {
   // old lock first). Waits up to `timeout` like acquire().
   [[nodiscard]] Status change_mode(LockMode mode, std::chrono::milliseconds timeout);
 
+  // Whether `path` still names the locked file (a holder may have removed or replaced it
+  // while this one waited).
+  [[nodiscard]] bool still_at_path() const;
+
   [[nodiscard]] LockMode mode() const { return mode_; }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
@@ -51,4 +54,4 @@ class FileLock {
   std::filesystem::path path_;
 };
 
-}  // namespace graft::store
+}  // namespace graft::base
