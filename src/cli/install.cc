@@ -23,6 +23,7 @@
 #include "env/frozen.h"
 #include "env/journal.h"
 #include "env/locations.h"
+#include "env/pinned.h"
 #include "env/prefix_data.h"
 #include "env/transaction.h"
 #include "solve/virtual_packages.h"
@@ -34,24 +35,28 @@ namespace fs = std::filesystem;
 
 Result<fs::path> target_prefix(const InstallFlags& flags, const Settings& settings) {
   if (flags.action != Action::kCreate) {
-    return env::resolve_existing_prefix({.name = flags.name, .path = flags.path,
+    return env::resolve_existing_prefix({.name = flags.name,
+                                         .path = flags.path,
                                          .root_prefix_flag = flags.root_prefix,
                                          .envs_dirs = settings.envs_dirs},
                                         settings.environment);
   }
   if (flags.name.empty() == flags.path.empty()) {
-    return fail(ErrorCode::kInvalidArgument, "give the new environment a name with -n or a path with -p");
+    return fail(ErrorCode::kInvalidArgument,
+                "give the new environment a name with -n or a path with -p");
   }
   fs::path prefix = flags.path.empty() ? fs::path() : fs::absolute(flags.path).lexically_normal();
   if (!flags.name.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(prefix, env::named_prefix(settings.root_prefix, settings.envs_dirs, flags.name));
+    GRAFT_ASSIGN_OR_RETURN(prefix,
+                           env::named_prefix(settings.root_prefix, settings.envs_dirs, flags.name));
   }
   std::error_code error;
   if (fs::exists(prefix, error) && !fs::is_empty(prefix, error)) {
     std::string label = flags.name.empty() ? prefix.string() : flags.name;
-    return fail(Error(ErrorCode::kAlreadyExists,
-                      fmt::format("environment '{}' already exists at {}", label, prefix.string()))
-                    .with_hint("remove it first ('graft env remove -n NAME') or pick another name"));
+    return fail(
+        Error(ErrorCode::kAlreadyExists,
+              fmt::format("environment '{}' already exists at {}", label, prefix.string()))
+            .with_hint("remove it first ('graft env remove -n NAME') or pick another name"));
   }
   return prefix;
 }
@@ -65,28 +70,22 @@ Result<std::vector<conda::MatchSpec>> parse_specs(const std::vector<std::string>
   return specs;
 }
 
-Result<std::vector<conda::MatchSpec>> read_pins(const fs::path& prefix) {
-  std::vector<conda::MatchSpec> pins;
-  auto text = base::read_file(prefix / "conda-meta" / "pinned");
-  if (!text) return pins;
-  for (auto line : base::split(*text, '\n')) {
-    line = base::trim(line);
-    if (line.empty() || line.front() == '#') continue;
-    GRAFT_ASSIGN_OR_RETURN(conda::MatchSpec pin, conda::MatchSpec::parse(line));
-    pins.push_back(std::move(pin));
-  }
-  return pins;
+Result<std::vector<conda::MatchSpec>> pin_specs(const fs::path& prefix) {
+  GRAFT_ASSIGN_OR_RETURN(std::vector<env::Pin> pins, env::read_pins(prefix));
+  std::vector<conda::MatchSpec> specs;
+  for (env::Pin& pin : pins) specs.push_back(std::move(pin.spec));
+  return specs;
 }
 
 Status check_update_targets(const InstallFlags& flags, const Context& context) {
   if (flags.action != Action::kUpdate) return ok();
   for (const auto& spec : context.specs) {
     bool installed = false;
-    for (const auto& record : context.installed) installed = installed || record.name == spec.name();
+    for (const auto& record : context.installed)
+      installed = installed || record.name == spec.name();
     if (!installed) {
-      return fail(Error(ErrorCode::kNotFound,
-                        fmt::format("package '{}' is not installed in '{}'", spec.name(),
-                                    context.prefix.string()))
+      return fail(Error(ErrorCode::kNotFound, fmt::format("package '{}' is not installed in '{}'",
+                                                          spec.name(), context.prefix.string()))
                       .with_hint("install it with 'graft install' instead"));
     }
   }
@@ -99,7 +98,8 @@ Result<Context> gather(const InstallFlags& flags) {
   Context context;
   GRAFT_ASSIGN_OR_RETURN(context.settings, load_settings(flags.root_prefix));
   if (flags.channels.offline) context.settings.network = store::NetworkMode::kOffline;
-  if (flags.channels.strict_channel_priority) context.settings.channel_priority = solve::ChannelPriority::kStrict;
+  if (flags.channels.strict_channel_priority)
+    context.settings.channel_priority = solve::ChannelPriority::kStrict;
   GRAFT_ASSIGN_OR_RETURN(context.prefix, target_prefix(flags, context.settings));
   if (flags.action != Action::kCreate) {
     GRAFT_ASSIGN_OR_RETURN(env::EnvLock lock, env::EnvLock::acquire(context.prefix));
@@ -123,7 +123,7 @@ Result<solve::Request> build_request(const InstallFlags& flags, const Context& c
   for (const auto& record : context.installed) request.installed.push_back(record);
   request.options.channel_priority = context.settings.channel_priority;
   request.options.subdir = context.settings.platform;
-  GRAFT_ASSIGN_OR_RETURN(request.pins, read_pins(context.prefix));
+  GRAFT_ASSIGN_OR_RETURN(request.pins, pin_specs(context.prefix));
   request.virtual_packages = solve::virtual_packages(context.settings.platform, solve::probe_host(),
                                                      context.settings.environment);
   if (flags.action == Action::kRemove) {
@@ -185,7 +185,8 @@ void add_reinstalls(const Context& context, solve::Transaction& transaction) {
   }
 }
 
-void print_done(const InstallFlags& flags, const Context& context, const env::TransactionResult& result) {
+void print_done(const InstallFlags& flags, const Context& context,
+                const env::TransactionResult& result) {
   for (const auto& warning : result.warnings) report_warning(warning);
   for (const auto& message : result.messages) std::fputs((message + "\n").c_str(), stdout);
   if (flags.json) {
@@ -193,7 +194,10 @@ void print_done(const InstallFlags& flags, const Context& context, const env::Tr
     std::fputs(json_text(done).c_str(), stdout);
   } else if (flags.action == Action::kCreate) {
     std::fputs(fmt::format("#\n# To run a command in this environment, use\n#\n"
-                           "#     $ graft run -p {} -- COMMAND\n#\n", context.prefix.string()).c_str(), stdout);
+                           "#     $ graft run -p {} -- COMMAND\n#\n",
+                           context.prefix.string())
+                   .c_str(),
+               stdout);
   }
 }
 
@@ -221,11 +225,12 @@ Result<Change> solve_change(const InstallFlags& flags, const Context& context,
 }
 
 env::TransactionOptions default_options(const InstallFlags& flags, const Context& context) {
-  env::TransactionOptions options{
-      .mode = flags.copy || context.settings.always_copy ? env::LinkMode::kCopy : env::LinkMode::kHardLink,
-      .command = flags.command_line,
-      .root_prefix = context.settings.root_prefix,
-      .allow_softlinks = context.settings.allow_softlinks};
+  env::TransactionOptions options{.mode = flags.copy || context.settings.always_copy
+                                              ? env::LinkMode::kCopy
+                                              : env::LinkMode::kHardLink,
+                                  .command = flags.command_line,
+                                  .root_prefix = context.settings.root_prefix,
+                                  .allow_softlinks = context.settings.allow_softlinks};
   (flags.action == Action::kRemove ? options.remove_specs : options.update_specs) = flags.specs;
   options.lock = context.lock.get();
   if (flags.action == Action::kCreate) options.target = env::Target::kNewOnly;
@@ -243,8 +248,10 @@ int carry_out(const InstallFlags& flags, const Context& context, store::PackageC
     if (!cache.find_extracted(record)) plan.to_fetch.push_back(record);
   }
   if (change.transaction.empty() && flags.action != Action::kCreate) {
-    if (flags.json) std::fputs(format_plan_json(plan, flags.dry_run).c_str(), stdout);
-    else std::fputs("\n# All requested packages already installed.\n\n", stdout);
+    if (flags.json)
+      std::fputs(format_plan_json(plan, flags.dry_run).c_str(), stdout);
+    else
+      std::fputs("\n# All requested packages already installed.\n\n", stdout);
     return 0;
   }
   if (flags.json && flags.dry_run) {
@@ -253,7 +260,8 @@ int carry_out(const InstallFlags& flags, const Context& context, store::PackageC
   }
   if (!flags.json) std::fputs(format_plan(plan).c_str(), stdout);
   if (flags.dry_run) return 0;
-  if (!confirm_proceed(flags.yes || flags.json)) return report_error(Error(ErrorCode::kConflict, "cancelled: nothing was changed"));
+  if (!confirm_proceed(flags.yes || flags.json))
+    return report_error(Error(ErrorCode::kConflict, "cancelled: nothing was changed"));
   base::Progress progress;
   store::FetchOptions fetch_options{.network = context.settings.network};
   fetch_options.download.progress = &progress;
@@ -304,10 +312,12 @@ VerbRun setup_install(CLI::App& command, Action action) {
   } else {
     command.add_flag("--offline", flags->channels.offline, "do not use the network");
   }
-  if (action == Action::kUpdate) command.add_flag("--all", flags->all, "update every installed package");
+  if (action == Action::kUpdate)
+    command.add_flag("--all", flags->all, "update every installed package");
   if (action == Action::kRemove) command.add_flag("--all", flags->all, "remove every package");
   if (action == Action::kCreate) {
-    command.add_option("--clone", flags->clone, "copy this environment (a name, or a path with a '/')");
+    command.add_option("--clone", flags->clone,
+                       "copy this environment (a name, or a path with a '/')");
   }
   if (action == Action::kCreate || action == Action::kInstall) {
     command.add_option("--file", flags->files,
@@ -327,7 +337,8 @@ VerbRun setup_install(CLI::App& command, Action action) {
                       NumberRange<int>{0, std::numeric_limits<int>::max()});
   }
   if (action != Action::kCreate) {
-    command.add_flag("--override-frozen", flags->override_frozen, "change a frozen environment anyway");
+    command.add_flag("--override-frozen", flags->override_frozen,
+                     "change a frozen environment anyway");
   }
   return [flags] {
     flags->command_line = command_line();
@@ -335,13 +346,17 @@ VerbRun setup_install(CLI::App& command, Action action) {
   };
 }
 
-GRAFT_VERB({.name = "create", .help = "create an environment from package specs",
+GRAFT_VERB({.name = "create",
+            .help = "create an environment from package specs",
             .setup = [](CLI::App& c) { return setup_install(c, Action::kCreate); }});
-GRAFT_VERB({.name = "install", .help = "install packages into an environment",
+GRAFT_VERB({.name = "install",
+            .help = "install packages into an environment",
             .setup = [](CLI::App& c) { return setup_install(c, Action::kInstall); }});
-GRAFT_VERB({.name = "update", .help = "update packages of an environment",
+GRAFT_VERB({.name = "update",
+            .help = "update packages of an environment",
             .setup = [](CLI::App& c) { return setup_install(c, Action::kUpdate); }});
-GRAFT_VERB({.name = "remove", .help = "remove packages from an environment",
+GRAFT_VERB({.name = "remove",
+            .help = "remove packages from an environment",
             .setup = [](CLI::App& c) { return setup_install(c, Action::kRemove); }});
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/fs.h"
+#include "base/parallel.h"
 #include "base/strings.h"
 #include "conda/archive.h"
 #include "conda/repodata.h"
@@ -19,12 +20,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string in_quotes(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 // index.json fields conda-index leaves out of repodata.json.
 bool is_filtered_field(std::string_view key) {
   static const std::set<std::string, std::less<>> kFiltered = {
-      "arch",    "binstar",  "has_prefix",    "machine", "mtime", "operatingsystem",
+      "arch",     "binstar",           "has_prefix",     "machine", "mtime", "operatingsystem",
       "platform", "requires_features", "target-triplet", "ucs"};
   return kFiltered.contains(key);
 }
@@ -64,8 +67,8 @@ Result<std::map<std::string, std::vector<PackageFile>>> find_packages(const fs::
     subdirs[name] = std::move(files);
   }
   if (error) {
-    return fail(ErrorCode::kIo, "cannot list channel " + in_quotes(channel.string()) + ": " +
-                                    error.message());
+    return fail(ErrorCode::kIo,
+                "cannot list channel " + in_quotes(channel.string()) + ": " + error.message());
   }
   return subdirs;
 }
@@ -85,20 +88,19 @@ Result<PackageRecord> read_package(const PackageFile& file) {
   return record;
 }
 
-// Reads every package on up to `threads` threads; results keep the input order.
+// Reads every package on up to `threads` threads (0: one per core); results keep the
+// input order.
 std::vector<Result<PackageRecord>> read_packages(const std::vector<PackageFile>& files,
                                                  unsigned threads) {
   std::vector<std::optional<Result<PackageRecord>>> slots(files.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) slots[i] = read_package(files[i]);
-  };
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, files.size()));
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
+  {
+    base::WorkerPool pool(std::min<std::size_t>(threads, files.size()));
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      pool.submit([&slots, &files, i] { slots[i] = read_package(files[i]); });
+    }
+  }  // every package read
+
   std::vector<Result<PackageRecord>> results;
   results.reserve(files.size());
   for (auto& slot : slots) results.push_back(std::move(*slot));

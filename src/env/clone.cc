@@ -1,4 +1,5 @@
 #include "env/clone.h"
+#include "base/parallel.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,7 +16,6 @@
 
 #include "env/export.h"
 #include "env/journal.h"
-#include "env/parallel.h"
 #include "env/prefix_data.h"
 #include "env/prefix_replace.h"
 
@@ -35,8 +35,7 @@ constexpr std::size_t kTextProbeSize = 8192;
 bool skipped(std::string_view path) {
   const std::string_view top = path.substr(0, path.find('/'));
   if (top.starts_with(kTrashPrefix)) return true;
-  return std::find(kSkippedTopLevel.begin(), kSkippedTopLevel.end(), top) !=
-         kSkippedTopLevel.end();
+  return std::find(kSkippedTopLevel.begin(), kSkippedTopLevel.end(), top) != kSkippedTopLevel.end();
 }
 
 // An entry of the source that may be untracked: a file, symlink or empty directory.
@@ -50,9 +49,10 @@ base::EntryType entry_type(int directory_fd, const dirent& entry) {
   if (type == DT_UNKNOWN) {  // filesystems without d_type: one lstat
     struct stat status {};
     if (::fstatat(directory_fd, entry.d_name, &status, AT_SYMLINK_NOFOLLOW) == 0) {
-      type = S_ISDIR(status.st_mode) ? DT_DIR : S_ISLNK(status.st_mode) ? DT_LNK
-             : S_ISREG(status.st_mode)                                 ? DT_REG
-                                                                       : DT_UNKNOWN;
+      type = S_ISDIR(status.st_mode)   ? DT_DIR
+             : S_ISLNK(status.st_mode) ? DT_LNK
+             : S_ISREG(status.st_mode) ? DT_REG
+                                       : DT_UNKNOWN;
     }
   }
   switch (type) {
@@ -72,8 +72,8 @@ Status list_directory(const fs::path& prefix, int fd, const std::string& relativ
   if (directory == nullptr) {
     const int error_number = errno;
     if (fd >= 0) ::close(fd);
-    return fail(ErrorCode::kIo, "cannot list '" + (prefix / relative).string() + "': " +
-                                    base::errno_text(error_number));
+    return fail(ErrorCode::kIo, "cannot list '" + (prefix / relative).string() +
+                                    "': " + base::errno_text(error_number));
   }
   std::unique_ptr<DIR, int (*)(DIR*)> closer(directory, ::closedir);
   bool empty = true;
@@ -81,7 +81,8 @@ Status list_directory(const fs::path& prefix, int fd, const std::string& relativ
     const std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
     empty = false;
-    const std::string path = relative.empty() ? std::string(name) : relative + "/" + std::string(name);
+    const std::string path =
+        relative.empty() ? std::string(name) : relative + "/" + std::string(name);
     if (relative.empty() && skipped(path)) continue;
     const base::EntryType type = entry_type(::dirfd(directory), *entry);
     if (type == base::EntryType::kDirectory) {
@@ -92,7 +93,8 @@ Status list_directory(const fs::path& prefix, int fd, const std::string& relativ
       out.push_back({.path = path, .type = type});
     }
   }
-  if (empty && !relative.empty()) out.push_back({.path = relative, .type = base::EntryType::kDirectory});
+  if (empty && !relative.empty())
+    out.push_back({.path = relative, .type = base::EntryType::kDirectory});
   return ok();
 }
 
@@ -137,14 +139,16 @@ Status copy_symlink(const UntrackedCopy& copy, const fs::path& from, const fs::p
     fs::create_symlink(repoint(target.string(), copy.source.string(), copy.final_prefix.string()),
                        to, error);
   }
-  if (error) return fail(ErrorCode::kIo, "cannot copy symlink '" + from.string() + "': " + error.message());
+  if (error)
+    return fail(ErrorCode::kIo, "cannot copy symlink '" + from.string() + "': " + error.message());
   return ok();
 }
 
 Status copy_file(const UntrackedCopy& copy, const fs::path& from, const fs::path& to) {
   struct stat status {};
   if (::lstat(from.c_str(), &status) != 0) {
-    return fail(ErrorCode::kNotFound, "cannot copy '" + from.string() + "': " + base::errno_text(errno));
+    return fail(ErrorCode::kNotFound,
+                "cannot copy '" + from.string() + "': " + base::errno_text(errno));
   }
   if (static_cast<std::uintmax_t>(status.st_size) > kMaxRewrittenSize) {
     return base::copy_file_contents(from, to);
@@ -155,10 +159,12 @@ Status copy_file(const UntrackedCopy& copy, const fs::path& from, const fs::path
     return base::copy_file_contents(from, to);
   }
   auto replaced = replace_prefix(data, FileMode::kText, source, copy.final_prefix.string());
-  if (!replaced) return fail(std::move(replaced).error().with_context("copying '" + from.string() + "'"));
+  if (!replaced)
+    return fail(std::move(replaced).error().with_context("copying '" + from.string() + "'"));
   GRAFT_RETURN_IF_ERROR(base::write_file_atomic(to, *replaced, base::Durability::kNoFsync));
   if (::chmod(to.c_str(), status.st_mode & 07777) != 0) {
-    return fail(ErrorCode::kIo, "cannot set the mode of '" + to.string() + "': " + base::errno_text(errno));
+    return fail(ErrorCode::kIo,
+                "cannot set the mode of '" + to.string() + "': " + base::errno_text(errno));
   }
   return ok();
 }
@@ -191,8 +197,8 @@ Status make_parents(const std::vector<base::WalkEntry>& entries, const fs::path&
 
 }  // namespace
 
-Result<std::vector<base::WalkEntry>> find_untracked(const fs::path& prefix,
-                                                    const std::vector<conda::PrefixRecord>& records) {
+Result<std::vector<base::WalkEntry>> find_untracked(
+    const fs::path& prefix, const std::vector<conda::PrefixRecord>& records) {
   GRAFT_ASSIGN_OR_RETURN(std::vector<Candidate> candidates, list_prefix(prefix));
   return untracked_of(candidates, records);
 }
@@ -222,8 +228,8 @@ Result<CloneSource> read_clone_source(const fs::path& prefix_in) {
 Status copy_untracked(const UntrackedCopy& copy, const std::vector<base::WalkEntry>& entries,
                       const fs::path& write_root) {
   GRAFT_RETURN_IF_ERROR(make_parents(entries, write_root));
-  const unsigned threads = copy.threads == 0 ? default_file_threads() : copy.threads;
-  return parallel_for(entries.size(), threads, [&](std::size_t i) {
+  const unsigned threads = copy.threads == 0 ? base::default_file_threads() : copy.threads;
+  return base::parallel_for(entries.size(), threads, [&](std::size_t i) {
     return copy_entry(copy, entries[i], write_root);
   });
 }

@@ -52,7 +52,7 @@ struct CloneSource {
 struct UntrackedCopy {
   std::filesystem::path source;        // the source environment (absolute)
   std::filesystem::path final_prefix;  // the new environment's path once in place
-  unsigned threads = 0;                // 0: default_file_threads()
+  unsigned threads = 0;                // 0: base::default_file_threads()
 };
 
 // Copies `entries` (relative to copy.source) into `write_root`:

@@ -11,6 +11,7 @@
 #include "conda/match_spec.h"
 #include "env/diff_files.h"
 #include "env/export.h"
+#include "env/pinned.h"
 #include "env/prefix_data.h"
 #include "env/state.h"
 
@@ -89,20 +90,17 @@ Entries pip_entries(const fs::path& prefix) {
   return out;
 }
 
-// conda-meta/pinned as (package name, line); comments and blank lines skipped.
-Entries pin_entries(const fs::path& prefix) {
+// conda-meta/pinned as (package name, line) (env/pinned.h); two pins of one name are both
+// kept, keyed by their text.
+Result<Entries> pin_entries(const fs::path& prefix) {
+  GRAFT_ASSIGN_OR_RETURN(std::vector<Pin> pins, read_pins(prefix));
   Entries out;
-  auto text = base::read_file(prefix / "conda-meta" / "pinned");
-  if (!text) return out;
-  for (std::string_view line : base::split(*text, '\n')) {
-    line = base::trim(line);
-    if (line.empty() || line.front() == '#') continue;
-    auto spec = conda::MatchSpec::parse(line);
-    std::string key = spec ? spec->name() : std::string(line);
+  for (Pin& pin : pins) {
+    std::string key = pin.spec.name();
     if (std::any_of(out.begin(), out.end(), [&](const auto& e) { return e.first == key; })) {
-      key = std::string(line);  // two pins on one name: keep both, keyed by their text
+      key = pin.text;
     }
-    out.emplace_back(std::move(key), std::string(line));
+    out.emplace_back(std::move(key), std::move(pin.text));
   }
   return out;
 }
@@ -185,7 +183,8 @@ Result<DiffReport> diff_environments(const fs::path& a, const fs::path& b,
 
   const Entries a_pip = pip_entries(a), b_pip = pip_entries(b);
   report.pip = diff_values(a_pip, b_pip);
-  const Entries a_pins = pin_entries(a), b_pins = pin_entries(b);
+  GRAFT_ASSIGN_OR_RETURN(const Entries a_pins, pin_entries(a));
+  GRAFT_ASSIGN_OR_RETURN(const Entries b_pins, pin_entries(b));
   report.pins = diff_values(a_pins, b_pins);
   report.a_counts = {.packages = a_records.size(),
                      .tracked_files = files.a_tracked,

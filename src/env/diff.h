@@ -99,7 +99,7 @@ struct DiffReport {
 };
 
 struct DiffOptions {
-  unsigned threads = 0;  // hashing threads; 0 = default_file_threads()
+  unsigned threads = 0;  // hashing threads; 0 = base::default_file_threads()
 };
 
 // Compares A and B. Errors: kNotFound "no environment at '<prefix>': it has no conda-meta

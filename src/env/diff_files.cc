@@ -13,8 +13,8 @@
 
 #include "base/fs.h"
 #include "base/hash.h"
+#include "base/parallel.h"
 #include "base/strings.h"
-#include "env/parallel.h"
 #include "env/prefix_replace.h"
 #include "env/verify.h"
 
@@ -269,8 +269,8 @@ Result<FileDiffs> diff_files(const FileDiffInput& input) {
 
   Context context{.a_prefix = input.a_prefix, .b_prefix = input.b_prefix};
   std::vector<std::optional<Difference>> results(tasks.size());
-  const unsigned threads = input.threads == 0 ? default_file_threads() : input.threads;
-  GRAFT_RETURN_IF_ERROR(parallel_for(tasks.size(), threads, [&](std::size_t i) -> Status {
+  const unsigned threads = input.threads == 0 ? base::default_file_threads() : input.threads;
+  GRAFT_RETURN_IF_ERROR(base::parallel_for(tasks.size(), threads, [&](std::size_t i) -> Status {
     results[i] = compare(context, tasks[i]);
     return ok();
   }));

@@ -6,10 +6,10 @@
 #include <unordered_map>
 
 #include "base/interrupt.h"
+#include "base/parallel.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
 #include "env/file_ops.h"
-#include "env/parallel.h"
 #include "env/prefix_fs.h"
 
 namespace graft::env {
@@ -54,11 +54,12 @@ conda::PathEntry manifest_entry(const PackagePath& path) {
 }
 
 void add_python_extras(const PackageInfo& info, const PythonTarget& python,
-                       const std::string& final_python, PackagePlan& plan,
-                       std::vector<FileOp>& ops, std::vector<std::string>& python_files) {
+                       const std::string& final_python, PackagePlan& plan, std::vector<FileOp>& ops,
+                       std::vector<std::string>& python_files) {
   std::vector<std::string> pyc_files;
   for (const PackagePath& path : info.paths) {
-    if (path.type != PathType::kHardLink || !base::starts_with(path.path, "site-packages/")) continue;
+    if (path.type != PathType::kHardLink || !base::starts_with(path.path, "site-packages/"))
+      continue;
     if (auto pyc = pyc_path(noarch_python_path(path.path, python), python.version)) {
       python_files.push_back(noarch_python_path(path.path, python));
       pyc_files.push_back(std::move(*pyc));
@@ -116,8 +117,8 @@ Result<PackagePlan> plan_package(const PackageInfo& info, const LinkTarget& targ
   plan.entries.reserve(info.paths.size());
   plan.files.reserve(info.paths.size());
   for (const PackagePath& path : info.paths) {
-    std::string destination = noarch_python ? noarch_python_path(path.path, *target.python)
-                                            : path.path;
+    std::string destination =
+        noarch_python ? noarch_python_path(path.path, *target.python) : path.path;
     ops.push_back({.target = destination,
                    .source = info.directory / path.path,
                    .action = action_for(path, target.mode),
@@ -136,7 +137,8 @@ Result<PackagePlan> plan_package(const PackageInfo& info, const LinkTarget& targ
 }
 
 // Later packages win: earlier ops at the same target are skipped and reported.
-std::vector<Clobber> drop_superseded(std::vector<FileOp>& ops, const std::vector<PackagePlan>& plans,
+std::vector<Clobber> drop_superseded(std::vector<FileOp>& ops,
+                                     const std::vector<PackagePlan>& plans,
                                      const std::vector<PackageToLink>& packages) {
   std::vector<std::size_t> owner(ops.size());
   for (std::size_t p = 0; p < plans.size(); ++p) {
@@ -222,14 +224,15 @@ conda::PrefixRecord finish_record(const PackageToLink& package, PackagePlan& pla
   const PackageInfo& info = package.info;
   conda::PrefixRecord record = conda::make_prefix_record(info.record);
   fs::path tarball = package.tarball;
-  if (tarball.empty() && !info.record.fn.empty()) tarball = info.directory.parent_path() / info.record.fn;
+  if (tarball.empty() && !info.record.fn.empty())
+    tarball = info.directory.parent_path() / info.record.fn;
   record.package_tarball_full_path = tarball.string();
   record.extracted_package_dir = info.directory.string();
   record.files = std::move(plan.files);
   record.paths_data = conda::PathsData{.paths_version = 1, .paths = std::move(plan.entries)};
-  record.link = conda::Link{.source = info.directory.string(),
-                            .type = mode == LinkMode::kCopy ? conda::LinkType::kCopy
-                                                            : conda::LinkType::kHardLink};
+  record.link = conda::Link{
+      .source = info.directory.string(),
+      .type = mode == LinkMode::kCopy ? conda::LinkType::kCopy : conda::LinkType::kHardLink};
   record.requested_spec = package.requested_spec;
   record.requested_specs = package.requested_spec.empty()
                                ? std::vector<std::string>{}
@@ -276,7 +279,7 @@ Status place_files(std::vector<FileOp>& ops, const std::vector<PackagePlan>& pla
   if (auto made = detail::make_directories_in(names, context, &failed); !made) {
     return fail(in_package(std::move(made).error(), first_ops[failed], plans, packages));
   }
-  return parallel_for_each_chunk(
+  return base::parallel_for_each_chunk(
       ops.size(), directory_chunks(ops), target.threads,
       [&](std::size_t begin, std::size_t end) -> Status {
         DirectoryCursor cursor(root, Symlinks::kRefuse);
@@ -304,7 +307,9 @@ Result<LinkResult> link_packages(const std::vector<PackageToLink>& packages,
   plans.reserve(packages.size());
   for (const PackageToLink& package : packages) {
     auto plan = plan_package(package.info, target, ops, result.python_files);
-    if (!plan) return fail(std::move(plan).error().with_context("linking '" + package_label(package.info.record) + "'"));
+    if (!plan)
+      return fail(std::move(plan).error().with_context("linking '" +
+                                                       package_label(package.info.record) + "'"));
     plans.push_back(std::move(*plan));
   }
   result.clobbers = drop_superseded(ops, plans, packages);
@@ -321,8 +326,8 @@ Result<LinkResult> link_packages(const std::vector<PackageToLink>& packages,
 }
 
 Result<CompileOutcome> compile_python_files(const fs::path& write_prefix,
-                                  const std::vector<std::string>& python_files,
-                                  const PythonTarget& python) {
+                                            const std::vector<std::string>& python_files,
+                                            const PythonTarget& python) {
   const fs::path interpreter = write_prefix / "bin" / "python";
   std::error_code error;
   if (python_files.empty() || !fs::exists(interpreter, error)) return CompileOutcome::kNoPython;
@@ -330,7 +335,8 @@ Result<CompileOutcome> compile_python_files(const fs::path& write_prefix,
   options.argv = {interpreter.string(), "-Wi", "-m", "compileall", "-q", "-l", "-i", "-"};
   const std::vector<std::string_view> parts = base::split(python.version, '.');
   auto number = [](std::string_view text) { return std::atoi(std::string(text).c_str()); };
-  if (parts.size() >= 2 && (number(parts[0]) > 3 || (number(parts[0]) == 3 && number(parts[1]) > 5))) {
+  if (parts.size() >= 2 &&
+      (number(parts[0]) > 3 || (number(parts[0]) == 3 && number(parts[1]) > 5))) {
     options.argv.insert(options.argv.end(), {"-j", "0"});
   }
   options.working_directory = write_prefix;

@@ -41,7 +41,7 @@ struct LinkTarget {
   LinkMode mode = LinkMode::kHardLink;
   // The environment's python (needed when a noarch: python package is linked).
   std::optional<PythonTarget> python;
-  unsigned threads = 0;  // 0: default_file_threads()
+  unsigned threads = 0;  // 0: base::default_file_threads()
   // condarc allow_softlinks: files a hard link cannot reach (another filesystem) are
   // symlinked into the package cache, recorded as path_type "softlink".
   bool allow_softlinks = false;

@@ -10,7 +10,7 @@
 
 #include "base/fs.h"
 #include "base/hash.h"
-#include "env/parallel.h"
+#include "base/parallel.h"
 #include "env/prefix_data.h"
 
 namespace graft::env {
@@ -31,7 +31,8 @@ std::vector<Check> recorded_checks(const std::vector<conda::PrefixRecord>& recor
   std::vector<Check> checks;
   for (const auto& record : records) {
     const std::string package = conda::dist_name(record);
-    for (conda::PathEntry& entry : linked_entries(record)) checks.push_back({std::move(entry), package});
+    for (conda::PathEntry& entry : linked_entries(record))
+      checks.push_back({std::move(entry), package});
   }
   return checks;
 }
@@ -145,8 +146,8 @@ Result<VerifyReport> verify_prefix(const fs::path& prefix, const VerifyOptions& 
   const std::vector<conda::PrefixRecord>& records = loaded.records;
   const auto checks = recorded_checks(records);
   std::vector<std::optional<VerifyProblem>> results(checks.size());
-  const unsigned threads = options.threads == 0 ? default_file_threads() : options.threads;
-  GRAFT_RETURN_IF_ERROR(parallel_for(checks.size(), threads, [&](std::size_t i) -> Status {
+  const unsigned threads = options.threads == 0 ? base::default_file_threads() : options.threads;
+  GRAFT_RETURN_IF_ERROR(base::parallel_for(checks.size(), threads, [&](std::size_t i) -> Status {
     results[i] = check_path(prefix, checks[i].entry, options.depth);
     if (results[i]) results[i]->package = checks[i].package;
     return ok();

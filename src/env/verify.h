@@ -33,7 +33,7 @@ enum class ExtraFiles { kIgnore, kReport };   // kReport is --extra
 struct VerifyOptions {
   VerifyDepth depth = VerifyDepth::kHash;
   ExtraFiles extra = ExtraFiles::kIgnore;
-  unsigned threads = 0;  // hashing threads; 0 = default_file_threads()
+  unsigned threads = 0;  // hashing threads; 0 = base::default_file_threads()
 };
 
 enum class ProblemKind {

@@ -13,6 +13,7 @@
 #include "base/disk.h"
 #include "base/fs.h"
 #include "base/hash.h"
+#include "base/parallel.h"
 #include "conda/archive.h"
 #include "store/repodata_record.h"
 #include "store/url.h"
@@ -21,56 +22,6 @@ namespace graft::store {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fixed set of threads running submitted jobs; wait() finishes them all.
-class WorkerPool {
- public:
-  explicit WorkerPool(std::size_t threads) {
-    for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
-  }
-  ~WorkerPool() { wait(); }
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
-
-  void submit(std::function<void()> job) {
-    {
-      std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
-    }
-    ready_.notify_one();
-  }
-  void wait() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    ready_.notify_all();
-    for (auto& worker : workers_) {
-      if (worker.joinable()) worker.join();
-    }
-  }
-
- private:
-  void work() {
-    while (true) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [this] { return closed_ || !jobs_.empty(); });
-        if (jobs_.empty()) return;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> jobs_;
-  bool closed_ = false;
-  std::vector<std::thread> workers_;
-};
 
 std::size_t extract_threads(const FetchOptions& options) {
   if (options.extract_threads > 0) return options.extract_threads;
@@ -164,7 +115,7 @@ struct FetchRun {
 
 // Step 1: reuse extractions, extract valid cached archives (in parallel).
 void use_cache(FetchRun& run, const std::vector<std::size_t>& unique) {
-  WorkerPool pool(extract_threads(run.options));
+  base::WorkerPool pool(extract_threads(run.options));
   for (std::size_t index : unique) {
     const conda::PackageRecord& record = run.records[index];
     if (auto dir = run.cache.find_extracted(record)) {
@@ -220,7 +171,7 @@ void download_missing(FetchRun& run) {
                         .expected_md5 = record.md5,
                         .expected_size = record.size});
   }
-  WorkerPool pool(extract_threads(run.options));
+  base::WorkerPool pool(extract_threads(run.options));
   auto on_done = [&](std::size_t slot, const Result<DownloadResult>& result) {
     const std::size_t index = missing[slot];
     if (!result) return run.set(index, tl::unexpected(result.error()));

@@ -1,4 +1,4 @@
-#include "env/parallel.h"
+#include "base/parallel.h"
 
 #include <atomic>
 #include <mutex>
@@ -6,8 +6,10 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <chrono>
+#include <set>
 
-namespace graft::env {
+namespace graft::base {
 namespace {
 
 TEST(ParallelFor, VisitsEveryIndexOnceAndReportsTheLowestFailure) {
@@ -58,5 +60,29 @@ TEST(ParallelForChunks, EachChunkRunsWholeOnOneThreadInOrder) {
   }
 }
 
+TEST(WorkerPool, RunsEverySubmittedJobBeforeWaitReturns) {
+  std::atomic<int> done{0};
+  std::set<std::thread::id> threads;
+  std::mutex mutex;
+  {
+    WorkerPool pool(3);
+    for (int i = 0; i < 200; ++i) {
+      pool.submit([&] {
+        {
+          std::lock_guard lock(mutex);
+          threads.insert(std::this_thread::get_id());
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        ++done;
+      });
+    }
+    pool.wait();
+    EXPECT_EQ(done.load(), 200);
+    pool.wait();  // idempotent
+  }
+  EXPECT_LE(threads.size(), 3u);
+  EXPECT_FALSE(threads.contains(std::this_thread::get_id()));
+}
+
 }  // namespace
-}  // namespace graft::env
+}  // namespace graft::base

@@ -1,4 +1,4 @@
-#include "env/parallel.h"
+#include "base/parallel.h"
 
 #include <algorithm>
 #include <atomic>
@@ -7,13 +7,50 @@
 #include <thread>
 #include <vector>
 
-namespace graft::env {
+namespace graft::base {
 namespace {
 
 constexpr std::size_t kChunk = 64;
 constexpr std::size_t kInlineBelow = 256;
 
 }  // namespace
+
+WorkerPool::WorkerPool(std::size_t threads) {
+  for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+}
+
+void WorkerPool::submit(std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(job));
+  }
+  ready_.notify_one();
+}
+
+void WorkerPool::wait() {
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  ready_.notify_all();
+  for (auto& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+}
+
+void WorkerPool::work() {
+  while (true) {
+    std::function<void()> job;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [this] { return closed_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    job();
+  }
+}
 
 unsigned default_file_threads() {
   const unsigned hardware = std::thread::hardware_concurrency();
@@ -52,11 +89,10 @@ Status parallel_for_each_chunk(std::size_t count, const std::vector<std::size_t>
   };
   const unsigned thread_count =
       static_cast<unsigned>(std::min<std::size_t>(threads, chunk_begins.size()));
-  std::vector<std::jthread> pool;
-  pool.reserve(thread_count - 1);
-  for (unsigned t = 1; t < thread_count; ++t) pool.emplace_back(worker);
+  WorkerPool pool(thread_count - 1);
+  for (unsigned t = 1; t < thread_count; ++t) pool.submit(worker);
   worker();
-  pool.clear();  // joins
+  pool.wait();
   if (first_error) return fail(std::move(first_error->second));
   return ok();
 }
@@ -79,4 +115,4 @@ Status parallel_for(std::size_t count, unsigned threads,
   return parallel_for_chunks(count, chunk_begins, threads, work);
 }
 
-}  // namespace graft::env
+}  // namespace graft::base
