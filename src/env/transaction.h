@@ -49,7 +49,7 @@ struct TransactionOptions {
   std::filesystem::path root_prefix;      // ROOT_PREFIX for link scripts
   // Environment link scripts start from; empty: the current process environment.
   std::map<std::string, std::string> script_environment;
-  unsigned threads = 0;  // 0: base::default_file_threads()
+  unsigned threads = 0;          // 0: base::default_file_threads()
   bool allow_softlinks = false;  // condarc allow_softlinks (see LinkTarget)
   // Runs after every package is linked and recorded, before the environment is committed,
   // with the directory being written: the staging directory of a new environment (so what
