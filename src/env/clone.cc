@@ -1,5 +1,4 @@
 #include "env/clone.h"
-#include "base/parallel.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -14,9 +13,11 @@
 #include <thread>
 #include <unordered_set>
 
+#include "base/parallel.h"
 #include "env/export.h"
 #include "env/journal.h"
 #include "env/prefix_data.h"
+#include "env/prefix_fs.h"
 #include "env/prefix_replace.h"
 
 namespace graft::env {
@@ -132,64 +133,106 @@ std::string repoint(const std::string& target, const std::string& from, const st
   return target;
 }
 
-Status copy_symlink(const UntrackedCopy& copy, const fs::path& from, const fs::path& to) {
-  std::error_code error;
-  const fs::path target = fs::read_symlink(from, error);
-  if (!error) {
-    fs::create_symlink(repoint(target.string(), copy.source.string(), copy.final_prefix.string()),
-                       to, error);
+// Writes `data` to the new file `name` in the open directory `directory`, with `mode`; never
+// follows a symlink at `name` (an existing name is kAlreadyExists).
+Status write_new_at(int directory, const std::string& name, std::string_view data, mode_t mode,
+                    const fs::path& shown) {
+  base::Fd file(::openat(directory, name.c_str(),
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
+  if (file.get() < 0) {
+    return fail(ErrorCode::kIo,
+                "cannot create '" + shown.string() + "': " + base::errno_text(errno));
   }
-  if (error)
-    return fail(ErrorCode::kIo, "cannot copy symlink '" + from.string() + "': " + error.message());
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t written = ::write(file.get(), data.data() + done, data.size() - done);
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) {
+      return fail(ErrorCode::kIo,
+                  "cannot write '" + shown.string() + "': " + base::errno_text(errno));
+    }
+    done += static_cast<std::size_t>(written);
+  }
+  if (::fchmod(file.get(), mode & 07777) != 0) {
+    return fail(ErrorCode::kIo,
+                "cannot set the mode of '" + shown.string() + "': " + base::errno_text(errno));
+  }
   return ok();
 }
 
-Status copy_file(const UntrackedCopy& copy, const fs::path& from, const fs::path& to) {
+Status copy_symlink(const UntrackedCopy& copy, const fs::path& from, int directory,
+                    const std::string& name, const fs::path& shown) {
+  std::error_code error;
+  const fs::path target = fs::read_symlink(from, error);
+  if (error) {
+    return fail(ErrorCode::kIo, "cannot copy symlink '" + from.string() + "': " + error.message());
+  }
+  const std::string repointed =
+      repoint(target.string(), copy.source.string(), copy.final_prefix.string());
+  if (::symlinkat(repointed.c_str(), directory, name.c_str()) != 0) {
+    return fail(ErrorCode::kIo,
+                "cannot create symlink '" + shown.string() + "': " + base::errno_text(errno));
+  }
+  return ok();
+}
+
+Status copy_file(const UntrackedCopy& copy, const fs::path& from, int directory,
+                 const std::string& name, const fs::path& shown) {
   struct stat status {};
   if (::lstat(from.c_str(), &status) != 0) {
     return fail(ErrorCode::kNotFound,
                 "cannot copy '" + from.string() + "': " + base::errno_text(errno));
   }
   if (static_cast<std::uintmax_t>(status.st_size) > kMaxRewrittenSize) {
-    return base::copy_file_contents(from, to);
+    return base::copy_file_contents_at(from, directory, name);
   }
   GRAFT_ASSIGN_OR_RETURN(std::string data, base::read_file(from));
   const std::string source = copy.source.string();
   if (!is_text(data) || data.find(source) == std::string::npos) {
-    return base::copy_file_contents(from, to);
+    return base::copy_file_contents_at(from, directory, name);
   }
   auto replaced = replace_prefix(data, FileMode::kText, source, copy.final_prefix.string());
   if (!replaced)
     return fail(std::move(replaced).error().with_context("copying '" + from.string() + "'"));
-  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(to, *replaced, base::Durability::kNoFsync));
-  if (::chmod(to.c_str(), status.st_mode & 07777) != 0) {
-    return fail(ErrorCode::kIo,
-                "cannot set the mode of '" + to.string() + "': " + base::errno_text(errno));
-  }
-  return ok();
+  return write_new_at(directory, name, *replaced, status.st_mode, shown);
 }
 
-Status copy_entry(const UntrackedCopy& copy, const base::WalkEntry& entry,
-                  const fs::path& write_root) {
+// Copies one untracked entry into the new environment. Its parents are opened without
+// following a symlink: where a package of the new environment put a symlink (perhaps one
+// leading outside it), the untracked entries beneath it are not copied, so nothing is ever
+// written through it. A name a package already uses keeps the package's file.
+Status copy_entry(const UntrackedCopy& copy, const PrefixRoot& root, const base::WalkEntry& entry) {
+  if (entry.type != base::EntryType::kSymlink && entry.type != base::EntryType::kFile) return ok();
+  const std::string relative = entry.relative.string();
+  const auto [parent, name] = split_parent(relative);
+  auto directory = root.open_directory(parent, Symlinks::kRefuse);
+  if (!directory) {
+    if (directory.error().code() == ErrorCode::kConflict) return ok();  // under a symlink
+    return fail(directory.error());
+  }
+  const std::string leaf(name);
+  struct stat existing {};
+  if (::fstatat(directory->get(), leaf.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) return ok();
   const fs::path from = copy.source / entry.relative;
-  const fs::path to = write_root / entry.relative;
-  std::error_code error;
-  if (fs::exists(fs::symlink_status(to, error))) return ok();  // a package's file wins
-  switch (entry.type) {
-    case base::EntryType::kSymlink: return copy_symlink(copy, from, to);
-    case base::EntryType::kFile: return copy_file(copy, from, to);
-    default: return ok();
+  const fs::path shown = root.path() / entry.relative;
+  if (entry.type == base::EntryType::kSymlink) {
+    return copy_symlink(copy, from, directory->get(), leaf, shown);
   }
+  return copy_file(copy, from, directory->get(), leaf, shown);
 }
 
-// Creates the untracked directories and the parents of the other entries, serially.
-Status make_parents(const std::vector<base::WalkEntry>& entries, const fs::path& write_root) {
+// Creates the untracked directories and the parents of the other entries, serially, never
+// through a symlink (entries beneath one are left out by copy_entry).
+Status make_parents(const std::vector<base::WalkEntry>& entries, const PrefixRoot& root) {
   fs::path last;
   for (const base::WalkEntry& entry : entries) {
     fs::path directory =
         entry.type == base::EntryType::kDirectory ? entry.relative : entry.relative.parent_path();
     if (directory.empty() || directory == last) continue;
-    GRAFT_RETURN_IF_ERROR(base::make_directories(write_root / directory));
+    if (auto made = root.make_directories(directory.string());
+        !made && made.error().code() != ErrorCode::kConflict) {
+      return made;
+    }
     last = std::move(directory);
   }
   return ok();
@@ -227,11 +270,11 @@ Result<CloneSource> read_clone_source(const fs::path& prefix_in) {
 
 Status copy_untracked(const UntrackedCopy& copy, const std::vector<base::WalkEntry>& entries,
                       const fs::path& write_root) {
-  GRAFT_RETURN_IF_ERROR(make_parents(entries, write_root));
+  GRAFT_ASSIGN_OR_RETURN(const PrefixRoot root, PrefixRoot::open(write_root));
+  GRAFT_RETURN_IF_ERROR(make_parents(entries, root));
   const unsigned threads = copy.threads == 0 ? base::default_file_threads() : copy.threads;
-  return base::parallel_for(entries.size(), threads, [&](std::size_t i) {
-    return copy_entry(copy, entries[i], write_root);
-  });
+  return base::parallel_for(entries.size(), threads,
+                            [&](std::size_t i) { return copy_entry(copy, root, entries[i]); });
 }
 
 Status copy_clone_metadata(const fs::path& source, const fs::path& write_root) {

@@ -140,6 +140,26 @@ TEST_F(CloneTest, CopyUntrackedRewritesTextKeepsBinaryAndRepointsSymlinks) {
   EXPECT_NE(from.st_ino, to.st_ino) << "untracked files are copied, never hard-linked";
 }
 
+// A package of the new environment may put a symlink where the source has a directory of
+// untracked files (perhaps one leading outside, issue 10 item 6): nothing is written through
+// it, and the copy goes on.
+TEST_F(CloneTest, CopyUntrackedNeverWritesThroughASymlinkInTheNewEnvironment) {
+  ASSERT_NO_FATAL_FAILURE(make_source());
+  write_text(source_ / "share/mine/secret.txt", "user data\n");
+  write_text(source_ / "notes.txt", "notes\n");
+  auto source = read_clone_source(source_);
+  ASSERT_TRUE(source);
+  const fs::path root = dir_->path() / "staging";
+  const fs::path outside = dir_->path() / "outside";
+  fs::create_directories(outside);
+  fs::create_directories(root / "share");
+  fs::create_directory_symlink(outside, root / "share/mine");  // as a package would
+  ASSERT_TRUE(copy_untracked({.source = source_, .final_prefix = target_}, source->untracked, root));
+  EXPECT_TRUE(fs::is_empty(outside)) << "an untracked file was written through a symlink";
+  EXPECT_EQ(read_text(root / "notes.txt"), "notes\n");
+  EXPECT_TRUE(fs::is_symlink(root / "share/mine"));
+}
+
 TEST_F(CloneTest, MetadataCarriesPinnedAndStateButNotFrozen) {
   ASSERT_NO_FATAL_FAILURE(make_source());
   write_text(source_ / "conda-meta/pinned", "tool 1.*\n");
