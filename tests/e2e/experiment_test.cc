@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -207,6 +208,17 @@ rollout:
     return true;
   }
 
+  // The variant each of 60 users is served by (X-Graft-Variant).
+  static std::map<std::string, std::string> variants_of_users(const std::string& url) {
+    std::map<std::string, std::string> out;
+    for (int i = 1; i <= 60; ++i) {
+      const std::string user = "user-" + std::to_string(i);
+      auto response = base::http_request({.url = url, .headers = {{"X-User-Id", user}}});
+      out[user] = response ? response->header("X-Graft-Variant") : "(no response)";
+    }
+    return out;
+  }
+
   static std::vector<std::string> actions(const Json& status) {
     std::vector<std::string> out;
     for (const Json& d : status["decisions"]) out.push_back(d["action"]);
@@ -350,6 +362,7 @@ TEST_F(ExperimentTest, KilledExperimentResumesAtItsStepWithNoOrphans) {
   ASSERT_EQ(exp({"set-weight", "kill", "treatment=30"}).exit_code, 0);
   Json before = *status_of("kill");
   ASSERT_TRUE(before["controller"].is_object());
+  const std::map<std::string, std::string> assigned = variants_of_users(url);
   const auto pid = static_cast<pid_t>(before["controller"]["pid"].get<std::int64_t>());
   ASSERT_FALSE(replicas().empty());
   ::kill(pid, SIGKILL);
@@ -363,10 +376,16 @@ TEST_F(ExperimentTest, KilledExperimentResumesAtItsStepWithNoOrphans) {
   EXPECT_EQ(after["step"], before["step"]);
   EXPECT_EQ(after["weights"], before["weights"]);
   EXPECT_EQ(after["weights"]["treatment"], 30);
-  // The same users land on the same variants: the salt is the recorded one.
+  // The same users land on the same variants: the salt and weights are the recorded ones.
   auto live = base::http_request(
       {.url = "http://" + after["controller"]["admin"].get<std::string>() + "/experiment"});
   ASSERT_TRUE(live.has_value());
+  const std::string new_url =
+      "http://" + Json::parse(live->body)["listen"].get<std::string>() + "/predict";
+  EXPECT_EQ(variants_of_users(new_url), assigned) << "a user changed variant across the resume";
+  std::set<std::string> seen;
+  for (const auto& [user, variant] : assigned) seen.insert(variant);
+  EXPECT_EQ(seen.size(), 2u) << "both variants should have users at 30%";
   EXPECT_EQ(exp({"stop", "kill"}).exit_code, 0);
   EXPECT_EQ(wait_ended("kill", 20s)["state"], "stopped");
   EXPECT_TRUE(wait_for_no_replicas(10s));
