@@ -1,0 +1,199 @@
+#include "experiment/html_report.h"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace graft::experiment {
+namespace {
+
+using namespace std::chrono_literals;
+using registry::Assignment;
+using registry::Time;
+
+Time at_seconds(double seconds) {
+  return registry::from_micros(1'796'000'000'000'000 + static_cast<std::int64_t>(seconds * 1e6));
+}
+
+constexpr const char* kBaselineYaml = R"(name: prod
+channels:
+  - file:///tmp/channel
+dependencies:
+  - ctr-model=1.0=py_0
+  - python-shim=3.11=0
+variables:
+  MODEL_THREADS: '1'
+prefix: /root/envs/prod
+)";
+
+constexpr const char* kTreatmentYaml = R"(name: cand
+channels:
+  - file:///tmp/channel
+dependencies:
+  - ctr-model=2.0=py_0
+  - python-shim=3.11=0
+  - pip:
+    - extra==1.0
+variables:
+  MODEL_THREADS: '1'
+prefix: /root/envs/cand
+)";
+
+registry::ExperimentRecord record() {
+  registry::ExperimentRecord r;
+  r.experiment.name = "ctr-<v2>";
+  r.experiment.state = registry::ExperimentState::kPromoted;
+  r.experiment.weights = {{"baseline", 0}, {"treatment", 100}};
+  r.experiment.salt = "salt&pepper";
+  r.experiment.created = at_seconds(0);
+  r.experiment.code = {.repository = "/src/ctr", .commit = "0123abcd", .dirty = true};
+  r.experiment.dataset = "clicks@2026-12-01 <synthetic>";
+  r.variants = {{.name = "baseline", .env_name = "prod", .environment = kBaselineYaml},
+                {.name = "treatment", .env_name = "cand", .environment = kTreatmentYaml}};
+  r.steps = {{.index = 0, .weight = 10, .started = at_seconds(0)},
+             {.index = 1, .weight = 100, .started = at_seconds(5)}};
+  r.decisions = {{.at = at_seconds(5), .action = registry::Action::kAdvance,
+                  .reason = "step 1 passed: p99 ratio 1.1 <= 1.5"},
+                 {.at = at_seconds(10), .action = registry::Action::kPromote,
+                  .reason = "the last step passed: \"treatment\" wins"}};
+  return r;
+}
+
+std::vector<Assignment> assignments() {
+  std::vector<Assignment> out;
+  for (int i = 0; i < 100; ++i) {
+    const bool treated = i % 10 == 0 || i >= 50;
+    out.push_back({.request_id = "r" + std::to_string(i),
+                   .variant = treated ? "treatment" : "baseline",
+                   .at = at_seconds(i * 0.1),
+                   .status = 200,
+                   .latency = treated ? 8ms : 2ms});
+  }
+  return out;
+}
+
+nlohmann::ordered_json report() {
+  return nlohmann::ordered_json::parse(R"({
+    "variants": {
+      "baseline": {"requests": 45, "users": 40, "errors": 0, "error_rate": 0,
+                   "latency_ms": {"p50": 2, "p95": 2, "p99": 2}, "outcome": {"users": 40, "mean": 0.1}},
+      "treatment": {"requests": 55, "users": 50, "errors": 1, "error_rate": 0.018,
+                    "latency_ms": {"p50": 8, "p95": 8, "p99": 8}, "outcome": {"users": 50, "mean": 0.2}}},
+    "srm": {"chi2": null, "p_value": 0.5, "mismatch": false},
+    "comparisons": {"treatment": {
+      "error_rate": {"delta": 0.018, "ci95": [-0.01, 0.05], "p_value": 0.3},
+      "latency": {"p99_ratio": 4, "mann_whitney_p": 0.0001},
+      "outcome": {"delta": 0.1, "lift": 1.0, "lift_ci95": [0.25, 1.75], "p_value": 0.01,
+                  "users_needed": 0}}}})");
+}
+
+TEST(HtmlEscape, ReplacesEveryMarkupCharacter) {
+  EXPECT_EQ(html_escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
+  EXPECT_EQ(html_escape("plain"), "plain");
+}
+
+TEST(DiffDependencies, KeepsOnlyTheLinesThatDiffer) {
+  const DependencyDiff diff = diff_dependencies(kBaselineYaml, kTreatmentYaml);
+  EXPECT_EQ(diff.removed, (std::vector<std::string>{"ctr-model=1.0=py_0"}));
+  EXPECT_EQ(diff.added, (std::vector<std::string>{"ctr-model=2.0=py_0", "extra==1.0"}));
+  const DependencyDiff same = diff_dependencies(kBaselineYaml, kBaselineYaml);
+  EXPECT_TRUE(same.removed.empty());
+  EXPECT_TRUE(same.added.empty());
+}
+
+TEST(TrafficSeries, CountsEachVariantPerBucket) {
+  const std::vector<Assignment> all = assignments();
+  const TrafficSeries series = traffic_series(record(), all, 60);
+  // 9.9 s of requests in buckets of at least one second: 10 buckets of 10 requests.
+  EXPECT_EQ(series.bucket, std::chrono::microseconds(1s));
+  ASSERT_EQ(series.counts.size(), 10u);
+  EXPECT_EQ(series.variants, (std::vector<std::string>{"baseline", "treatment"}));
+  EXPECT_EQ(series.counts[0], (std::vector<std::int64_t>{9, 1}));
+  EXPECT_EQ(series.counts[9], (std::vector<std::int64_t>{0, 10}));
+  // Fewer buckets: wider ones, still every request counted.
+  const TrafficSeries coarse = traffic_series(record(), all, 2);
+  ASSERT_EQ(coarse.counts.size(), 2u);
+  EXPECT_EQ(coarse.counts[0][0] + coarse.counts[0][1] + coarse.counts[1][0] + coarse.counts[1][1],
+            100);
+  EXPECT_TRUE(traffic_series(record(), {}, 60).counts.empty());
+}
+
+TEST(TrafficSeries, AVariantOutsideTheRecordGetsItsOwnColumn) {
+  std::vector<Assignment> all = assignments();
+  all[3].variant = "shadow";
+  const TrafficSeries series = traffic_series(record(), all, 60);
+  EXPECT_EQ(series.variants.back(), "shadow");
+  EXPECT_EQ(series.counts[0][2], 1);
+}
+
+TEST(RenderHtmlReport, PutsTheVerdictFirstAndEverySection) {
+  const std::vector<Assignment> all = assignments();
+  const std::string page = render_html_report(record(), all, report());
+  const auto verdict = page.find("id=\"verdict\"");
+  ASSERT_NE(verdict, std::string::npos);
+  EXPECT_NE(page.find("<b>promoted</b>: the last step passed: &quot;treatment&quot; wins"),
+            std::string::npos);
+  for (const char* section :
+       {"id=\"traffic\"", "class=\"histogram\"", "id=\"variants\"", "id=\"comparisons\"",
+        "id=\"decisions\"", "id=\"environments\"", "id=\"provenance\""}) {
+    const auto found = page.find(section);
+    EXPECT_NE(found, std::string::npos) << section;
+    EXPECT_LT(verdict, found) << section;
+  }
+  // Deltas with their intervals, lift as percentages.
+  EXPECT_NE(page.find("<td>+0.018</td><td>[-0.01, +0.05]</td>"), std::string::npos);
+  EXPECT_NE(page.find("<td>+100.00%</td><td>[+25.00%, +175.00%]</td>"), std::string::npos);
+  EXPECT_NE(page.find("chi² -, p 0.5"), std::string::npos) << "a null figure shows as '-'";
+  // The decision timeline, the environment diff and the provenance.
+  EXPECT_NE(page.find("step 1 passed: p99 ratio 1.1 &lt;= 1.5"), std::string::npos);
+  EXPECT_NE(page.find("<span class=\"del\">- ctr-model=1.0=py_0</span>"), std::string::npos);
+  EXPECT_NE(page.find("<span class=\"add\">+ ctr-model=2.0=py_0</span>"), std::string::npos);
+  EXPECT_EQ(page.find("python-shim"), std::string::npos) << "identical lines are not shown";
+  EXPECT_NE(page.find("<code>0123abcd</code> (uncommitted changes)"), std::string::npos);
+  EXPECT_NE(page.find("clicks@2026-12-01 &lt;synthetic&gt;"), std::string::npos);
+  EXPECT_NE(page.find("salt&amp;pepper"), std::string::npos);
+  EXPECT_NE(page.find("Experiment ctr-&lt;v2&gt;"), std::string::npos);
+}
+
+TEST(RenderHtmlReport, IsSelfContainedAndEscapesEveryRecordedString) {
+  registry::ExperimentRecord hostile = record();
+  hostile.decisions.back().reason = "<script>alert(1)</script>";
+  hostile.variants[1].name = "<img src=x onerror=alert(1)>";
+  std::vector<Assignment> all = assignments();
+  for (Assignment& a : all) {
+    if (a.variant == "treatment") a.variant = hostile.variants[1].name;
+  }
+  nlohmann::ordered_json hostile_report = report();
+  hostile_report["variants"]["<b>x</b>"] = hostile_report["variants"]["baseline"];
+  const std::string page = render_html_report(hostile, all, hostile_report);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("<b>x</b>"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  // Nothing is fetched: no external URL besides the SVG namespace, no script.
+  std::string stripped = page;
+  for (auto at = stripped.find("http://www.w3.org/2000/svg"); at != std::string::npos;
+       at = stripped.find("http://www.w3.org/2000/svg")) {
+    stripped.erase(at, 26);
+  }
+  EXPECT_EQ(stripped.find("http"), std::string::npos);
+  for (const char* fetching : {"<link", "<script", "<img", "url(", "@import"}) {
+    EXPECT_EQ(stripped.find(fetching), std::string::npos) << fetching;
+  }
+}
+
+TEST(RenderHtmlReport, AnExperimentWithoutTrafficOrReportStillRenders) {
+  registry::ExperimentRecord empty = record();
+  empty.decisions.clear();
+  empty.experiment.state = registry::ExperimentState::kRunning;
+  const std::string page = render_html_report(empty, {}, nlohmann::ordered_json::object());
+  EXPECT_NE(page.find("<b>running</b>: no decision yet"), std::string::npos);
+  EXPECT_NE(page.find("no requests were recorded"), std::string::npos);
+  EXPECT_NE(page.find("no latencies were recorded"), std::string::npos);
+  EXPECT_NE(page.find("</html>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace graft::experiment
