@@ -54,9 +54,11 @@ registry::ExperimentRecord record() {
                 {.name = "treatment", .env_name = "cand", .environment = kTreatmentYaml}};
   r.steps = {{.index = 0, .weight = 10, .started = at_seconds(0)},
              {.index = 1, .weight = 100, .started = at_seconds(5)}};
-  r.decisions = {{.at = at_seconds(5), .action = registry::Action::kAdvance,
+  r.decisions = {{.at = at_seconds(5),
+                  .action = registry::Action::kAdvance,
                   .reason = "step 1 passed: p99 ratio 1.1 <= 1.5"},
-                 {.at = at_seconds(10), .action = registry::Action::kPromote,
+                 {.at = at_seconds(10),
+                  .action = registry::Action::kPromote,
                   .reason = "the last step passed: \"treatment\" wins"}};
   return r;
 }
