@@ -97,11 +97,10 @@ std::string verdict_section(const registry::ExperimentRecord& record) {
       html_escape(reason), weights);
 }
 
-std::string traffic_section(const TrafficSeries& series) {
-  std::string out = "<h2>Traffic per variant over time</h2>\n";
-  if (series.counts.empty()) return out + "<p class=\"muted\">no requests were recorded</p>\n";
-  constexpr double kWidth = 900, kHeight = 200, kLeft = 40, kBottom = 20;
-  const double bar = (kWidth - kLeft) / static_cast<double>(series.counts.size());
+constexpr double kTrafficWidth = 900, kTrafficHeight = 200, kTrafficLeft = 40;
+
+// Stacked bars (each bucket's share per variant) and a line (requests per bucket).
+std::string traffic_bars(const TrafficSeries& series, double bar) {
   std::int64_t peak = 1;
   for (const auto& counts : series.counts) {
     std::int64_t total = 0;
@@ -109,44 +108,72 @@ std::string traffic_section(const TrafficSeries& series) {
     peak = std::max(peak, total);
   }
   const double seconds = std::chrono::duration<double>(series.bucket).count();
-  out += fmt::format(
-      "<p class=\"muted\">share of each bucket's requests per variant (bars); buckets of {:.3g} "
-      "s; the line is requests per second (peak {:.4g}/s)</p>\n",
-      seconds, static_cast<double>(peak) / seconds);
-  out += legend(series.variants);
-  out += fmt::format(
-      "<svg id=\"traffic\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "xmlns=\"http://www.w3.org/2000/svg\" font-size=\"10\">\n",
-      kWidth, kHeight + kBottom);
-  out +=
-      fmt::format("<text x=\"0\" y=\"10\">100%</text><text x=\"0\" y=\"{}\">0%</text>\n", kHeight);
-  std::string line;
+  std::string out, line;
   for (std::size_t b = 0; b < series.counts.size(); ++b) {
     std::int64_t total = 0;
     for (std::int64_t c : series.counts[b]) total += c;
-    const double x = kLeft + bar * static_cast<double>(b);
-    double y = kHeight;
+    const double x = kTrafficLeft + bar * static_cast<double>(b);
+    double y = kTrafficHeight;
     for (std::size_t v = 0; v < series.counts[b].size() && total > 0; ++v) {
       const double h =
-          kHeight * static_cast<double>(series.counts[b][v]) / static_cast<double>(total);
+          kTrafficHeight * static_cast<double>(series.counts[b][v]) / static_cast<double>(total);
       y -= h;
       out += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
-          "<title>{} +{:.0f} s: {} {} requests</title></rect>\n",
-          x, y, std::max(bar - 1, 0.5), h, color(v), time_text(series.from, "%H:%M:%S"),
-          seconds * static_cast<double>(b), html_escape(series.variants[v]), series.counts[b][v]);
+          "<title>+{:.0f} s: {} {} requests</title></rect>\n",
+          x, y, std::max(bar - 1, 0.5), h, color(v), seconds * static_cast<double>(b),
+          html_escape(series.variants[v]), series.counts[b][v]);
     }
-    line += fmt::format("{}{:.1f},{:.1f}", line.empty() ? "" : " ", x + bar / 2,
-                        kHeight - kHeight * static_cast<double>(total) / static_cast<double>(peak));
+    line += fmt::format(
+        "{}{:.1f},{:.1f}", line.empty() ? "" : " ", x + bar / 2,
+        kTrafficHeight - kTrafficHeight * static_cast<double>(total) / static_cast<double>(peak));
   }
-  out += fmt::format(
-      "<polyline points=\"{}\" fill=\"none\" stroke=\"#222\" stroke-width=\"1.5\"/>\n", line);
-  out += fmt::format(
-      "<text x=\"{}\" y=\"{}\">{} UTC</text><text x=\"{}\" y=\"{}\" "
-      "text-anchor=\"end\">+{:.0f} s</text>\n</svg>\n",
-      kLeft, kHeight + 15, time_text(series.from), kWidth, kHeight + 15,
-      seconds * static_cast<double>(series.counts.size()));
+  return out + fmt::format(
+                   "<polyline points=\"{}\" fill=\"none\" stroke=\"#222\" "
+                   "stroke-width=\"1.5\"><title>peak {:.4g} requests/s</title></polyline>\n",
+                   line, static_cast<double>(peak) / seconds);
+}
+
+// A dashed line where each step began, labelled with the treatment's weight.
+std::string step_markers(const TrafficSeries& series, std::span<const registry::Step> steps,
+                         double bar) {
+  std::string out;
+  for (const registry::Step& step : steps) {
+    const double buckets = std::chrono::duration<double>(step.started - series.from) /
+                           std::chrono::duration<double>(series.bucket);
+    const double x = kTrafficLeft + bar * std::max(buckets, 0.0);
+    if (x > kTrafficWidth) continue;
+    out += fmt::format(
+        "<line class=\"step\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"0\" y2=\"{1}\" "
+        "stroke=\"#000\" stroke-dasharray=\"4 3\"/><text x=\"{2:.1f}\" y=\"{3}\">{4}%</text>\n",
+        x, kTrafficHeight, x + 3, kTrafficHeight + 12, step.weight);
+  }
   return out;
+}
+
+std::string traffic_section(const TrafficSeries& series, std::span<const registry::Step> steps) {
+  std::string out = "<h2>Traffic per variant over time</h2>\n";
+  if (series.counts.empty()) return out + "<p class=\"muted\">no requests were recorded</p>\n";
+  const double bar = (kTrafficWidth - kTrafficLeft) / static_cast<double>(series.counts.size());
+  const double seconds = std::chrono::duration<double>(series.bucket).count();
+  out += fmt::format(
+      "<p class=\"muted\">each bar: one {:.3g} s bucket, split by the share of its requests per "
+      "variant; the line: requests per bucket; dashed: where each step began, with the "
+      "treatment's weight</p>\n",
+      seconds);
+  out += legend(series.variants);
+  out += fmt::format(
+      "<svg id=\"traffic\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+      "xmlns=\"http://www.w3.org/2000/svg\" font-size=\"10\">\n"
+      "<text x=\"0\" y=\"10\">100%</text><text x=\"0\" y=\"{2}\">0%</text>\n",
+      kTrafficWidth, kTrafficHeight + 30, kTrafficHeight);
+  out += traffic_bars(series, bar);
+  out += step_markers(series, steps, bar);
+  return out + fmt::format(
+                   "<text x=\"{}\" y=\"{}\">{} UTC</text><text x=\"{}\" y=\"{}\" "
+                   "text-anchor=\"end\">+{:.0f} s</text>\n</svg>\n",
+                   kTrafficLeft, kTrafficHeight + 26, time_text(series.from), kTrafficWidth,
+                   kTrafficHeight + 26, seconds * static_cast<double>(series.counts.size()));
 }
 
 std::string histogram_svg(const std::string& name, std::size_t index,
@@ -420,7 +447,7 @@ std::string render_html_report(const registry::ExperimentRecord& record,
       "<title>graft experiment {}</title>\n{}</head>\n<body>\n",
       html_escape(record.experiment.name), kStyle);
   page += verdict_section(record);
-  page += traffic_section(series);
+  page += traffic_section(series, record.steps);
   page += latency_section(series.variants, assignments);
   page += metrics_section(report);
   page += decisions_section(record);

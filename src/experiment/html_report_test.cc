@@ -144,6 +144,10 @@ TEST(RenderHtmlReport, PutsTheVerdictFirstAndEverySection) {
     EXPECT_NE(found, std::string::npos) << section;
     EXPECT_LT(verdict, found) << section;
   }
+  // A marker where each step began (the second at 5 s of a 10 s run of 1 s buckets).
+  EXPECT_NE(page.find("<line class=\"step\" x1=\"40.0\""), std::string::npos);
+  EXPECT_NE(page.find("<line class=\"step\" x1=\"470.0\""), std::string::npos);
+  EXPECT_NE(page.find(">100%</text>"), std::string::npos);
   // Deltas with their intervals, lift as percentages.
   EXPECT_NE(page.find("<td>+0.018</td><td>[-0.01, +0.05]</td>"), std::string::npos);
   EXPECT_NE(page.find("<td>+100.00%</td><td>[+25.00%, +175.00%]</td>"), std::string::npos);

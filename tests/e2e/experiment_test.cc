@@ -581,6 +581,20 @@ TEST_F(ExperimentTest, HtmlReportShowsTheVerdictAndBothVariants) {
   const std::string png = read(shot);
   ASSERT_GT(png.size(), 10'000u) << "a blank or missing screenshot";
   EXPECT_EQ(png.substr(1, 3), "PNG");
+  // What the browser parsed shows the verdict and both variants.
+  base::ProcessResult dom =
+      base::run_process(
+          {.argv = {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--user-data-dir=" + (dir_ / "chromium").string(), "--dump-dom",
+                    "file://" + page_path.string()},
+           .stdout_mode = base::OutputMode::kCapture,
+           .stderr_mode = base::OutputMode::kCapture,
+           .timeout = std::chrono::seconds(60)})
+          .value();
+  ASSERT_EQ(dom.exit_code, 0) << dom.stderr_text;
+  EXPECT_NE(dom.stdout_text.find("<b>" + state + "</b>"), std::string::npos);
+  EXPECT_NE(dom.stdout_text.find("<td class=\"l\">baseline</td>"), std::string::npos);
+  EXPECT_NE(dom.stdout_text.find("<td class=\"l\">treatment</td>"), std::string::npos);
 }
 
 }  // namespace
