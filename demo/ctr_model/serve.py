@@ -39,7 +39,9 @@ def main():
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     torch.set_num_threads(int(os.environ.get("MODEL_THREADS", "1")))
-    app = create_app(Recommender())
+    recommender = Recommender()
+    recommender.recommend("warm-up")  # the first call initialises torch: not on a user's time
+    app = create_app(recommender)
     app.run(host="127.0.0.1", port=args.port, threaded=True)
 
 
