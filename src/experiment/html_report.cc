@@ -176,70 +176,103 @@ std::string traffic_section(const TrafficSeries& series, std::span<const registr
                    kTrafficHeight + 26, seconds * static_cast<double>(series.counts.size()));
 }
 
-std::string histogram_svg(const std::string& name, std::size_t index,
-                          const std::vector<std::int64_t>& bins, double low, double high,
-                          double peak_share, std::int64_t total) {
+// One variant's latencies in the shared bins, with its percentiles from the report.
+struct Histogram {
+  std::string name;
+  std::size_t index = 0;  // picks the colour
+  std::vector<std::int64_t> bins;
+  std::int64_t total = 0;
+  const Json* percentiles = nullptr;  // the report's latency_ms {p50, p95, p99}, or null
+};
+
+// Log-spaced bins from low_ms to high_ms; bar heights relative to the highest share.
+struct HistogramScale {
+  double low_ms = 0;
+  double high_ms = 0;
+  double peak_share = 0;
+};
+
+std::string histogram_svg(const Histogram& histogram, const HistogramScale& scale) {
   constexpr double kWidth = 300, kHeight = 140;
   std::string out = fmt::format(
       "<div><b>{}</b> <span class=\"muted\">{} requests</span><br>\n<svg class=\"histogram\" "
       "width=\"{}\" height=\"{}\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"10\">\n",
-      html_escape(name), total, kWidth, kHeight + 16);
-  const double bar = kWidth / static_cast<double>(bins.size());
-  const double ratio = high / low;
-  for (std::size_t i = 0; i < bins.size(); ++i) {
-    const double share = total ? static_cast<double>(bins[i]) / static_cast<double>(total) : 0;
-    const double h = peak_share > 0 ? kHeight * share / peak_share : 0;
-    const double from = low * std::pow(ratio, static_cast<double>(i) / bins.size());
-    const double to = low * std::pow(ratio, static_cast<double>(i + 1) / bins.size());
+      html_escape(histogram.name), histogram.total, kWidth, kHeight + 16);
+  const std::size_t count = histogram.bins.size();
+  const double bar = kWidth / static_cast<double>(count);
+  const double ratio = scale.high_ms / scale.low_ms;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double share = histogram.total ? static_cast<double>(histogram.bins[i]) /
+                                               static_cast<double>(histogram.total)
+                                         : 0;
+    const double h = scale.peak_share > 0 ? kHeight * share / scale.peak_share : 0;
     out += fmt::format(
         "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
         "<title>{:.3g} to {:.3g} ms: {} requests</title></rect>\n",
-        bar * static_cast<double>(i), kHeight - h, std::max(bar - 1, 0.5), h, color(index), from,
-        to, bins[i]);
+        bar * static_cast<double>(i), kHeight - h, std::max(bar - 1, 0.5), h,
+        color(histogram.index), scale.low_ms * std::pow(ratio, static_cast<double>(i) / count),
+        scale.low_ms * std::pow(ratio, static_cast<double>(i + 1) / count), histogram.bins[i]);
+  }
+  for (const char* name : {"p50", "p99"}) {
+    const Json& value = histogram.percentiles ? at(*histogram.percentiles, name) : at(Json(), "");
+    if (!value.is_number() || value.get<double>() <= 0) continue;
+    const double x =
+        std::clamp(std::log(value.get<double>() / scale.low_ms) / std::log(ratio), 0.0, 1.0) *
+        kWidth;
+    out += fmt::format(
+        "<line class=\"{0}\" x1=\"{1:.1f}\" x2=\"{1:.1f}\" y1=\"0\" y2=\"{2}\" stroke=\"#000\" "
+        "stroke-dasharray=\"3 2\"/><text x=\"{3:.1f}\" y=\"10\">{0} {4:.3g} ms</text>\n",
+        name, x, kHeight, std::min(x + 2, kWidth - 70), value.get<double>());
   }
   return out + fmt::format(
                    "<text x=\"0\" y=\"{0}\">{1:.3g} ms</text><text x=\"{2}\" y=\"{0}\" "
                    "text-anchor=\"end\">{3:.3g} ms</text></svg></div>\n",
-                   kHeight + 13, low, kWidth, high);
+                   kHeight + 13, scale.low_ms, kWidth, scale.high_ms);
 }
 
 // Log-spaced bins over every variant's latencies, the same for all, so bars compare.
 std::string latency_section(const std::vector<std::string>& variants,
-                            std::span<const registry::Assignment> assignments) {
+                            std::span<const registry::Assignment> assignments, const Json& report) {
   std::string out = "<h2>Latency histograms</h2>\n";
-  double low = 0, high = 0;
+  HistogramScale scale;
   for (const registry::Assignment& a : assignments) {
     const double ms = static_cast<double>(a.latency.count()) / 1000.0;
     if (ms <= 0) continue;
-    low = low == 0 ? ms : std::min(low, ms);
-    high = std::max(high, ms);
+    scale.low_ms = scale.low_ms == 0 ? ms : std::min(scale.low_ms, ms);
+    scale.high_ms = std::max(scale.high_ms, ms);
   }
-  if (high == 0) return out + "<p class=\"muted\">no latencies were recorded</p>\n";
-  high = std::max(high * 1.001, low * 1.01);
+  if (scale.high_ms == 0) return out + "<p class=\"muted\">no latencies were recorded</p>\n";
+  scale.high_ms = std::max(scale.high_ms * 1.001, scale.low_ms * 1.01);
   constexpr std::size_t kBins = 30;
-  std::map<std::string, std::vector<std::int64_t>, std::less<>> bins;
-  std::map<std::string, std::int64_t, std::less<>> totals;
-  for (const std::string& name : variants) bins[name].assign(kBins, 0);
-  for (const registry::Assignment& a : assignments) {
-    auto found = bins.find(a.variant);
-    const double ms = static_cast<double>(a.latency.count()) / 1000.0;
-    if (found == bins.end() || ms <= 0) continue;
-    const double position = std::log(ms / low) / std::log(high / low) * kBins;
-    ++found->second[std::min(kBins - 1, static_cast<std::size_t>(position))];
-    ++totals[a.variant];
+  std::vector<Histogram> histograms;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    histograms.push_back(
+        {.name = variants[i],
+         .index = i,
+         .bins = std::vector<std::int64_t>(kBins, 0),
+         .percentiles = &at(at(at(report, "variants"), variants[i]), "latency_ms")});
   }
-  double peak = 0;
-  for (const auto& [name, counts] : bins) {
-    for (std::int64_t c : counts) {
-      if (totals[name] > 0) peak = std::max(peak, static_cast<double>(c) / totals[name]);
+  for (const registry::Assignment& a : assignments) {
+    const double ms = static_cast<double>(a.latency.count()) / 1000.0;
+    auto found = std::find_if(histograms.begin(), histograms.end(),
+                              [&](const Histogram& h) { return h.name == a.variant; });
+    if (found == histograms.end() || ms <= 0) continue;
+    const double position = std::log(ms / scale.low_ms) / std::log(scale.high_ms / scale.low_ms);
+    ++found->bins[std::min(kBins - 1, static_cast<std::size_t>(position * kBins))];
+    ++found->total;
+  }
+  for (const Histogram& h : histograms) {
+    for (std::int64_t c : h.bins) {
+      if (h.total > 0) {
+        scale.peak_share = std::max(scale.peak_share, static_cast<double>(c) / h.total);
+      }
     }
   }
   out +=
       "<p class=\"muted\">share of each variant's requests per latency bin (log scale, "
-      "the same bins for every variant)</p>\n<div class=\"charts\">\n";
-  for (std::size_t i = 0; i < variants.size(); ++i) {
-    out += histogram_svg(variants[i], i, bins[variants[i]], low, high, peak, totals[variants[i]]);
-  }
+      "the same bins for every variant); dashed: the report's p50 and p99</p>\n"
+      "<div class=\"charts\">\n";
+  for (const Histogram& h : histograms) out += histogram_svg(h, scale);
   return out + "</div>\n";
 }
 
@@ -448,7 +481,7 @@ std::string render_html_report(const registry::ExperimentRecord& record,
       html_escape(record.experiment.name), kStyle);
   page += verdict_section(record);
   page += traffic_section(series, record.steps);
-  page += latency_section(series.variants, assignments);
+  page += latency_section(series.variants, assignments, report);
   page += metrics_section(report);
   page += decisions_section(record);
   page += environments_section(record);

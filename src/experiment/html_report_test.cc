@@ -148,6 +148,9 @@ TEST(RenderHtmlReport, PutsTheVerdictFirstAndEverySection) {
   EXPECT_NE(page.find("<line class=\"step\" x1=\"40.0\""), std::string::npos);
   EXPECT_NE(page.find("<line class=\"step\" x1=\"470.0\""), std::string::npos);
   EXPECT_NE(page.find(">100%</text>"), std::string::npos);
+  // Each histogram marks the report's p50 and p99 (here 2 and 8 ms).
+  EXPECT_NE(page.find(">p50 2 ms</text>"), std::string::npos);
+  EXPECT_NE(page.find(">p99 8 ms</text>"), std::string::npos);
   // Deltas with their intervals, lift as percentages.
   EXPECT_NE(page.find("<td>+0.018</td><td>[-0.01, +0.05]</td>"), std::string::npos);
   EXPECT_NE(page.find("<td>+100.00%</td><td>[+25.00%, +175.00%]</td>"), std::string::npos);
