@@ -5,6 +5,7 @@
 // the variants, the code commit and the dataset.
 //
 // Pure: the caller reads the registry and the report; every string from them is escaped.
+// The charts are html_charts.h's.
 // Thread-safe (no shared state).
 #pragma once
 
@@ -15,12 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiment/html_charts.h"
 #include "registry/records.h"
 
 namespace graft::experiment {
-
-// `text` with &, <, >, " and ' replaced by character references.
-[[nodiscard]] std::string html_escape(std::string_view text);
 
 // The dependency lines of two exported environment.yml texts that differ: `removed` are
 // only in `baseline`, `added` only in `treatment`, each in the order they appear there.
@@ -30,19 +29,6 @@ struct DependencyDiff {
 };
 [[nodiscard]] DependencyDiff diff_dependencies(std::string_view baseline,
                                                std::string_view treatment);
-
-// Requests per variant in consecutive time buckets of equal width, for the traffic chart.
-struct TrafficSeries {
-  registry::Time from;
-  registry::Duration bucket{0};                   // at least one second
-  std::vector<std::string> variants;              // the record's, then any other seen
-  std::vector<std::vector<std::int64_t>> counts;  // [bucket][variant]
-};
-// At most `max_buckets` (>= 1) buckets spanning the assignments (which are in arrival
-// order); empty `counts` without assignments.
-[[nodiscard]] TrafficSeries traffic_series(const registry::ExperimentRecord& record,
-                                           std::span<const registry::Assignment> assignments,
-                                           std::size_t max_buckets);
 
 // The page. `report` has the shape of stats::to_json (report.json, or the live
 // /experiment/report); missing parts show as "-". `assignments` are the experiment's, in
