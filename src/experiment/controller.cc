@@ -176,7 +176,8 @@ std::optional<Decision> Controller::check_guardrails(const Observation& observat
     const stats::VariantInput& treatment = observation.window[i];
     auto treatment_p99 = treatment.latency.percentile(99);
     if (!baseline_p99 || !treatment_p99 || *baseline_p99 <= 0 ||
-        treatment.requests < plan_.min_requests || window_baseline.requests < plan_.min_requests) {
+        std::min(treatment.requests, window_baseline.requests) <
+            std::max(plan_.min_requests, kP99Requests)) {
       continue;
     }
     const double ratio = *treatment_p99 / *baseline_p99;

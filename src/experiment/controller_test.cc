@@ -119,6 +119,28 @@ TEST(ControllerTest, AFasterTreatmentWithAFewSlowRequestsIsNotRolledBack) {
   EXPECT_NE(decision.action, Action::kRollback) << decision.reason;
 }
 
+// With fewer than 100 requests, a p99 is the slowest request: not evidence enough.
+TEST(ControllerTest, TheP99GuardrailWaitsForAHundredRequests) {
+  std::mt19937_64 random(6);
+  Controller controller = Controller::create([] {
+                            ControllerPlan p = plan();
+                            p.min_requests = 10;
+                            return p;
+                          }())
+                              .value();
+  controller.start();
+  std::vector<stats::VariantInput> small = {window("baseline", 2000, 990, 0, 20, random),
+                                            window("treatment", 60, 10, 0, 60, random)};
+  auto decision = controller.evaluate({small, small, {}}, kStart + 30s);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->action, Action::kAdvance) << decision->reason;
+  std::vector<stats::VariantInput> enough = {window("baseline", 2000, 900, 0, 20, random),
+                                             window("treatment", 150, 100, 0, 60, random)};
+  decision = controller.evaluate({enough, enough, {}}, kStart + 60s);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->action, Action::kRollback) << decision->reason;
+}
+
 TEST(ControllerTest, TooFewRequestsHold) {
   std::mt19937_64 random(4);
   Simulation run;
