@@ -26,6 +26,7 @@
 #include "base/hash.h"
 #include "base/subprocess.h"
 #include "cli/exp_common.h"
+#include "cli/exp_html.h"
 #include "cli/json_output.h"
 #include "cli/route_admin.h"
 #include "cli/settings.h"
@@ -56,6 +57,7 @@ struct ExpFlags {
   std::string reason;
   std::vector<std::string> assignments;  // set-weight VARIANT=W
   std::string output;
+  std::string html;  // report --html FILE
   std::string log;
   std::string feedback;
   std::string weights;
@@ -784,6 +786,10 @@ int run_report(const ExpFlags& flags) {
   if (!record) return report_error(record.error());
   auto report = recorded_report(*root, *record);
   if (!report) return report_error(report.error());
+  if (!flags.html.empty()) {
+    auto written = write_html_report(*root, *record, *report, flags.html);
+    return written ? 0 : report_error(written.error());
+  }
   const std::string text = flags.json ? json_text(*report) : format_report_text(*report);
   if (!flags.output.empty()) {
     if (auto written = base::write_output_file(flags.output, text); !written) {
@@ -1129,6 +1135,9 @@ GRAFT_VERB({.name = "exp report",
               add_name(command, *flags);
               command.add_flag("--json", flags->json, "print the report JSON");
               command.add_option("-o,--output", flags->output, "write to a file");
+              command.add_option("--html", flags->html,
+                                 "write a self-contained HTML page (verdict, traffic, latency "
+                                 "histograms, metrics, decisions, environment diff) to FILE");
               add_root(command, *flags);
               return [flags] { return run_report(*flags); };
             }});

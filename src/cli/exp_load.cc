@@ -5,6 +5,8 @@
 // per variant (from X-Graft-Variant). With --outcome, each response's JSON field FIELD
 // (a probability, e.g. a predicted click-through rate) draws a 0/1 outcome that is posted
 // back by request id to the experiment's POST /feedback, as a real client's clicks would.
+// With --until, a request that finds no proxy because the experiment has just ended stops
+// the load and is not counted.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -123,6 +125,10 @@ class Load {
       }
       const auto before = std::chrono::steady_clock::now();
       auto response = base::http_request(request);
+      if (!response && until_ended()) {
+        sent_.fetch_sub(1);  // the proxy closed with the experiment: not a failed request
+        break;
+      }
       const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - before)
                               .count();
@@ -164,15 +170,21 @@ class Load {
     pending_feedback_ += nlohmann::json{{"request_id", id}, {"value", value}}.dump() + "\n";
   }
 
+  // Whether --until's experiment has ended (its proxy closes then); stops the load if so.
+  bool until_ended() {
+    if (flags_.until.empty()) return false;
+    auto record = load_record(root_, flags_.until);
+    if (!record || !registry::is_final(record->experiment.state)) return false;
+    stop_.store(true);
+    return true;
+  }
+
   // Posts outcomes every half second; stops the load when --until's experiment has ended.
   void watch() {
     while (!stop_.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       flush_feedback();
-      if (!flags_.until.empty()) {
-        auto record = load_record(root_, flags_.until);
-        if (record && registry::is_final(record->experiment.state)) stop_.store(true);
-      }
+      (void)until_ended();
     }
   }
 
@@ -184,7 +196,7 @@ class Load {
     }
     if (batch.empty() || !feedback_target_) return;
     if (auto posted = call_admin(*feedback_target_, "POST", "/feedback", batch); !posted) {
-      ++feedback_failures_;
+      ++(until_ended() ? feedback_after_end_ : feedback_failures_);
     }
   }
 
@@ -208,6 +220,12 @@ class Load {
     }
     text += fmt::format("{} requests in {:.1f} s ({:.0f}/s)\n", sent_.load(), seconds,
                         static_cast<double>(sent_.load()) / std::max(seconds, 1e-9));
+    if (feedback_after_end_ > 0) {
+      report_warning(
+          fmt::format("{} outcome batch(es) came after experiment '{}' had ended and "
+                      "were not posted: its report counts the outcomes before",
+                      feedback_after_end_, flags_.until));
+    }
     if (feedback_failures_ > 0) {
       report_warning(fmt::format("{} outcome batches could not be posted", feedback_failures_));
     }
@@ -224,6 +242,7 @@ class Load {
   std::map<std::string, VariantFigures> variants_;
   std::string pending_feedback_;
   std::uint64_t feedback_failures_ = 0;
+  std::uint64_t feedback_after_end_ = 0;  // --until's experiment had ended
 };
 
 GRAFT_VERB({.name = "exp load",

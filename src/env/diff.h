@@ -8,9 +8,10 @@
 //   both. A file differs when either side no longer matches its own record
 //   (sha256_in_prefix, else sha256), when one side is missing or has another type, when a
 //   symlink points elsewhere, or, when a record has no hash to go by, when the bytes differ
-//   after A's prefix is replaced by B's (placeholder files legitimately hold their own
-//   prefix). Hard links to one inode are identical without reading them; .pyc files
-//   (compiled at link time) and directories are not compared.
+//   after A's prefix is replaced by B's (placeholder files and noarch: python entry points,
+//   whose shebang names the prefix's python, legitimately hold their own prefix). Hard
+//   links to one inode are identical without reading them; .pyc files (compiled at link
+//   time) and directories are not compared.
 // - untracked files: files no record owns (outside conda-meta/), by path; a file in both
 //   differs when its bytes (after A's prefix → B's prefix in A's copy) or its symlink
 //   target (same substitution) differ.

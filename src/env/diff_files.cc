@@ -122,12 +122,14 @@ std::optional<Difference> compare_tracked_contents(Context& context, const Task&
     return changed(task, short_hash(*a_hash), short_hash(*b_hash),
                    std::string("differs from its record in ") + where);
   }
-  if (task.a_entry.prefix_placeholder.empty()) {
+  // An entry point written at link time names its prefix's python in its shebang.
+  const bool entry_point = task.a_entry.path_type == "unix_python_entry_point";
+  if (task.a_entry.prefix_placeholder.empty() && !entry_point) {
     if (*a_hash == *b_hash) return std::nullopt;
     return changed(task, short_hash(*a_hash), short_hash(*b_hash), "content differs");
   }
   // A placeholder file holds its own prefix: equal bytes at two prefixes are a difference.
-  if (!a_expected.empty() && !b_expected.empty()) return std::nullopt;  // both as recorded
+  if (!a_expected.empty() && !b_expected.empty() && !entry_point) return std::nullopt;
   const FileMode mode = task.a_entry.file_mode == "binary" ? FileMode::kBinary : FileMode::kText;
   if (same_after_substitution(context, task, mode)) return std::nullopt;
   return changed(task, short_hash(*a_hash), short_hash(*b_hash),

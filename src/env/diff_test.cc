@@ -59,6 +59,25 @@ void install(const fs::path& prefix, const std::string& name, const std::string&
   ASSERT_TRUE(write_record(prefix, record));
 }
 
+// A noarch: python package whose entry point bin/serve the linker wrote: recorded without a
+// hash, its shebang naming the prefix's python.
+void install_entry_point(const fs::path& prefix, const std::string& function = "main") {
+  conda::PackageRecord package{.name = "server",
+                               .version = "1.0",
+                               .build = "py_0",
+                               .subdir = "noarch",
+                               .sha256 = base::sha256_hex("server"),
+                               .channel = "https://conda.example/forge/noarch"};
+  auto record = conda::make_prefix_record(package);
+  record.paths_data.emplace();
+  record.paths_data->paths.push_back({.path = "bin/serve", .path_type = "unix_python_entry_point"});
+  record.files.push_back("bin/serve");
+  testing::write_text(
+      prefix / "bin/serve",
+      "#!" + prefix.string() + "/bin/python3.12\nfrom server import " + function + "\nmain()\n");
+  ASSERT_TRUE(write_record(prefix, record));
+}
+
 class DiffTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -165,6 +184,17 @@ TEST_F(DiffTest, PlaceholderFilesWithoutARecordedHashAreComparedAfterSubstitutio
   testing::write_text(b_ / "bin/tool", "#!/bin/sh\necho " + a_.string() + "\n");
   const DiffReport report = diff();
   ASSERT_EQ(report.files.size(), 1u);
+  EXPECT_EQ(report.files[0].detail, "content differs after prefix substitution");
+}
+
+TEST_F(DiffTest, EntryPointsAreComparedAfterPrefixSubstitution) {
+  install_entry_point(a_);
+  install_entry_point(b_);
+  EXPECT_TRUE(diff().files.empty()) << "each shebang names its own prefix's python";
+  install_entry_point(b_, "other");
+  const DiffReport report = diff();
+  ASSERT_EQ(report.files.size(), 1u);
+  EXPECT_EQ(report.files[0].key, "bin/serve");
   EXPECT_EQ(report.files[0].detail, "content differs after prefix substitution");
 }
 

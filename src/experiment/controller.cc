@@ -180,13 +180,18 @@ std::optional<Decision> Controller::check_latency(const Observation& observation
     const stats::VariantInput& treatment = observation.window[i];
     auto treatment_p99 = treatment.latency.percentile(99);
     if (!baseline_p99 || !treatment_p99 || *baseline_p99 <= 0 ||
-        treatment.requests < plan_.min_requests || window_baseline.requests < plan_.min_requests) {
+        std::min(treatment.requests, window_baseline.requests) <
+            std::max(plan_.min_requests, kP99Requests)) {
       continue;
     }
     const double ratio = *treatment_p99 / *baseline_p99;
     stats::MannWhitneyResult test =
         stats::mann_whitney_u(treatment.latency, window_baseline.latency);
-    const double one_sided = test.z > 0 ? test.p_value / 2 : 1 - test.p_value / 2;
+    // test.z is |z| (two-sided); the direction is U's: above half the pairs, the
+    // treatment's latencies tend to be the larger.
+    const double pairs = static_cast<double>(treatment.latency.count()) *
+                         static_cast<double>(window_baseline.latency.count());
+    const double one_sided = test.u > pairs / 2 ? test.p_value / 2 : 1 - test.p_value / 2;
     const double level = plan_.alpha / static_cast<double>(plan_.steps.size());
     if (ratio <= *plan_.latency_p99_max_ratio || one_sided >= level) continue;
     return roll_back(fmt::format("p99 latency of '{}' is {:.2f} times the baseline's ({:.1f} ms "

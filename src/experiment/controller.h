@@ -18,7 +18,9 @@
 // checked between windows (watch()), as often as the caller looks. The latency guardrail rolls back
 // when the window's p99 ratio exceeds max_ratio and the treatment's latencies are stochastically
 // larger (Mann-Whitney, one-sided) at alpha divided by the number of steps (Bonferroni over
-// the planned looks), with at least min_requests in each variant.
+// the planned looks), with at least min_requests in each variant and at least
+// kP99Requests: a nearest-rank p99 of fewer than 100 values is the slowest one, so one
+// slow request of a 1% canary would decide.
 //
 // Thread-safety: none; one controller per experiment, driven by one thread.
 #pragma once
@@ -45,6 +47,9 @@ enum class Action { kHold, kAdvance, kRollback, kPromote, kPause, kResume, kSetW
 [[nodiscard]] std::string_view action_name(Action action);  // "hold", "set_weight", ...
 
 using Weights = std::map<std::string, std::uint32_t, std::less<>>;
+
+// The fewest requests per variant and window for which the p99 guardrail is checked.
+inline constexpr std::uint64_t kP99Requests = 100;
 
 struct ControllerPlan {
   std::vector<std::string> variants;  // the first is the baseline; at least two

@@ -106,6 +106,41 @@ TEST(ControllerTest, ATreatmentThreeTimesSlowerIsRolledBackOnTheP99Guardrail) {
   EXPECT_NEAR(decision.metrics["p99_ratio"].get<double>(), 3.0, 0.6);
 }
 
+// A faster treatment whose p99 is high only because of a few slow requests (a cold start)
+// is not "stochastically slower": the one-sided test looks in the treatment's direction.
+TEST(ControllerTest, AFasterTreatmentWithAFewSlowRequestsIsNotRolledBack) {
+  std::mt19937_64 random(5);
+  Simulation run;
+  run.controller.start();
+  stats::VariantInput treatment = window("treatment", 400, 250, 0, 10, random);
+  treatment.latency.record(900'000, 8);  // 2% at 900 ms: p99 far above the baseline's
+  treatment.requests += 8;
+  Decision decision = run.look({window("baseline", 1000, 600, 0, 20, random), treatment});
+  EXPECT_NE(decision.action, Action::kRollback) << decision.reason;
+}
+
+// With fewer than 100 requests, a p99 is the slowest request: not evidence enough.
+TEST(ControllerTest, TheP99GuardrailWaitsForAHundredRequests) {
+  std::mt19937_64 random(6);
+  Controller controller = Controller::create([] {
+                            ControllerPlan p = plan();
+                            p.min_requests = 10;
+                            return p;
+                          }())
+                              .value();
+  controller.start();
+  std::vector<stats::VariantInput> small = {window("baseline", 2000, 990, 0, 20, random),
+                                            window("treatment", 60, 10, 0, 60, random)};
+  auto decision = controller.evaluate({small, small, {}}, kStart + 30s);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->action, Action::kAdvance) << decision->reason;
+  std::vector<stats::VariantInput> enough = {window("baseline", 2000, 900, 0, 20, random),
+                                             window("treatment", 150, 100, 0, 60, random)};
+  decision = controller.evaluate({enough, enough, {}}, kStart + 60s);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->action, Action::kRollback) << decision->reason;
+}
+
 TEST(ControllerTest, TooFewRequestsHold) {
   std::mt19937_64 random(4);
   Simulation run;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <set>
@@ -507,6 +508,100 @@ print(json.dumps({"b_p99": rank(b, 99), "t_p50": rank(t, 50), "chi2": chi2, "srm
       << got["comparisons"] << want;
   EXPECT_TRUE(near(got["comparisons"]["treatment"]["latency"]["mann_whitney_p"], want["mw_p"]))
       << got["comparisons"] << want;
+}
+
+// `report --html`: one self-contained page with the verdict first, both variants' traffic
+// and latencies, the decisions, the environment diff and the dataset; rendered by Debian's
+// chromium when it is installed.
+TEST_F(ExperimentTest, HtmlReportShowsTheVerdictAndBothVariants) {
+  make_env("prod", {.version = "1"});
+  make_env("cand", {.version = "2", .delay_ms = 4, .p_click = 0.3});
+  const std::string url = start(spec("page", "", kGuardrails), "page");
+  ASSERT_FALSE(url.empty());
+  Json status = run_load(url, "page", {"--outcome", "p_click"});
+  const std::string state = status["state"];
+  ASSERT_NE(state, "running") << status.dump(2);
+  const fs::path page_path = dir_ / "report.html";
+  e2e::Run written = exp({"report", "page", "--html", page_path.string()});
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  EXPECT_EQ(written.out, "");
+  const std::string page = read(page_path);
+  ASSERT_TRUE(page.starts_with("<!DOCTYPE html>")) << page.substr(0, 200);
+  // The verdict comes first, with the last decision's reason.
+  const auto verdict = page.find("id=\"verdict\"");
+  ASSERT_NE(verdict, std::string::npos);
+  EXPECT_LT(verdict, page.find("id=\"traffic\""));
+  EXPECT_NE(page.find("<b>" + state + "</b>"), std::string::npos) << state;
+  // Both variants: traffic bars, one histogram each, a metrics row each.
+  for (const char* variant : {"baseline", "treatment"}) {
+    EXPECT_NE(page.find(std::string("<td class=\"l\">") + variant + "</td>"), std::string::npos)
+        << variant;
+    EXPECT_NE(page.find(std::string("<b>") + variant + "</b> <span class=\"muted\">"),
+              std::string::npos)
+        << variant;
+    EXPECT_NE(page.find(std::string(" ") + variant + " "), std::string::npos) << variant;
+  }
+  std::size_t bars = 0;
+  for (auto at = page.find("<rect"); at != std::string::npos; at = page.find("<rect", at + 1)) {
+    ++bars;
+  }
+  EXPECT_GT(bars, 10u);
+  // Every decision with its reason, the environment diff, the dataset.
+  ASSERT_FALSE(status["decisions"].empty());
+  for (const Json& decision : status["decisions"]) {
+    // The reason up to its first character that HTML escapes.
+    std::string reason = decision["reason"];
+    reason = reason.substr(0, reason.find_first_of("&<>\"'"));
+    EXPECT_NE(page.find("<td class=\"l\">" + reason), std::string::npos) << reason;
+  }
+  EXPECT_NE(page.find("<span class=\"del\">- model=1=0</span>"), std::string::npos);
+  EXPECT_NE(page.find("<span class=\"add\">+ model=2=0</span>"), std::string::npos);
+  EXPECT_NE(page.find("clicks@2026-12-01"), std::string::npos);
+  // Nothing is fetched: the only URL is the SVG namespace.
+  std::string stripped = page;
+  for (auto at = stripped.find("http://www.w3.org/2000/svg"); at != std::string::npos;
+       at = stripped.find("http://www.w3.org/2000/svg")) {
+    stripped.erase(at, 26);
+  }
+  EXPECT_EQ(stripped.find("http"), std::string::npos);
+  // A directory is not a file to write the page to.
+  e2e::Run refused = exp({"report", "page", "--html", dir_.string()});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("it is a directory"), std::string::npos) << refused.err;
+
+  if (!fs::exists("/usr/bin/chromium")) {
+    std::cout << "[ INFO ] /usr/bin/chromium is not installed: the page was checked as HTML "
+                 "only\n";
+    return;
+  }
+  const fs::path shot = dir_ / "report.png";
+  base::ProcessResult rendered =
+      base::run_process(
+          {.argv = {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--user-data-dir=" + (dir_ / "chromium").string(), "--window-size=1000,1600",
+                    "--screenshot=" + shot.string(), "file://" + page_path.string()},
+           .stdout_mode = base::OutputMode::kCapture,
+           .stderr_mode = base::OutputMode::kCapture,
+           .timeout = std::chrono::seconds(60)})
+          .value();
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.stderr_text;
+  const std::string png = read(shot);
+  ASSERT_GT(png.size(), 10'000u) << "a blank or missing screenshot";
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  // What the browser parsed shows the verdict and both variants.
+  base::ProcessResult dom =
+      base::run_process(
+          {.argv = {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--user-data-dir=" + (dir_ / "chromium").string(), "--dump-dom",
+                    "file://" + page_path.string()},
+           .stdout_mode = base::OutputMode::kCapture,
+           .stderr_mode = base::OutputMode::kCapture,
+           .timeout = std::chrono::seconds(60)})
+          .value();
+  ASSERT_EQ(dom.exit_code, 0) << dom.stderr_text;
+  EXPECT_NE(dom.stdout_text.find("<b>" + state + "</b>"), std::string::npos);
+  EXPECT_NE(dom.stdout_text.find("<td class=\"l\">baseline</td>"), std::string::npos);
+  EXPECT_NE(dom.stdout_text.find("<td class=\"l\">treatment</td>"), std::string::npos);
 }
 
 }  // namespace
