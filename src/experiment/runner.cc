@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -409,6 +411,8 @@ class Run {
       // the weights before the last decision: it counts in the totals only.
       if (request->at >= window_start_) window_.add(*request);
       total_.add(*request);
+      for (const auto& [name, weight] : applied_weights_) run_weights_[name] += weight;
+      ++run_requests_;
       batch.push_back(std::move(*request));
     }
     if (batch.empty()) return;
@@ -511,6 +515,19 @@ class Run {
            state == State::kFailed;
   }
 
+  // The weights the run's requests met, each request counting the weights in force when it
+  // arrived (in thousandths): what the run-level sample ratio check compares users with. A
+  // ramped canary's final weights (say 0/100) would make every run look mismatched.
+  Weights run_weights() const {
+    if (run_requests_ == 0) return controller_->weights();
+    Weights out;
+    for (const auto& [name, sum] : run_weights_) {
+      out[name] = static_cast<std::uint32_t>(
+          std::llround(sum * 1000.0 / static_cast<double>(run_requests_)));
+    }
+    return out;
+  }
+
   // The report of the run so far: totals and the outcomes joined so far. Holds mutex_.
   Result<Json> report_json() {
     TrafficTally with_outcomes = total_;
@@ -527,7 +544,7 @@ class Run {
       for (const registry::UserOutcome& user : users) with_outcomes.add_outcome(variant, user.sum);
     }
     GRAFT_ASSIGN_OR_RETURN(stats::Report report, stats::build_report(with_outcomes.inputs(
-                                                     variant_names(), controller_->weights())));
+                                                     variant_names(), run_weights())));
     Json out = stats::to_json(report);
     out["feedback"] = {{"joined", join.joined}, {"unknown", join.unknown}, {"late", join.late}};
     return out;
@@ -755,6 +772,8 @@ class Run {
   std::chrono::steady_clock::time_point window_end_;
   std::chrono::steady_clock::time_point next_watch_;
   TrafficTally total_;
+  std::map<std::string, double> run_weights_;  // sum over requests of the weights in force
+  std::uint64_t run_requests_ = 0;
   Weights applied_weights_;
   int recorded_step_ = 0;
   bool stop_requested_ = false;
