@@ -18,12 +18,12 @@ namespace graft::env {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing::make_package;
 using testing::read_text;
 using testing::TestPackage;
 using testing::write_text;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 
 const std::string kPlaceholder = "/opt/anaconda1anaconda2anaconda3";
 
@@ -48,8 +48,10 @@ class CloneTest : public testing::ScratchTest {
   }
 
   TransactionOptions options(std::string command, std::vector<std::string> specs) {
-    return {.command = std::move(command), .update_specs = std::move(specs),
-            .now_seconds = 1700000000, .script_environment = {{"PATH", "/usr/bin:/bin"}}};
+    return {.command = std::move(command),
+            .update_specs = std::move(specs),
+            .now_seconds = 1700000000,
+            .script_environment = {{"PATH", "/usr/bin:/bin"}}};
   }
 
   // What a user or pip put into `a` beside the package.
@@ -86,10 +88,10 @@ TEST_F(CloneTest, FindUntrackedListsWhatNoRecordOwns) {
   write_text(source_ / ".graft-trash-123/old", "x");
   auto source = read_clone_source(source_);
   ASSERT_TRUE(source) << source.error().message();
-  EXPECT_THAT(paths(source->untracked),
-              ElementsAre(".condarc", "bin/run", "cache/empty", "lib/data/user.txt",
-                          "lib/model.bin", "lib/outside", "lib/relative", "lib/user-link.so",
-                          "notes.txt", "self"));
+  EXPECT_THAT(
+      paths(source->untracked),
+      ElementsAre(".condarc", "bin/run", "cache/empty", "lib/data/user.txt", "lib/model.bin",
+                  "lib/outside", "lib/relative", "lib/user-link.so", "notes.txt", "self"));
   EXPECT_EQ(source->untracked[2].type, base::EntryType::kDirectory);
   EXPECT_EQ(source->untracked[7].type, base::EntryType::kSymlink);
   EXPECT_THAT(source->history_specs, ElementsAre("tool>=1"));
@@ -113,19 +115,19 @@ TEST_F(CloneTest, CopyUntrackedRewritesTextKeepsBinaryAndRepointsSymlinks) {
   ASSERT_TRUE(source);
   const fs::path root = dir_->path() / "staging";
   write_text(root / "lib/data/user.txt", "package file\n");  // already there: left alone
-  ASSERT_TRUE(copy_untracked({.source = source_, .final_prefix = target_}, source->untracked, root));
+  ASSERT_TRUE(
+      copy_untracked({.source = source_, .final_prefix = target_}, source->untracked, root));
 
   const std::string b = target_.string();
   struct Case {
     std::string path;
     std::string content;
   };
-  for (const Case& c : std::vector<Case>{
-           {"notes.txt", "data in " + b + "/data\n"},
-           {"bin/run", "#!" + b + "/bin/python\nprint(1)\n"},
-           {"lib/model.bin", std::string("\0", 1) + source_.string()},
-           {"lib/data/user.txt", "package file\n"},
-           {".condarc", "envs_dirs: [" + b + "/envs]\n"}}) {
+  for (const Case& c : std::vector<Case>{{"notes.txt", "data in " + b + "/data\n"},
+                                         {"bin/run", "#!" + b + "/bin/python\nprint(1)\n"},
+                                         {"lib/model.bin", std::string("\0", 1) + source_.string()},
+                                         {"lib/data/user.txt", "package file\n"},
+                                         {".condarc", "envs_dirs: [" + b + "/envs]\n"}}) {
     EXPECT_EQ(read_text(root / c.path), c.content) << c.path;
   }
   EXPECT_EQ(fs::status(root / "bin/run").permissions(), fs::perms(0750));
@@ -134,7 +136,8 @@ TEST_F(CloneTest, CopyUntrackedRewritesTextKeepsBinaryAndRepointsSymlinks) {
   EXPECT_EQ(fs::read_symlink(root / "lib/relative"), "data/user.txt");
   EXPECT_EQ(fs::read_symlink(root / "lib/outside"), "/usr/lib");
   EXPECT_TRUE(fs::is_directory(root / "cache/empty"));
-  struct stat from {}, to {};
+  struct stat from {
+  }, to{};
   ASSERT_EQ(::stat((source_ / "lib/model.bin").c_str(), &from), 0);
   ASSERT_EQ(::stat((root / "lib/model.bin").c_str(), &to), 0);
   EXPECT_NE(from.st_ino, to.st_ino) << "untracked files are copied, never hard-linked";
@@ -154,7 +157,8 @@ TEST_F(CloneTest, CopyUntrackedNeverWritesThroughASymlinkInTheNewEnvironment) {
   fs::create_directories(outside);
   fs::create_directories(root / "share");
   fs::create_directory_symlink(outside, root / "share/mine");  // as a package would
-  ASSERT_TRUE(copy_untracked({.source = source_, .final_prefix = target_}, source->untracked, root));
+  ASSERT_TRUE(
+      copy_untracked({.source = source_, .final_prefix = target_}, source->untracked, root));
   EXPECT_TRUE(fs::is_empty(outside)) << "an untracked file was written through a symlink";
   EXPECT_EQ(read_text(root / "notes.txt"), "notes\n");
   EXPECT_TRUE(fs::is_symlink(root / "share/mine"));
@@ -193,7 +197,8 @@ TEST_F(CloneTest, CloneThroughApplyIsWholeAndRecordsTheSourceSpecs) {
   EXPECT_EQ(read_text(target_ / "notes.txt"), "data in " + target_.string() + "/data\n");
   EXPECT_EQ(read_text(target_ / "conda-meta/pinned"), "tool 1.*\n");
   EXPECT_EQ(fs::read_symlink(target_ / "lib/user-link.so"), target_ / "lib/tool.so");
-  struct stat cache {}, linked {};
+  struct stat cache {
+  }, linked{};
   ASSERT_EQ(::stat((link_[0].info.directory / "lib/data/blob.txt").c_str(), &cache), 0);
   ASSERT_EQ(::stat((target_ / "lib/data/blob.txt").c_str(), &linked), 0);
   EXPECT_EQ(cache.st_ino, linked.st_ino) << "package files are hard-linked as create does";
