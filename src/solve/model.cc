@@ -2,36 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <utility>
+
+#include "solve/order.h"
 
 namespace graft::solve::detail {
 namespace {
 
 const std::vector<sat::PackageIndex> kNoPackages;
-
-bool has_track_features(const conda::PackageRecord& record) {
-  return !record.track_features.empty();
-}
-
-// conda's preference between two packages of one name: no track_features first, then
-// version, build number and timestamp. Negative when `a` is worse than `b`.
-int compare_preference(const Candidate& a, const Candidate& b) {
-  bool a_features = has_track_features(*a.record);
-  bool b_features = has_track_features(*b.record);
-  if (a_features != b_features) return a_features ? -1 : 1;
-  if (a.version && b.version) {
-    if (int order = a.version->compare(*b.version); order != 0) return order;
-  } else if (a.version.has_value() != b.version.has_value()) {
-    return a.version ? 1 : -1;
-  }
-  if (a.record->build_number != b.record->build_number) {
-    return a.record->build_number < b.record->build_number ? -1 : 1;
-  }
-  if (a.record->timestamp != b.record->timestamp) {
-    return a.record->timestamp < b.record->timestamp ? -1 : 1;
-  }
-  return 0;
-}
 
 bool wanted_subdir(const conda::PackageRecord& record, const std::string& subdir) {
   return subdir.empty() || record.subdir.empty() || record.subdir == subdir ||
@@ -68,8 +47,8 @@ Model::Model(const Request& request) : request_(request) {
     resolve(key, out);
   };
   add_candidates();
-  assign_ranks();
   add_dependencies();
+  assign_ranks();
 }
 
 void Model::add_candidates() {
@@ -96,19 +75,84 @@ void Model::add_candidate(const conda::PackageRecord& record, Origin origin, std
 }
 
 void Model::assign_ranks() {
-  for (auto& [name, indices] : by_name_) {
-    std::vector<sat::PackageIndex> order = indices;
-    std::stable_sort(order.begin(), order.end(), [this](auto a, auto b) {
-      return compare_preference(candidates_[a], candidates_[b]) < 0;
-    });
-    std::uint32_t rank = 0;
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      if (i == 0 || compare_preference(candidates_[order[i - 1]], candidates_[order[i]]) != 0) {
-        ++rank;
-      }
-      problem_.packages[order[i]].rank = rank;
+  rank_state_.assign(candidates_.size(), RankState::kUnranked);
+  for (const auto& entry : by_name_) rank_name(entry.second);
+}
+
+void Model::rank_name(const std::vector<sat::PackageIndex>& packages) {
+  if (packages.empty() || rank_state_[packages[0]] != RankState::kUnranked) return;
+  for (sat::PackageIndex i : packages) rank_state_[i] = RankState::kRanking;
+  // One slot per package: its group of ties on steps 1-3, then steps 4 and 5.
+  struct Slot {
+    sat::PackageIndex package = 0;
+    std::size_t group = 0;
+    int score = 0;
+    std::int64_t timestamp = 0;
+    auto key() const { return std::tie(group, score, timestamp); }
+  };
+  std::vector<sat::PackageIndex> order = packages;
+  auto before = [this](sat::PackageIndex a, sat::PackageIndex b) {
+    return compare_before_dependencies(candidates_[a], candidates_[b]);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return before(a, b) < 0; });
+  std::vector<Slot> slots;
+  slots.reserve(order.size());
+  for (std::size_t begin = 0, end = 0, group = 0; begin < order.size(); begin = end, ++group) {
+    for (end = begin + 1; end < order.size() && before(order[begin], order[end]) == 0;) ++end;
+    std::span<const sat::PackageIndex> tied(order.data() + begin, end - begin);
+    std::vector<int> scores = tied.size() > 1 ? tie_scores(tied) : std::vector<int>(1, 0);
+    for (std::size_t k = 0; k < tied.size(); ++k) {
+      slots.push_back({.package = tied[k],
+                       .group = group,
+                       .score = scores[k],
+                       .timestamp = candidates_[tied[k]].record->timestamp});
     }
   }
+  std::stable_sort(slots.begin(), slots.end(),
+                   [](const Slot& a, const Slot& b) { return a.key() < b.key(); });
+  std::uint32_t rank = 0;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (i == 0 || slots[i - 1].key() != slots[i].key()) ++rank;
+    problem_.packages[slots[i].package].rank = rank;
+  }
+  for (sat::PackageIndex i : packages) rank_state_[i] = RankState::kRanked;
+}
+
+std::vector<int> Model::tie_scores(std::span<const sat::PackageIndex> group) {
+  // Each dependency name the group requires: (member, key) per requirement.
+  std::map<std::string_view, std::vector<std::pair<std::size_t, sat::KeyIndex>>> uses;
+  for (std::size_t member = 0; member < group.size(); ++member) {
+    for (sat::KeyIndex key : problem_.packages[group[member]].depends) {
+      const Key& dependency = keys_[key];
+      if (!dependency.spec || !dependency.spec->has_exact_name()) continue;
+      uses[dependency.spec->name()].emplace_back(member, key);
+    }
+  }
+  std::vector<std::vector<Reach>> reaches;
+  for (const auto& [name, requirements] : uses) {
+    const sat::KeyIndex first = requirements[0].second;
+    const bool same = std::all_of(requirements.begin(), requirements.end(),
+                                  [first](const auto& use) { return use.second == first; });
+    if (same) continue;  // every member that requires it reaches the same packages
+    rank_name(named(name));
+    std::vector<Reach> list;
+    for (const auto& [member, key] : requirements) {
+      const std::uint32_t best = best_rank(key);
+      if (!list.empty() && list.back().member == member) {
+        list.back().best = std::min(list.back().best, best);  // several specs: the tightest
+      } else {
+        list.push_back({.member = member, .best = best});
+      }
+    }
+    reaches.push_back(std::move(list));
+  }
+  return dependency_scores(group.size(), reaches);
+}
+
+std::uint32_t Model::best_rank(sat::KeyIndex key) const {
+  std::uint32_t best = 0;
+  for (sat::PackageIndex i : resolve(key)) best = std::max(best, problem_.packages[i].rank);
+  return best;
 }
 
 void Model::add_dependencies() {
