@@ -119,25 +119,29 @@ void Model::rank_name(const std::vector<sat::PackageIndex>& packages) {
 }
 
 std::vector<int> Model::tie_scores(std::span<const sat::PackageIndex> group) {
-  // Each dependency name the group requires: (member, key) per requirement.
-  std::map<std::string_view, std::vector<std::pair<std::size_t, sat::KeyIndex>>> uses;
+  // Every requirement of an exact name: (name, member, key), grouped by name.
+  std::vector<std::tuple<std::string_view, std::size_t, sat::KeyIndex>> uses;
   for (std::size_t member = 0; member < group.size(); ++member) {
     for (sat::KeyIndex key : problem_.packages[group[member]].depends) {
       const Key& dependency = keys_[key];
       if (!dependency.spec || !dependency.spec->has_exact_name()) continue;
-      uses[dependency.spec->name()].emplace_back(member, key);
+      uses.emplace_back(dependency.spec->name(), member, key);
     }
   }
+  std::sort(uses.begin(), uses.end());
   std::vector<std::vector<Reach>> reaches;
-  for (const auto& [name, requirements] : uses) {
-    const sat::KeyIndex first = requirements[0].second;
-    const bool same = std::all_of(requirements.begin(), requirements.end(),
-                                  [first](const auto& use) { return use.second == first; });
-    if (same) continue;  // every member that requires it reaches the same packages
+  for (std::size_t begin = 0, end = 0; begin < uses.size(); begin = end) {
+    const std::string_view name = std::get<0>(uses[begin]);
+    bool same = true;  // every member that requires it reaches the same packages
+    for (end = begin + 1; end < uses.size() && std::get<0>(uses[end]) == name; ++end) {
+      same = same && std::get<2>(uses[end]) == std::get<2>(uses[begin]);
+    }
+    if (same) continue;
     rank_name(named(name));
     std::vector<Reach> list;
-    for (const auto& [member, key] : requirements) {
-      const std::uint32_t best = best_rank(key);
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto [_, member, key] = uses[i];
+      const std::uint32_t best = best_rank(name, key);
       if (!list.empty() && list.back().member == member) {
         list.back().best = std::min(list.back().best, best);  // several specs: the tightest
       } else {
@@ -149,9 +153,33 @@ std::vector<int> Model::tie_scores(std::span<const sat::PackageIndex> group) {
   return dependency_scores(group.size(), reaches);
 }
 
-std::uint32_t Model::best_rank(sat::KeyIndex key) const {
+std::uint32_t Model::best_rank(std::string_view name, sat::KeyIndex key) {
+  const auto& packages = named(name);
+  // Nothing of that name, or a cycle back to a name being ranked: equal for everyone.
+  if (packages.empty() || rank_state_[packages[0]] != RankState::kRanked) return 0;
+  if (best_rank_.size() <= key) best_rank_.resize(keys_.size(), 0);
+  if (best_rank_[key] == 0) best_rank_[key] = find_best_rank(name, key) + 1;
+  return best_rank_[key] - 1;
+}
+
+std::uint32_t Model::find_best_rank(std::string_view name, sat::KeyIndex key) {
   std::uint32_t best = 0;
-  for (sat::PackageIndex i : resolve(key)) best = std::max(best, problem_.packages[i].rank);
+  if (key < resolved_.size() && resolved_[key]) {
+    for (sat::PackageIndex i : *resolved_[key]) best = std::max(best, problem_.packages[i].rank);
+    return best;
+  }
+  auto found = best_first_.find(name);
+  if (found == best_first_.end()) {
+    std::vector<sat::PackageIndex> order = named(name);
+    std::stable_sort(order.begin(), order.end(), [this](auto a, auto b) {
+      return problem_.packages[a].rank > problem_.packages[b].rank;
+    });
+    found = best_first_.emplace(std::string(name), std::move(order)).first;
+  }
+  const conda::MatchSpec& spec = *keys_[key].spec;
+  for (sat::PackageIndex i : found->second) {
+    if (matches(spec, candidates_[i])) return problem_.packages[i].rank;
+  }
   return best;
 }
 

@@ -93,8 +93,12 @@ class Model {
   void rank_name(const std::vector<sat::PackageIndex>& packages);
   // order.h's step 4 for one group tied on steps 1-3: a score per member.
   [[nodiscard]] std::vector<int> tie_scores(std::span<const sat::PackageIndex> group);
-  // The best rank among the packages `key` matches; 0 when it matches none.
-  [[nodiscard]] std::uint32_t best_rank(sat::KeyIndex key) const;
+  // The best rank among the packages `key` (of exact name `name`) matches; 0 when it
+  // matches none or `name` is not ranked yet (a cycle). Looks from the best package down,
+  // unless resolve() already ran for `key`.
+  [[nodiscard]] std::uint32_t best_rank(std::string_view name, sat::KeyIndex key);
+  // best_rank() for a ranked name, not cached.
+  [[nodiscard]] std::uint32_t find_best_rank(std::string_view name, sat::KeyIndex key);
   [[nodiscard]] bool matches(const conda::MatchSpec& spec, const Candidate& candidate) const;
   [[nodiscard]] std::vector<sat::PackageIndex> compute_matches(const Key& key) const;
 
@@ -116,6 +120,8 @@ class Model {
   TextMap<std::vector<sat::PackageIndex>> by_name_;
   enum class RankState : std::uint8_t { kUnranked, kRanking, kRanked };
   std::vector<RankState> rank_state_;  // by package; all packages of a name share one state
+  TextMap<std::vector<sat::PackageIndex>> best_first_;  // by name, filled by best_rank()
+  std::vector<std::uint32_t> best_rank_;  // by key: best_rank() + 1, 0 while not computed
   // resolve() results by key; a unique_ptr so that spans survive the vector growing.
   mutable std::vector<std::unique_ptr<const std::vector<sat::PackageIndex>>> resolved_;
 };
