@@ -183,6 +183,29 @@ std::uint32_t Model::find_best_rank(std::string_view name, sat::KeyIndex key) {
   return best;
 }
 
+std::vector<std::string> Model::reaches_further(sat::PackageIndex a, sat::PackageIndex b) {
+  auto reach = [this](sat::PackageIndex package) {
+    std::map<std::string_view, std::uint32_t> best;  // by dependency name: the tightest
+    for (sat::KeyIndex key : problem_.packages[package].depends) {
+      const Key& dependency = keys_[key];
+      if (!dependency.spec || !dependency.spec->has_exact_name()) continue;
+      const std::string& name = dependency.spec->name();
+      const std::uint32_t rank = best_rank(name, key);
+      auto [entry, fresh] = best.emplace(name, rank);
+      if (!fresh) entry->second = std::min(entry->second, rank);
+    }
+    return best;
+  };
+  const auto a_reach = reach(a);
+  const auto b_reach = reach(b);
+  std::vector<std::string> names;
+  for (const auto& [name, best] : a_reach) {
+    auto other = b_reach.find(name);
+    if (other != b_reach.end() && best > other->second) names.emplace_back(name);
+  }
+  return names;
+}
+
 void Model::add_dependencies() {
   const bool pip = request_.options.add_pip_as_python_dependency && by_name_.contains("pip");
   for (sat::PackageIndex i = 0; i < candidates_.size(); ++i) {

@@ -80,6 +80,9 @@ class Model {
   [[nodiscard]] std::vector<std::string> names() const;
   // "name-version-build", plus " (installed)" for installed packages.
   [[nodiscard]] std::string describe(sat::PackageIndex index) const;
+  // The dependency names, sorted, that both packages require and for which `a`'s specs
+  // allow a better-ranked package than `b`'s (order.h, step 4).
+  [[nodiscard]] std::vector<std::string> reaches_further(sat::PackageIndex a, sat::PackageIndex b);
   // The distinct channel and virtual versions of `name`, newest first, e.g. {"2.0", "1.0"}.
   [[nodiscard]] std::vector<std::string> available_versions(std::string_view name) const;
 

@@ -148,6 +148,43 @@ TEST(TiesTest, RepodataOrderDoesNotMatter) {
   }
 }
 
+// Transaction::choices (what `graft create --dry-run -v` logs) for some of the cases.
+TEST(TiesTest, ChoicesSayWhyABuildWon) {
+  struct Choice {
+    std::size_t index;  // into tie_cases()
+    std::vector<std::string> lines;
+  };
+  const std::vector<Choice> choices = {
+      {0,
+       {"chose pkga-1.0-py312_0 over pkga-1.0-py311_0 (and 1 more of the same version and "
+        "build number): its dependencies reach newer 'python'"}},
+      {1,
+       {"chose pkga-1.0-py310_0 over pkga-1.0-py312_0 (and 1 more of the same version and "
+        "build number): the request rules out the builds conda's order prefers"}},
+      {2, {"chose app-1.0-b over app-1.0-a: its dependencies reach newer 'libx'"}},
+      {3, {}},
+      {4,
+       {"chose app-1.0-new over app-1.0-old: its dependencies reach no further, and it is the "
+        "newer build (timestamp)"}},
+      {8, {"chose app-1.0-one over app-1.0-two: fewer track_features"}},
+      {9,
+       {"chose mid-1.0-y over mid-1.0-x: its dependencies reach newer 'libx'",
+        "chose top-1.0-on_y over top-1.0-on_x: its dependencies reach newer 'mid'"}},
+  };
+  const auto cases = tie_cases();
+  for (const auto& choice : choices) {
+    const Case& c = cases[choice.index];
+    SCOPED_TRACE(c.title);
+    Request request;
+    request.channels = {{.name = "c", .records = base_channel()}};
+    for (const auto& r : c.records) request.channels[0].records.push_back(r);
+    request.install = specs(c.install);
+    auto transaction = solve(request);
+    ASSERT_TRUE(transaction) << transaction.error().message();
+    EXPECT_EQ(transaction->choices, choice.lines);
+  }
+}
+
 TEST(DependencyScoresTest, EachDependencyVotesOnce) {
   using detail::Reach;
   // Three members; dependency 1: member 2 reaches furthest, 0 and 1 tie below it;
