@@ -76,6 +76,7 @@ void Model::add_candidate(const conda::PackageRecord& record, Origin origin, std
 
 void Model::assign_ranks() {
   rank_state_.assign(candidates_.size(), RankState::kUnranked);
+  reachable_ = reachable_packages();
   for (const auto& entry : by_name_) rank_name(entry.second);
 }
 
@@ -100,7 +101,9 @@ void Model::rank_name(const std::vector<sat::PackageIndex>& packages) {
   for (std::size_t begin = 0, end = 0, group = 0; begin < order.size(); begin = end, ++group) {
     for (end = begin + 1; end < order.size() && before(order[begin], order[end]) == 0;) ++end;
     std::span<const sat::PackageIndex> tied(order.data() + begin, end - begin);
-    std::vector<int> scores = tied.size() > 1 ? tie_scores(tied) : std::vector<int>(1, 0);
+    // Names the request cannot reach are never installed: their ties need no scores.
+    std::vector<int> scores(tied.size(), 0);
+    if (tied.size() > 1 && reachable_[tied[0]]) scores = tie_scores(tied);
     for (std::size_t k = 0; k < tied.size(); ++k) {
       slots.push_back({.package = tied[k],
                        .group = group,
@@ -158,29 +161,48 @@ std::uint32_t Model::best_rank(std::string_view name, sat::KeyIndex key) {
   // Nothing of that name, or a cycle back to a name being ranked: equal for everyone.
   if (packages.empty() || rank_state_[packages[0]] != RankState::kRanked) return 0;
   if (best_rank_.size() <= key) best_rank_.resize(keys_.size(), 0);
-  if (best_rank_[key] == 0) best_rank_[key] = find_best_rank(name, key) + 1;
+  if (best_rank_[key] == 0) {
+    std::uint32_t best = 0;
+    for (sat::PackageIndex i : resolve(key)) best = std::max(best, problem_.packages[i].rank);
+    best_rank_[key] = best + 1;
+  }
   return best_rank_[key] - 1;
 }
 
-std::uint32_t Model::find_best_rank(std::string_view name, sat::KeyIndex key) {
-  std::uint32_t best = 0;
-  if (key < resolved_.size() && resolved_[key]) {
-    for (sat::PackageIndex i : *resolved_[key]) best = std::max(best, problem_.packages[i].rank);
-    return best;
+std::vector<bool> Model::reachable_packages() const {
+  std::vector<bool> reached(candidates_.size(), false);
+  std::vector<std::string_view> queue;
+  auto reach = [&](std::string_view name) {
+    const auto& packages = named(name);
+    if (packages.empty() || reached[packages[0]]) return;
+    for (sat::PackageIndex i : packages) reached[i] = true;
+    queue.push_back(name);
+  };
+  bool everything = false;
+  for (const auto* specs : {&request_.install, &request_.update}) {
+    for (const auto& spec : *specs) {
+      if (!spec.has_exact_name()) everything = true;
+      reach(spec.name());
+    }
   }
-  auto found = best_first_.find(name);
-  if (found == best_first_.end()) {
-    std::vector<sat::PackageIndex> order = named(name);
-    std::stable_sort(order.begin(), order.end(), [this](auto a, auto b) {
-      return problem_.packages[a].rank > problem_.packages[b].rank;
-    });
-    found = best_first_.emplace(std::string(name), std::move(order)).first;
+  for (const auto* records : {&request_.installed, &request_.virtual_packages}) {
+    for (const auto& record : *records) reach(record.name);
   }
-  const conda::MatchSpec& spec = *keys_[key].spec;
-  for (sat::PackageIndex i : found->second) {
-    if (matches(spec, candidates_[i])) return problem_.packages[i].rank;
+  reach("pip");
+  while (!queue.empty() && !everything) {
+    const std::string_view name = queue.back();
+    queue.pop_back();
+    for (sat::PackageIndex i : named(name)) {
+      for (sat::KeyIndex key : problem_.packages[i].depends) {
+        const Key& dependency = keys_[key];
+        if (!dependency.spec) continue;
+        if (!dependency.spec->has_exact_name()) everything = true;
+        reach(dependency.spec->name());
+      }
+    }
   }
-  return best;
+  if (everything) reached.assign(candidates_.size(), true);
+  return reached;
 }
 
 std::vector<std::string> Model::reaches_further(sat::PackageIndex a, sat::PackageIndex b) {

@@ -97,11 +97,12 @@ class Model {
   // order.h's step 4 for one group tied on steps 1-3: a score per member.
   [[nodiscard]] std::vector<int> tie_scores(std::span<const sat::PackageIndex> group);
   // The best rank among the packages `key` (of exact name `name`) matches; 0 when it
-  // matches none or `name` is not ranked yet (a cycle). Looks from the best package down,
-  // unless resolve() already ran for `key`.
+  // matches none or `name` is not ranked yet (a cycle). Cached per key.
   [[nodiscard]] std::uint32_t best_rank(std::string_view name, sat::KeyIndex key);
-  // best_rank() for a ranked name, not cached.
-  [[nodiscard]] std::uint32_t find_best_rank(std::string_view name, sat::KeyIndex key);
+  // By package: whether the request can reach its name through dependencies (from the
+  // specs to install or update, the installed and virtual packages, and pip); every
+  // package when a spec names no exact package.
+  [[nodiscard]] std::vector<bool> reachable_packages() const;
   [[nodiscard]] bool matches(const conda::MatchSpec& spec, const Candidate& candidate) const;
   [[nodiscard]] std::vector<sat::PackageIndex> compute_matches(const Key& key) const;
 
@@ -122,8 +123,8 @@ class Model {
   TextMap<sat::KeyIndex> key_index_[2];  // by KeyKind, then the spec text
   TextMap<std::vector<sat::PackageIndex>> by_name_;
   enum class RankState : std::uint8_t { kUnranked, kRanking, kRanked };
-  std::vector<RankState> rank_state_;  // by package; all packages of a name share one state
-  TextMap<std::vector<sat::PackageIndex>> best_first_;  // by name, filled by best_rank()
+  std::vector<RankState> rank_state_;     // by package; all packages of a name share one state
+  std::vector<bool> reachable_;           // reachable_packages(), while ranking
   std::vector<std::uint32_t> best_rank_;  // by key: best_rank() + 1, 0 while not computed
   // resolve() results by key; a unique_ptr so that spans survive the vector growing.
   mutable std::vector<std::unique_ptr<const std::vector<sat::PackageIndex>>> resolved_;
