@@ -14,17 +14,24 @@
 //     dependency and -1 for every one that beats it, and the higher sum wins. So a
 //     `py312` build (python >=3.12,<3.13) beats a `py310` one, a build on `libx 2.0.*`
 //     beats one on `libx 1.0.*`, and dependencies only one member has count for nothing
-//     (extra dependencies neither win nor lose). This is libsolv's conda-mode comparison
-//     (prune_to_best_version compares, dependency by dependency, the best versions two
-//     builds' requirements allow) made a score so that it is a total order for any
-//     number of builds, and it agrees with conda's classic solver, which maximises the
-//     versions of the whole environment after the requested packages. Because the rank of
+//     (extra dependencies neither win nor lose). This is the comparison of libsolv's conda
+//     mode as mamba documents it (sort_by_best_dependencies after
+//     prune_to_best_version_conda: a variant whose dependency selects only featured
+//     packages loses, then the one whose specs select the higher version wins, then the
+//     timestamp), made a score so that it is a total order for any number of builds;
+//     ranking by the dependency's own rank gives the featured case for free, since
+//     featured builds rank below every plain one. It agrees with conda's classic solver,
+//     which maximises the versions of the whole environment after the requested
+//     packages. Because the rank of
 //     a dependency already includes this step, a tie whose dependencies are themselves
 //     tied is settled by their own dependencies. A dependency cycle (a name reached again
 //     while it is being ranked) compares as equal on that dependency.
 //  5. timestamp (newer wins).
-// Candidates equal on all five share a rank. Only tie groups with differing specs resolve
-// anything, so a channel without such ties ranks at the cost of one sort per name.
+// Candidates equal on all five share a rank. Cost: one sort per name; step 4 runs only for
+// names the request can reach through dependencies (the others are never installed, so
+// their ties keep steps 1-3 and 5) and only on dependency names whose specs differ within
+// a group, and each spec's best rank comes from Model::resolve(), cached and needed by
+// libsolv anyway. Transaction::choices (explain.h) says which step picked a build.
 #pragma once
 
 #include <cstddef>
