@@ -215,6 +215,7 @@ Result<Change> solve_change(const InstallFlags& flags, const Context& context,
   GRAFT_ASSIGN_OR_RETURN(solve::Request request, build_request(flags, context, cache));
   Change change;
   GRAFT_ASSIGN_OR_RETURN(change.transaction, solve::solve(request));
+  for (const auto& line : change.transaction.choices) spdlog::debug("{}", line);
   if (flags.force_reinstall) add_reinstalls(context, change.transaction);
   change.options = default_options(flags, context);
   for (std::size_t s = 0; s < context.specs.size(); ++s) {

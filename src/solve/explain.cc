@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/strings.h"
+#include "solve/order.h"
 
 namespace graft::solve::detail {
 namespace {
@@ -326,6 +327,58 @@ std::string explain_problems(const Model& model, const std::vector<JobNote>& not
     out += "- ... and " + std::to_string(suppressed) + " more reasons\n";
   }
   return out;
+}
+
+namespace {
+
+// The same version and build number, another build.
+bool is_rival(const Candidate& a, const Candidate& b) {
+  if (a.record == b.record || a.record->build_number != b.record->build_number) return false;
+  if (a.version && b.version) return a.version->compare(*b.version) == 0;
+  return !a.version && !b.version && a.record->version == b.record->version;
+}
+
+// Why `chosen` ranks above `other`, which ties with it on version and build number.
+std::string why_above(Model& model, sat::PackageIndex chosen, sat::PackageIndex other) {
+  const auto& a = *model.candidate(chosen).record;
+  const auto& b = *model.candidate(other).record;
+  if (a.track_features.size() != b.track_features.size()) return "fewer track_features";
+  std::vector<std::string> names = model.reaches_further(chosen, other);
+  if (!names.empty()) {
+    for (auto& name : names) name = quoted(name);
+    return "its dependencies reach newer " + list(names);
+  }
+  if (a.timestamp > b.timestamp && model.reaches_further(other, chosen).empty()) {
+    return "its dependencies reach no further, and it is the newer build (timestamp)";
+  }
+  return "its dependencies reach newer packages, counted over all those builds";
+}
+
+}  // namespace
+
+std::string explain_choice(Model& model, sat::PackageIndex chosen) {
+  const Candidate& candidate = model.candidate(chosen);
+  std::vector<sat::PackageIndex> rivals;
+  for (sat::PackageIndex i : model.named(candidate.record->name)) {
+    if (model.candidate(i).origin != Origin::kInstalled && is_rival(candidate, model.candidate(i)))
+      rivals.push_back(i);
+  }
+  if (rivals.empty()) return "";
+  const auto& packages = model.problem().packages;
+  const sat::PackageIndex best = *std::max_element(
+      rivals.begin(), rivals.end(),
+      [&packages](auto x, auto y) { return packages[x].rank < packages[y].rank; });
+  std::string text = "chose " + model.describe(chosen) + " over " + model.describe(best);
+  if (rivals.size() > 1) {
+    text += " (and " + std::to_string(rivals.size() - 1) +
+            " more of the same version and build number)";
+  }
+  const std::uint32_t rank = packages[chosen].rank;
+  if (rank < packages[best].rank) {
+    return text + ": the request rules out the builds conda's order prefers";
+  }
+  if (rank == packages[best].rank) return text + ": they tie in conda's order";
+  return text + ": " + why_above(model, chosen, best);
 }
 
 }  // namespace graft::solve::detail

@@ -43,6 +43,13 @@ inline constexpr std::size_t kMaxChainDepth = 8;
 [[nodiscard]] std::string explain_problems(const Model& model, const std::vector<JobNote>& notes,
                                            const std::vector<std::vector<sat::Rule>>& problems);
 
+// Why `chosen` was installed rather than the other builds of its name with the same
+// version and build number (order.h's steps 1, 4 and 5), e.g.
+//   "chose pkga-1.0-py312_0 over pkga-1.0-py311_0 (and 1 more of the same version and
+//   build number): its dependencies reach newer 'python'"
+// "" when it had no such rival.
+[[nodiscard]] std::string explain_choice(Model& model, sat::PackageIndex chosen);
+
 // "'name' versions available: 2.0, 1.0" or "no package named 'name' exists"; long lists are
 // shortened ("..., and 12 more").
 [[nodiscard]] std::string describe_available(const Model& model, const std::string& name);

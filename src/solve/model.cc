@@ -2,36 +2,15 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <utility>
+
+#include "solve/order.h"
 
 namespace graft::solve::detail {
 namespace {
 
 const std::vector<sat::PackageIndex> kNoPackages;
-
-bool has_track_features(const conda::PackageRecord& record) {
-  return !record.track_features.empty();
-}
-
-// conda's preference between two packages of one name: no track_features first, then
-// version, build number and timestamp. Negative when `a` is worse than `b`.
-int compare_preference(const Candidate& a, const Candidate& b) {
-  bool a_features = has_track_features(*a.record);
-  bool b_features = has_track_features(*b.record);
-  if (a_features != b_features) return a_features ? -1 : 1;
-  if (a.version && b.version) {
-    if (int order = a.version->compare(*b.version); order != 0) return order;
-  } else if (a.version.has_value() != b.version.has_value()) {
-    return a.version ? 1 : -1;
-  }
-  if (a.record->build_number != b.record->build_number) {
-    return a.record->build_number < b.record->build_number ? -1 : 1;
-  }
-  if (a.record->timestamp != b.record->timestamp) {
-    return a.record->timestamp < b.record->timestamp ? -1 : 1;
-  }
-  return 0;
-}
 
 bool wanted_subdir(const conda::PackageRecord& record, const std::string& subdir) {
   return subdir.empty() || record.subdir.empty() || record.subdir == subdir ||
@@ -68,8 +47,8 @@ Model::Model(const Request& request) : request_(request) {
     resolve(key, out);
   };
   add_candidates();
-  assign_ranks();
   add_dependencies();
+  assign_ranks();
 }
 
 void Model::add_candidates() {
@@ -96,19 +75,157 @@ void Model::add_candidate(const conda::PackageRecord& record, Origin origin, std
 }
 
 void Model::assign_ranks() {
-  for (auto& [name, indices] : by_name_) {
-    std::vector<sat::PackageIndex> order = indices;
-    std::stable_sort(order.begin(), order.end(), [this](auto a, auto b) {
-      return compare_preference(candidates_[a], candidates_[b]) < 0;
-    });
-    std::uint32_t rank = 0;
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      if (i == 0 || compare_preference(candidates_[order[i - 1]], candidates_[order[i]]) != 0) {
-        ++rank;
-      }
-      problem_.packages[order[i]].rank = rank;
+  rank_state_.assign(candidates_.size(), RankState::kUnranked);
+  reachable_ = reachable_packages();
+  for (const auto& entry : by_name_) rank_name(entry.second);
+}
+
+void Model::rank_name(const std::vector<sat::PackageIndex>& packages) {
+  if (packages.empty() || rank_state_[packages[0]] != RankState::kUnranked) return;
+  for (sat::PackageIndex i : packages) rank_state_[i] = RankState::kRanking;
+  // One slot per package: its group of ties on steps 1-3, then steps 4 and 5.
+  struct Slot {
+    sat::PackageIndex package = 0;
+    std::size_t group = 0;
+    int score = 0;
+    std::int64_t timestamp = 0;
+    auto key() const { return std::tie(group, score, timestamp); }
+  };
+  std::vector<sat::PackageIndex> order = packages;
+  auto before = [this](sat::PackageIndex a, sat::PackageIndex b) {
+    return compare_before_dependencies(candidates_[a], candidates_[b]);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return before(a, b) < 0; });
+  std::vector<Slot> slots;
+  slots.reserve(order.size());
+  for (std::size_t begin = 0, end = 0, group = 0; begin < order.size(); begin = end, ++group) {
+    for (end = begin + 1; end < order.size() && before(order[begin], order[end]) == 0;) ++end;
+    std::span<const sat::PackageIndex> tied(order.data() + begin, end - begin);
+    // Names the request cannot reach are never installed: their ties need no scores.
+    std::vector<int> scores(tied.size(), 0);
+    if (tied.size() > 1 && reachable_[tied[0]]) scores = tie_scores(tied);
+    for (std::size_t k = 0; k < tied.size(); ++k) {
+      slots.push_back({.package = tied[k],
+                       .group = group,
+                       .score = scores[k],
+                       .timestamp = candidates_[tied[k]].record->timestamp});
     }
   }
+  std::stable_sort(slots.begin(), slots.end(),
+                   [](const Slot& a, const Slot& b) { return a.key() < b.key(); });
+  std::uint32_t rank = 0;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (i == 0 || slots[i - 1].key() != slots[i].key()) ++rank;
+    problem_.packages[slots[i].package].rank = rank;
+  }
+  for (sat::PackageIndex i : packages) rank_state_[i] = RankState::kRanked;
+}
+
+std::vector<int> Model::tie_scores(std::span<const sat::PackageIndex> group) {
+  // Every requirement of an exact name: (name, member, key), grouped by name.
+  std::vector<std::tuple<std::string_view, std::size_t, sat::KeyIndex>> uses;
+  for (std::size_t member = 0; member < group.size(); ++member) {
+    for (sat::KeyIndex key : problem_.packages[group[member]].depends) {
+      const Key& dependency = keys_[key];
+      if (!dependency.spec || !dependency.spec->has_exact_name()) continue;
+      uses.emplace_back(dependency.spec->name(), member, key);
+    }
+  }
+  std::sort(uses.begin(), uses.end());
+  std::vector<std::vector<Reach>> reaches;
+  for (std::size_t begin = 0, end = 0; begin < uses.size(); begin = end) {
+    const std::string_view name = std::get<0>(uses[begin]);
+    bool same = true;  // every member that requires it reaches the same packages
+    for (end = begin + 1; end < uses.size() && std::get<0>(uses[end]) == name; ++end) {
+      same = same && std::get<2>(uses[end]) == std::get<2>(uses[begin]);
+    }
+    if (same) continue;
+    rank_name(named(name));
+    std::vector<Reach> list;
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto [_, member, key] = uses[i];
+      const std::uint32_t best = best_rank(name, key);
+      if (!list.empty() && list.back().member == member) {
+        list.back().best = std::min(list.back().best, best);  // several specs: the tightest
+      } else {
+        list.push_back({.member = member, .best = best});
+      }
+    }
+    reaches.push_back(std::move(list));
+  }
+  return dependency_scores(group.size(), reaches);
+}
+
+std::uint32_t Model::best_rank(std::string_view name, sat::KeyIndex key) {
+  const auto& packages = named(name);
+  // Nothing of that name, or a cycle back to a name being ranked: equal for everyone.
+  if (packages.empty() || rank_state_[packages[0]] != RankState::kRanked) return 0;
+  if (best_rank_.size() <= key) best_rank_.resize(keys_.size(), 0);
+  if (best_rank_[key] == 0) {
+    std::uint32_t best = 0;
+    for (sat::PackageIndex i : resolve(key)) best = std::max(best, problem_.packages[i].rank);
+    best_rank_[key] = best + 1;
+  }
+  return best_rank_[key] - 1;
+}
+
+std::vector<bool> Model::reachable_packages() const {
+  std::vector<bool> reached(candidates_.size(), false);
+  std::vector<std::string_view> queue;
+  auto reach = [&](std::string_view name) {
+    const auto& packages = named(name);
+    if (packages.empty() || reached[packages[0]]) return;
+    for (sat::PackageIndex i : packages) reached[i] = true;
+    queue.push_back(name);
+  };
+  bool everything = false;
+  for (const auto* specs : {&request_.install, &request_.update}) {
+    for (const auto& spec : *specs) {
+      if (!spec.has_exact_name()) everything = true;
+      reach(spec.name());
+    }
+  }
+  for (const auto* records : {&request_.installed, &request_.virtual_packages}) {
+    for (const auto& record : *records) reach(record.name);
+  }
+  reach("pip");
+  while (!queue.empty() && !everything) {
+    const std::string_view name = queue.back();
+    queue.pop_back();
+    for (sat::PackageIndex i : named(name)) {
+      for (sat::KeyIndex key : problem_.packages[i].depends) {
+        const Key& dependency = keys_[key];
+        if (!dependency.spec) continue;
+        if (!dependency.spec->has_exact_name()) everything = true;
+        reach(dependency.spec->name());
+      }
+    }
+  }
+  if (everything) reached.assign(candidates_.size(), true);
+  return reached;
+}
+
+std::vector<std::string> Model::reaches_further(sat::PackageIndex a, sat::PackageIndex b) {
+  auto reach = [this](sat::PackageIndex package) {
+    std::map<std::string_view, std::uint32_t> best;  // by dependency name: the tightest
+    for (sat::KeyIndex key : problem_.packages[package].depends) {
+      const Key& dependency = keys_[key];
+      if (!dependency.spec || !dependency.spec->has_exact_name()) continue;
+      const std::string& name = dependency.spec->name();
+      const std::uint32_t rank = best_rank(name, key);
+      auto [entry, fresh] = best.emplace(name, rank);
+      if (!fresh) entry->second = std::min(entry->second, rank);
+    }
+    return best;
+  };
+  const auto a_reach = reach(a);
+  const auto b_reach = reach(b);
+  std::vector<std::string> names;
+  for (const auto& [name, best] : a_reach) {
+    auto other = b_reach.find(name);
+    if (other != b_reach.end() && best > other->second) names.emplace_back(name);
+  }
+  return names;
 }
 
 void Model::add_dependencies() {

@@ -1,6 +1,6 @@
 // The conda side of the libsolv adapter (internal to module solve): turns a Request's
-// records into sat::Packages ranked in conda's order, and MatchSpecs into dependency keys
-// that the sat layer resolves through Model::resolve().
+// records into sat::Packages ranked in conda's order (order.h says which), and MatchSpecs into
+// dependency keys that the sat layer resolves through Model::resolve().
 //
 // A Model borrows the Request it is built from (records are referenced, not copied): the
 // Request must outlive it. Not thread-safe (keys are interned and resolved lazily, and
@@ -80,14 +80,29 @@ class Model {
   [[nodiscard]] std::vector<std::string> names() const;
   // "name-version-build", plus " (installed)" for installed packages.
   [[nodiscard]] std::string describe(sat::PackageIndex index) const;
+  // The dependency names, sorted, that both packages require and for which `a`'s specs
+  // allow a better-ranked package than `b`'s (order.h, step 4).
+  [[nodiscard]] std::vector<std::string> reaches_further(sat::PackageIndex a, sat::PackageIndex b);
   // The distinct channel and virtual versions of `name`, newest first, e.g. {"2.0", "1.0"}.
   [[nodiscard]] std::vector<std::string> available_versions(std::string_view name) const;
 
  private:
   void add_candidates();
   void add_candidate(const conda::PackageRecord& record, Origin origin, std::size_t channel);
-  void assign_ranks();
   void add_dependencies();
+  // Ranks every name's packages (after add_dependencies(): ties look at dependencies).
+  void assign_ranks();
+  // Ranks the packages of one name, first ranking the names its tie groups depend on.
+  void rank_name(const std::vector<sat::PackageIndex>& packages);
+  // order.h's step 4 for one group tied on steps 1-3: a score per member.
+  [[nodiscard]] std::vector<int> tie_scores(std::span<const sat::PackageIndex> group);
+  // The best rank among the packages `key` (of exact name `name`) matches; 0 when it
+  // matches none or `name` is not ranked yet (a cycle). Cached per key.
+  [[nodiscard]] std::uint32_t best_rank(std::string_view name, sat::KeyIndex key);
+  // By package: whether the request can reach its name through dependencies (from the
+  // specs to install or update, the installed and virtual packages, and pip); every
+  // package when a spec names no exact package.
+  [[nodiscard]] std::vector<bool> reachable_packages() const;
   [[nodiscard]] bool matches(const conda::MatchSpec& spec, const Candidate& candidate) const;
   [[nodiscard]] std::vector<sat::PackageIndex> compute_matches(const Key& key) const;
 
@@ -107,6 +122,10 @@ class Model {
   std::vector<Key> keys_;
   TextMap<sat::KeyIndex> key_index_[2];  // by KeyKind, then the spec text
   TextMap<std::vector<sat::PackageIndex>> by_name_;
+  enum class RankState : std::uint8_t { kUnranked, kRanking, kRanked };
+  std::vector<RankState> rank_state_;     // by package; all packages of a name share one state
+  std::vector<bool> reachable_;           // reachable_packages(), while ranking
+  std::vector<std::uint32_t> best_rank_;  // by key: best_rank() + 1, 0 while not computed
   // resolve() results by key; a unique_ptr so that spans survive the vector growing.
   mutable std::vector<std::unique_ptr<const std::vector<sat::PackageIndex>>> resolved_;
 };

@@ -1,4 +1,6 @@
-// dependency_order(): Kahn's algorithm over the records' `depends`, smallest name first.
+// The candidate order's comparisons (see order.h) and dependency_order(): Kahn's algorithm
+// over the records' `depends`, smallest name first.
+#include <algorithm>
 #include <set>
 #include <string>
 #include <tuple>
@@ -31,6 +33,39 @@ std::vector<std::vector<std::size_t>> dependency_edges(
 }
 
 }  // namespace
+
+int compare_before_dependencies(const Candidate& a, const Candidate& b) {
+  const std::size_t a_features = a.record->track_features.size();
+  const std::size_t b_features = b.record->track_features.size();
+  if (a_features != b_features) return a_features > b_features ? -1 : 1;
+  if (a.version && b.version) {
+    if (int order = a.version->compare(*b.version); order != 0) return order;
+  } else if (a.version.has_value() != b.version.has_value()) {
+    return a.version ? 1 : -1;
+  }
+  if (a.record->build_number != b.record->build_number) {
+    return a.record->build_number < b.record->build_number ? -1 : 1;
+  }
+  return 0;
+}
+
+std::vector<int> dependency_scores(std::size_t members,
+                                   const std::vector<std::vector<Reach>>& reaches) {
+  std::vector<int> scores(members, 0);
+  std::vector<std::uint32_t> bests;
+  for (const auto& list : reaches) {
+    if (list.size() < 2) continue;
+    bests.clear();
+    for (const Reach& reach : list) bests.push_back(reach.best);
+    std::sort(bests.begin(), bests.end());
+    for (const Reach& reach : list) {
+      auto below = std::lower_bound(bests.begin(), bests.end(), reach.best) - bests.begin();
+      auto above = bests.end() - std::upper_bound(bests.begin(), bests.end(), reach.best);
+      scores[reach.member] += static_cast<int>(below - above);
+    }
+  }
+  return scores;
+}
 
 std::vector<conda::PackageRecord> dependency_order(std::vector<conda::PackageRecord> records,
                                                    const DependencyNamer& name_of) {

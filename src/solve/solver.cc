@@ -231,7 +231,15 @@ Result<Transaction> solve(const Request& request) {
   }
   sat::Outcome outcome = sat::solve_sat(model.problem());
   if (!outcome.solved) return fail(unsatisfiable(model, plan.notes(), outcome));
-  return make_transaction(model, outcome.installed);
+  Transaction transaction = make_transaction(model, outcome.installed);
+  for (sat::PackageIndex i : outcome.installed) {
+    if (model.candidate(i).origin != Origin::kChannel) continue;
+    if (std::string line = detail::explain_choice(model, i); !line.empty()) {
+      transaction.choices.push_back(std::move(line));
+    }
+  }
+  std::sort(transaction.choices.begin(), transaction.choices.end());
+  return transaction;
 }
 
 }  // namespace graft::solve

@@ -2,9 +2,10 @@
 // records, channels' records) to a Transaction, with libsolv underneath.
 //
 // Conda semantics kept here:
-// - order: among packages of one name, conda's order decides (version, then build number,
-//   then timestamp); a package with track_features ranks below every one without, so it is
-//   only chosen when nothing else works;
+// - order: among packages of one name, conda's order decides (order.h: fewer
+//   track_features, version, build number, the build whose dependencies reach newer
+//   packages, timestamp), so a package with track_features is only chosen when nothing
+//   else works;
 // - channel priority: strict (a name is only taken from the highest-priority channel that
 //   has it), flexible (higher priority preferred, lower used when needed) or disabled;
 // - run_constrained (`constrains`): a package excludes the versions its constraints reject;
@@ -70,6 +71,9 @@ struct Transaction {
   std::vector<conda::PackageRecord> link;
   // Installed records to unlink, each before the records it depends on.
   std::vector<conda::PackageRecord> unlink;
+  // Why a build was chosen over others of its name with the same version and build
+  // number, one line per such chosen build, by name (see order.h); for `-v`.
+  std::vector<std::string> choices;
 
   [[nodiscard]] bool empty() const { return link.empty() && unlink.empty(); }
 };
