@@ -4,6 +4,7 @@
 // the same; matching a record never crashes.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -23,7 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   auto again = graft::conda::MatchSpec::parse(canonical);
-  if (!again || again->to_string() != canonical) std::abort();
+  if (!again || again->to_string() != canonical) {
+    std::fprintf(stderr, "round trip failed: '%s' prints as '%s', which %s\n",
+                 std::string(text).c_str(), canonical.c_str(),
+                 again ? ("prints as '" + again->to_string() + "'").c_str()
+                       : ("does not parse: " + again.error().message()).c_str());
+    std::abort();
+  }
   graft::conda::PackageRecord record;
   record.name = "numpy";
   record.version = "1.7.1";

@@ -91,8 +91,17 @@ class Parser {
   Result<MatchSpec::RawFields> run() {
     std::string_view spec = base::trim(original_);
     if (spec.ends_with("@") && spec.size() > 1) {  // legacy "mkl@": a feature
+      const std::string_view feature = spec.substr(0, spec.size() - 1);
+      const bool valid = std::all_of(feature.begin(), feature.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
+      if (!valid) {
+        return fail(
+            error("a legacy feature spec ('name@') needs a feature name of letters, "
+                  "digits, '_', '-' and '.'"));
+      }
       set(F::kName, "*");
-      set(F::kTrackFeatures, spec.substr(0, spec.size() - 1));
+      set(F::kTrackFeatures, feature);
       return std::move(raw_);
     }
     spec = base::trim(spec.substr(0, find_comment(spec)));
@@ -188,7 +197,8 @@ class Parser {
     if (has_unquoted_bracket(body)) return fail(error("multiple bracket sections not allowed"));
     std::string_view after = base::trim(std::string_view(spec).substr(close + 1));
     if (!after.empty() && !(after.front() == '(' && after.back() == ')')) {
-      return fail(error("unrecognized text after the bracket section: '" + std::string(after) + "'"));
+      return fail(
+          error("unrecognized text after the bracket section: '" + std::string(after) + "'"));
     }
     GRAFT_RETURN_IF_ERROR(parse_pairs(body));
     spec = spec.substr(0, open) + std::string(after);
@@ -220,9 +230,8 @@ class Parser {
       skip(" ,");
       if (position == body.size()) break;
       std::size_t key_start = position;
-      while (position < body.size() &&
-             (std::isalnum(static_cast<unsigned char>(body[position])) ||
-              body[position] == '_' || body[position] == '-')) {
+      while (position < body.size() && (std::isalnum(static_cast<unsigned char>(body[position])) ||
+                                        body[position] == '_' || body[position] == '-')) {
         ++position;
       }
       std::string_view key = body.substr(key_start, position - key_start);

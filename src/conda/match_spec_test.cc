@@ -17,7 +17,9 @@ MatchSpec ms(std::string_view text) {
   return parsed ? *parsed : MatchSpec();
 }
 
-std::string canonical(std::string_view text) { return ms(text).to_string(); }
+std::string canonical(std::string_view text) {
+  return ms(text).to_string();
+}
 
 // conda's DPkg("name-version-build"): build number from the build's last "_" part.
 PackageRecord record(std::string name, std::string version, std::string build) {
@@ -37,31 +39,57 @@ PackageRecord record(std::string name, std::string version, std::string build) {
 // conda's test_match_1 against numpy-1.7.1-py27_0.
 TEST(MatchSpec, CondaMatchTable) {
   const std::vector<std::pair<std::string, bool>> table = {
-      {"numpy 1.7*", true},            {"numpy 1.7.1", true},
-      {"numpy 1.7", false},            {"numpy 1.5*", false},
-      {"numpy >=1.5", true},           {"numpy >=1.5,<2", true},
-      {"numpy >=1.8,<1.9", false},     {"numpy >1.5,<2,!=1.7.1", false},
-      {"numpy >1.8,<2|==1.7", false},  {"numpy >1.8,<2|>=1.7.1", true},
-      {"numpy >=1.8|1.7*", true},      {"numpy ==1.7", false},
-      {"numpy >=1.5,>1.6", true},      {"numpy ==1.7.1", true},
-      {"numpy ==1.7.1.0", true},       {"numpy==1.7.1.0.0", true},
-      {"numpy >=1,*.7.*", true},       {"numpy *.7.*,>=1", true},
-      {"numpy >=1,*.8.*", false},      {"numpy >=2,*.7.*", false},
-      {"numpy 1.6*|1.7*", true},       {"numpy 1.6*|1.8*", false},
-      {"numpy 1.6.2|1.7*", true},      {"numpy 1.6.2|1.7.1", true},
-      {"numpy 1.6.2|1.7.0", false},    {"numpy 1.7.1 py27_0", true},
-      {"numpy 1.7.1 py26_0", false},   {"numpy >1.7.1a", true},
-      {"python", false},               {"numpy", true},
-      {"NumPy", true},                 {"num*", true},
-      {"numpy=1.7.1=py27*", true},     {"numpy=1.7=py27*", false},
-      {"numpy=1.7.1=py26*", false},    {"numpy[build='^py2[67]_0$']", true}, {"numpy[build_number=0]", true},
-      {"numpy[build_number='>=1']", false}, {"numpy[md5=012345789]", true},
-      {"numpy[md5=0123]", false},      {"defaults::numpy", true},
-      {"pkgs/main::numpy", true},      {"conda-forge::numpy", false},
-      {"pkgs/main/linux-64::numpy", true}, {"pkgs/main/osx-64::numpy", false},
-      {"numpy[subdir=linux-64]", true}, {"numpy[fn=numpy-1.7.1-py27_0.tar.bz2]", true},
-      {"numpy ~=1.7.0", true},         {"numpy ~=1.7.2", false},
-      {"* 1.7.1", true},               {"*[track_features=mkl]", false},
+      {"numpy 1.7*", true},
+      {"numpy 1.7.1", true},
+      {"numpy 1.7", false},
+      {"numpy 1.5*", false},
+      {"numpy >=1.5", true},
+      {"numpy >=1.5,<2", true},
+      {"numpy >=1.8,<1.9", false},
+      {"numpy >1.5,<2,!=1.7.1", false},
+      {"numpy >1.8,<2|==1.7", false},
+      {"numpy >1.8,<2|>=1.7.1", true},
+      {"numpy >=1.8|1.7*", true},
+      {"numpy ==1.7", false},
+      {"numpy >=1.5,>1.6", true},
+      {"numpy ==1.7.1", true},
+      {"numpy ==1.7.1.0", true},
+      {"numpy==1.7.1.0.0", true},
+      {"numpy >=1,*.7.*", true},
+      {"numpy *.7.*,>=1", true},
+      {"numpy >=1,*.8.*", false},
+      {"numpy >=2,*.7.*", false},
+      {"numpy 1.6*|1.7*", true},
+      {"numpy 1.6*|1.8*", false},
+      {"numpy 1.6.2|1.7*", true},
+      {"numpy 1.6.2|1.7.1", true},
+      {"numpy 1.6.2|1.7.0", false},
+      {"numpy 1.7.1 py27_0", true},
+      {"numpy 1.7.1 py26_0", false},
+      {"numpy >1.7.1a", true},
+      {"python", false},
+      {"numpy", true},
+      {"NumPy", true},
+      {"num*", true},
+      {"numpy=1.7.1=py27*", true},
+      {"numpy=1.7=py27*", false},
+      {"numpy=1.7.1=py26*", false},
+      {"numpy[build='^py2[67]_0$']", true},
+      {"numpy[build_number=0]", true},
+      {"numpy[build_number='>=1']", false},
+      {"numpy[md5=012345789]", true},
+      {"numpy[md5=0123]", false},
+      {"defaults::numpy", true},
+      {"pkgs/main::numpy", true},
+      {"conda-forge::numpy", false},
+      {"pkgs/main/linux-64::numpy", true},
+      {"pkgs/main/osx-64::numpy", false},
+      {"numpy[subdir=linux-64]", true},
+      {"numpy[fn=numpy-1.7.1-py27_0.tar.bz2]", true},
+      {"numpy ~=1.7.0", true},
+      {"numpy ~=1.7.2", false},
+      {"* 1.7.1", true},
+      {"*[track_features=mkl]", false},
   };
   PackageRecord numpy = record("numpy", "1.7.1", "py27_0");
   auto version = Version::parse(numpy.version);
@@ -200,8 +228,21 @@ TEST(MatchSpec, CanonicalStringsAsCondaPrintsThem) {
   }
 }
 
+// Found by the sanitizer job's fuzzing: ",@" became a spec that printed as
+// "*[track_features=]", which does not parse again.
+TEST(MatchSpec, ALegacyFeatureSpecNeedsAFeatureName) {
+  for (const char* bad : {",@", "a b@", "[x]@", "x,y@"}) {
+    EXPECT_FALSE(MatchSpec::parse(bad).has_value()) << bad;
+  }
+  auto good = MatchSpec::parse("mkl_rt-2.1@");
+  ASSERT_TRUE(good.has_value());
+  EXPECT_EQ(good->to_string(), "*[track_features=mkl_rt-2.1]");
+  EXPECT_TRUE(MatchSpec::parse(good->to_string()).has_value());
+}
+
 TEST(MatchSpec, ParsedFieldsFollowConda) {
-  MatchSpec spec = ms("defaults::numpy=1.8=py27_0 [channel='anaconda',version=\">=1.8,<2|1.9\", build='3']");
+  MatchSpec spec =
+      ms("defaults::numpy=1.8=py27_0 [channel='anaconda',version=\">=1.8,<2|1.9\", build='3']");
   EXPECT_EQ(spec.get(MatchSpecField::kChannel), "anaconda");
   EXPECT_EQ(spec.name(), "numpy");
   EXPECT_EQ(spec.get(MatchSpecField::kVersion), ">=1.8,<2|1.9");
@@ -219,29 +260,36 @@ TEST(MatchSpec, ParsedFieldsFollowConda) {
   ASSERT_TRUE(python);
   EXPECT_EQ(*python, ms("python 2.7.4"));
   EXPECT_NE(*python, ms("python"));
-  auto from_fields = MatchSpec::from_fields({{"name", "foo"}, {"build", "py2*"}, {"channel", "conda-forge"}});
+  auto from_fields =
+      MatchSpec::from_fields({{"name", "foo"}, {"build", "py2*"}, {"channel", "conda-forge"}});
   ASSERT_TRUE(from_fields);
   EXPECT_EQ(from_fields->to_string(), "conda-forge::foo[build=py2*]");
 }
 
 TEST(MatchSpec, PackageUrlsAndPaths) {
-  std::string url = "https://conda.anaconda.org/conda-canary/linux-64/"
-                    "conda-4.3.21.post699+1dab973-py36h4a561cd_0.tar.bz2";
+  std::string url =
+      "https://conda.anaconda.org/conda-canary/linux-64/"
+      "conda-4.3.21.post699+1dab973-py36h4a561cd_0.tar.bz2";
   MatchSpec spec = ms(url);
-  EXPECT_EQ(spec.to_string(), "conda-canary/linux-64::conda==4.3.21.post699+1dab973=py36h4a561cd_0");
+  EXPECT_EQ(spec.to_string(),
+            "conda-canary/linux-64::conda==4.3.21.post699+1dab973=py36h4a561cd_0");
   EXPECT_EQ(spec.get(MatchSpecField::kUrl), url);
   EXPECT_EQ(spec.get(MatchSpecField::kFn), "conda-4.3.21.post699+1dab973-py36h4a561cd_0.tar.bz2");
-  std::string bare = "https://conda.anaconda.org/conda-canary/conda-4.3.21.post699+1dab973-"
-                     "py36h4a561cd_0.tar.bz2";
+  std::string bare =
+      "https://conda.anaconda.org/conda-canary/conda-4.3.21.post699+1dab973-"
+      "py36h4a561cd_0.tar.bz2";
   EXPECT_EQ(canonical(bare), "*[url=" + bare + "]");
   EXPECT_EQ(canonical("/some/file/on/disk/package-1.2.3-2.tar.bz2"),
             "*[url=file:///some/file/on/disk/package-1.2.3-2.tar.bz2]");
-  EXPECT_EQ(canonical("file:///srv/chan/noarch/foo-1.0-0.conda"), "file:///srv/chan/noarch::foo==1.0=0");
+  EXPECT_EQ(canonical("file:///srv/chan/noarch/foo-1.0-0.conda"),
+            "file:///srv/chan/noarch::foo==1.0=0");
   EXPECT_EQ(ms("https://anaconda.org/conda-forge/linux-64/x264-1%21164.3095-h166bdaf_2.tar.bz2")
                 .get(MatchSpecField::kVersion),
             "1!164.3095");
   std::string relative = ms("./foo-1.0-0.conda").to_string();
-  EXPECT_EQ(relative, "*[url=file://" + (std::filesystem::current_path() / "foo-1.0-0.conda").generic_string() + "]");
+  EXPECT_EQ(relative, "*[url=file://" +
+                          (std::filesystem::current_path() / "foo-1.0-0.conda").generic_string() +
+                          "]");
   PackageRecord rec = record("conda", "4.3.21.post699+1dab973", "py36h4a561cd_0");
   rec.channel = "https://conda.anaconda.org/conda-canary/linux-64";
   EXPECT_TRUE(ms(spec.to_string()).matches(rec));
@@ -250,15 +298,28 @@ TEST(MatchSpec, PackageUrlsAndPaths) {
 }
 
 TEST(MatchSpec, RoundTripsThroughCanonicalText) {
-  for (std::string text :
-       {"numpy", "numpy=1.7", "numpy==1.7", "numpy 1.7 py27_0", "numpy>=1.8,<2|1.7", "* >=1.3 2",
-        "conda-forge::numpy[version='>=1.2,<2',build=py*]", "numpy!=1.10 py38_0",
-        "conda-forge/linux-64::numpy==1.2.3=py_0[md5=abc,build_number='>=3']",
-        "*[md5=12345678901234567890123456789012]", "numpy[track_features='mkl debug']",
-        "numpy[license='GPL v3',license_family=GPL]", "pkg ~=1.2.3", "python >=3.8,(<3.10|>3.11)",
-        "numpy[version='^1\\.2.*$',build='^py(27|36)_0$']", "numpy[subdir=linux-64]",
-        "https://host.example/chan::numpy=1.2", "numpy=1.7.*=py3*_2", "foo[url=http://x/y.conda]",
-        "file:///srv/chan/noarch/foo-1.0-0.conda", "numpy===1.7", "x264 >=1!164.3095,<1!165"}) {
+  for (std::string text : {"numpy",
+                           "numpy=1.7",
+                           "numpy==1.7",
+                           "numpy 1.7 py27_0",
+                           "numpy>=1.8,<2|1.7",
+                           "* >=1.3 2",
+                           "conda-forge::numpy[version='>=1.2,<2',build=py*]",
+                           "numpy!=1.10 py38_0",
+                           "conda-forge/linux-64::numpy==1.2.3=py_0[md5=abc,build_number='>=3']",
+                           "*[md5=12345678901234567890123456789012]",
+                           "numpy[track_features='mkl debug']",
+                           "numpy[license='GPL v3',license_family=GPL]",
+                           "pkg ~=1.2.3",
+                           "python >=3.8,(<3.10|>3.11)",
+                           "numpy[version='^1\\.2.*$',build='^py(27|36)_0$']",
+                           "numpy[subdir=linux-64]",
+                           "https://host.example/chan::numpy=1.2",
+                           "numpy=1.7.*=py3*_2",
+                           "foo[url=http://x/y.conda]",
+                           "file:///srv/chan/noarch/foo-1.0-0.conda",
+                           "numpy===1.7",
+                           "x264 >=1!164.3095,<1!165"}) {
     MatchSpec first = ms(text);
     auto again = MatchSpec::parse(first.to_string());
     ASSERT_TRUE(again) << text << " -> " << first.to_string() << ": " << again.error().message();
@@ -283,8 +344,9 @@ TEST(MatchSpec, RejectsInvalidSpecsWithReasons) {
       {"package[build=0,junk]", "a key or a value is missing"},
       {"numpy==", "invalid version spec '==': invalid operator"},
       {"numpy>=", "invalid version spec '>=': invalid operator"},
-      {"pkg 4.2.2<6.0.0", "invalid version spec '4.2.2<6.0.0': invalid version '4.2.2<6.0.0': "
-                          "invalid character(s)"},
+      {"pkg 4.2.2<6.0.0",
+       "invalid version spec '4.2.2<6.0.0': invalid version '4.2.2<6.0.0': "
+       "invalid character(s)"},
       {"^(aaaa$", "'^(aaaa$' is not a valid regular expression"},
       {"*/lin(ux-65::f/o>=>1y", "invalid version spec '>=>1y': invalid operator"},
       {"foo if python>=3.6", "conditional (' if ') specs are not supported"},
