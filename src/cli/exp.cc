@@ -23,7 +23,6 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
-#include "base/hash.h"
 #include "base/subprocess.h"
 #include "cli/exp_common.h"
 #include "cli/exp_html.h"
@@ -115,11 +114,6 @@ Result<std::pair<std::string, experiment::ExperimentSpec>> read_spec(const std::
   GRAFT_ASSIGN_OR_RETURN(experiment::ExperimentSpec spec,
                          experiment::parse_experiment_spec(text, file));
   return std::make_pair(std::move(text), std::move(spec));
-}
-
-void print_line(std::string_view line) {
-  std::fprintf(stderr, "graft: %.*s\n", static_cast<int>(line.size()), line.data());
-  std::fflush(stderr);
 }
 
 // SIGINT and SIGTERM set `flag` (read by the runner) from a thread of their own.
@@ -246,8 +240,7 @@ int run_detached(const fs::path& root, const std::string& name, std::vector<std:
             fmt::format("the experiment did not start in time; see {}", log.string())));
 }
 
-int run_start(const ExpFlags& flags, int argc_unused) {
-  (void)argc_unused;
+int run_start(const ExpFlags& flags) {
   auto spec = read_spec(flags.file);
   if (!spec) return report_error(spec.error());
   auto root = graft_root(flags.root_prefix);
@@ -494,29 +487,6 @@ int run_rollback(const ExpFlags& flags) {
   return run_manual(flags, "POST", "/experiment/rollback", body.dump());
 }
 
-// Runs this graft binary with `args` (create --clone, env freeze, env remove): the same
-// code, locks and checks as when a person types them.
-Status run_self(std::vector<std::string> args, const std::string& root_prefix_flag) {
-  args.insert(args.begin(), "/proc/self/exe");
-  if (!root_prefix_flag.empty()) {
-    args.push_back("--root-prefix");
-    args.push_back(root_prefix_flag);
-  }
-  std::string shown;
-  for (std::size_t i = 1; i < args.size(); ++i) shown += (i > 1 ? " " : "") + args[i];
-  GRAFT_ASSIGN_OR_RETURN(base::ProcessResult result,
-                         base::run_process({.argv = args,
-                                            .stdout_mode = base::OutputMode::kDiscard,
-                                            .stderr_mode = base::OutputMode::kCapture}));
-  if (result.exit_code != 0) {
-    std::string why = result.stderr_text;
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    return fail(ErrorCode::kConflict, fmt::format("'graft {}' failed: {}", shown, why));
-  }
-  print_line(fmt::format("graft {}", shown));
-  return ok();
-}
-
 // promote --adopt: the winner becomes the baseline; the old baseline is kept frozen as
 // NAME@YYYYMMDD-HHMMSS. A failure at any point leaves the old baseline in place.
 Status adopt(const registry::ExperimentRecord& record, const std::string& root_prefix_flag) {
@@ -758,27 +728,6 @@ int run_analyze(const ExpFlags& flags) {
   return 0;
 }
 
-Result<Json> recorded_report(const fs::path& root, const registry::ExperimentRecord& record) {
-  if (controller_alive(record.experiment)) {
-    GRAFT_ASSIGN_OR_RETURN(AdminTarget target, running_target(root, record));
-    GRAFT_ASSIGN_OR_RETURN(nlohmann::json reply, call_admin(target, "GET", "/experiment/report"));
-    return Json::parse(reply.dump());
-  }
-  const fs::path path = experiment::experiment_dir(root, record.experiment.name) / "report.json";
-  auto text = base::read_file(path);
-  if (!text) {
-    return fail(ErrorCode::kNotFound,
-                fmt::format("experiment '{}' has no report yet ({} is missing): it is written "
-                            "when the experiment ends",
-                            record.experiment.name, path.string()));
-  }
-  Json parsed = Json::parse(*text, nullptr, false);
-  if (!parsed.is_object()) {
-    return fail(ErrorCode::kCorrupt, fmt::format("'{}' is not a report", path.string()));
-  }
-  return parsed;
-}
-
 int run_report(const ExpFlags& flags) {
   auto root = graft_root(flags.root_prefix);
   if (!root) return report_error(root.error());
@@ -798,137 +747,6 @@ int run_report(const ExpFlags& flags) {
     return 0;
   }
   std::fputs(text.c_str(), stdout);
-  return 0;
-}
-
-int run_archive(const ExpFlags& flags) {
-  auto root = graft_root(flags.root_prefix);
-  if (!root) return report_error(root.error());
-  auto record = load_record(*root, flags.name);
-  if (!record) return report_error(record.error());
-  const fs::path out = flags.output;
-  std::error_code ec;
-  if (fs::exists(out, ec) && !fs::is_empty(out, ec)) {
-    return report_error(Error(ErrorCode::kAlreadyExists,
-                              fmt::format("'{}' exists and is not empty: archive into a new "
-                                          "directory",
-                                          out.string())));
-  }
-  std::vector<std::pair<std::string, std::string>> files;  // relative path, content
-  files.emplace_back("experiment.yml", record->experiment.spec);
-  for (const registry::Variant& v : record->variants) {
-    files.emplace_back("variants/" + v.name + "/environment.yml", v.environment);
-    files.emplace_back("variants/" + v.name + "/explicit.txt", v.lock);
-    files.emplace_back("variants/" + v.name + "/variant.json",
-                       Json{{"name", v.name},
-                            {"env", v.env_name},
-                            {"prefix", v.prefix},
-                            {"command", v.command},
-                            {"replicas", v.replicas},
-                            {"environment_sha256", v.environment_sha256},
-                            {"lock_sha256", v.lock_sha256}}
-                               .dump(2) +
-                           "\n");
-  }
-  const auto& code = record->experiment.code;
-  files.emplace_back(
-      "code.json",
-      Json{{"repository", code.repository}, {"commit", code.commit}, {"dirty", code.dirty}}.dump(
-          2) +
-          "\n");
-  files.emplace_back("dataset.txt", record->experiment.dataset + "\n");
-  files.emplace_back("decisions.json", json_text(experiment::status_json(*record)["decisions"]));
-  if (auto report = recorded_report(*root, *record)) {
-    files.emplace_back("report.json", json_text(*report));
-  }
-  std::string sums;
-  for (const auto& [path, content] : files) {
-    sums += base::sha256_hex(content) + "  " + path + "\n";
-  }
-  files.emplace_back("SHA256SUMS", sums);
-  // Written beside the target, then renamed: an archive is complete or absent.
-  const fs::path staging = out.parent_path() / ("." + out.filename().string() + ".partial");
-  (void)base::remove_tree(staging);
-  for (const auto& [path, content] : files) {
-    const fs::path target = staging / path;
-    if (auto made = base::make_directories(target.parent_path()); !made) {
-      return report_error(made.error());
-    }
-    if (auto written = base::write_file_atomic(target, content); !written) {
-      (void)base::remove_tree(staging);
-      return report_error(written.error());
-    }
-  }
-  if (fs::exists(out, ec)) fs::remove(out, ec);
-  if (auto renamed = base::rename_path(staging, out); !renamed) {
-    (void)base::remove_tree(staging);
-    return report_error(renamed.error());
-  }
-  std::fprintf(stdout, "archived experiment '%s' in %s (%zu files, SHA256SUMS)\n",
-               flags.name.c_str(), out.c_str(), files.size());
-  return 0;
-}
-
-int run_reproduce(const ExpFlags& flags) {
-  const fs::path dir = flags.output;  // the archive directory (positional)
-  auto sums = base::read_file(dir / "SHA256SUMS");
-  if (!sums) return report_error(sums.error());
-  // Every file listed must match its sum.
-  std::size_t start = 0;
-  while (start < sums->size()) {
-    std::size_t end = sums->find('\n', start);
-    if (end == std::string::npos) end = sums->size();
-    std::string line = sums->substr(start, end - start);
-    start = end + 1;
-    if (line.empty()) continue;
-    if (line.size() < 67 || line.substr(64, 2) != "  ") {
-      return report_error(Error(
-          ErrorCode::kCorrupt,
-          fmt::format("{}: a line is not '<sha256>  <file>'", (dir / "SHA256SUMS").string())));
-    }
-    const std::string path = line.substr(66);
-    if (path.find("..") != std::string::npos || path.starts_with('/')) {
-      return report_error(Error(ErrorCode::kCorrupt,
-                                fmt::format("SHA256SUMS names '{}' outside the archive", path)));
-    }
-    auto content = base::read_file(dir / path);
-    if (!content) return report_error(content.error());
-    if (base::sha256_hex(*content) != line.substr(0, 64)) {
-      return report_error(Error(ErrorCode::kCorrupt,
-                                fmt::format("'{}' in the archive does not match its SHA256SUMS "
-                                            "line: the archive was changed",
-                                            path)));
-    }
-  }
-  std::error_code ec;
-  int made = 0;
-  for (const auto& entry : fs::directory_iterator(dir / "variants", ec)) {
-    auto meta_text = base::read_file(entry.path() / "variant.json");
-    if (!meta_text) return report_error(meta_text.error());
-    Json meta = Json::parse(*meta_text, nullptr, false);
-    if (!meta.is_object() || !meta.contains("env")) {
-      return report_error(
-          Error(ErrorCode::kCorrupt, fmt::format("'{}' is not a variant description",
-                                                 (entry.path() / "variant.json").string())));
-    }
-    std::string env = meta["env"].get<std::string>();
-    if (env.find('/') != std::string::npos) env = fs::path(env).filename().string();
-    const std::string target = env + flags.suffix;
-    if (auto created = run_self(
-            {"create", "-n", target, "--file", (entry.path() / "explicit.txt").string(), "--yes"},
-            flags.root_prefix);
-        !created) {
-      return report_error(created.error());
-    }
-    std::fprintf(stdout, "%s: recreated as '%s'\n", meta["name"].get<std::string>().c_str(),
-                 target.c_str());
-    ++made;
-  }
-  if (made == 0) {
-    return report_error(
-        Error(ErrorCode::kCorrupt,
-              fmt::format("'{}' holds no variants: not an experiment archive", dir.string())));
-  }
   return 0;
 }
 
@@ -1015,7 +833,7 @@ GRAFT_VERB({.name = "exp start",
               command.add_flag("--detach", flags->detach,
                                "run in the background; other 'graft exp' commands find it");
               add_root(command, *flags);
-              return [flags] { return run_start(*flags, 0); };
+              return [flags] { return run_start(*flags); };
             }});
 
 GRAFT_VERB({.name = "exp resume",
@@ -1142,16 +960,6 @@ GRAFT_VERB({.name = "exp report",
               return [flags] { return run_report(*flags); };
             }});
 
-GRAFT_VERB({.name = "exp archive",
-            .help = "write an experiment's spec, environments, locks, code, decisions and report",
-            .setup = [](CLI::App& command) -> VerbRun {
-              auto flags = std::make_shared<ExpFlags>();
-              add_name(command, *flags);
-              command.add_option("-o,--output", flags->output, "a new directory")->required();
-              add_root(command, *flags);
-              return [flags] { return run_archive(*flags); };
-            }});
-
 GRAFT_VERB({.name = "exp swap",
             .help = "move a variant to new replicas in another environment with no failed request",
             .setup = [](CLI::App& command) -> VerbRun {
@@ -1166,18 +974,6 @@ GRAFT_VERB({.name = "exp swap",
                                  "the new replicas' command (default: the variant's)");
               add_root(command, *flags);
               return [flags] { return run_swap(*flags); };
-            }});
-
-GRAFT_VERB({.name = "exp reproduce",
-            .help = "recreate every variant's environment of an archive from its lock",
-            .setup = [](CLI::App& command) -> VerbRun {
-              auto flags = std::make_shared<ExpFlags>();
-              command.add_option("DIR", flags->output, "an archive made by 'graft exp archive'")
-                  ->required();
-              command.add_option("--suffix", flags->suffix,
-                                 "appended to each environment's name (default -repro)");
-              add_root(command, *flags);
-              return [flags] { return run_reproduce(*flags); };
             }});
 
 }  // namespace

@@ -3,10 +3,12 @@
 #include <signal.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include <fmt/core.h>
 
 #include "base/fs.h"
+#include "base/subprocess.h"
 #include "cli/settings.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
@@ -70,6 +72,56 @@ Result<AdminTarget> running_target(const fs::path& root, const registry::Experim
     target.token = token;
   }
   return target;
+}
+
+void print_line(std::string_view line) {
+  std::fprintf(stderr, "graft: %.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+}
+
+// Runs this graft binary with `args` (create --clone, env freeze, env remove): the same
+// code, locks and checks as when a person types them.
+Status run_self(std::vector<std::string> args, const std::string& root_prefix_flag) {
+  args.insert(args.begin(), "/proc/self/exe");
+  if (!root_prefix_flag.empty()) {
+    args.push_back("--root-prefix");
+    args.push_back(root_prefix_flag);
+  }
+  std::string shown;
+  for (std::size_t i = 1; i < args.size(); ++i) shown += (i > 1 ? " " : "") + args[i];
+  GRAFT_ASSIGN_OR_RETURN(base::ProcessResult result,
+                         base::run_process({.argv = args,
+                                            .stdout_mode = base::OutputMode::kDiscard,
+                                            .stderr_mode = base::OutputMode::kCapture}));
+  if (result.exit_code != 0) {
+    std::string why = result.stderr_text;
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return fail(ErrorCode::kConflict, fmt::format("'graft {}' failed: {}", shown, why));
+  }
+  print_line(fmt::format("graft {}", shown));
+  return ok();
+}
+
+Result<nlohmann::ordered_json> recorded_report(const fs::path& root,
+                                               const registry::ExperimentRecord& record) {
+  if (controller_alive(record.experiment)) {
+    GRAFT_ASSIGN_OR_RETURN(AdminTarget target, running_target(root, record));
+    GRAFT_ASSIGN_OR_RETURN(nlohmann::json reply, call_admin(target, "GET", "/experiment/report"));
+    return nlohmann::ordered_json::parse(reply.dump());
+  }
+  const fs::path path = experiment::experiment_dir(root, record.experiment.name) / "report.json";
+  auto text = base::read_file(path);
+  if (!text) {
+    return fail(ErrorCode::kNotFound,
+                fmt::format("experiment '{}' has no report yet ({} is missing): it is written "
+                            "when the experiment ends",
+                            record.experiment.name, path.string()));
+  }
+  nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(*text, nullptr, false);
+  if (!parsed.is_object()) {
+    return fail(ErrorCode::kCorrupt, fmt::format("'{}' is not a report", path.string()));
+  }
+  return parsed;
 }
 
 }  // namespace graft::cli

@@ -4,6 +4,10 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "cli/route_admin.h"
@@ -31,5 +35,18 @@ namespace graft::cli {
 // not running ("... carry it on with 'graft exp resume NAME'").
 [[nodiscard]] Result<AdminTarget> running_target(const std::filesystem::path& root,
                                                  const registry::ExperimentRecord& record);
+
+// "graft: <line>" on stderr, flushed: how `graft exp` reports progress.
+void print_line(std::string_view line);
+
+// Runs this graft binary with `args` (create --clone, env freeze, env remove, create
+// --file): the same code, locks and checks as when a person types them. kConflict with the
+// command's error when it fails.
+[[nodiscard]] Status run_self(std::vector<std::string> args, const std::string& root_prefix_flag);
+
+// The report of an experiment: live from its admin API while it runs, else the report.json
+// written when it ended. kNotFound before there is one.
+[[nodiscard]] Result<nlohmann::ordered_json> recorded_report(
+    const std::filesystem::path& root, const registry::ExperimentRecord& record);
 
 }  // namespace graft::cli
