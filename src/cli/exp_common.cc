@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "base/subprocess.h"
 #include "cli/settings.h"
+#include "experiment/recording.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
 
