@@ -19,7 +19,9 @@ AdminResponse error_response(const Error& error) {
   if (error.code() == ErrorCode::kConflict) status = 409;
   if (error.code() == ErrorCode::kNotFound) status = 404;
   if (error.code() == ErrorCode::kUnavailable || error.code() == ErrorCode::kIo) status = 503;
-  return json_response(status, Json{{"error", error.message()}});
+  Json body{{"error", error.message()}};
+  if (!error.hint().empty()) body["hint"] = error.hint();
+  return json_response(status, body);
 }
 
 // The string member `key` of a JSON object body; "" when absent or not a string.

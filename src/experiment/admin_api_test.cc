@@ -31,8 +31,9 @@ class FakeExperiment final : public ExperimentControl {
   }
   Status start_swap(SwapRequest request) override {
     swaps.push_back(std::move(request));
-    if (swaps.back().variant == "nope") {
-      return fail(ErrorCode::kNotFound, "the experiment has no variant 'nope'");
+    if (swaps.back().variant == "treatmnt") {
+      return fail(Error(ErrorCode::kNotFound, "the experiment has no variant 'treatmnt'")
+                      .with_hint("did you mean 'treatment'?"));
     }
     return ok();
   }
@@ -93,7 +94,9 @@ TEST_F(AdminApiTest, ErrorsMapToStatusCodes) {
   EXPECT_EQ(Json::parse(refused.body)["error"], "cannot promote: the experiment is paused");
   EXPECT_EQ(call("GET", "/experiment/report").status, 503);
   EXPECT_EQ(call("GET", "/experiment").status, 200);
-  EXPECT_EQ(call("POST", "/experiment/swap", R"({"variant": "nope", "prefix": "/e"})").status, 404);
+  auto unknown = call("POST", "/experiment/swap", R"({"variant": "treatmnt", "prefix": "/e"})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(Json::parse(unknown.body)["hint"], "did you mean 'treatment'?");
 }
 
 TEST_F(AdminApiTest, SwapNeedsAVariantAndAPrefix) {

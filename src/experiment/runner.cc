@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "base/subprocess.h"
 #include "env/run_plan.h"
 #include "experiment/admin_api.h"
@@ -481,8 +482,11 @@ class Run final : public ExperimentControl {
       ++index;
     }
     if (index == o_.spec.variants.size()) {
-      return fail(ErrorCode::kNotFound,
+      Error error(ErrorCode::kNotFound,
                   fmt::format("the experiment has no variant '{}'", request.variant));
+      const std::string close = base::closest_match(request.variant, variant_names());
+      return fail(close.empty() ? error
+                                : error.with_hint(fmt::format("did you mean '{}'?", close)));
     }
     std::vector<std::string> argv = o_.spec.variants[index].argv;
     if (!request.command.empty()) {
