@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,22 @@ TEST(Examples, TheReadmeShowsTheSameWorkflow) {
   ASSERT_TRUE(readme) << readme.error().message();
   EXPECT_NE(readme->find("```sh\n" + std::string(workflow_example()) + "\n```"), std::string::npos)
       << "README.md's ten commands differ from cli/examples.cc's workflow_example()";
+}
+
+// Every listing and status command prints JSON on request.
+TEST(Examples, ListingAndStatusCommandsTakeJson) {
+  const std::vector<std::string> listings = {
+      "list",     "env list",     "env export", "env config vars list",
+      "info",     "search",       "diff",       "verify",
+      "clean",    "route status", "exp status", "exp list",
+      "exp show", "exp analyze",  "exp report", "exp load"};
+  for (const Verb& verb : all_verbs()) {
+    if (std::find(listings.begin(), listings.end(), verb.name) == listings.end()) continue;
+    CLI::App command;
+    (void)verb.setup(command);
+    EXPECT_NO_THROW((void)command.get_option("--json"))
+        << "'graft " << verb.name << "' has no --json";
+  }
 }
 
 TEST(Examples, ShellWordsFollowQuotesCommentsAndRedirections) {
