@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include <fmt/core.h>
 
@@ -15,10 +16,6 @@ namespace {
 
 using Json = nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
-
-std::string percent_text(double alpha) {
-  return fmt::format("{:g}%", (1 - alpha) * 100);
-}
 
 // Per-variant figures of one set of inputs, for a decision's metrics.
 Json figures(const std::vector<stats::VariantInput>& inputs) {
@@ -144,30 +141,45 @@ Decision Controller::decide(Action action, std::string reason, Json metrics, Tim
 
 std::optional<Decision> Controller::check_error_rate(const Observation& observation,
                                                      TimePoint now) {
-  const stats::VariantInput& baseline = observation.total.front();
-  const stats::SequentialOptions sequence{.alpha = plan_.alpha};
-  for (std::size_t i = 1; i < observation.total.size(); ++i) {
-    const stats::VariantInput& treatment = observation.total[i];
-    if (!plan_.error_rate_max_delta) break;
-    const stats::Proportion t{treatment.errors, treatment.requests};
-    const stats::Proportion b{baseline.errors, baseline.requests};
-    stats::Interval interval = stats::sequential_proportion_difference(t, b, sequence);
-    if (stats::evidence_against(interval, *plan_.error_rate_max_delta) !=
-        stats::Evidence::kAboveLimit) {
-      continue;
+  if (!plan_.error_rate_max_delta) return std::nullopt;
+  const double k = std::max(1, observation.window_number);
+  const struct {
+    const std::vector<stats::VariantInput>& inputs;
+    double alpha;
+    const char* scope;
+  } looks[] = {
+      {observation.total, plan_.alpha / 2, "since the start"},
+      {observation.window, plan_.alpha / 2 * 6 / (std::numbers::pi * std::numbers::pi * k * k),
+       "in this window"}};
+  for (const auto& look : looks) {
+    const stats::VariantInput& baseline = look.inputs.front();
+    for (std::size_t i = 1; i < look.inputs.size(); ++i) {
+      const stats::VariantInput& treatment = look.inputs[i];
+      const stats::Proportion t{treatment.errors, treatment.requests};
+      const stats::Proportion b{baseline.errors, baseline.requests};
+      stats::Interval interval =
+          stats::sequential_proportion_difference(t, b, {.alpha = look.alpha});
+      if (stats::evidence_against(interval, *plan_.error_rate_max_delta) !=
+          stats::Evidence::kAboveLimit) {
+        continue;
+      }
+      return roll_back(
+          fmt::format("error rate of '{}' exceeds the baseline's by more than {:g} {}: {:.4f} "
+                      "against {:.4f} (always-valid interval of the difference at alpha {:.3g}: "
+                      "{:.4f} to {:.4f})",
+                      treatment.name, *plan_.error_rate_max_delta, look.scope, t.rate(), b.rate(),
+                      look.alpha, interval.low, interval.high),
+          {{"guardrail", "error_rate"},
+           {"variant", treatment.name},
+           {"scope", look.scope},
+           {"delta", t.rate() - b.rate()},
+           {"interval", {interval.low, interval.high}},
+           {"alpha", look.alpha},
+           {"max_delta", *plan_.error_rate_max_delta},
+           {"total", figures(observation.total)},
+           {"window", figures(observation.window)}},
+          now, false);
     }
-    return roll_back(fmt::format("error rate of '{}' exceeds the baseline's by more than {:g}: "
-                                 "{:.4f} against {:.4f} (always-valid {} interval of the "
-                                 "difference: {:.4f} to {:.4f})",
-                                 treatment.name, *plan_.error_rate_max_delta, t.rate(), b.rate(),
-                                 percent_text(plan_.alpha), interval.low, interval.high),
-                     {{"guardrail", "error_rate"},
-                      {"variant", treatment.name},
-                      {"delta", t.rate() - b.rate()},
-                      {"interval", {interval.low, interval.high}},
-                      {"max_delta", *plan_.error_rate_max_delta},
-                      {"total", figures(observation.total)}},
-                     now, false);
   }
   return std::nullopt;
 }

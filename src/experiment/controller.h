@@ -13,9 +13,13 @@
 //
 // Evidence. The controller looks every window, so a fixed-horizon test would raise false
 // alarms. The error-rate guardrail uses the always-valid confidence sequence of
-// stats/sequential.h on everything seen since the experiment started: it rolls back when
-// the sequence's interval lies wholly above max_delta. Being always valid, it is also
-// checked between windows (watch()), as often as the caller looks. The latency guardrail rolls back
+// stats/sequential.h twice: on everything seen since the experiment started, at alpha/2,
+// and on the current window alone, window k at alpha/2 * 6/(pi^2 k^2) (the windows' shares
+// sum to at most alpha/2, however many windows a run has): it rolls back when either
+// interval lies wholly above max_delta. The run's totals catch a small steady excess; the
+// window catches a treatment that starts failing late, whose errors the healthy traffic
+// before would dilute in the totals. Being always valid, both are also checked between
+// windows (watch()), as often as the caller looks. The latency guardrail rolls back
 // when the window's p99 ratio exceeds max_ratio and the treatment's latencies are stochastically
 // larger (Mann-Whitney, one-sided) at alpha divided by the number of steps (Bonferroni over
 // the planned looks), with at least min_requests in each variant and at least
@@ -65,6 +69,8 @@ struct Observation {
   std::vector<stats::VariantInput> window;  // since the current window began
   std::vector<stats::VariantInput> total;   // since the experiment began
   std::set<std::string> failed;             // variants whose replicas failed
+  // 1 for the run's first window, counting every window begun (its share of alpha).
+  int window_number = 1;
 };
 
 struct Decision {

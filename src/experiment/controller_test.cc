@@ -40,6 +40,7 @@ struct Simulation {
   Controller controller = Controller::create(plan()).value();
   std::vector<stats::VariantInput> total = {{.name = "baseline"}, {.name = "treatment"}};
   std::chrono::system_clock::time_point now = kStart;
+  int window_count = 0;
 
   Decision look(std::vector<stats::VariantInput> windows, std::set<std::string> failed = {}) {
     for (std::size_t i = 0; i < windows.size(); ++i) {
@@ -49,7 +50,7 @@ struct Simulation {
       total[i].latency += windows[i].latency;
     }
     now += 30s;
-    auto decision = controller.evaluate({windows, total, std::move(failed)}, now);
+    auto decision = controller.evaluate({windows, total, std::move(failed), ++window_count}, now);
     EXPECT_TRUE(decision);
     return decision.value_or(Decision{});
   }
@@ -88,7 +89,7 @@ TEST(ControllerTest, ATreatmentFailingThirtyPercentIsRolledBackOnTheErrorRate) {
                                 window("treatment", 300, 200, 90, 20, random)});
   EXPECT_EQ(decision.action, Action::kRollback);
   EXPECT_THAT(decision.reason, HasSubstr("error rate of 'treatment' exceeds the baseline's by "
-                                         "more than 0.005: 0.3000 against 0.0020"));
+                                         "more than 0.005 since the start: 0.3000 against 0.0020"));
   EXPECT_EQ(decision.metrics["guardrail"], "error_rate");
   EXPECT_EQ(decision.weights, (Weights{{"baseline", 100}, {"treatment", 0}}));
   EXPECT_EQ(run.controller.state(), State::kRolledBack);
@@ -262,6 +263,25 @@ TEST(ControllerTest, WatchRollsBackABreachBetweenWindowsAndLeavesAHealthyOneAlon
   EXPECT_EQ(decision->metrics["guardrail"], "error_rate");
   EXPECT_EQ(controller.state(), State::kRolledBack);
   EXPECT_FALSE(controller.watch({failing, failing, {}}, kStart + 6s));  // it has ended
+}
+
+// A treatment that starts failing after a long healthy run: in the totals its errors are
+// diluted below max_delta, in the current window they are not.
+TEST(ControllerTest, ATreatmentThatStartsFailingLateIsCaughtInItsWindow) {
+  std::mt19937_64 random(7);
+  Controller controller = Controller::create(plan()).value();
+  controller.start();
+  std::vector<stats::VariantInput> window_now = {window("baseline", 600, 500, 1, 20, random),
+                                                 window("treatment", 300, 250, 90, 20, random)};
+  std::vector<stats::VariantInput> total = {window("baseline", 40'000, 5'000, 80, 20, random),
+                                            window("treatment", 20'000, 2'500, 130, 20, random)};
+  auto decision = controller.watch({window_now, total, {}, 3}, kStart);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->action, Action::kRollback);
+  EXPECT_EQ(decision->metrics["scope"], "in this window");
+  EXPECT_THAT(decision->reason, HasSubstr("in this window: 0.3000 against 0.0017"));
+  // The window's alpha: 0.05 / 2 * 6 / (pi^2 * 9).
+  EXPECT_NEAR(decision->metrics["alpha"].get<double>(), 0.05 / 2 * 6 / (9.8696044 * 9), 1e-6);
 }
 
 // Watching an A/A experiment every few seconds (100 looks) keeps false rollbacks at or

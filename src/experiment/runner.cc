@@ -298,7 +298,8 @@ class Run final : public ExperimentControl {
   Observation observation() const {
     const std::vector<std::string> names = variant_names();
     Observation out{.window = window_.inputs(names, controller_->weights()),
-                    .total = total_.inputs(names, controller_->weights())};
+                    .total = total_.inputs(names, controller_->weights()),
+                    .window_number = window_number_};
     for (const std::string& name : names) {
       if (supervisor_->failed(name)) out.failed.insert(name);
     }
@@ -345,6 +346,7 @@ class Run final : public ExperimentControl {
   // A new analysis window begins now. Holds mutex_.
   void restart_window() {
     window_ = TrafficTally();
+    ++window_number_;
     window_start_ = registry::registry_time(clock_.wall());
     window_end_ = clock_.steady() + o_.spec.rollout.interval;
   }
@@ -585,6 +587,7 @@ class Run final : public ExperimentControl {
   std::string admin_address_;
   AccessLogTail tail_;
   TrafficTally window_;
+  int window_number_ = 0;  // windows begun: the current one's share of alpha
   registry::Time window_start_;
   std::chrono::steady_clock::time_point window_end_;
   std::chrono::steady_clock::time_point next_watch_;
