@@ -143,14 +143,17 @@ std::optional<Decision> Controller::check_error_rate(const Observation& observat
                                                      TimePoint now) {
   if (!plan_.error_rate_max_delta) return std::nullopt;
   const double k = std::max(1, observation.window_number);
+  // A window in which the baseline gets no traffic (the last step gives the treatment
+  // everything) compares the treatment with the baseline of the whole run.
+  std::vector<stats::VariantInput> window = observation.window;
+  if (!window.empty() && window.front().requests == 0) window.front() = observation.total.front();
   const struct {
     const std::vector<stats::VariantInput>& inputs;
     double alpha;
     const char* scope;
-  } looks[] = {
-      {observation.total, plan_.alpha / 2, "since the start"},
-      {observation.window, plan_.alpha / 2 * 6 / (std::numbers::pi * std::numbers::pi * k * k),
-       "in this window"}};
+  } looks[] = {{observation.total, plan_.alpha / 2, "since the start"},
+               {window, plan_.alpha / 2 * 6 / (std::numbers::pi * std::numbers::pi * k * k),
+                "in this window"}};
   for (const auto& look : looks) {
     const stats::VariantInput& baseline = look.inputs.front();
     for (std::size_t i = 1; i < look.inputs.size(); ++i) {
@@ -258,12 +261,15 @@ std::optional<Decision> Controller::evaluate(const Observation& observation, Tim
                               input.requests, input.name, plan_.min_requests),
                   {{"window", window}}, now, false);
   }
+  // Variants with weight: one at 0 may still see stragglers (requests in flight when the
+  // weights changed), and a single variant with weight has nothing to mismatch.
   std::vector<stats::SrmArm> arms;
   for (const stats::VariantInput& input : observation.window) {
-    arms.push_back({.users = input.users, .weight = static_cast<double>(weights_[input.name])});
+    const auto weight = static_cast<double>(weights_[input.name]);
+    if (weight > 0) arms.push_back({.users = input.users, .weight = weight});
   }
   auto srm = stats::sample_ratio_mismatch(arms);
-  if (srm && srm->mismatch) {
+  if (arms.size() >= 2 && srm && srm->mismatch) {
     return decide(Action::kHold,
                   fmt::format("sample ratio mismatch: the users per variant do not match the "
                               "weights in force (chi-square {:.2f}, p = {:.3g} < {:g})",

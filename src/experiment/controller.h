@@ -18,11 +18,12 @@
 // sum to at most alpha/2, however many windows a run has): it rolls back when either
 // interval lies wholly above max_delta. The run's totals catch a small steady excess; the
 // window catches a treatment that starts failing late, whose errors the healthy traffic
-// before would dilute in the totals. Being always valid, both are also checked between
-// windows (watch()), as often as the caller looks. The latency guardrail rolls back
-// when the window's p99 ratio exceeds max_ratio and the treatment's latencies are stochastically
-// larger (Mann-Whitney, one-sided) at alpha divided by the number of steps (Bonferroni over
-// the planned looks), with at least min_requests in each variant and at least
+// before would dilute in the totals (when the window gives the baseline no traffic, as a
+// last step of 100% does, its treatment is compared with the run's baseline). Being always valid,
+// both are also checked between windows (watch()), as often as the caller looks. The latency
+// guardrail rolls back when the window's p99 ratio exceeds max_ratio and the treatment's latencies
+// are stochastically larger (Mann-Whitney, one-sided) at alpha divided by the number of steps
+// (Bonferroni over the planned looks), with at least min_requests in each variant and at least
 // kP99Requests: a nearest-rank p99 of fewer than 100 values is the slowest one, so one
 // slow request of a 1% canary would decide.
 //

@@ -284,6 +284,38 @@ TEST(ControllerTest, ATreatmentThatStartsFailingLateIsCaughtInItsWindow) {
   EXPECT_NEAR(decision->metrics["alpha"].get<double>(), 0.05 / 2 * 6 / (9.8696044 * 9), 1e-6);
 }
 
+// A variant at weight 0 that still got a few users in the window (requests in flight when
+// the weights changed) is no sample ratio mismatch: the check covers variants with weight.
+TEST(ControllerTest, AZeroWeightVariantsStragglersAreNoSampleRatioMismatch) {
+  std::mt19937_64 random(9);
+  Simulation run;
+  run.controller = Controller::create(plan({50, 100})).value();
+  run.controller.start();
+  ASSERT_EQ(run.look({window("baseline", 1000, 500, 0, 20, random),
+                      window("treatment", 1000, 500, 0, 20, random)})
+                .action,
+            Action::kAdvance);
+  ASSERT_EQ(run.controller.weights(), (Weights{{"baseline", 0}, {"treatment", 100}}));
+  Decision decision = run.look(
+      {window("baseline", 3, 3, 0, 20, random), window("treatment", 1000, 500, 0, 20, random)});
+  EXPECT_EQ(decision.action, Action::kPromote) << decision.reason;
+}
+
+// At a last step of 100% the window has no baseline: the run's baseline stands in.
+TEST(ControllerTest, AWindowWithoutBaselineTrafficComparesWithTheRunsBaseline) {
+  std::mt19937_64 random(8);
+  Controller controller = Controller::create(plan()).value();
+  controller.start();
+  std::vector<stats::VariantInput> window_now = {{.name = "baseline"},
+                                                 window("treatment", 300, 250, 90, 20, random)};
+  std::vector<stats::VariantInput> total = {window("baseline", 40'000, 5'000, 80, 20, random),
+                                            window("treatment", 20'000, 2'500, 130, 20, random)};
+  auto decision = controller.watch({window_now, total, {}, 2}, kStart);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->metrics["scope"], "in this window");
+  EXPECT_THAT(decision->reason, HasSubstr("in this window: 0.3000 against 0.0020"));
+}
+
 // Watching an A/A experiment every few seconds (100 looks) keeps false rollbacks at or
 // below alpha: the interval is valid at every look.
 TEST(ControllerTest, WatchingAnAaExperimentOftenRollsBackAtMostAlphaOfTheTime) {
