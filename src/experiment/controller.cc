@@ -17,6 +17,10 @@ namespace {
 using Json = nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
 
+// Users a variant at weight 0 may see in a window without a mismatch (at least; or 1% of
+// the window's users): requests in flight when its weight went to 0.
+constexpr std::uint64_t kStragglers = 5;
+
 // Per-variant figures of one set of inputs, for a decision's metrics.
 Json figures(const std::vector<stats::VariantInput>& inputs) {
   Json out = Json::object();
@@ -261,12 +265,22 @@ std::optional<Decision> Controller::evaluate(const Observation& observation, Tim
                               input.requests, input.name, plan_.min_requests),
                   {{"window", window}}, now, false);
   }
-  // Variants with weight: one at 0 may still see stragglers (requests in flight when the
-  // weights changed), and a single variant with weight has nothing to mismatch.
+  // Variants with weight: one at 0 may still see a few stragglers (requests in flight when
+  // the weights changed); more than that is a mismatch the chi-square can not measure.
   std::vector<stats::SrmArm> arms;
+  std::uint64_t users = 0;
+  for (const stats::VariantInput& input : observation.window) users += input.users;
   for (const stats::VariantInput& input : observation.window) {
     const auto weight = static_cast<double>(weights_[input.name]);
-    if (weight > 0) arms.push_back({.users = input.users, .weight = weight});
+    if (weight > 0) {
+      arms.push_back({.users = input.users, .weight = weight});
+    } else if (input.users > std::max<std::uint64_t>(kStragglers, users / 100)) {
+      return decide(Action::kHold,
+                    fmt::format("sample ratio mismatch: {} of {} users reached '{}', whose weight "
+                                "is 0",
+                                input.users, users, input.name),
+                    {{"window", window}}, now, false);
+    }
   }
   auto srm = stats::sample_ratio_mismatch(arms);
   if (arms.size() >= 2 && srm && srm->mismatch) {

@@ -301,6 +301,23 @@ TEST(ControllerTest, AZeroWeightVariantsStragglersAreNoSampleRatioMismatch) {
   EXPECT_EQ(decision.action, Action::kPromote) << decision.reason;
 }
 
+// More than stragglers at weight 0 (here: the proxy sent them elsewhere) is a mismatch.
+TEST(ControllerTest, ManyUsersOfAZeroWeightVariantAreASampleRatioMismatch) {
+  std::mt19937_64 random(10);
+  Simulation run;
+  run.controller = Controller::create(plan({50, 100})).value();
+  run.controller.start();
+  ASSERT_EQ(run.look({window("baseline", 1000, 500, 0, 20, random),
+                      window("treatment", 1000, 500, 0, 20, random)})
+                .action,
+            Action::kAdvance);
+  Decision decision = run.look(
+      {window("baseline", 400, 200, 0, 20, random), window("treatment", 600, 300, 0, 20, random)});
+  EXPECT_EQ(decision.action, Action::kHold);
+  EXPECT_EQ(decision.reason,
+            "sample ratio mismatch: 200 of 500 users reached 'baseline', whose weight is 0");
+}
+
 // At a last step of 100% the window has no baseline: the run's baseline stands in.
 TEST(ControllerTest, AWindowWithoutBaselineTrafficComparesWithTheRunsBaseline) {
   std::mt19937_64 random(8);

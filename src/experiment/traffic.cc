@@ -111,6 +111,13 @@ Result<registry::Assignment> parse_access_line(std::string_view line) {
     }
     out.user_hash = hash;
   }
+  // Routed to a variant with no healthy upstream and served by the baseline instead: a
+  // proxy-side failure of the variant it was routed to, recorded as that variant's 503.
+  if (auto from = object.find("failover_from");
+      from != object.end() && from->is_string() && !from->get_ref<const std::string&>().empty()) {
+    out.variant = from->get<std::string>();
+    out.status = 503;
+  }
   return out;
 }
 

@@ -46,6 +46,17 @@ TEST(AccessLine, ReadsWhatTheProxyWrites) {
   EXPECT_FALSE(anonymous->user_hash.has_value());
 }
 
+// The baseline served it because the treatment had no healthy upstream: the treatment's
+// proxy-side failure.
+TEST(AccessLine, AFailoverIsAFailureOfTheVariantItWasRoutedTo) {
+  std::string line = line_of("r-3", "baseline", 200, 3, "", kAt);
+  line.insert(line.rfind('}'), ",\"failover_from\":\"treatment\"");
+  auto parsed = parse_access_line(line);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message();
+  EXPECT_EQ(parsed->variant, "treatment");
+  EXPECT_EQ(parsed->status, 503);
+}
+
 TEST(AccessLine, RejectsWhatIsNotAnAccessLine) {
   EXPECT_THAT(parse_access_line("not json").error().message(), HasSubstr("not a JSON object"));
   EXPECT_THAT(parse_access_line(R"({"ts":"2026-11-21T21:32:31.123Z","variant":"a","status":200,)"

@@ -138,6 +138,7 @@ void append_access_log_line(std::string* out, const AccessLogEntry& entry) {
                  entry.latency_ms, entry.upstream_latency_ms, entry.bytes_in, entry.bytes_out);
   append_string_field(out, "user", entry.user);
   append_string_field(out, "model_version", entry.model_version);
+  if (!entry.failover_from.empty()) append_string_field(out, "failover_from", entry.failover_from);
   out->append("}\n");
 }
 

@@ -44,6 +44,9 @@ struct AccessLogEntry {
   std::uint64_t bytes_out = 0;  // response bytes (head and body) to the client
   std::string_view user;        // hash of the sticky key
   std::string_view model_version;
+  // The variant the request was routed to when the proxy sent it to the baseline because
+  // that variant had no healthy upstream; the field is left out of the line when empty.
+  std::string_view failover_from;
 };
 
 // Formats one entry as a JSON line ending in '\n'. Pure; used by the log and by tests.

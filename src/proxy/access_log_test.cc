@@ -43,6 +43,15 @@ TEST(AccessLog, FormatsAGoldenLine) {
             "\"model_version\":null}\n");
 }
 
+TEST(AccessLog, AFailoverNamesTheVariantTheRequestWasRoutedTo) {
+  const std::string line =
+      format_access_log_line({.status = 200, .variant = "baseline", .failover_from = "treatment"});
+  EXPECT_NE(line.find(",\"model_version\":null,\"failover_from\":\"treatment\"}\n"),
+            std::string::npos)
+      << line;
+  EXPECT_EQ(format_access_log_line({.status = 200}).find("failover_from"), std::string::npos);
+}
+
 TEST(AccessLog, TimestampsStayExactAcrossSecondsFormattedOnce) {
   using std::chrono::milliseconds;
   const std::chrono::system_clock::time_point epoch{};

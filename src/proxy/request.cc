@@ -64,6 +64,7 @@ std::optional<std::string> Session::choose_variant(const RequestHead& head,
           "baseline '{}'",
           unhealthy, table.variants()[0].name);
     }
+    outcome->failover_from = unhealthy;
     variant = 0;
   }
   outcome->variant = table.variants()[variant].name;
@@ -166,7 +167,8 @@ void Session::finish(std::string_view request_id, const Outcome& outcome, Clock:
                             .bytes_in = outcome.bytes_in,
                             .bytes_out = outcome.bytes_out,
                             .user = outcome.user,
-                            .model_version = outcome.model_version});
+                            .model_version = outcome.model_version,
+                            .failover_from = outcome.failover_from});
 }
 
 }  // namespace graft::proxy

@@ -26,6 +26,9 @@ enum class Phase { kIdle, kHead, kClientBody, kConnect, kUpstreamIo, kClientWrit
 struct Outcome {
   int status = 0;
   std::string variant;
+  // The variant the request was routed to when it had no healthy upstream and the baseline
+  // (`variant`) served it instead; empty otherwise.
+  std::string failover_from;
   std::shared_ptr<Upstream> upstream;  // shared: a reload may drop it from the set meanwhile
   double upstream_latency_ms = 0;
   std::uint64_t bytes_in = 0;
