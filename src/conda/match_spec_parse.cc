@@ -90,6 +90,12 @@ class Parser {
 
   Result<MatchSpec::RawFields> run() {
     std::string_view spec = base::trim(original_);
+    // Whitespace around the spec is dropped, as conda strips it; a control character inside
+    // (a newline, a tab) can not be printed back as a spec that means the same.
+    if (std::any_of(spec.begin(), spec.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+      return fail(error("it contains a control character (a newline or tab, say)"));
+    }
     if (spec.ends_with("@") && spec.size() > 1) {  // legacy "mkl@": a feature
       const std::string_view feature = spec.substr(0, spec.size() - 1);
       const bool valid = std::all_of(feature.begin(), feature.end(), [](char c) {

@@ -228,6 +228,20 @@ TEST(MatchSpec, CanonicalStringsAsCondaPrintsThem) {
   }
 }
 
+// Found by random-seed fuzzing: a newline or tab inside a spec printed as a spec that
+// parses to something else; whitespace around a spec is still dropped, as conda strips it.
+TEST(MatchSpec, AControlCharacterInsideASpecIsAnError) {
+  for (const char* bad : {"numpy\n==1.2", "a\tb", "x=1.0\x7f", "*\t*"}) {
+    auto parsed = MatchSpec::parse(bad);
+    ASSERT_FALSE(parsed.has_value()) << bad;
+    EXPECT_NE(parsed.error().message().find("it contains a control character"), std::string::npos)
+        << parsed.error().message();
+  }
+  auto padded = MatchSpec::parse("\tnumpy >=1.26\n");
+  ASSERT_TRUE(padded.has_value());
+  EXPECT_EQ(padded->to_string(), "numpy[version='>=1.26']");
+}
+
 // Found by the sanitizer job's fuzzing: ",@" became a spec that printed as
 // "*[track_features=]", which does not parse again.
 TEST(MatchSpec, ALegacyFeatureSpecNeedsAFeatureName) {
