@@ -90,7 +90,10 @@ async function headerShowsTheRun(page) {
 }
 
 async function chartsDraw(page, engine, selector) {
-  const shown = (await page.textContent("#chart-engine")).trim();
+  const shown = await waitFor("the charts to be built", async () => {
+    const text = (await page.textContent("#chart-engine")).trim();
+    return text === "-" ? null : text;
+  });
   check(shown.startsWith(engine), `charts drawn by '${shown}', expected ${engine}`);
   for (const id of ["chart-rps", "chart-errors", "chart-p50", "chart-p99"]) {
     await waitFor(`${engine} chart #${id}`, async () => (await page.locator(`#${id} ${selector}`).count()) > 0);
@@ -132,6 +135,7 @@ async function svgFallback(context) {
   await page.goto(admin + "/");
   await enterToken(page);
   await chartsDraw(page, "SVG", "polyline");
+  await page.screenshot({ path: `${cfg.out}/dashboard-svg.png`, fullPage: true });
   check(problems.length === 0, `the SVG page: ${problems.join("; ")}`);
   await page.close();
   step("without uPlot the page draws SVG charts");

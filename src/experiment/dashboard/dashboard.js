@@ -342,7 +342,8 @@
     const options = {
       width: Math.max(element.clientWidth, 300),
       height: 180,
-      scales: { x: { time: true } },
+      // From zero, and at least 0 to 1 (an error rate of 0% is a flat line at the bottom).
+      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, (max || 0) * 1.1)] } },
       series: [{}].concat(view.names.map((name, index) => ({
         label: name,
         stroke: COLORS[index % COLORS.length],
@@ -381,7 +382,7 @@
     const set = (t, columns) => {
       svg.replaceChildren();
       const values = columns.flat().filter((v) => v != null);
-      const top = Math.max(1e-9, ...values) * 1.1;
+      const top = Math.max(1, ...values) * 1.1;
       const x0 = t.length ? t[0] : 0;
       const span = t.length > 1 ? t[t.length - 1] - x0 : 1;
       const x = (s) => pad.left + ((s - x0) / span) * (width - pad.left - pad.right);
@@ -394,6 +395,10 @@
         svg.append(svgElement("text", { x: pad.left, y: height - 6, class: "tick" }, label(t[0])));
         svg.append(svgElement("text", { x: width - pad.right, y: height - 6, class: "tick end" }, label(t[t.length - 1])));
       }
+      view.names.forEach((name, index) => {
+        const legend = { x: width - pad.right - 90 * (view.names.length - index), y: pad.top + 4 };
+        svg.append(svgElement("text", { ...legend, class: "legend", fill: COLORS[index % COLORS.length] }, name));
+      });
       columns.forEach((column, index) => {
         let points = "";
         const flush = () => {
