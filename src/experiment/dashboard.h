@@ -10,9 +10,10 @@
 //                            change during the run (name, variants and environments, steps,
 //                            window, sticky key, salt) and the charts' data. Needs the token
 //                            when one is configured, like every data route.
-// The page also reads GET /experiment, GET /status and GET /experiment/report every second,
-// and its controls call the experiment's admin routes (runner.h) with the bearer token it
-// asks for (kept in the tab's sessionStorage, sent only in the Authorization header).
+// The page also reads GET /experiment and GET /status every second, GET /experiment/report
+// (the outcome's figures; a join over the registry) every 5 s, and its controls call the
+// experiment's admin routes (runner.h) with the bearer token it asks for (kept in the tab's
+// sessionStorage, sent only in the Authorization header).
 //
 // Thread-safety: routes' handlers run on the admin thread, the sampler on a thread of its
 // own; both lock the series.

@@ -6,6 +6,7 @@
 
 (() => {
   const POLL_MS = 1000;
+  const REPORT_EVERY = 5;
   const TOKEN_KEY = "graft.admin-token";
   const COLORS = ["#2b6cb0", "#dd6b20", "#2f855a", "#9b2c2c", "#6b46c1", "#b7791f"];
   const FINAL_STATES = new Set(["rolled_back", "promoted", "stopped", "failed"]);
@@ -25,6 +26,8 @@
     charts: null,
     state: "",
     decisions: -1,
+    polls: 0,
+    report: null, // the last GET /experiment/report
   };
 
   class Unauthorized extends Error {}
@@ -56,12 +59,16 @@
     return parsed;
   }
 
-  // The report is optional (no requests yet gives an error): its absence is shown, not fatal.
-  function optionalReport() {
-    return api("GET", "/experiment/report").catch((error) => {
+  // The report joins every outcome so far in the registry, under the experiment's lock: it is
+  // read every REPORT_EVERY polls, not every second. It is optional (no requests yet gives an
+  // error): its absence is shown, not fatal.
+  async function optionalReport() {
+    if (view.report && view.polls % REPORT_EVERY !== 0) return view.report;
+    view.report = await api("GET", "/experiment/report").catch((error) => {
       if (error instanceof Unauthorized) throw error;
       return { error: error.message };
     });
+    return view.report;
   }
 
   async function poll() {
@@ -71,6 +78,7 @@
   }
 
   async function refresh() {
+    view.polls += 1;
     try {
       const [live, experiment, status, report] = await Promise.all([
         api("GET", "/experiment/live"),
@@ -90,7 +98,8 @@
             `'graft exp report ${$("name").textContent}' has the final figures.`);
         setControls();
       } else {
-        say("message", `cannot read the admin API (${error.message}); trying again every second`);
+        say("message", `cannot read the admin API (${error.message}): the experiment may have ` +
+            `ended ('graft exp status ${$("name").textContent}' says); trying again every second`);
       }
     }
   }
