@@ -4,7 +4,7 @@
 # the static library graft_<module>; every foo_test.cc into the test binary <module>_test,
 # registered with CTest one test case at a time.
 function(graft_module)
-  cmake_parse_arguments(ARG "" "NAME" "DEPS;TEST_DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "TEST_WHOLE_ARCHIVE" "NAME" "DEPS;TEST_DEPS" ${ARGN})
   set(dir "${CMAKE_SOURCE_DIR}/src/${ARG_NAME}")
   file(GLOB all_sources CONFIGURE_DEPENDS "${dir}/*.cc")
   set(lib_sources "")
@@ -34,7 +34,11 @@ function(graft_module)
     add_executable(${ARG_NAME}_test ${test_sources})
     # GoogleTest's headers dominate a test file's compile time: parse them once per binary.
     target_precompile_headers(${ARG_NAME}_test PRIVATE <gtest/gtest.h> <gmock/gmock.h>)
-    target_link_libraries(${ARG_NAME}_test PRIVATE graft_${ARG_NAME} ${ARG_TEST_DEPS}
+    set(module_library graft_${ARG_NAME})
+    if(ARG_TEST_WHOLE_ARCHIVE)  # objects nothing references (self-registering ones) too
+      set(module_library "$<LINK_LIBRARY:WHOLE_ARCHIVE,graft_${ARG_NAME}>")
+    endif()
+    target_link_libraries(${ARG_NAME}_test PRIVATE ${module_library} ${ARG_TEST_DEPS}
                           GTest::gmock GTest::gtest_main)
     target_compile_definitions(${ARG_NAME}_test PRIVATE
       GRAFT_CONFORMANCE_DIR="${GRAFT_CONFORMANCE_DIR}"

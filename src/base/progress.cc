@@ -16,7 +16,12 @@ std::int64_t now_ms() {
       .count();
 }
 
-std::string bar_line(std::string_view label, std::uint64_t done, std::uint64_t total, bool finished) {
+std::string amount_text(std::uint64_t amount, ProgressUnit unit) {
+  return unit == ProgressUnit::kBytes ? human_bytes(amount) : std::to_string(amount);
+}
+
+std::string bar_line(std::string_view label, std::uint64_t done, std::uint64_t total, bool finished,
+                     ProgressUnit unit) {
   constexpr int kWidth = 30;
   std::string bar;
   if (total > 0) {
@@ -27,7 +32,8 @@ std::string bar_line(std::string_view label, std::uint64_t done, std::uint64_t t
   } else {
     bar = std::string(kWidth, finished ? '#' : '.');
   }
-  std::string amount = total > 0 ? human_bytes(done) + " / " + human_bytes(total) : human_bytes(done);
+  std::string amount = total > 0 ? amount_text(done, unit) + " / " + amount_text(total, unit)
+                                 : amount_text(done, unit);
   return fmt::format("{:<32.32} [{}] {}{}", label, bar, amount, finished ? " done" : "");
 }
 
@@ -76,9 +82,9 @@ Progress::Progress(ProgressMode mode)
 
 Progress::~Progress() { redraw(true); }
 
-ProgressTask* Progress::add_task(std::string label) {
+ProgressTask* Progress::add_task(std::string label, ProgressUnit unit) {
   std::lock_guard lock(mutex_);
-  tasks_.push_back(std::unique_ptr<ProgressTask>(new ProgressTask(this, std::move(label))));
+  tasks_.push_back(std::unique_ptr<ProgressTask>(new ProgressTask(this, std::move(label), unit)));
   return tasks_.back().get();
 }
 
@@ -92,7 +98,8 @@ void Progress::redraw(bool force) {
   // Move the cursor back over the previous frame, then redraw every line.
   if (lines_drawn_ > 0) frame += fmt::format("\x1b[{}F", lines_drawn_);
   for (const auto& task : tasks_) {
-    frame += "\x1b[2K" + bar_line(task->label_, task->done_, task->total_, task->finished_) + "\n";
+    frame += "\x1b[2K" +
+             bar_line(task->label_, task->done_, task->total_, task->finished_, task->unit_) + "\n";
   }
   lines_drawn_ = tasks_.size();
   std::fputs(frame.c_str(), stderr);

@@ -12,6 +12,8 @@
 namespace graft::base {
 
 enum class ProgressMode { kAuto, kAlways, kNever };
+// What a task counts: bytes ("1.4 MiB / 3.0 MiB") or things ("3 / 10").
+enum class ProgressUnit { kBytes, kItems };
 
 class Progress;
 
@@ -25,9 +27,11 @@ class ProgressTask {
 
  private:
   friend class Progress;
-  ProgressTask(Progress* owner, std::string label) : owner_(owner), label_(std::move(label)) {}
+  ProgressTask(Progress* owner, std::string label, ProgressUnit unit)
+      : owner_(owner), label_(std::move(label)), unit_(unit) {}
   Progress* owner_;
   std::string label_;
+  ProgressUnit unit_;
   std::uint64_t done_ = 0;
   std::uint64_t total_ = 0;
   bool finished_ = false;
@@ -43,7 +47,7 @@ class Progress {
   // Whether anything will be drawn.
   [[nodiscard]] bool enabled() const { return enabled_; }
   // Adds a task; the pointer stays valid for the Progress's life.
-  ProgressTask* add_task(std::string label);
+  ProgressTask* add_task(std::string label, ProgressUnit unit = ProgressUnit::kBytes);
   // Renders the bar lines; called by tasks, at most every 50 ms unless `force`.
   void redraw(bool force = false);
 

@@ -37,7 +37,7 @@ struct CleanFlags {
 
 // The extracted package directories the known environments' records name. An environment
 // whose records can not be read protects only what it hard-linked (with a warning).
-std::set<fs::path> referenced_packages(const Settings& settings) {
+std::set<fs::path> referenced_packages(const env::Settings& settings) {
   std::set<fs::path> referenced;
   auto registry = env::environments_registry(settings.environment);
   for (const fs::path& prefix :
@@ -145,7 +145,7 @@ int run_clean(CleanFlags flags) {
     return report_error(Error(ErrorCode::kInvalidArgument, "no removal target given: nothing to clean")
                             .with_hint("pass --all, --tarballs, --index-cache or --packages"));
   }
-  auto settings = load_settings(flags.root_prefix);
+  auto settings = env::load_settings(flags.root_prefix);
   if (!settings) return report_error(settings.error());
   const std::set<fs::path> referenced = referenced_packages(*settings);
   const store::CleanPlan plan =

@@ -40,9 +40,9 @@ bool same_package(const conda::PackageRecord& a, const conda::PackageRecord& b) 
 
 // Links `records` (unlinking installed packages of the same names); requested specs are
 // conda's "<channel>::name==version=build".
-Change explicit_change(const InstallFlags& flags, const Context& context,
-                       const std::vector<conda::PackageRecord>& records) {
-  Change change;
+env::Change explicit_change(const InstallFlags& flags, const env::Context& context,
+                            const std::vector<conda::PackageRecord>& records) {
+  env::Change change;
   for (const conda::PackageRecord& record : records) {
     const auto installed = std::find_if(context.installed.begin(), context.installed.end(),
                                         [&](const auto& old) { return old.name == record.name; });
@@ -55,12 +55,12 @@ Change explicit_change(const InstallFlags& flags, const Context& context,
     change.requested_specs[record.name] = spec;
     change.added_specs.push_back(spec);
   }
-  change.options = default_options(flags, context);
+  change.options = env::default_options(flags, context);
   change.options.update_specs = change.added_specs;
   return change;
 }
 
-bool has_python(const Context& context) {
+bool has_python(const env::Context& context) {
   return std::any_of(context.installed.begin(), context.installed.end(),
                      [](const auto& record) { return record.name == "python"; });
 }
@@ -68,7 +68,7 @@ bool has_python(const Context& context) {
 // As conda does for explicit packages: fetch them into the cache first (checksums
 // verified), so the plan shows the complete records of the packages themselves.
 Result<std::vector<conda::PackageRecord>> fetch_first(
-    const InstallFlags& flags, const Context& context, store::PackageCache& cache,
+    const InstallFlags& flags, const env::Context& context, store::PackageCache& cache,
     const std::vector<conda::PackageRecord>& records) {
   if (flags.dry_run) return records;
   if (!flags.json)
@@ -101,7 +101,7 @@ int install_packages(const InstallFlags& flags, const FilePackages& packages) {
   if (!cache) return report_error(cache.error());
   auto records = fetch_first(flags, *context, *cache, packages.records);
   if (!records) return report_error(records.error());
-  Change change = explicit_change(flags, *context, *records);
+  env::Change change = explicit_change(flags, *context, *records);
   if (!packages.pip.empty()) {
     auto python = check_python_for_pip(change.transaction, has_python(*context));
     if (!python) return report_error(python.error());
@@ -113,11 +113,11 @@ int install_packages(const InstallFlags& flags, const FilePackages& packages) {
                       .directory = fs::absolute(packages.source).parent_path(),
                       .extra_arguments = {"--no-deps"},
                       .quiet = flags.json,
-                      .remove_on_failure = flags.action == Action::kCreate,
+                      .remove_on_failure = flags.action == env::Action::kCreate,
                       .registry = registry});
     };
   }
-  return carry_out(flags, *context, *cache, std::move(change));
+  return carry_out(flags, *context, *cache, change);
 }
 
 // The pip requirement line of a locked pip package: "name @ url".
@@ -223,7 +223,7 @@ int run_from_file(const InstallFlags& flags) {
                                             "'--file'",
                                             lock->name)));
     }
-    auto settings = load_settings(flags.root_prefix);
+    auto settings = env::load_settings(flags.root_prefix);
     if (!settings) return report_error(settings.error());
     const std::vector<std::string> categories =
         flags.categories.empty() ? std::vector<std::string>{"main"} : flags.categories;

@@ -13,6 +13,7 @@
 #include "base/subprocess.h"
 #include "cli/install.h"
 #include "cli/pip_step.h"
+#include "cli/settings.h"
 #include "cli/verb.h"
 #include "env/env_file.h"
 #include "env/state.h"
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 
 struct EnvCreateFlags {
   std::string file = "environment.yml";
-  InstallFlags install{.action = Action::kCreate};
+  InstallFlags install{{.action = env::Action::kCreate}};
 };
 
 // -n/-p win over the file's name and prefix.
@@ -57,13 +58,14 @@ void choose_channels(const env::EnvironmentFile& file, InstallFlags& flags) {
   }
 }
 
-Result<Change> make_change(const InstallFlags& flags, const Context& context,
-                           const store::PackageCache& cache, const env::EnvironmentFile& file) {
-  Change change;
+Result<env::Change> make_change(const InstallFlags& flags, const env::Context& context,
+                                const store::PackageCache& cache,
+                                const env::EnvironmentFile& file) {
+  env::Change change;
   if (!context.specs.empty()) {
-    GRAFT_ASSIGN_OR_RETURN(change, solve_change(flags, context, cache));
+    GRAFT_ASSIGN_OR_RETURN(change, env::solve_change(flags, context, cache));
   } else {
-    change.options = default_options(flags, context);
+    change.options = env::default_options(flags, context);
   }
   if (!file.pip.empty()) {
     GRAFT_RETURN_IF_ERROR(check_python_for_pip(change.transaction, false));
@@ -111,7 +113,7 @@ int run_env_create(EnvCreateFlags flags) {
                       .registry = registry});
     };
   }
-  return carry_out(install, *context, *cache, std::move(*change));
+  return carry_out(install, *context, *cache, *change);
 }
 
 VerbRun setup_env_create(CLI::App& command) {

@@ -27,7 +27,7 @@ struct EnvListFlags {
 
 // conda's envs_list renderer: a blank line, the legend, one "%-20s %s %s %s" row per
 // environment, a blank line.
-std::string format_table(const Settings& settings, const std::vector<fs::path>& prefixes) {
+std::string format_table(const env::Settings& settings, const std::vector<fs::path>& prefixes) {
   const std::optional<fs::path> active = env::active_prefix(settings.environment);
   std::string out = "\n# conda environments:\n#\n# * -> active\n# + -> frozen\n";
   for (const fs::path& prefix : prefixes) {
@@ -40,7 +40,7 @@ std::string format_table(const Settings& settings, const std::vector<fs::path>& 
 }
 
 int run_env_list(const EnvListFlags& flags) {
-  auto settings = load_settings(flags.root_prefix);
+  auto settings = env::load_settings(flags.root_prefix);
   if (!settings) return report_error(settings.error());
   auto registry = env::environments_registry(settings->environment);
   const std::vector<fs::path> prefixes =

@@ -32,7 +32,7 @@ struct EnvRemoveFlags {
 };
 
 // The environment to remove, after every refusal that does not need its records.
-Result<fs::path> target(const EnvRemoveFlags& flags, const Settings& settings) {
+Result<fs::path> target(const EnvRemoveFlags& flags, const env::Settings& settings) {
   env::PrefixChoice choice = flags.prefix;
   if (choice.name.empty() && choice.path.empty()) {
     return fail(Error(ErrorCode::kInvalidArgument, "no environment given: nothing to remove")
@@ -92,7 +92,7 @@ void print_json(const fs::path& prefix, const std::vector<std::string>& packages
 }
 
 int run_env_remove(const EnvRemoveFlags& flags) {
-  auto settings = load_settings(flags.prefix.root_prefix_flag);
+  auto settings = env::load_settings(flags.prefix.root_prefix_flag);
   if (!settings) return report_error(settings.error());
   auto prefix = target(flags, *settings);
   if (!prefix) return report_error(prefix.error());

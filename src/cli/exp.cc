@@ -33,6 +33,7 @@
 #include "conda/package_builder.h"
 #include "env/export.h"
 #include "env/locations.h"
+#include "experiment/recording.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
 #include "experiment/traffic.h"

@@ -16,6 +16,7 @@
 #include "cli/json_output.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
+#include "experiment/recording.h"
 #include "experiment/runner.h"
 
 namespace graft::cli {

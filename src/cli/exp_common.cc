@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "base/subprocess.h"
 #include "cli/settings.h"
+#include "experiment/recording.h"
 #include "experiment/runner.h"
 #include "experiment/spec.h"
 
@@ -18,7 +19,7 @@ namespace graft::cli {
 namespace fs = std::filesystem;
 
 Result<fs::path> graft_root(const std::string& root_prefix_flag) {
-  GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(root_prefix_flag));
+  GRAFT_ASSIGN_OR_RETURN(env::Settings settings, env::load_settings(root_prefix_flag));
   return settings.root_prefix;
 }
 

@@ -38,7 +38,7 @@ struct InfoFlags {
 
 // conda's all_channel_urls: every channel's platform and noarch subdir URLs, in order,
 // without repeats.
-Result<std::vector<std::string>> channel_urls(const Settings& settings) {
+Result<std::vector<std::string>> channel_urls(const env::Settings& settings) {
   std::vector<std::string> urls;
   for (const std::string& value : settings.channels) {
     GRAFT_ASSIGN_OR_RETURN(conda::Channel channel,
@@ -71,7 +71,7 @@ json paths(const std::vector<fs::path>& list) {
   return array;
 }
 
-void add_active_fields(const Settings& settings, json& info) {
+void add_active_fields(const env::Settings& settings, json& info) {
   const std::optional<fs::path> active = env::active_prefix(settings.environment);
   info["active_prefix"] = info["active_prefix_name"] = nullptr;
   if (!active) return;
@@ -80,7 +80,7 @@ void add_active_fields(const Settings& settings, json& info) {
   info["active_prefix_name"] = name.empty() ? active->string() : name;
 }
 
-Result<json> gather_info(const Settings& settings, const std::string& version) {
+Result<json> gather_info(const env::Settings& settings, const std::string& version) {
   json info;
   add_active_fields(settings, info);
   GRAFT_ASSIGN_OR_RETURN(info["channels"], channel_urls(settings));
@@ -172,7 +172,7 @@ std::string format_rows(const Rows& rows) {
 }
 
 int run_info(const InfoFlags& flags) {
-  auto settings = load_settings(flags.root_prefix);
+  auto settings = env::load_settings(flags.root_prefix);
   if (!settings) return report_error(settings.error());
   std::string out;
   if (flags.base) {

@@ -142,7 +142,7 @@ std::string conda_human_bytes(std::uint64_t bytes) {
   return fmt::format("{:.2f} GB", mega / 1024);
 }
 
-std::string format_plan(const PlanView& plan) {
+std::string format_plan(const env::Plan& plan) {
   std::string out = "\n## Package Plan ##\n\n";
   out += fmt::format("  environment location: {}\n\n", plan.prefix.string());
   if (!plan.removed_specs.empty()) {
@@ -161,7 +161,7 @@ std::string format_plan(const PlanView& plan) {
   return out;
 }
 
-std::string format_plan_json(const PlanView& plan, bool dry_run) {
+std::string format_plan_json(const env::Plan& plan, bool dry_run) {
   nlohmann::ordered_json fetch = nlohmann::ordered_json::array();
   for (const auto& record : plan.to_fetch) {
     fetch.push_back(nlohmann::ordered_json::parse(conda::write_package_record(record)));

@@ -6,26 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "conda/record.h"
-#include "solve/solver.h"
+#include "env/operation.h"
 
 namespace graft::cli {
 
-struct PlanView {
-  std::filesystem::path prefix;
-  std::vector<std::string> added_specs;    // "added / updated specs:"
-  std::vector<std::string> removed_specs;  // "removed specs:"
-  const solve::Transaction* transaction = nullptr;
-  // Records of transaction->link that are not yet in the package cache.
-  std::vector<conda::PackageRecord> to_fetch;
-};
-
 // conda's Package Plan text, ending with a blank line.
-[[nodiscard]] std::string format_plan(const PlanView& plan);
+[[nodiscard]] std::string format_plan(const env::Plan& plan);
 
 // conda's JSON: {"success": true, "actions": {"FETCH": [...], "PREFIX", "LINK": [...],
 // "UNLINK": [...]}, "prefix", "dry_run"}.
-[[nodiscard]] std::string format_plan_json(const PlanView& plan, bool dry_run);
+[[nodiscard]] std::string format_plan_json(const env::Plan& plan, bool dry_run);
 
 // conda's human_bytes: "812 B", "120 KB", "1.4 MB", "2.10 GB".
 [[nodiscard]] std::string conda_human_bytes(std::uint64_t bytes);

@@ -12,9 +12,9 @@
 
 #include "base/fs.h"
 #include "base/strings.h"
-#include "cli/channel_data.h"
 #include "cli/install.h"
 #include "cli/verb.h"
+#include "env/channel_records.h"
 #include "env/revisions.h"
 
 namespace graft::cli {
@@ -36,10 +36,10 @@ std::optional<conda::PackageRecord> cached_record(const store::PackageCache& cac
 }
 
 // Channels to search for what the cache lacks: the command's, then those the dists name.
-std::vector<std::string> channels_to_search(const InstallFlags& flags, const Context& context,
+std::vector<std::string> channels_to_search(const InstallFlags& flags, const env::Context& context,
                                             const std::vector<env::HistoryDist>& missing) {
   std::vector<std::string> channels;
-  if (auto configured = effective_channels(context.settings, flags.channels))
+  if (auto configured = env::effective_channels(context.settings, flags.channels))
     channels = *configured;
   for (const env::HistoryDist& dist : missing) {
     if (dist.channel == "<unknown>" || dist.channel.empty()) continue;
@@ -52,13 +52,13 @@ std::vector<std::string> channels_to_search(const InstallFlags& flags, const Con
 
 // Looks the still-missing dists up channel by channel; a channel that cannot be read is
 // skipped (its error is kept for the message if something stays missing).
-void find_in_channels(const InstallFlags& flags, const Context& context,
+void find_in_channels(const InstallFlags& flags, const env::Context& context,
                       const store::PackageCache& cache, std::vector<env::HistoryDist>& missing,
                       std::vector<conda::PackageRecord>& found,
                       std::vector<std::string>& problems) {
   for (const std::string& channel : channels_to_search(flags, context, missing)) {
     if (missing.empty()) return;
-    auto loaded = load_channel_records(context.settings, cache, {channel});
+    auto loaded = env::load_channel_records(context.settings, cache, {channel});
     if (!loaded) {
       problems.push_back(loaded.error().message());
       continue;
@@ -91,7 +91,7 @@ Error not_found_error(int revision, const std::vector<env::HistoryDist>& missing
 
 // The records of `dists`: from the package cache, else from the channels.
 Result<std::vector<conda::PackageRecord>> find_records(const InstallFlags& flags,
-                                                       const Context& context,
+                                                       const env::Context& context,
                                                        const store::PackageCache& cache,
                                                        const std::vector<env::HistoryDist>& dists) {
   std::vector<conda::PackageRecord> found;
@@ -117,8 +117,8 @@ Result<std::vector<env::HistoryEntry>> read_history(const fs::path& prefix) {
   return env::parse_history(text);
 }
 
-Result<Change> revert_change(const InstallFlags& flags, const Context& context,
-                             const store::PackageCache& cache) {
+Result<env::Change> revert_change(const InstallFlags& flags, const env::Context& context,
+                                  const store::PackageCache& cache) {
   if (!flags.specs.empty()) {
     return fail(ErrorCode::kInvalidArgument,
                 "'--revision' takes no package specs: got '" + base::join(flags.specs, " ") + "'");
@@ -127,12 +127,12 @@ Result<Change> revert_change(const InstallFlags& flags, const Context& context,
   GRAFT_ASSIGN_OR_RETURN(env::Revision target,
                          env::find_revision(env::replay_history(entries), flags.revision));
   GRAFT_ASSIGN_OR_RETURN(env::RevertPlan plan, env::plan_revert(target, context.installed));
-  Change change;
+  env::Change change;
   GRAFT_ASSIGN_OR_RETURN(auto link, find_records(flags, context, cache, plan.link));
   change.transaction.link = solve::dependency_order(std::move(link));
   change.transaction.unlink = solve::dependency_order({plan.unlink.begin(), plan.unlink.end()});
   std::reverse(change.transaction.unlink.begin(), change.transaction.unlink.end());
-  change.options = default_options(flags, context);
+  change.options = env::default_options(flags, context);
   change.options.update_specs = env::requested_specs(entries, context.installed);
   change.added_specs = change.options.update_specs;  // the plan lists them sorted, as conda
   std::sort(change.added_specs.begin(), change.added_specs.end());
@@ -151,7 +151,7 @@ int run_revision(const InstallFlags& flags) {
   if (!cache) return report_error(cache.error());
   auto change = revert_change(flags, *context, *cache);
   if (!change) return report_error(change.error());
-  return carry_out(flags, *context, *cache, std::move(*change));
+  return carry_out(flags, *context, *cache, *change);
 }
 
 }  // namespace graft::cli

@@ -157,6 +157,9 @@ Result<Json> call_admin(const AdminTarget& target, std::string_view method, std:
   Error error(
       reply.status == 400 ? ErrorCode::kInvalidArgument : ErrorCode::kUnavailable,
       fmt::format("the admin API at {} refused {} {}: {}", target.address, method, path, cause));
+  if (json.is_object() && json.contains("hint") && json["hint"].is_string()) {
+    error.with_hint(json["hint"].get<std::string>());
+  }
   if (reply.status == 401) error.with_hint("pass --token-file with the proxy's admin token");
   if (reply.status == 403) error.with_hint("run this on the proxy's machine, or set token_file");
   return fail(std::move(error));

@@ -93,6 +93,15 @@ TEST(CallAdmin, NoTokenNoAuthorizationHeader) {
   EXPECT_EQ(admin.request().find("Authorization"), std::string::npos);
 }
 
+TEST(CallAdmin, ErrorRepliesCarryTheExperimentsHint) {
+  FakeAdmin admin(http_reply(404, "Not Found",
+                             R"({"error": "the experiment has no variant 'treatmnt'", )"
+                             R"("hint": "did you mean 'treatment'?"})"));
+  Result<Json> reply = call_admin({.address = admin.address()}, "POST", "/experiment/swap", "{}");
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().hint(), "did you mean 'treatment'?");
+}
+
 TEST(CallAdmin, ErrorRepliesCarryTheProxysMessage) {
   FakeAdmin admin(http_reply(
       400, "Bad Request", R"({"error": "unknown variant 'treatmnt', did you mean 'treatment'?"})"));

@@ -8,19 +8,19 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
-#include "cli/channel_data.h"
 #include "cli/json_output.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
 #include "conda/match_spec.h"
 #include "conda/record.h"
 #include "conda/version.h"
+#include "env/channel_records.h"
 
 namespace graft::cli {
 namespace {
 
 struct SearchFlags {
-  ChannelFlags channels;
+  env::ChannelChoice channels;
   std::string spec = "*";
   std::string root_prefix;
   bool json = false;
@@ -67,14 +67,14 @@ void print_json(const std::vector<Found>& found) {
 int run_search(const SearchFlags& flags) {
   auto spec = conda::MatchSpec::parse(flags.spec);
   if (!spec) return report_error(spec.error());
-  auto settings = load_settings(flags.root_prefix);
+  auto settings = env::load_settings(flags.root_prefix);
   if (!settings) return report_error(settings.error());
   if (flags.channels.offline) settings->network = store::NetworkMode::kOffline;
-  auto channels = effective_channels(*settings, flags.channels);
+  auto channels = env::effective_channels(*settings, flags.channels);
   if (!channels) return report_error(channels.error());
   auto cache = store::PackageCache::open(settings->pkgs_dirs);
   if (!cache) return report_error(cache.error());
-  auto loaded = load_channel_records(*settings, *cache, *channels);
+  auto loaded = env::load_channel_records(*settings, *cache, *channels);
   if (!loaded) return report_error(loaded.error());
   std::vector<Found> found;
   for (const solve::ChannelRecords& channel : *loaded) {

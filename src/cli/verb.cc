@@ -13,18 +13,10 @@
 
 #include "base/interrupt.h"
 #include "base/strings.h"
+#include "cli/examples.h"
 
 namespace graft::cli {
 namespace {
-
-// The help line of a verb group ("env ", "route ", ...), shown in `graft --help`.
-std::string group_help(const std::string& path) {
-  if (path == "env ") return "whole environments: list, create -f, export, remove, freeze, config";
-  if (path == "env config ") return "settings stored in an environment";
-  if (path == "env config vars ") return "environment variables graft run sets (conda-meta/state)";
-  if (path == "route ") return "inspect and change a running proxy's traffic split";
-  return "";
-}
 
 std::vector<Verb>& registry() {
   static std::vector<Verb> verbs;
@@ -36,6 +28,19 @@ std::vector<Verb>& registry() {
 bool register_verb(Verb verb) {
   registry().push_back(std::move(verb));
   return true;
+}
+
+const std::vector<Verb>& all_verbs() {
+  return registry();
+}
+
+std::string group_help(std::string_view group) {
+  if (group == "env") return "whole environments: list, create -f, export, remove, freeze, config";
+  if (group == "env config") return "settings stored in an environment";
+  if (group == "env config vars") return "environment variables graft run sets (conda-meta/state)";
+  if (group == "route") return "inspect and change a running proxy's traffic split";
+  if (group == "exp") return "experiments: canary and A/B releases with automatic decisions";
+  return "";
 }
 
 namespace {
@@ -71,6 +76,13 @@ std::string chosen_verb(int argc, char** argv) {
   return typed.is_verb ? typed.path : "";
 }
 
+// "Examples:" and each line of `examples` indented, for the end of a --help.
+std::string examples_footer(std::string_view examples) {
+  std::string out = "\nExamples:\n";
+  for (auto line : base::split(examples, '\n')) out += "  " + std::string(line) + "\n";
+  return out;
+}
+
 // The subcommand for `name`, under the groups its first words name (created on first use).
 CLI::App* add_verb_command(CLI::App& app, const Verb& verb,
                            std::map<std::string, CLI::App*>& groups) {
@@ -81,7 +93,8 @@ CLI::App* add_verb_command(CLI::App& app, const Verb& verb,
     path += std::string(words[i]) + " ";
     auto found = groups.find(path);
     if (found == groups.end()) {
-      CLI::App* group = parent->add_subcommand(std::string(words[i]), group_help(path));
+      CLI::App* group = parent->add_subcommand(
+          std::string(words[i]), group_help(std::string_view(path).substr(0, path.size() - 1)));
       group->require_subcommand(1);
       group->fallthrough();
       found = groups.emplace(path, group).first;
@@ -102,13 +115,23 @@ std::function<VerbRun()> install_verbs(CLI::App& app, int argc, char** argv) {
   std::map<std::string, CLI::App*> groups;  // "env ", "route ", ...
   CLI::App* picked = nullptr;
   VerbRun run;
+  std::map<std::string, std::string> group_examples;  // "env " -> first example of each verb
   for (const Verb& verb : registry()) {
     CLI::App* command = add_verb_command(app, verb, groups);
+    const std::string_view example = verb_example(verb.name);
+    for (const auto& [path, group] : groups) {
+      if (verb.name.starts_with(path)) {
+        group_examples[path] += "  " + std::string(example.substr(0, example.find('\n'))) + "\n";
+      }
+    }
     if (verb.name == chosen) {
       picked = command;
       run = verb.setup(*command);
+      command->footer(examples_footer(example));
     }
   }
+  for (const auto& [path, group] : groups) group->footer("\nExamples:\n" + group_examples[path]);
+  app.footer(examples_footer(workflow_example()));
   return
       [picked, run]() -> VerbRun { return picked != nullptr && picked->parsed() ? run : nullptr; };
 }

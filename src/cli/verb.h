@@ -5,6 +5,8 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -26,7 +28,15 @@ struct Verb {
 // Adds a verb; returns true so it can initialize a static. Called before main().
 bool register_verb(Verb verb);
 
+// Every registered verb, in registration order (completion scripts, tests).
+[[nodiscard]] const std::vector<Verb>& all_verbs();
+
+// The help line of a verb group ("env", "env config", "route", "exp"); "" for others.
+[[nodiscard]] std::string group_help(std::string_view group);
+
 // Builds the verbs into `app` and returns the runner of the one picked after app.parse().
+// Each --help ends with the verb's examples (cli/examples.h), a group's with its verbs'
+// first examples and `graft --help` with the ten-command workflow.
 // Every verb becomes a subcommand, but only the one `argv` names gets its flags (setup is
 // called for it alone), so start-up does not pay for the others. Used by main() only.
 std::function<VerbRun()> install_verbs(CLI::App& app, int argc, char** argv);

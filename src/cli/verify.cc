@@ -52,7 +52,7 @@ int print_report(const VerifyFlags& flags, const env::VerifyReport& report) {
 
 // The record a broken conda-meta file stood for, as the package cache holds it
 // (<pkgs>/<dist>/info/repodata_record.json): url and digests to fetch it by.
-Result<conda::PackageRecord> cached_record(const Settings& settings,
+Result<conda::PackageRecord> cached_record(const env::Settings& settings,
                                            const conda::PackageRecord& bare) {
   const std::string dist = conda::dist_name(bare);
   for (const fs::path& dir : settings.pkgs_dirs) {
@@ -80,7 +80,7 @@ bool package_intact(const fs::path& directory, const conda::PrefixRecord& record
 }
 
 // The extracted package of an installed record, extracted again when it was damaged.
-Result<fs::path> intact_package(store::PackageCache& cache, const Settings& settings,
+Result<fs::path> intact_package(store::PackageCache& cache, const env::Settings& settings,
                                 const conda::PrefixRecord& record) {
   conda::PackageRecord wanted = record;
   if (wanted.url.empty()) {
@@ -96,7 +96,7 @@ Result<fs::path> intact_package(store::PackageCache& cache, const Settings& sett
 // Reinstalls what `report` found damaged; prints what it did.
 Status repair(const VerifyFlags& flags, const fs::path& prefix, const env::VerifyReport& report,
               const env::EnvLock& lock) {
-  GRAFT_ASSIGN_OR_RETURN(Settings settings, load_settings(flags.prefix.root_prefix_flag));
+  GRAFT_ASSIGN_OR_RETURN(env::Settings settings, env::load_settings(flags.prefix.root_prefix_flag));
   GRAFT_ASSIGN_OR_RETURN(store::PackageCache cache, store::PackageCache::open(settings.pkgs_dirs));
   env::RepairOptions options{.extracted = [&](const conda::PrefixRecord& record) {
     return intact_package(cache, settings, record);

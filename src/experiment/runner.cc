@@ -15,10 +15,13 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "base/subprocess.h"
 #include "env/run_plan.h"
+#include "experiment/admin_api.h"
 #include "experiment/controller.h"
 #include "experiment/dashboard.h"
+#include "experiment/recording.h"
 #include "experiment/traffic.h"
 #include "proxy/access_log.h"
 #include "proxy/server.h"
@@ -31,7 +34,6 @@ namespace graft::experiment {
 namespace {
 
 using Json = nlohmann::ordered_json;
-using proxy::AdminResponse;
 
 // How long a hot swap leaves the old replicas running after the traffic moved: requests
 // already sent to them finish.
@@ -39,67 +41,7 @@ constexpr auto kSwapDrain = std::chrono::seconds(2);
 // How often the controller watches between windows (Controller::watch).
 constexpr auto kWatchInterval = std::chrono::seconds(1);
 
-// The controller's enums and the registry's list the same states and actions in the same
-// order; these keep them in step.
-registry::ExperimentState to_registry(State state) {
-  switch (state) {
-    case State::kStarting: return registry::ExperimentState::kStarting;
-    case State::kRunning: return registry::ExperimentState::kRunning;
-    case State::kPaused: return registry::ExperimentState::kPaused;
-    case State::kRolledBack: return registry::ExperimentState::kRolledBack;
-    case State::kPromoted: return registry::ExperimentState::kPromoted;
-    case State::kStopped: return registry::ExperimentState::kStopped;
-    case State::kFailed: return registry::ExperimentState::kFailed;
-  }
-  return registry::ExperimentState::kFailed;
-}
-
-State from_registry(registry::ExperimentState state) {
-  switch (state) {
-    case registry::ExperimentState::kStarting: return State::kStarting;
-    case registry::ExperimentState::kRunning: return State::kRunning;
-    case registry::ExperimentState::kPaused: return State::kPaused;
-    case registry::ExperimentState::kRolledBack: return State::kRolledBack;
-    case registry::ExperimentState::kPromoted: return State::kPromoted;
-    case registry::ExperimentState::kStopped: return State::kStopped;
-    case registry::ExperimentState::kFailed: return State::kFailed;
-  }
-  return State::kFailed;
-}
-
-registry::Action to_registry(Action action) {
-  switch (action) {
-    case Action::kHold: return registry::Action::kHold;
-    case Action::kAdvance: return registry::Action::kAdvance;
-    case Action::kRollback: return registry::Action::kRollback;
-    case Action::kPromote: return registry::Action::kPromote;
-    case Action::kPause: return registry::Action::kPause;
-    case Action::kResume: return registry::Action::kResume;
-    case Action::kSetWeight: return registry::Action::kSetWeight;
-    case Action::kStop: return registry::Action::kStop;
-  }
-  return registry::Action::kStop;
-}
-
-AdminResponse json_response(int status, const Json& body) {
-  return {status, "application/json", body.dump() + "\n"};
-}
-
-AdminResponse error_response(const Error& error) {
-  int status = 400;
-  if (error.code() == ErrorCode::kConflict) status = 409;
-  if (error.code() == ErrorCode::kNotFound) status = 404;
-  if (error.code() == ErrorCode::kUnavailable || error.code() == ErrorCode::kIo) status = 503;
-  return json_response(status, Json{{"error", error.message()}});
-}
-
-std::filesystem::path resolve(const std::filesystem::path& dir, const std::string& path) {
-  if (path.empty() || path == "-") return path;
-  std::filesystem::path p(path);
-  return p.is_absolute() ? p : dir / p;
-}
-
-class Run {
+class Run final : public ExperimentControl {
  public:
   explicit Run(const RunnerOptions& options)
       : o_(options),
@@ -120,7 +62,8 @@ class Run {
 
  private:
   std::filesystem::path access_log_path() const {
-    if (!o_.spec.route.access_log.empty()) return resolve(o_.spec_dir, o_.spec.route.access_log);
+    if (!o_.spec.route.access_log.empty())
+      return resolve_spec_path(o_.spec_dir, o_.spec.route.access_log);
     return dir_ / "access.jsonl";
   }
 
@@ -128,17 +71,7 @@ class Run {
     if (o_.report) o_.report(line);
   }
 
-  ControllerPlan plan() const {
-    ControllerPlan plan{.steps = o_.spec.rollout.steps,
-                        .min_requests = o_.spec.rollout.min_requests,
-                        .alpha = o_.spec.analysis.alpha,
-                        .error_rate_max_delta = o_.spec.analysis.error_rate_max_delta,
-                        .latency_p99_max_ratio = o_.spec.analysis.latency_p99_max_ratio};
-    for (const VariantSpec& variant : o_.spec.variants) plan.variants.push_back(variant.name);
-    return plan;
-  }
-
-  std::vector<std::string> variant_names() const { return plan().variants; }
+  std::vector<std::string> variant_names() const { return controller_plan(o_.spec).variants; }
 
   // Opens the registry and records the experiment (or loads it to resume).
   Status prepare() {
@@ -149,74 +82,13 @@ class Run {
     GRAFT_ASSIGN_OR_RETURN(registry::Registry opened,
                            registry::Registry::open(o_.root / registry::kFileName));
     registry_.emplace(std::move(opened));
-    const registry::Time now = registry::registry_time(clock_.wall());
-    if (o_.resume) return load_recorded();
-    registry::NewExperiment record{.name = o_.spec.name,
-                                   .spec = o_.spec_text,
-                                   .salt = o_.spec.route.salt,
-                                   .code = code_version(),
-                                   .dataset = o_.spec.record.dataset,
-                                   .created = now};
-    for (std::size_t i = 0; i < o_.spec.variants.size(); ++i) {
-      const VariantSpec& variant = o_.spec.variants[i];
-      const VariantEnvironment& env = o_.environments[i];
-      record.weights[variant.name] = i == 0 ? 100 : 0;
-      record.variants.push_back({.name = variant.name,
-                                 .env_name = variant.env,
-                                 .prefix = env.prefix.string(),
-                                 .environment = env.environment,
-                                 .lock = env.lock,
-                                 .command = variant.command,
-                                 .replicas = variant.replicas});
-    }
-    auto created = registry_->create_experiment(record);
-    if (!created) {
-      if (created.error().code() != ErrorCode::kAlreadyExists) return fail(created.error());
-      auto existing = registry_->find(o_.spec.name);
-      const std::string state =
-          existing ? std::string(registry::state_name(existing->state)) : "unknown";
-      return fail(ErrorCode::kAlreadyExists,
-                  fmt::format("an experiment named '{}' is already recorded (state: {}): resume "
-                              "it with 'graft exp resume {}', or give the spec a new name",
-                              o_.spec.name, state, o_.spec.name));
-    }
-    id_ = created->id;
-    salt_ = created->salt;
-    GRAFT_ASSIGN_OR_RETURN(controller_, Controller::create(plan()));
-    started_at_ = now;
-    return ok();
-  }
-
-  registry::CodeVersion code_version() const {
-    if (o_.spec.record.code.empty()) return {};
-    return read_code_version(resolve(o_.spec_dir, o_.spec.record.code));
-  }
-
-  Status load_recorded() {
-    GRAFT_ASSIGN_OR_RETURN(registry::ExperimentRecord record, registry_->load(o_.spec.name));
-    const registry::Experiment& experiment = record.experiment;
-    if (registry::is_final(experiment.state)) {
-      return fail(ErrorCode::kConflict,
-                  fmt::format("experiment '{}' has ended ({}): there is nothing to resume",
-                              experiment.name, registry::state_name(experiment.state)));
-    }
-    if (controller_running(experiment)) {
-      return fail(ErrorCode::kConflict,
-                  fmt::format("experiment '{}' is still running (process {}, admin {}): stop it "
-                              "first with 'graft exp stop {}'",
-                              experiment.name, experiment.controller->pid,
-                              experiment.controller->admin_address, experiment.name));
-    }
-    id_ = experiment.id;
-    salt_ = experiment.salt;
-    started_at_ = experiment.created;
-    resumed_ = experiment.state != registry::ExperimentState::kStarting;
-    if (!resumed_) {
-      GRAFT_ASSIGN_OR_RETURN(controller_, Controller::create(plan()));
-      return ok();
-    }
-    GRAFT_ASSIGN_OR_RETURN(controller_, Controller::resume(plan(), from_registry(experiment.state),
-                                                           experiment.step, experiment.weights));
+    GRAFT_ASSIGN_OR_RETURN(RecordedRun recorded,
+                           record_run(*registry_, o_, registry::registry_time(clock_.wall())));
+    id_ = recorded.id;
+    salt_ = std::move(recorded.salt);
+    started_at_ = recorded.started_at;
+    resumed_ = recorded.resumed;
+    controller_.emplace(std::move(recorded.controller));
     return ok();
   }
 
@@ -348,8 +220,8 @@ class Run {
       variant.weight = weight == weights.end() ? 0 : weight->second;
     }
     config.access_log = access_log_path().string();
-    config.token_file = resolve(o_.spec_dir, config.token_file).string();
-    std::vector<proxy::AdminRoute> routes = admin_routes();
+    config.token_file = resolve_spec_path(o_.spec_dir, config.token_file).string();
+    std::vector<proxy::AdminRoute> routes = experiment_admin_routes(*this);
     for (proxy::AdminRoute& route : dashboard_.routes()) routes.push_back(std::move(route));
     GRAFT_ASSIGN_OR_RETURN(server_, proxy::Server::start({.config = std::move(config),
                                                           .admin_routes = std::move(routes)}));
@@ -554,155 +426,99 @@ class Run {
     return out;
   }
 
-  std::vector<proxy::AdminRoute> admin_routes() {
-    std::vector<proxy::AdminRoute> routes;
-    auto manual = [this](auto command) {
-      return [this, command](std::string_view body, std::string_view) -> AdminResponse {
-        std::lock_guard lock(mutex_);
-        Result<Decision> decision = command(body);
-        if (!decision) return error_response(decision.error());
-        if (auto status = apply(*decision); !status) return error_response(status.error());
-        wake_.notify_all();
-        return json_response(200, decision_json(*decision));
-      };
-    };
-    routes.push_back({"POST", "/experiment/pause", manual([this](std::string_view) {
-                        return controller_->pause(clock_.wall());
-                      })});
-    routes.push_back({"POST", "/experiment/resume", manual([this](std::string_view) {
-                        return controller_->resume_running(clock_.wall());
-                      })});
-    routes.push_back({"POST", "/experiment/promote", manual([this](std::string_view) {
-                        return controller_->promote(clock_.wall());
-                      })});
-    routes.push_back({"POST", "/experiment/stop", manual([this](std::string_view) {
-                        stop_requested_ = true;
-                        return controller_->stop(clock_.wall());
-                      })});
-    auto rollback = manual([this](std::string_view body) {
-      std::string reason = "rolled back by hand";
-      Json parsed = Json::parse(body, nullptr, false);
-      if (parsed.is_object() && parsed.contains("reason") && parsed["reason"].is_string()) {
-        reason = parsed["reason"].get<std::string>();
-      }
-      return controller_->rollback(std::move(reason), clock_.wall());
-    });
-    routes.push_back({"POST", "/rollback", rollback});
-    routes.push_back({"POST", "/experiment/rollback", rollback});
-    routes.push_back({"PUT", "/weights", manual([this](std::string_view body) -> Result<Decision> {
-                        Json parsed = Json::parse(body, nullptr, false);
-                        if (!parsed.is_object() || parsed.size() != 1 ||
-                            !parsed.begin().value().is_number_unsigned()) {
-                          return fail(ErrorCode::kInvalidArgument,
-                                      "expected one variant and its weight in percent, e.g. "
-                                      "{\"treatment\": 20}");
-                        }
-                        return controller_->set_weight(
-                            parsed.begin().key(),
-                            static_cast<std::uint32_t>(std::min<std::uint64_t>(
-                                parsed.begin().value().get<std::uint64_t>(), 1'000'000)),
-                            clock_.wall());
-                      })});
-    routes.push_back({"GET", "/experiment", [this](std::string_view, std::string_view) {
-                        std::lock_guard lock(mutex_);
-                        auto record = registry_->load(o_.spec.name);
-                        if (!record) return error_response(record.error());
-                        Json status = status_json(*record);
-                        status["listen"] =
-                            fmt::format("{}:{}", o_.spec.route.listen.host, server_->port());
-                        if (!swap_state_.empty()) {
-                          status["swap"] = {{"state", swap_state_}, {"message", swap_message_}};
-                        }
-                        return json_response(200, status);
-                      }});
-    routes.push_back({"GET", "/experiment/report", [this](std::string_view, std::string_view) {
-                        std::lock_guard lock(mutex_);
-                        drain_log();
-                        auto report = report_json();
-                        if (!report) return error_response(report.error());
-                        return json_response(200, *report);
-                      }});
-    routes.push_back({"POST", "/experiment/swap", [this](std::string_view body, std::string_view) {
-                        return start_swap(body);
-                      }});
-    routes.push_back({"POST", "/feedback", [this](std::string_view body, std::string_view) {
-                        std::lock_guard lock(mutex_);
-                        auto values = parse_feedback(body, registry::registry_time(clock_.wall()));
-                        if (!values) return error_response(values.error());
-                        registry::TrafficLog traffic(*registry_);
-                        auto stored = traffic.append_feedback(id_, *values);
-                        if (!stored) return error_response(stored.error());
-                        return json_response(200, Json{{"accepted", *stored}});
-                      }});
-    return routes;
+  Result<Decision> decide(const ManualCommand& command) override {
+    std::lock_guard lock(mutex_);
+    const auto now = clock_.wall();
+    Result<Decision> decision = fail(ErrorCode::kInvalidArgument, "not a manual command");
+    switch (command.action) {
+      case Action::kPause: decision = controller_->pause(now); break;
+      case Action::kResume: decision = controller_->resume_running(now); break;
+      case Action::kPromote: decision = controller_->promote(now); break;
+      case Action::kStop:
+        stop_requested_ = true;
+        decision = controller_->stop(now);
+        break;
+      case Action::kRollback:
+        decision = controller_->rollback(
+            command.reason.empty() ? std::string("rolled back by hand") : command.reason, now);
+        break;
+      case Action::kSetWeight:
+        decision = controller_->set_weight(command.variant, command.weight, now);
+        break;
+      default: break;
+    }
+    if (!decision) return decision;
+    GRAFT_RETURN_IF_ERROR(apply(*decision));
+    wake_.notify_all();
+    return decision;
   }
 
-  // POST /experiment/swap {"variant", "env_name", "prefix", "display_name", "command",
-  // "environment", "lock"}: 202 while the new replicas start (GET /experiment shows
-  // "swap": {"state": "starting|done|failed", "message"}).
-  AdminResponse start_swap(std::string_view body) {
-    Json request = Json::parse(body, nullptr, false);
-    auto text = [&](const char* key) {
-      return request.is_object() && request.contains(key) && request[key].is_string()
-                 ? request[key].get<std::string>()
-                 : std::string();
-    };
-    const std::string variant = text("variant");
-    const std::string prefix = text("prefix");
-    if (variant.empty() || prefix.empty()) {
-      return error_response(Error(ErrorCode::kInvalidArgument,
-                                  "a swap needs {\"variant\": NAME, \"prefix\": PATH, ...}"));
+  Result<Json> status() override {
+    std::lock_guard lock(mutex_);
+    GRAFT_ASSIGN_OR_RETURN(registry::ExperimentRecord record, registry_->load(o_.spec.name));
+    Json status = status_json(record);
+    status["listen"] = fmt::format("{}:{}", o_.spec.route.listen.host, server_->port());
+    if (!swap_state_.empty()) {
+      status["swap"] = {{"state", swap_state_}, {"message", swap_message_}};
     }
+    return status;
+  }
+
+  Result<Json> report() override {
+    std::lock_guard lock(mutex_);
+    drain_log();
+    return report_json();
+  }
+
+  Result<std::int64_t> feedback(std::string_view body) override {
+    std::lock_guard lock(mutex_);
+    GRAFT_ASSIGN_OR_RETURN(auto values,
+                           parse_feedback(body, registry::registry_time(clock_.wall())));
+    registry::TrafficLog traffic(*registry_);
+    return traffic.append_feedback(id_, values);
+  }
+
+  // GET /experiment shows "swap": {"state": "starting|done|failed", "message"} meanwhile.
+  Status start_swap(SwapRequest request) override {
     std::size_t index = 0;
-    while (index < o_.spec.variants.size() && o_.spec.variants[index].name != variant) ++index;
+    while (index < o_.spec.variants.size() && o_.spec.variants[index].name != request.variant) {
+      ++index;
+    }
     if (index == o_.spec.variants.size()) {
-      return error_response(
-          Error(ErrorCode::kNotFound, fmt::format("the experiment has no variant '{}'", variant)));
+      Error error(ErrorCode::kNotFound,
+                  fmt::format("the experiment has no variant '{}'", request.variant));
+      const std::string close = base::closest_match(request.variant, variant_names());
+      return fail(close.empty() ? error
+                                : error.with_hint(fmt::format("did you mean '{}'?", close)));
     }
     std::vector<std::string> argv = o_.spec.variants[index].argv;
-    std::string command = text("command");
-    if (!command.empty()) {
-      auto split = split_command(command);
-      if (!split) return error_response(split.error());
-      argv = std::move(*split);
+    if (!request.command.empty()) {
+      GRAFT_ASSIGN_OR_RETURN(argv, split_command(request.command));
     } else {
-      command = o_.spec.variants[index].command;
+      request.command = o_.spec.variants[index].command;
     }
+    VariantEnvironment env = std::move(request.environment);
+    if (env.display_name.empty()) env.display_name = env.prefix.string();
     std::lock_guard lock(mutex_);
-    if (swap_state_ == "starting") {
-      return error_response(Error(ErrorCode::kConflict, "a swap is already in progress"));
-    }
-    if (ended()) return error_response(Error(ErrorCode::kConflict, "the experiment has ended"));
+    if (swap_state_ == "starting")
+      return fail(ErrorCode::kConflict, "a swap is already in progress");
+    if (ended()) return fail(ErrorCode::kConflict, "the experiment has ended");
     swap_state_ = "starting";
-    swap_message_ = fmt::format("starting '{}' in {}", variant, prefix);
+    swap_message_ = fmt::format("starting '{}' in {}", request.variant, env.prefix.string());
     if (swap_thread_.joinable()) swap_thread_.join();
-    VariantEnvironment env{
-        .prefix = prefix,
-        .display_name = text("display_name").empty() ? prefix : text("display_name"),
-        .environment = text("environment"),
-        .lock = text("lock")};
-    registry::Variant record{.name = variant,
-                             .env_name = text("env_name").empty() ? prefix : text("env_name"),
-                             .prefix = prefix,
-                             .environment = env.environment,
-                             .lock = env.lock,
-                             .command = command,
-                             .replicas = o_.spec.variants[index].replicas};
+    registry::Variant record{
+        .name = request.variant,
+        .env_name = request.env_name.empty() ? env.prefix.string() : request.env_name,
+        .prefix = env.prefix.string(),
+        .environment = env.environment,
+        .lock = env.lock,
+        .command = request.command,
+        .replicas = o_.spec.variants[index].replicas};
     swap_thread_ = std::thread([this, index, env = std::move(env), record = std::move(record),
                                 argv = std::move(argv)]() mutable {
       swap(index, std::move(env), std::move(record), std::move(argv));
     });
-    return json_response(202, Json{{"swap", "starting"}, {"variant", variant}});
-  }
-
-  static Json decision_json(const Decision& decision) {
-    Json weights = Json::object();
-    for (const auto& [name, weight] : decision.weights) weights[name] = weight;
-    return Json{{"action", action_name(decision.action)},
-                {"reason", decision.reason},
-                {"step", decision.step},
-                {"weights", weights},
-                {"manual", decision.manual}};
+    return ok();
   }
 
   Result<RunOutcome> finish_failed(const Error& error) {
@@ -793,22 +609,6 @@ class Run {
 
 }  // namespace
 
-bool controller_running(const registry::Experiment& experiment) {
-  if (!experiment.controller || experiment.controller->pid <= 0) return false;
-  const auto pid = static_cast<pid_t>(experiment.controller->pid);
-  if (pid == ::getpid()) return false;
-  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
-  // A zombie (killed, not yet reaped by whoever adopted it) runs nothing.
-  auto stat = base::read_file(fmt::format("/proc/{}/stat", pid));
-  if (stat) {
-    const auto close = stat->rfind(')');
-    if (close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] == 'Z') {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::filesystem::path experiment_dir(const std::filesystem::path& root, std::string_view name) {
   return root / "experiments" / std::string(name);
 }
@@ -816,52 +616,6 @@ std::filesystem::path experiment_dir(const std::filesystem::path& root, std::str
 Result<RunOutcome> run_experiment(const RunnerOptions& options) {
   Run run(options);
   return run.execute();
-}
-
-nlohmann::ordered_json status_json(const registry::ExperimentRecord& record) {
-  const registry::Experiment& e = record.experiment;
-  Json weights = Json::object();
-  for (const auto& [name, weight] : e.weights) weights[name] = weight;
-  Json decisions = Json::array();
-  for (const registry::Decision& d : record.decisions) {
-    Json metrics = Json::parse(d.metrics, nullptr, false);
-    decisions.push_back({{"at", proxy::format_rfc3339_ms(std::chrono::system_clock::time_point(
-                                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                        d.at.time_since_epoch())))},
-                         {"action", registry::action_name(d.action)},
-                         {"reason", d.reason},
-                         {"metrics", metrics.is_discarded() ? Json::object() : metrics},
-                         {"manual", d.origin == registry::DecisionOrigin::kManual}});
-  }
-  Json controller = nullptr;
-  if (e.controller) {
-    controller = {{"pid", e.controller->pid}, {"admin", e.controller->admin_address}};
-  }
-  return Json{{"name", e.name},         {"state", registry::state_name(e.state)},
-              {"step", e.step},         {"weights", weights},
-              {"decisions", decisions}, {"controller", controller}};
-}
-
-registry::CodeVersion read_code_version(const std::filesystem::path& path) {
-  registry::CodeVersion code{.repository = path.string()};
-  auto git = [&](std::vector<std::string> args) -> std::optional<std::string> {
-    args.insert(args.begin(), {"git", "-C", path.string()});
-    auto result = base::run_process({.argv = std::move(args),
-                                     .stderr_mode = base::OutputMode::kDiscard,
-                                     .timeout = std::chrono::milliseconds(10'000)});
-    if (!result || result->exit_code != 0) return std::nullopt;
-    std::string out = result->stdout_text;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-  };
-  if (auto top = git({"rev-parse", "--show-toplevel"})) code.repository = *top;
-  if (auto commit = git({"rev-parse", "HEAD"})) {
-    code.commit = *commit;
-    if (auto status = git({"status", "--porcelain", "--untracked-files=no"})) {
-      code.dirty = !status->empty();
-    }
-  }
-  return code;
 }
 
 }  // namespace graft::experiment

@@ -14,14 +14,8 @@
 //      `interrupted` is set (Ctrl-C): the proxy drains, every replica is stopped, the final
 //      report is written to `<root>/experiments/NAME/report.json`.
 //
-// Admin API routes (besides the proxy's own; PUT /weights and POST /rollback become the
-// experiment's manual decisions):
-//   GET  /experiment                 status JSON (status_json) with "listen": the proxy's
-//                                    host:port
-//   POST /experiment/pause           POST /experiment/resume      POST /experiment/stop
-//   POST /experiment/promote         POST /rollback               PUT /weights {"t": 20}
-//   POST /feedback                   outcome values (traffic.h parse_feedback)
-//   GET  /experiment/report          the report JSON of the run so far
+// Its admin API routes (besides the proxy's own) are experiment/admin_api.h's; PUT /weights
+// and POST /rollback become the experiment's manual decisions.
 //
 // Thread-safety: run_experiment blocks the calling thread until the experiment ends.
 #pragma once
@@ -80,21 +74,8 @@ struct RunOutcome {
 // proxy's start errors (address in use). Every process started is stopped on return.
 [[nodiscard]] Result<RunOutcome> run_experiment(const RunnerOptions& options);
 
-// Whether the process recorded as running `experiment` is alive (not this process, not a
-// zombie).
-[[nodiscard]] bool controller_running(const registry::Experiment& experiment);
-
 // `<root>/experiments/NAME`.
 [[nodiscard]] std::filesystem::path experiment_dir(const std::filesystem::path& root,
                                                    std::string_view name);
-
-// The status JSON of a recorded experiment, as `graft exp status --json` prints it:
-// {"name", "state", "step", "weights": {...}, "decisions": [{"at", "action", "reason",
-// "metrics"}], "controller": {"pid", "admin"} or null}.
-[[nodiscard]] nlohmann::ordered_json status_json(const registry::ExperimentRecord& record);
-
-// The commit of the git work tree at `path` and whether it has uncommitted changes; an
-// empty commit when `path` is not in a git work tree (or git is missing).
-[[nodiscard]] registry::CodeVersion read_code_version(const std::filesystem::path& path);
 
 }  // namespace graft::experiment

@@ -82,32 +82,69 @@ void append_json_escaped(std::string* out, std::string_view text) {
   }
 }
 
-std::string format_rfc3339_ms(std::chrono::system_clock::time_point time) {
-  auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
-  std::time_t seconds = static_cast<std::time_t>(since_epoch.count() / 1000);
-  long millis = static_cast<long>(since_epoch.count() % 1000);
+namespace {
+
+// "YYYY-MM-DDTHH:MM:SS" of `seconds` since the epoch, UTC.
+void append_rfc3339_seconds(std::string* out, std::time_t seconds) {
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  fmt::format_to(std::back_inserter(*out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                 utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                 utc.tm_sec);
+}
+
+// RFC 3339 with milliseconds; the date and time of day are formatted once per second per
+// thread (requests of one second share them).
+void append_rfc3339_ms(std::string* out, std::chrono::system_clock::time_point time) {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+  const auto seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  const auto millis = static_cast<unsigned>(ms - static_cast<std::int64_t>(seconds) * 1000);
+  thread_local std::time_t cached_seconds = -1;
+  thread_local std::string cached;
+  if (seconds != cached_seconds || cached.empty()) {
+    cached.clear();
+    append_rfc3339_seconds(&cached, seconds);
+    cached_seconds = seconds;
+  }
+  out->append(cached);
+  const char digits[] = {'.', static_cast<char>('0' + millis / 100),
+                         static_cast<char>('0' + millis / 10 % 10),
+                         static_cast<char>('0' + millis % 10), 'Z'};
+  out->append(digits, sizeof digits);
+}
+
+}  // namespace
+
+std::string format_rfc3339_ms(std::chrono::system_clock::time_point time) {
+  std::string out;
+  append_rfc3339_ms(&out, time);
+  return out;
+}
+
+void append_access_log_line(std::string* out, const AccessLogEntry& entry) {
+  out->append("{\"ts\":\"");
+  append_rfc3339_ms(out, entry.time);
+  out->push_back('"');
+  append_string_field(out, "request_id", entry.request_id);
+  append_string_field(out, "method", entry.method);
+  append_string_field(out, "path", entry.path);
+  fmt::format_to(std::back_inserter(*out), ",\"status\":{}", entry.status);
+  append_string_field(out, "variant", entry.variant);
+  append_string_field(out, "upstream", entry.upstream);
+  fmt::format_to(std::back_inserter(*out),
+                 ",\"latency_ms\":{:.3f},\"upstream_latency_ms\":{:.3f},\"bytes_in\":{},"
+                 "\"bytes_out\":{}",
+                 entry.latency_ms, entry.upstream_latency_ms, entry.bytes_in, entry.bytes_out);
+  append_string_field(out, "user", entry.user);
+  append_string_field(out, "model_version", entry.model_version);
+  out->append("}\n");
 }
 
 std::string format_access_log_line(const AccessLogEntry& entry) {
   std::string line;
   line.reserve(320);
-  line.append("{\"ts\":\"").append(format_rfc3339_ms(entry.time)).push_back('"');
-  append_string_field(&line, "request_id", entry.request_id);
-  append_string_field(&line, "method", entry.method);
-  append_string_field(&line, "path", entry.path);
-  line.append(fmt::format(",\"status\":{}", entry.status));
-  append_string_field(&line, "variant", entry.variant);
-  append_string_field(&line, "upstream", entry.upstream);
-  line.append(fmt::format(",\"latency_ms\":{:.3f},\"upstream_latency_ms\":{:.3f}", entry.latency_ms,
-                          entry.upstream_latency_ms));
-  line.append(fmt::format(",\"bytes_in\":{},\"bytes_out\":{}", entry.bytes_in, entry.bytes_out));
-  append_string_field(&line, "user", entry.user);
-  append_string_field(&line, "model_version", entry.model_version);
-  line.append("}\n");
+  append_access_log_line(&line, entry);
   return line;
 }
 
@@ -146,19 +183,22 @@ Status AccessLog::open_file() {
 }
 
 void AccessLog::append(const AccessLogEntry& entry) {
-  std::string line = format_access_log_line(entry);
+  thread_local std::string line;  // formatted outside the lock, into reused capacity
+  line.clear();
+  append_access_log_line(&line, entry);
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= options_.max_queued_lines) {
+    if (queued_lines_ >= options_.max_queued_lines) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       queue_dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    queue_.push_back(std::move(line));
+    queue_.append(line);
+    ++queued_lines_;
     ++enqueued_;
     // The writer wakes for the first line of a batch, then lingers (kLinger) to gather more;
     // a full batch wakes it early. Other appends cost no system call.
-    if (queue_.size() != 1 && queue_.size() != kBatchLines) return;
+    if (queued_lines_ != 1 && queued_lines_ != kBatchLines) return;
   }
   wake_.notify_one();
 }
@@ -185,11 +225,11 @@ void AccessLog::run() {
   while (true) {
     wake_.wait(lock, [&] { return stopping_ || reopen_requested_ || !queue_.empty(); });
     wake_.wait_for(lock, kLinger, [&] {
-      return stopping_ || reopen_requested_ || queue_.size() >= kBatchLines || flush_waiters_ > 0;
+      return stopping_ || reopen_requested_ || queued_lines_ >= kBatchLines || flush_waiters_ > 0;
     });
     bool reopen = std::exchange(reopen_requested_, false);
-    std::deque<std::string> lines;
-    lines.swap(queue_);
+    writing_.swap(queue_);  // both keep their capacity: no allocation per batch
+    const std::size_t lines = std::exchange(queued_lines_, 0);
     bool stop = stopping_;
     lock.unlock();
     if (reopen) {
@@ -199,12 +239,11 @@ void AccessLog::run() {
         cut_line_ = false;  // a new file
       }
     }
-    std::string batch;
-    for (const std::string& line : lines) batch += line;
-    write_batch(batch, lines.size());
+    write_batch(writing_, lines);
+    writing_.clear();
     complain_queue();
     lock.lock();
-    done_ += lines.size();
+    done_ += lines;
     drained_.notify_all();
     if (stop && queue_.empty()) return;
   }

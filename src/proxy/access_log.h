@@ -19,7 +19,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -49,6 +48,8 @@ struct AccessLogEntry {
 
 // Formats one entry as a JSON line ending in '\n'. Pure; used by the log and by tests.
 [[nodiscard]] std::string format_access_log_line(const AccessLogEntry& entry);
+// The same line appended to `out` (the log's path: no allocation once `out` has grown).
+void append_access_log_line(std::string* out, const AccessLogEntry& entry);
 // RFC 3339 UTC with milliseconds: "2026-11-21T21:32:31.123Z".
 [[nodiscard]] std::string format_rfc3339_ms(std::chrono::system_clock::time_point time);
 // Appends `text` to `out` escaped for a JSON string (without the quotes): quotes,
@@ -104,7 +105,9 @@ class AccessLog {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::deque<std::string> queue_;
+  std::string queue_;             // guarded by mutex_: whole lines waiting for the writer
+  std::size_t queued_lines_ = 0;  // guarded by mutex_: lines in queue_
+  std::string writing_;           // writer thread: the batch being written (capacity kept)
   bool stopping_ = false;
   bool reopen_requested_ = false;
   std::uint64_t enqueued_ = 0;  // guarded by mutex_

@@ -43,6 +43,18 @@ TEST(AccessLog, FormatsAGoldenLine) {
             "\"model_version\":null}\n");
 }
 
+TEST(AccessLog, TimestampsStayExactAcrossSecondsFormattedOnce) {
+  using std::chrono::milliseconds;
+  const std::chrono::system_clock::time_point epoch{};
+  // Each second's date is cached per thread: the next second, a second back, and the
+  // millisecond digits must all still be right.
+  EXPECT_EQ(format_rfc3339_ms(epoch + milliseconds(1'795'000'000'999)), "2026-11-18T11:06:40.999Z");
+  EXPECT_EQ(format_rfc3339_ms(epoch + milliseconds(1'795'000'001'000)), "2026-11-18T11:06:41.000Z");
+  EXPECT_EQ(format_rfc3339_ms(epoch + milliseconds(1'795'000'001'042)), "2026-11-18T11:06:41.042Z");
+  EXPECT_EQ(format_rfc3339_ms(epoch + milliseconds(1'795'000'000'007)), "2026-11-18T11:06:40.007Z");
+  EXPECT_EQ(format_rfc3339_ms(epoch + milliseconds(-1)), "1969-12-31T23:59:59.999Z");
+}
+
 TEST(AccessLog, EscapesControlCharacters) {
   std::string out;
   append_json_escaped(&out, std::string_view("a\n\x01", 3));

@@ -10,10 +10,13 @@
 #include <optional>
 #include <thread>
 
+#include <fmt/core.h>
+
 #include "base/disk.h"
 #include "base/fs.h"
 #include "base/hash.h"
 #include "base/parallel.h"
+#include "base/progress.h"
 #include "conda/archive.h"
 #include "store/repodata_record.h"
 #include "store/url.h"
@@ -106,10 +109,13 @@ struct FetchRun {
   std::mutex mutex;
   std::vector<std::optional<Result<fs::path>>> outcomes;
   std::vector<std::size_t> need_download;
+  // "N packages ready": one step per package found, extracted or failed (on a terminal).
+  base::ProgressTask* ready = nullptr;
 
   void set(std::size_t index, Result<fs::path> outcome) {
     std::lock_guard lock(mutex);
     outcomes[index] = std::move(outcome);
+    if (ready != nullptr) ready->advance(1);
   }
 };
 
@@ -238,8 +244,15 @@ Result<std::vector<fs::path>> fetch_packages(PackageCache& cache,
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (first_of_stem.emplace(package_stem(records[i]), i).second) unique.push_back(i);
   }
+  base::Progress* progress = options.download.progress;
+  if (progress != nullptr && progress->enabled() && !unique.empty()) {
+    run.ready = progress->add_task(fmt::format("{} packages ready", unique.size()),
+                                   base::ProgressUnit::kItems);
+    run.ready->set(0, unique.size());
+  }
   use_cache(run, unique);
   download_missing(run);
+  if (run.ready != nullptr) run.ready->finish();
   return collect(run, first_of_stem);
 }
 

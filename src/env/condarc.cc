@@ -1,11 +1,11 @@
-#include "cli/condarc.h"
+#include "env/condarc.h"
 
 #include <fmt/core.h>
 
 #include "base/strings.h"
 #include "base/yaml.h"
 
-namespace graft::cli {
+namespace graft::env {
 namespace {
 
 using base::YamlReader;
@@ -127,4 +127,4 @@ Result<Condarc> parse_condarc(std::string_view text, std::string_view source) {
   return rc;
 }
 
-}  // namespace graft::cli
+}  // namespace graft::env

@@ -1,8 +1,8 @@
-#include "cli/condarc.h"
+#include "env/condarc.h"
 
 #include <gtest/gtest.h>
 
-namespace graft::cli {
+namespace graft::env {
 namespace {
 
 TEST(CondarcTest, ValuesOfTheWrongTypeNameFileLineKeyAndWhatIsAllowed) {
@@ -86,4 +86,4 @@ TEST(CondarcTest, EmptyFileAndEmptyValuesSetNothing) {
 }
 
 }  // namespace
-}  // namespace graft::cli
+}  // namespace graft::env

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "base/result.h"
-#include "cli/settings.h"
+#include "env/settings.h"
 #include "solve/solver.h"
 #include "store/package_cache.h"
 
-namespace graft::cli {
+namespace graft::env {
 
 // Errors: kInvalidArgument (a channel value that does not parse), kNotFound (a channel
 // without noarch repodata; offline without a cached copy), kUnavailable, kCorrupt.
@@ -19,4 +19,4 @@ namespace graft::cli {
     const Settings& settings, const store::PackageCache& cache,
     const std::vector<std::string>& channel_values);
 
-}  // namespace graft::cli
+}  // namespace graft::env

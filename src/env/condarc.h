@@ -13,7 +13,7 @@
 #include "base/result.h"
 #include "solve/solver.h"
 
-namespace graft::cli {
+namespace graft::env {
 
 struct Condarc {
   std::optional<std::vector<std::string>> channels;
@@ -38,4 +38,4 @@ struct Condarc {
 [[nodiscard]] Result<solve::ChannelPriority> parse_channel_priority(const std::string& value,
                                                                     const std::string& where);
 
-}  // namespace graft::cli
+}  // namespace graft::env
