@@ -1,8 +1,8 @@
 // The live dashboard of a running experiment, served by its admin listener during
 // `graft exp start`:
-//   GET /                    the page (dashboard/index.html) and its assets: /dashboard.js,
-//   GET /dashboard.css ...   /dashboard.css, /uplot.js, /uplot.css, /uplot-license.txt.
-//                            Public (proxy::AdminAccess::kPublic): the same bytes for everyone,
+//   GET / and its assets     the page (dashboard/index.html), /dashboard.js, /dashboard.css,
+//                            /uplot.js, /uplot.css and /uplot-license.txt. Public
+//                            (proxy::AdminAccess::kPublic): the same bytes for everyone,
 //                            compiled into the binary (dashboard_files.h), no data in them;
 //                            sent with a Content-Security-Policy that allows nothing but this
 //                            origin and no framing.
@@ -12,7 +12,7 @@
 //                            when one is configured, like every data route.
 // The page also reads GET /experiment and GET /status every second, GET /experiment/report
 // (the outcome's figures; a join over the registry) every 5 s, and its controls call the
-// experiment's admin routes (runner.h) with the bearer token it asks for (kept in the tab's
+// experiment's admin routes (admin_api.h) with the bearer token it asks for (kept in the tab's
 // sessionStorage, sent only in the Authorization header).
 //
 // Thread-safety: routes' handlers run on the admin thread, the sampler on a thread of its
