@@ -20,6 +20,7 @@
 #include "env/run_plan.h"
 #include "experiment/admin_api.h"
 #include "experiment/controller.h"
+#include "experiment/dashboard.h"
 #include "experiment/recording.h"
 #include "experiment/traffic.h"
 #include "proxy/access_log.h"
@@ -220,15 +221,17 @@ class Run final : public ExperimentControl {
     }
     config.access_log = access_log_path().string();
     config.token_file = resolve_spec_path(o_.spec_dir, config.token_file).string();
-    GRAFT_ASSIGN_OR_RETURN(server_,
-                           proxy::Server::start({.config = std::move(config),
-                                                 .admin_routes = experiment_admin_routes(*this)}));
+    std::vector<proxy::AdminRoute> routes = experiment_admin_routes(*this);
+    for (proxy::AdminRoute& route : dashboard_.routes()) routes.push_back(std::move(route));
+    GRAFT_ASSIGN_OR_RETURN(server_, proxy::Server::start({.config = std::move(config),
+                                                          .admin_routes = std::move(routes)}));
+    dashboard_.watch(*server_);
     admin_address_ = fmt::format("127.0.0.1:{}", server_->admin_port());
     if (o_.spec.route.admin.host != "127.0.0.1" && o_.spec.route.admin.host != "localhost") {
       admin_address_ = fmt::format("{}:{}", o_.spec.route.admin.host, server_->admin_port());
     }
-    say(fmt::format("proxy listening on {}:{}, admin API on {}", o_.spec.route.listen.host,
-                    server_->port(), admin_address_));
+    say(fmt::format("proxy listening on {}:{}, admin API on {}, dashboard at http://{}/",
+                    o_.spec.route.listen.host, server_->port(), admin_address_, admin_address_));
     return registry_->set_controller(
         id_, registry::Controller{.pid = ::getpid(), .admin_address = admin_address_},
         registry::registry_time(clock_.wall()));
@@ -565,6 +568,7 @@ class Run final : public ExperimentControl {
   }
 
   void shut_down() {
+    dashboard_.stop();
     if (swap_thread_.joinable()) swap_thread_.join();
     if (server_) server_->stop();
     if (supervisor_) supervisor_->stop_all();
@@ -584,6 +588,7 @@ class Run final : public ExperimentControl {
   std::unique_ptr<supervise::Supervisor> supervisor_;
   std::vector<int> groups_;
   std::unique_ptr<proxy::Server> server_;
+  Dashboard dashboard_{o_.spec, clock_};  // the page at `/` of the admin API
   std::string admin_address_;
   AccessLogTail tail_;
   TrafficTally window_;

@@ -148,11 +148,22 @@ bool origin_allowed(std::string_view origin, std::optional<std::string_view> hos
   return false;
 }
 
+// Whether `head` asks for a public asset (AdminAccess::kPublic): a GET of an added route.
+bool is_public(const Server::State& state, const RequestHead& head) {
+  if (head.method != "GET") return false;
+  const std::string_view path = std::string_view(head.target).substr(0, head.target.find('?'));
+  for (const AdminRoute& route : state.server->admin_routes()) {
+    if (route.path == path && route.method == "GET") return route.access == AdminAccess::kPublic;
+  }
+  return false;
+}
+
 // 401/403 for a request the admin API must not serve; nullopt when it may.
 std::optional<AdminResponse> refuse(const Server::State& state, const tcp::endpoint& peer,
                                     const RequestHead& head) {
   std::optional<std::string_view> host = head.find("host");
   if (!state.admin_token.empty()) {
+    if (is_public(state, head)) return std::nullopt;
     if (!bearer_token_matches(head.find("authorization"), state.admin_token)) {
       return json_error(401, "missing or wrong bearer token");
     }
@@ -195,11 +206,12 @@ asio::awaitable<void> admin_session(Server::State& state, tcp::socket socket) {
           ? authorize_and_handle(state, peer, head,
                                  std::string_view(buffer).substr(head.head_bytes))
           : json_error(parsed == ParseStatus::kBadRequest ? 400 : 413, "malformed admin request");
+  std::string extra = response.status == 401 ? "WWW-Authenticate: Bearer\r\n" : "";
+  for (const auto& [name, value] : response.headers) extra += name + ": " + value + "\r\n";
   std::string reply = fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n{}",
       response.status, response.status < 400 ? "OK" : "Error", response.content_type,
-      response.body.size(), response.status == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
-      response.body);
+      response.body.size(), extra, response.body);
   co_await asio::async_write(socket, asio::buffer(reply),
                              asio::redirect_error(asio::use_awaitable, error));
   socket.shutdown(tcp::socket::shutdown_both, error);

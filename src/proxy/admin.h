@@ -7,12 +7,13 @@
 //   GET  /metrics   Prometheus text format
 // and the routes other modules add (admin_route.h, ServerOptions::admin_routes).
 // With a token (token_file), every request needs "Authorization: Bearer <token>"
-// (constant-time compare; 401 otherwise). Without one, only loopback peers are served
-// (403 otherwise), and only when Host is the admin address or a loopback name with the
-// admin port (403 otherwise: DNS rebinding). Changes (any method but GET, HEAD, OPTIONS)
-// carrying an Origin other than the admin API's own (http(s)://<Host>) get 403, token or
-// not (cross-site requests from a browser). One request per connection; bodies up to
-// 64 KiB.
+// (constant-time compare; 401 otherwise), except a GET of an added route marked
+// AdminAccess::kPublic (a static page or asset with no data in it). Without one, only
+// loopback peers are served (403 otherwise), and only when Host is the admin address or a
+// loopback name with the admin port (403 otherwise: DNS rebinding). Changes (any method
+// but GET, HEAD, OPTIONS) carrying an Origin other than the admin API's own
+// (http(s)://<Host>) get 403, token or not (cross-site requests from a browser). One
+// request per connection; bodies up to 64 KiB.
 // Thread-safety: handle_admin_request may run on any thread (Server is thread-safe).
 #pragma once
 

@@ -165,6 +165,48 @@ TEST_F(AdminTest, TokenIsRequiredWhenConfigured) {
             403);
 }
 
+// A public route (a dashboard's static page) is served without the token, with its own
+// headers; the data routes beside it still need the token. Without a token configured, the
+// public route keeps the loopback-and-Host checks.
+TEST_F(AdminTest, PublicRoutesNeedNoTokenAndKeepTheirHeaders) {
+  auto dir = scratch();
+  { std::ofstream(dir / "admin.token") << "s3cret\n"; }
+  std::vector<AdminRoute> routes;
+  routes.push_back({.method = "GET",
+                    .path = "/",
+                    .handler =
+                        [](std::string_view, std::string_view) {
+                          return AdminResponse{200,
+                                               "text/html; charset=utf-8",
+                                               "<!DOCTYPE html>",
+                                               {{"Content-Security-Policy", "default-src 'self'"}}};
+                        },
+                    .access = AdminAccess::kPublic});
+  routes.push_back(
+      {.method = "GET", .path = "/data", .handler = [](std::string_view, std::string_view) {
+         return AdminResponse{200, "application/json", "{}"};
+       }});
+  auto cfg = config();
+  cfg.token_file = (dir / "admin.token").string();
+  auto server = Server::start({.config = cfg, .threads = 1, .admin_routes = routes});
+  ASSERT_TRUE(server.has_value()) << server.error().message();
+  const std::uint16_t port = (*server)->admin_port();
+  Response page = admin(port, "GET", "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "<!DOCTYPE html>");
+  EXPECT_EQ(page.headers["content-security-policy"], "default-src 'self'");
+  EXPECT_EQ(admin(port, "GET", "/data").status, 401);
+  EXPECT_EQ(admin(port, "GET", "/data", "", "s3cret").status, 200);
+  EXPECT_EQ(admin(port, "POST", "/").status, 401);  // only a GET is public
+  EXPECT_EQ(admin(port, "GET", "/status").status, 401);
+
+  auto open = Server::start({.config = config(), .threads = 1, .admin_routes = routes});
+  ASSERT_TRUE(open.has_value()) << open.error().message();
+  const std::uint16_t open_port = (*open)->admin_port();
+  EXPECT_EQ(admin(open_port, "GET", "/").status, 200);
+  EXPECT_EQ(admin(open_port, "GET", "/", "", "", {"Host: rebound.example"}).status, 403);
+}
+
 // Without a token, a page in a browser must not reach the admin API: not through another
 // name (DNS rebinding), and not with a cross-site change.
 TEST_F(AdminTest, RefusesForeignHostsAndCrossSiteChanges) {
