@@ -1,5 +1,8 @@
 #include "registry/registry.h"
 
+#include <chrono>
+#include <thread>
+
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
@@ -158,12 +161,34 @@ Error unknown_id(ExperimentId id) {
 
 }  // namespace
 
+namespace {
+
+// Switches to WAL and brings the schema up to date. While another process makes the same
+// registry, SQLite can answer "busy" at once instead of waiting in its busy handler (a
+// journal mode change, a read that must become a write): that is retried until
+// `busy_timeout` has passed.
+Result<int> prepare_schema(sqlite::Connection& connection, std::chrono::milliseconds busy_timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+  while (true) {
+    Result<int> version = [&]() -> Result<int> {
+      GRAFT_RETURN_IF_ERROR(connection.execute(
+          "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
+      return migrate(connection, migrations());
+    }();
+    if (version || version.error().code() != ErrorCode::kUnavailable ||
+        std::chrono::steady_clock::now() >= deadline) {
+      return version;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
 Result<Registry> Registry::open(const std::filesystem::path& path, const RegistryOptions& options) {
   if (path.has_parent_path()) GRAFT_RETURN_IF_ERROR(base::make_directories(path.parent_path()));
   GRAFT_ASSIGN_OR_RETURN(auto connection, sqlite::Connection::open(path, options.busy_timeout));
-  GRAFT_RETURN_IF_ERROR(connection.execute(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
-  GRAFT_ASSIGN_OR_RETURN(const int version, migrate(connection, migrations()));
+  GRAFT_ASSIGN_OR_RETURN(const int version, prepare_schema(connection, options.busy_timeout));
   return Registry(std::move(connection), version);
 }
 

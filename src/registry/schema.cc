@@ -99,12 +99,22 @@ Status write_version(sqlite::Connection& connection, int version) {
   return insert.bind_all(std::int64_t{version}).run();
 }
 
-Result<int> count_tables(sqlite::Connection& connection, std::string_view name) {
-  GRAFT_ASSIGN_OR_RETURN(auto query,
-                         connection.prepare("SELECT count(*) FROM sqlite_schema "
-                                            "WHERE type = 'table' AND (?1 = '' OR name = ?1)"));
-  GRAFT_ASSIGN_OR_RETURN(const bool row, query.bind_all(name).step());
-  return row ? static_cast<int>(query.column_int(0)) : 0;
+struct TableCounts {
+  int version_tables = 0;  // tables named schema_version: 0 or 1
+  int all_tables = 0;
+};
+
+// Both counts in one statement, so one snapshot: another process's first migration can not
+// commit between them.
+Result<TableCounts> count_tables(sqlite::Connection& connection) {
+  GRAFT_ASSIGN_OR_RETURN(
+      auto query,
+      connection.prepare("SELECT count(*) FILTER (WHERE name = 'schema_version'), count(*) "
+                         "FROM sqlite_schema WHERE type = 'table'"));
+  GRAFT_ASSIGN_OR_RETURN(const bool row, query.step());
+  if (!row) return TableCounts{};
+  return TableCounts{.version_tables = static_cast<int>(query.column_int(0)),
+                     .all_tables = static_cast<int>(query.column_int(1))};
 }
 
 Error not_a_registry(const sqlite::Connection& connection, std::string_view why) {
@@ -128,10 +138,9 @@ std::span<const Migration> migrations() {
 }
 
 Result<int> schema_version(sqlite::Connection& connection) {
-  GRAFT_ASSIGN_OR_RETURN(const int version_tables, count_tables(connection, "schema_version"));
-  if (version_tables == 0) {
-    GRAFT_ASSIGN_OR_RETURN(const int all_tables, count_tables(connection, ""));
-    if (all_tables > 0) return fail(not_a_registry(connection, "it has no schema version"));
+  GRAFT_ASSIGN_OR_RETURN(const TableCounts tables, count_tables(connection));
+  if (tables.version_tables == 0) {
+    if (tables.all_tables > 0) return fail(not_a_registry(connection, "it has no schema version"));
     return 0;
   }
   GRAFT_ASSIGN_OR_RETURN(auto query, connection.prepare("SELECT version FROM schema_version"));
