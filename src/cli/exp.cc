@@ -56,7 +56,7 @@ struct ExpFlags {
   bool adopt = false;
   std::string reason;
   std::vector<std::string> assignments;  // set-weight VARIANT=W
-  std::string variant;  // swap
+  std::string variant;                   // swap
   std::string env;
   std::string command;
 };
