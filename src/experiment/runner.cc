@@ -38,6 +38,10 @@ using Json = nlohmann::ordered_json;
 // How long a hot swap leaves the old replicas running after the traffic moved: requests
 // already sent to them finish.
 constexpr auto kSwapDrain = std::chrono::seconds(2);
+// How long the proxy and the admin API stay up with the final weights after a decision
+// ended the experiment (not after Ctrl-C): requests in flight finish, and a dashboard or
+// script reads the outcome from GET /status and GET /experiment.
+constexpr auto kEndLinger = std::chrono::seconds(2);
 // How often the controller watches between windows (Controller::watch).
 constexpr auto kWatchInterval = std::chrono::seconds(1);
 
@@ -539,6 +543,15 @@ class Run final : public ExperimentControl {
   }
 
   Result<RunOutcome> finish() {
+    const bool interrupted = o_.interrupted != nullptr && o_.interrupted->load();
+    if (server_ && !interrupted) {
+      std::unique_lock lock(mutex_);
+      drain_log();  // the final figures are in the registry while the API still answers
+      const auto until = clock_.steady() + kEndLinger;
+      while (clock_.steady() < until && !(o_.interrupted != nullptr && o_.interrupted->load())) {
+        wake_.wait_for(lock, std::chrono::milliseconds(100));
+      }
+    }
     say("draining the proxy and stopping every replica");
     if (server_) server_->stop();
     if (swap_thread_.joinable()) {  // a swap still starting replicas gives up

@@ -150,6 +150,12 @@ async function rollBack(page) {
   });
   check(/treatment 0%/.test(result) && /baseline 100%/.test(result), `rollback answered: ${result}`);
   step(`rollback: ${result}`);
+  // The proxy keeps the final weights for a moment after the end (the runner's linger).
+  const status = await adminGet("/status");
+  const share = (name) => (status.variants.find((v) => v.name === name) || {}).share_percent;
+  check(share("baseline") === 100 && share("treatment") === 0,
+        `GET /status after the rollback: ${JSON.stringify(status.variants)}`);
+  step("GET /status after the rollback: baseline 100%, treatment 0% in the proxy");
   await waitFor("the page to say the experiment ended", async () =>
     /has ended \(rolled_back\)/.test(await page.textContent("#message")), 15_000);
   check((await page.textContent("#state")).trim() === "rolled back", "the badge does not say rolled back");
