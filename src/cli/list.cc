@@ -49,13 +49,13 @@ int run_revisions(const ListFlags& flags, const std::filesystem::path& prefix) {
 
 // As conda 26 lists them: the pip-installed packages of site-packages beside the conda
 // records ("foo-bar 1.2.3 pypi_0 pypi"), sorted by name with them.
-void add_pip_packages(const std::filesystem::path& prefix,
-                      std::vector<conda::PrefixRecord>& records) {
-  const std::vector<env::PipPackage> pip = env::pip_packages(prefix);
-  if (pip.empty()) return;
+Status add_pip_packages(const std::filesystem::path& prefix,
+                        std::vector<conda::PrefixRecord>& records) {
+  GRAFT_ASSIGN_OR_RETURN(std::vector<env::PipPackage> pip, env::pip_installed(prefix));
   for (const env::PipPackage& package : pip) records.push_back(env::pypi_record(package));
   std::stable_sort(records.begin(), records.end(),
                    [](const auto& a, const auto& b) { return a.name < b.name; });
+  return ok();
 }
 
 int run_list(const ListFlags& flags) {
@@ -65,7 +65,11 @@ int run_list(const ListFlags& flags) {
   // Listings need no file lists: skip "files" and "paths_data" (most of a big record).
   auto records = env::load_records(*prefix, conda::PrefixRecordParts::kPackageOnly);
   if (!records) return report_error(records.error());
-  if (!flags.explicit_urls) add_pip_packages(*prefix, *records);
+  if (!flags.explicit_urls) {
+    if (auto added = add_pip_packages(*prefix, *records); !added) {
+      return report_error(added.error());
+    }
+  }
   if (!flags.pattern.empty()) {
     std::regex pattern;
     try {

@@ -190,6 +190,22 @@ TEST_F(ExportPrefixTest, PipDistributionsSkipCondaInstalledOnes) {
   EXPECT_THAT(pip_distributions(prefix_), ElementsAre("Flask==3.0", "requests==2.31.0"));
 }
 
+TEST_F(ExportPrefixTest, ADistInfoACondaRecordListsIsNotPips) {
+  const fs::path site = prefix_ / "lib/python3.11/site-packages";
+  write(site / "attrs-23.1.0.dist-info/METADATA", "Name: attrs\nVersion: 23.1.0\n\n");
+  write(site / "tiny-0.1.dist-info/INSTALLER", "pip\n");
+  // attrs came from a conda package built without an INSTALLER file: its record owns it.
+  write(prefix_ / "conda-meta/attrs-23.1.0-py_0.json",
+        R"({"name": "attrs", "version": "23.1.0", "build": "py_0", "build_number": 0,
+            "files": ["lib/python3.11/site-packages/attrs-23.1.0.dist-info/METADATA"]})");
+  auto installed = pip_installed(prefix_);
+  ASSERT_TRUE(installed) << installed.error().message();
+  ASSERT_EQ(installed->size(), 1u);
+  EXPECT_EQ((*installed)[0].name, "tiny");
+  EXPECT_EQ((*installed)[0].directory, "lib/python3.11/site-packages/tiny-0.1.dist-info");
+  EXPECT_THAT(pip_distributions(prefix_), ElementsAre("tiny==0.1"));
+}
+
 TEST(PypiRecord, NamedAsCondaListsPipPackages) {
   EXPECT_EQ(normalized_pip_name("Foo_Bar.baz"), "foo-bar-baz");
   const conda::PrefixRecord record = pypi_record({.name = "foo_bar", .version = "1.2.3"});

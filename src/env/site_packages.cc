@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <system_error>
 
 #include "base/strings.h"
+#include "env/prefix_data.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -45,6 +47,8 @@ std::vector<PipPackage> pip_packages(const fs::path& prefix) {
       if (!base::ends_with(file, ".dist-info") || !entry.is_directory(error)) continue;
       if (base::trim(read_text(entry.path() / "INSTALLER")) == "conda") continue;
       PipPackage package = read_metadata(entry.path());
+      package.directory =
+          (fs::path("lib") / lib.path().filename() / "site-packages" / file).string();
       if (package.name.empty()) {  // "name-version.dist-info"
         const std::string stem = file.substr(0, file.size() - 10);
         const auto dash = stem.find('-');
@@ -60,9 +64,32 @@ std::vector<PipPackage> pip_packages(const fs::path& prefix) {
   return out;
 }
 
+std::vector<PipPackage> not_installed_by_conda(std::vector<PipPackage> packages,
+                                               const std::vector<conda::PrefixRecord>& records) {
+  std::set<std::string, std::less<>> owned;  // .dist-info directories conda records list
+  constexpr std::string_view kSuffix = ".dist-info/";
+  for (const conda::PrefixRecord& record : records) {
+    for (const std::string& file : record.files) {
+      const std::size_t end = file.find(kSuffix);
+      if (end != std::string::npos) owned.insert(file.substr(0, end + kSuffix.size() - 1));
+    }
+  }
+  std::erase_if(packages,
+                [&](const PipPackage& package) { return owned.contains(package.directory); });
+  return packages;
+}
+
+Result<std::vector<PipPackage>> pip_installed(const fs::path& prefix) {
+  std::vector<PipPackage> packages = pip_packages(prefix);
+  if (packages.empty()) return packages;
+  GRAFT_ASSIGN_OR_RETURN(auto records, load_records(prefix, conda::PrefixRecordParts::kFiles));
+  return not_installed_by_conda(std::move(packages), records);
+}
+
 std::vector<std::string> pip_distributions(const fs::path& prefix) {
   std::vector<std::string> out;
-  for (const PipPackage& package : pip_packages(prefix)) {
+  auto installed = pip_installed(prefix);
+  for (const PipPackage& package : installed ? *installed : pip_packages(prefix)) {
     out.push_back(package.name + "==" + package.version);
   }
   return out;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "conda/prefix_record.h"
 
 namespace graft::env {
@@ -18,13 +19,25 @@ namespace graft::env {
 struct PipPackage {
   std::string name;  // as the distribution spells it ("Foo_Bar")
   std::string version;
+  std::string directory;  // its .dist-info, relative to the prefix
 };
 
 // Every lib/python*/site-packages/*.dist-info whose INSTALLER is not "conda", sorted by
 // name without regard to case. None when there is no site-packages.
 [[nodiscard]] std::vector<PipPackage> pip_packages(const std::filesystem::path& prefix);
 
-// "name==version" of each of pip_packages(), for environment.yml's `pip:` list.
+// `packages` without those a conda record installed: a record whose `files` hold a path
+// inside the package's .dist-info owns it (conda's anchor-file rule, for dist-infos that
+// lack an INSTALLER file). `records` need their `files` (PrefixRecordParts::kFiles).
+[[nodiscard]] std::vector<PipPackage> not_installed_by_conda(
+    std::vector<PipPackage> packages, const std::vector<conda::PrefixRecord>& records);
+
+// pip_packages() not_installed_by_conda(), the records' file lists read only when there
+// is a candidate. Errors: those of load_records (a broken record).
+[[nodiscard]] Result<std::vector<PipPackage>> pip_installed(const std::filesystem::path& prefix);
+
+// "name==version" of each of pip_installed(), for environment.yml's `pip:` list (all of
+// pip_packages() when a record cannot be read: the caller reports that record).
 [[nodiscard]] std::vector<std::string> pip_distributions(const std::filesystem::path& prefix);
 
 // conda's name for a Python distribution: lower case, '_' and '.' become '-'
