@@ -31,7 +31,13 @@ struct VarsFlags {
 Result<std::filesystem::path> changeable_prefix(const VarsFlags& flags) {
   GRAFT_ASSIGN_OR_RETURN(auto prefix,
                          resolve_prefix(flags.prefix));
-  GRAFT_RETURN_IF_ERROR(env::check_not_frozen(prefix, flags.override_frozen));
+  if (auto writable = env::check_not_frozen(prefix, flags.override_frozen); !writable) {
+    // conda 26 lets `env config vars` change a frozen environment; graft keeps refusing, as
+    // CEP 22 asks tools to, and says so.
+    return fail(std::move(writable).error().with_hint(
+        "graft refuses to change the variables of a frozen environment (CEP 22; conda allows "
+        "it): pass --override-frozen to change them anyway, or run 'graft env unfreeze' first"));
+  }
   return prefix;
 }
 

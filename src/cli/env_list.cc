@@ -1,6 +1,7 @@
 // `graft env list [--json]`: the environments graft knows (the root prefix when it is one,
 // <root>/envs/*, and ~/.conda/environments.txt entries that still exist), in conda 26's
-// table ("*" marks the active environment, "+" a frozen one) or as {"envs": [...]}.
+// table ("*" marks the active environment, "+" a frozen one) or as {"envs": [...],
+// "envs_details": {...}}.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -33,10 +34,33 @@ std::string format_table(const env::Settings& settings, const std::vector<fs::pa
   for (const fs::path& prefix : prefixes) {
     const bool is_active = active == prefix;
     const bool frozen = env::frozen_reason(prefix).has_value();
-    out += fmt::format("{:20} {} {} {}\n", env::environment_name(settings.root_prefix, prefix),
+    out += fmt::format("{:20} {} {} {}\n",
+                       env::environment_name(settings.root_prefix, prefix, settings.envs_dirs),
                        is_active ? '*' : ' ', frozen ? '+' : ' ', prefix.string());
   }
   return out + "\n";
+}
+
+// conda 26's `env list --json`: {"envs": [paths], "envs_details": {path: {"created",
+// "frozen", "last_modified", "name", "writable"}}}, keys sorted; times in ISO 8601 (local
+// time, as Python's datetime.isoformat() prints them), null when unknown.
+nlohmann::json envs_json(const env::Settings& settings, const std::vector<fs::path>& prefixes) {
+  nlohmann::json envs = nlohmann::json::array();
+  nlohmann::json details = nlohmann::json::object();
+  auto time = [](const std::optional<double>& seconds) {
+    return seconds ? nlohmann::json(env::iso_local_time(*seconds)) : nlohmann::json(nullptr);
+  };
+  for (const fs::path& prefix : prefixes) {
+    envs.push_back(prefix.string());
+    const env::EnvironmentDetails found =
+        env::environment_details(settings.root_prefix, prefix, settings.envs_dirs);
+    details[prefix.string()] = {{"created", time(found.created)},
+                                {"frozen", found.frozen},
+                                {"last_modified", time(found.last_modified)},
+                                {"name", found.name},
+                                {"writable", found.writable}};
+  }
+  return {{"envs", envs}, {"envs_details", details}};
 }
 
 int run_env_list(const EnvListFlags& flags) {
@@ -47,9 +71,7 @@ int run_env_list(const EnvListFlags& flags) {
       env::known_environments(settings->root_prefix, registry ? *registry : fs::path(), settings->envs_dirs);
   std::string out;
   if (flags.json) {
-    nlohmann::json envs = nlohmann::json::array();
-    for (const fs::path& prefix : prefixes) envs.push_back(prefix.string());
-    out = json_text(nlohmann::json{{"envs", envs}});
+    out = json_text(envs_json(*settings, prefixes));
   } else {
     out = format_table(*settings, prefixes);
   }
@@ -60,7 +82,8 @@ int run_env_list(const EnvListFlags& flags) {
 VerbRun setup_env_list(CLI::App& command) {
   auto flags = std::make_shared<EnvListFlags>();
   add_root_prefix_flag(command, flags->root_prefix);
-  command.add_flag("--json", flags->json, "print {\"envs\": [paths...]} as conda does");
+  command.add_flag("--json", flags->json,
+                   "print {\"envs\": [paths...], \"envs_details\": {...}} as conda 26 does");
   return [flags] { return run_env_list(*flags); };
 }
 

@@ -96,7 +96,8 @@ Result<std::vector<experiment::VariantEnvironment>> variant_environments(
       env.environment = env::format_environment_yaml(exported);
       GRAFT_ASSIGN_OR_RETURN(auto records, env::load_package_records(prefix));
       env.lock = env::format_explicit(records, {.platform = std::string(conda::native_subdir()),
-                                                .hash = env::ExplicitHash::kSha256});
+                                                .hash = env::ExplicitHash::kSha256,
+                                                .created_by = graft_label()});
     }
     out.push_back(std::move(env));
   }
@@ -640,7 +641,8 @@ int run_swap(const ExpFlags& flags) {
       {"command", flags.command},
       {"environment", env::format_environment_yaml(*exported)},
       {"lock", env::format_explicit(*records, {.platform = std::string(conda::native_subdir()),
-                                               .hash = env::ExplicitHash::kSha256})}};
+                                               .hash = env::ExplicitHash::kSha256,
+                                               .created_by = graft_label()})}};
   auto started = call_admin(*target, "POST", "/experiment/swap", body.dump());
   if (!started) return report_error(started.error());
   print_line(fmt::format("swap: starting '{}' in {}; waiting until it is ready", flags.variant,

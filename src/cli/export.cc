@@ -6,12 +6,14 @@
 #include <string>
 
 #include "base/fs.h"
+#include "base/strings.h"
 #include "base/subprocess.h"
 #include "cli/settings.h"
 #include "cli/verb.h"
 #include "conda/package_builder.h"
 #include "env/export.h"
 #include "env/locations.h"
+#include "env/site_packages.h"
 
 namespace graft::cli {
 namespace {
@@ -26,15 +28,36 @@ struct ExportFlags {
   std::string file;
 };
 
-Result<std::string> render_records(const std::filesystem::path& prefix, const std::string& name,
-                                   env::ExportFormat format) {
+// conda refuses an explicit export of an environment with pip packages: an @EXPLICIT
+// file holds conda package URLs only.
+Status check_no_pip_packages(const std::filesystem::path& prefix) {
+  const std::vector<std::string> pip = env::pip_distributions(prefix);
+  if (pip.empty()) return ok();
+  return fail(Error(ErrorCode::kConflict,
+                    "environment '" + prefix.string() + "' has packages installed by pip ('" +
+                        base::join(pip, "', '") + "'): an explicit file cannot list them")
+                  .with_hint("export it with --format environment-yaml, which lists them "
+                             "under 'pip:'"));
+}
+
+Result<std::string> render_records(const std::filesystem::path& prefix, env::ExportFormat format) {
   GRAFT_ASSIGN_OR_RETURN(auto records, env::load_package_records(prefix));
+  const env::ExplicitOptions options{.platform = std::string(conda::native_subdir()),
+                                     .created_by = graft_label()};
   if (format == env::ExportFormat::kExplicit) {
-    return env::format_explicit(records,
-                                {.platform = std::string(conda::native_subdir()),
-                                 .export_name = name.empty() ? prefix.filename().string() : name});
+    GRAFT_RETURN_IF_ERROR(check_no_pip_packages(prefix));
+    return env::format_explicit(records, options);
   }
-  return env::format_requirements(records, conda::native_subdir());
+  return env::format_requirements(records, options);
+}
+
+// The export's `name:` as conda 26 writes it: the -n name, the directory name of an
+// environment in an envs dir, "base" for the root prefix, else the full path.
+Result<std::string> export_name(const ExportFlags& flags, const std::filesystem::path& prefix) {
+  if (!flags.prefix.name.empty()) return flags.prefix.name;
+  GRAFT_ASSIGN_OR_RETURN(env::Settings settings, env::load_settings(flags.prefix.root_prefix_flag));
+  const std::string name = env::environment_name(settings.root_prefix, prefix, settings.envs_dirs);
+  return name.empty() ? prefix.string() : name;
 }
 
 Result<std::string> render(const ExportFlags& flags, const std::filesystem::path& prefix) {
@@ -51,10 +74,11 @@ Result<std::string> render(const ExportFlags& flags, const std::filesystem::path
                                                    flags.format +
                                                    "': it applies to environment files only");
     }
-    return render_records(prefix, flags.prefix.name, format);
+    return render_records(prefix, format);
   }
+  GRAFT_ASSIGN_OR_RETURN(std::string name, export_name(flags, prefix));
   const env::ExportOptions options{
-      .name = flags.prefix.name,
+      .name = std::move(name),
       .builds = flags.no_builds ? env::BuildStrings::kOmit : env::BuildStrings::kInclude,
       .source = flags.from_history ? env::SpecSource::kHistory : env::SpecSource::kInstalled,
       .ignore_channels = flags.ignore_channels};

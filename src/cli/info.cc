@@ -193,7 +193,7 @@ VerbRun setup_info(CLI::App& command) {
   command.add_flag("--json", flags->json, "print conda info's JSON keys");
   command.add_flag("--base", flags->base, "print only the root prefix");
   return [flags] {
-    flags->version = std::string("graft ") + GRAFT_VERSION;
+    flags->version = graft_label();
     return run_info(*flags);
   };
 }

@@ -24,7 +24,7 @@ void print_done(const InstallFlags& flags, const env::Context& context,
   for (const auto& message : result.messages) std::fputs((message + "\n").c_str(), stdout);
   if (flags.json) {
     const nlohmann::ordered_json done = {{"success", true}, {"prefix", context.prefix.string()}};
-    std::fputs(json_text(done).c_str(), stdout);
+    std::fputs(conda_json_text(done).c_str(), stdout);
   } else if (flags.action == env::Action::kCreate) {
     std::fputs(fmt::format("#\n# To run a command in this environment, use\n#\n"
                            "#     $ graft run -p {} -- COMMAND\n#\n",

@@ -16,4 +16,11 @@ template <typename Json>
   return value.dump(2, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace) + "\n";
 }
 
+// As json_text() without the final newline: how conda 26 ends the JSON of `list`, `create`,
+// `install` (the oracle's s1_list_json.out and s2_dry.out end at the closing bracket).
+template <typename Json>
+[[nodiscard]] std::string conda_json_text(const Json& value) {
+  return value.dump(2, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
 }  // namespace graft::cli

@@ -1,6 +1,7 @@
 // `graft list [-n NAME | -p PATH] [REGEX] [--json]`: the packages of an environment, in
 // conda list's table or JSON shape. Reads records written by conda, mamba or graft.
 // `--revisions` prints the revisions of its conda-meta/history instead, as conda does.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <regex>
@@ -16,6 +17,7 @@
 #include "env/locations.h"
 #include "env/prefix_data.h"
 #include "env/revisions.h"
+#include "env/site_packages.h"
 
 namespace graft::cli {
 namespace {
@@ -45,6 +47,17 @@ int run_revisions(const ListFlags& flags, const std::filesystem::path& prefix) {
   return 0;
 }
 
+// As conda 26 lists them: the pip-installed packages of site-packages beside the conda
+// records ("foo-bar 1.2.3 pypi_0 pypi"), sorted by name with them.
+Status add_pip_packages(const std::filesystem::path& prefix,
+                        std::vector<conda::PrefixRecord>& records) {
+  GRAFT_ASSIGN_OR_RETURN(std::vector<env::PipPackage> pip, env::pip_installed(prefix));
+  for (const env::PipPackage& package : pip) records.push_back(env::pypi_record(package));
+  std::stable_sort(records.begin(), records.end(),
+                   [](const auto& a, const auto& b) { return a.name < b.name; });
+  return ok();
+}
+
 int run_list(const ListFlags& flags) {
   auto prefix = resolve_prefix(flags.prefix);
   if (!prefix) return report_error(prefix.error());
@@ -52,6 +65,11 @@ int run_list(const ListFlags& flags) {
   // Listings need no file lists: skip "files" and "paths_data" (most of a big record).
   auto records = env::load_records(*prefix, conda::PrefixRecordParts::kPackageOnly);
   if (!records) return report_error(records.error());
+  if (!flags.explicit_urls) {
+    if (auto added = add_pip_packages(*prefix, *records); !added) {
+      return report_error(added.error());
+    }
+  }
   if (!flags.pattern.empty()) {
     std::regex pattern;
     try {
@@ -69,12 +87,15 @@ int run_list(const ListFlags& flags) {
                                  : flags.md5  ? env::ExplicitHash::kMd5 : env::ExplicitHash::kNone;
   if (flags.explicit_urls) {
     const std::string out = env::format_explicit({records->begin(), records->end()},
-        {.platform = std::string(conda::native_subdir()), .hash = hash});
+                                                 {.platform = std::string(conda::native_subdir()),
+                                                  .hash = hash,
+                                                  .created_by = graft_label()});
     std::fwrite(out.data(), 1, out.size(), stdout);
     return 0;
   }
-  const std::string out = flags.json ? env::format_list_json(*records) + "\n"
-                                     : env::format_list_table(*prefix, *records);
+  // conda list --json ends without a newline (conda 26 prints the JSON text as it is).
+  const std::string out =
+      flags.json ? env::format_list_json(*records) : env::format_list_table(*prefix, *records);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }

@@ -178,7 +178,7 @@ std::string format_plan_json(const env::Plan& plan, bool dry_run) {
   nlohmann::ordered_json root = {{"success", true}, {"actions", actions},
                                  {"prefix", plan.prefix.string()}};
   if (dry_run) root["dry_run"] = true;
-  return json_text(root);
+  return conda_json_text(root);
 }
 
 }  // namespace graft::cli

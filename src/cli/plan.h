@@ -14,7 +14,7 @@ namespace graft::cli {
 [[nodiscard]] std::string format_plan(const env::Plan& plan);
 
 // conda's JSON: {"success": true, "actions": {"FETCH": [...], "PREFIX", "LINK": [...],
-// "UNLINK": [...]}, "prefix", "dry_run"}.
+// "UNLINK": [...]}, "prefix", "dry_run"}, ending at the closing brace as conda's does.
 [[nodiscard]] std::string format_plan_json(const env::Plan& plan, bool dry_run);
 
 // conda's human_bytes: "812 B", "120 KB", "1.4 MB", "2.10 GB".

@@ -16,6 +16,11 @@
 
 namespace graft::cli {
 
+// "graft <version>": the tool named in the "# created-by:" line of the files graft writes.
+[[nodiscard]] inline std::string graft_label() {
+  return std::string("graft ") + GRAFT_VERSION;
+}
+
 // Resolves -n/-p to an existing environment like env::resolve_existing_prefix, looking
 // names up in the settings' envs_dirs (reads the settings only when a name is given), and
 // recovers it (recover_environment()).

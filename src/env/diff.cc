@@ -13,6 +13,7 @@
 #include "env/export.h"
 #include "env/pinned.h"
 #include "env/prefix_data.h"
+#include "env/site_packages.h"
 #include "env/state.h"
 
 namespace graft::env {

@@ -13,16 +13,22 @@
 #include "base/strings.h"
 #include "conda/match_spec.h"
 #include "env/history.h"
+#include "env/listing.h"
 #include "env/prefix_data.h"
+#include "env/site_packages.h"
 #include "env/state.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr std::string_view kRequirementsHeader =
-    "# This file may be used to create an environment using:\n"
-    "# $ conda create --name <env> --file <this file>\n";
+// The four lines `conda list --explicit` starts with ("<env>" is literal).
+std::string explicit_header(const ExplicitOptions& options) {
+  return "# This file may be used to create an environment using:\n"
+         "# $ conda create --name <env> --file <this file>\n"
+         "# platform: " +
+         options.platform + "\n# created-by: " + options.created_by + "\n";
+}
 
 // "file:///c/linux-64" -> "file:///c" when the record's subdir ends the channel.
 std::string channel_base(const conda::PackageRecord& record) {
@@ -90,21 +96,6 @@ std::string export_spec(const conda::MatchSpec& spec) {
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// "Name: x" / "Version: y" from a dist-info METADATA file; empty when absent.
-std::pair<std::string, std::string> metadata_name_version(const fs::path& dist_info) {
-  std::string name, version;
-  const std::string metadata = read_text(dist_info / "METADATA");  // split() returns views
-  for (auto line : base::split(metadata, '\n')) {
-    line = base::trim(line);
-    if (line.empty()) break;  // end of the headers
-    if (name.empty() && base::starts_with(line, "Name:")) name = base::trim(line.substr(5));
-    if (version.empty() && base::starts_with(line, "Version:")) {
-      version = base::trim(line.substr(8));
-    }
-  }
-  return {name, version};
 }
 
 // parents[i]: indices of the records record i depends on (itself excluded).
@@ -179,31 +170,6 @@ std::vector<std::string> history_specs(std::string_view history) {
   for (const conda::MatchSpec& spec : latest_requested_specs(parse_history(history), false)) {
     out.push_back(export_spec(spec));
   }
-  return out;
-}
-
-std::vector<std::string> pip_distributions(const fs::path& prefix) {
-  std::vector<std::string> out;
-  std::error_code error;
-  for (const auto& lib : fs::directory_iterator(prefix / "lib", error)) {
-    if (!base::starts_with(lib.path().filename().string(), "python")) continue;
-    for (const auto& entry : fs::directory_iterator(lib.path() / "site-packages", error)) {
-      const std::string file = entry.path().filename().string();
-      if (!base::ends_with(file, ".dist-info") || !entry.is_directory(error)) continue;
-      if (base::trim(read_text(entry.path() / "INSTALLER")) == "conda") continue;
-      auto [name, version] = metadata_name_version(entry.path());
-      if (name.empty()) {  // "name-version.dist-info"
-        const std::string stem = file.substr(0, file.size() - 10);
-        const auto dash = stem.find('-');
-        name = stem.substr(0, dash);
-        version = dash == std::string::npos ? "" : stem.substr(dash + 1);
-      }
-      out.push_back(name + "==" + version);
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
-    return base::to_lower(a) < base::to_lower(b);
-  });
   return out;
 }
 
@@ -287,13 +253,7 @@ std::string format_environment_json(const EnvironmentExport& data) {
 
 std::string format_explicit(const std::vector<conda::PackageRecord>& records,
                             const ExplicitOptions& options) {
-  const bool exported = !options.export_name.empty();
-  std::string out = "# This file may be used to create an environment using:\n";
-  out += "# $ conda create --name " + (exported ? options.export_name : "<env>") +
-         " --file <this file>\n";
-  out += "# platform: " + options.platform + "\n";
-  out += "# created-by: conda " + std::string(kCondaCompatibleVersion) + "\n@EXPLICIT\n";
-  if (exported) out += "\n";
+  std::string out = explicit_header(options) + "@EXPLICIT\n";
   for (const auto& record : explicit_order(records)) {
     if (record.url.empty()) continue;
     out += record.url;
@@ -307,15 +267,15 @@ std::string format_explicit(const std::vector<conda::PackageRecord>& records,
 }
 
 std::string format_requirements(const std::vector<conda::PackageRecord>& records,
-                                std::string_view platform) {
+                                const ExplicitOptions& options) {
   std::vector<std::string> lines;
   for (const auto& record : records) {
-    lines.push_back(record.name + "==" + record.version + "=" + record.build);
+    const std::string channel = channel_names(record).canonical;
+    lines.push_back((channel.empty() ? "" : channel + "::") + record.name + "==" + record.version +
+                    "=" + record.build);
   }
   std::sort(lines.begin(), lines.end());
-  std::string out(kRequirementsHeader);
-  out += "# platform: " + std::string(platform) + "\n";
-  out += "# created-by: conda " + std::string(kCondaCompatibleVersion) + "\n";
+  std::string out = explicit_header(options);
   out +=
       "# Note: This is a conda requirements file (MatchSpec format)\n"
       "# Contains conda package specifications, not pip requirements\n\n";

@@ -63,10 +63,6 @@ struct EnvironmentExport {
 // first mention first, formatted as conda 26 prints them ("zlib=1.2.11=h7b6447c_3").
 [[nodiscard]] std::vector<std::string> history_specs(std::string_view history);
 
-// Pip-installed distributions under lib/python*/site-packages (INSTALLER not "conda"),
-// as "name==version", sorted case-insensitively.
-[[nodiscard]] std::vector<std::string> pip_distributions(const std::filesystem::path& prefix);
-
 [[nodiscard]] std::string format_environment_yaml(const EnvironmentExport& data);
 [[nodiscard]] std::string format_environment_json(const EnvironmentExport& data);
 
@@ -75,21 +71,23 @@ enum class ExplicitHash { kNone, kMd5, kSha256 };
 struct ExplicitOptions {
   std::string platform;  // "linux-64" (the "# platform:" header)
   ExplicitHash hash = ExplicitHash::kNone;
-  // "" = `conda list --explicit`'s layout; else `conda export --format explicit`'s:
-  // "--name <export_name>" in the header and a blank line after "@EXPLICIT".
-  std::string export_name;
+  // Who wrote the file, after "# created-by: " ("graft 0.1.0"). The one line where graft's
+  // files differ from conda's ("conda 26.7.1"): it names the tool that wrote them.
+  std::string created_by;
 };
 
-// conda's "@EXPLICIT" file: header, then one URL a line in dependency order (see
-// explicit_order), with "#<md5>" or "#<sha256>" when asked. Records without a URL (virtual
-// packages) are left out.
+// conda's "@EXPLICIT" file, as `conda list --explicit` and `conda env export --format
+// explicit` both write it: header ("--name <env>" literally), "@EXPLICIT", then one URL a
+// line in dependency order (see explicit_order), with "#<md5>" or "#<sha256>" when asked.
+// Records without a URL (virtual packages) are left out.
 [[nodiscard]] std::string format_explicit(const std::vector<conda::PackageRecord>& records,
                                           const ExplicitOptions& options);
 
-// conda export's requirements format: header and notes, then "name==version=build" a line
-// (sorted by name).
+// conda export's requirements format: the explicit header's four lines, two notes, a blank
+// line, then "<channel>::name==version=build" a line (sorted; the channel as `conda list`
+// names it, left out when the record has none). `options.hash` is not used.
 [[nodiscard]] std::string format_requirements(const std::vector<conda::PackageRecord>& records,
-                                              std::string_view platform);
+                                              const ExplicitOptions& options);
 
 // conda's PrefixGraph order: level by level (all records whose dependencies are placed),
 // each level sorted by name; noarch: python records depend on python; cycles are broken

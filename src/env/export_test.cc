@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "env/site_packages.h"
 
 namespace graft::env {
 namespace {
@@ -132,30 +133,37 @@ TEST(FormatExplicit, HeaderAndHashFragments) {
   std::vector<conda::PackageRecord> records = {record("a", "1", "0")};
   records.push_back(record("virtual", "1", "0"));
   records.back().url.clear();
+  // conda 26 writes "--name <env>" literally, in list --explicit and env export alike; the
+  // created-by line names the tool (issue 13 item 16: graft's, not "conda 26.7.1").
   const std::string header =
       "# This file may be used to create an environment using:\n"
       "# $ conda create --name <env> --file <this file>\n# platform: linux-64\n"
-      "# created-by: conda 26.7.1\n@EXPLICIT\n";
+      "# created-by: graft 1.2.3\n@EXPLICIT\n";
   const std::string url = "file:///c/noarch/a-1-0.conda";
-  EXPECT_EQ(format_explicit(records, {.platform = "linux-64"}), header + url + "\n");
-  EXPECT_EQ(format_explicit(records, {.platform = "linux-64", .hash = ExplicitHash::kMd5}),
-            header + url + "#m-a\n");
-  EXPECT_EQ(format_explicit(records, {.platform = "linux-64", .hash = ExplicitHash::kSha256}),
-            header + url + "#s-a\n");
-  EXPECT_EQ(format_explicit(records, {.platform = "osx-arm64", .export_name = "ml"}),
-            "# This file may be used to create an environment using:\n"
-            "# $ conda create --name ml --file <this file>\n# platform: osx-arm64\n"
-            "# created-by: conda 26.7.1\n@EXPLICIT\n\n" +
-                url + "\n");
+  const ExplicitOptions options{.platform = "linux-64", .created_by = "graft 1.2.3"};
+  EXPECT_EQ(format_explicit(records, options), header + url + "\n");
+  ExplicitOptions md5 = options;
+  md5.hash = ExplicitHash::kMd5;
+  EXPECT_EQ(format_explicit(records, md5), header + url + "#m-a\n");
+  ExplicitOptions sha256 = options;
+  sha256.hash = ExplicitHash::kSha256;
+  EXPECT_EQ(format_explicit(records, sha256), header + url + "#s-a\n");
 }
 
-TEST(FormatRequirements, SortedExactSpecs) {
-  EXPECT_EQ(format_requirements({record("z", "1", "0"), record("a", "2", "b")}, "linux-64"),
+TEST(FormatRequirements, SortedExactSpecsWithTheirChannel) {
+  conda::PackageRecord forge = record("f", "3", "h1");
+  forge.subdir = "linux-64";
+  forge.channel = "https://conda.anaconda.org/conda-forge/linux-64";
+  conda::PackageRecord bare = record("b", "1", "0");
+  bare.channel.clear();
+  EXPECT_EQ(format_requirements({record("z", "1", "0"), record("a", "2", "b"), forge, bare},
+                                {.platform = "linux-64", .created_by = "graft 1.2.3"}),
             "# This file may be used to create an environment using:\n"
             "# $ conda create --name <env> --file <this file>\n# platform: linux-64\n"
-            "# created-by: conda 26.7.1\n"
+            "# created-by: graft 1.2.3\n"
             "# Note: This is a conda requirements file (MatchSpec format)\n"
-            "# Contains conda package specifications, not pip requirements\n\na==2=b\nz==1=0\n");
+            "# Contains conda package specifications, not pip requirements\n\n"
+            "b==1=0\nconda-forge::f==3=h1\nfile:///c::a==2=b\nfile:///c::z==1=0\n");
 }
 
 class ExportPrefixTest : public ::testing::Test {
@@ -180,6 +188,33 @@ TEST_F(ExportPrefixTest, PipDistributionsSkipCondaInstalledOnes) {
   write(site / "Flask-3.0.dist-info/INSTALLER", "uv\n");
   write(site / "six-1.16.0.dist-info/INSTALLER", "conda\n");
   EXPECT_THAT(pip_distributions(prefix_), ElementsAre("Flask==3.0", "requests==2.31.0"));
+}
+
+TEST_F(ExportPrefixTest, ADistInfoACondaRecordListsIsNotPips) {
+  const fs::path site = prefix_ / "lib/python3.11/site-packages";
+  write(site / "attrs-23.1.0.dist-info/METADATA", "Name: attrs\nVersion: 23.1.0\n\n");
+  write(site / "tiny-0.1.dist-info/INSTALLER", "pip\n");
+  // attrs came from a conda package built without an INSTALLER file: its record owns it.
+  write(prefix_ / "conda-meta/attrs-23.1.0-py_0.json",
+        R"({"name": "attrs", "version": "23.1.0", "build": "py_0", "build_number": 0,
+            "files": ["lib/python3.11/site-packages/attrs-23.1.0.dist-info/METADATA"]})");
+  auto installed = pip_installed(prefix_);
+  ASSERT_TRUE(installed) << installed.error().message();
+  ASSERT_EQ(installed->size(), 1u);
+  EXPECT_EQ((*installed)[0].name, "tiny");
+  EXPECT_EQ((*installed)[0].directory, "lib/python3.11/site-packages/tiny-0.1.dist-info");
+  EXPECT_THAT(pip_distributions(prefix_), ElementsAre("tiny==0.1"));
+}
+
+TEST(PypiRecord, NamedAsCondaListsPipPackages) {
+  EXPECT_EQ(normalized_pip_name("Foo_Bar.baz"), "foo-bar-baz");
+  const conda::PrefixRecord record = pypi_record({.name = "foo_bar", .version = "1.2.3"});
+  EXPECT_EQ(record.name, "foo-bar");
+  EXPECT_EQ(record.version, "1.2.3");
+  EXPECT_EQ(record.build, "pypi_0");
+  EXPECT_EQ(record.build_number, 0);
+  EXPECT_EQ(record.channel, "pypi");
+  EXPECT_EQ(record.subdir, "pypi");
 }
 
 TEST_F(ExportPrefixTest, CollectReadsStateVariablesInFileOrder) {

@@ -58,6 +58,7 @@ void add_python_extras(const PackageInfo& info, const PythonTarget& python,
                        std::vector<std::string>& python_files) {
   std::vector<std::string> pyc_files;
   for (const PackagePath& path : info.paths) {
+    if (info.link_noarch != "python") break;  // as conda: no info/link.json, no .pyc
     if (path.type != PathType::kHardLink || !base::starts_with(path.path, "site-packages/"))
       continue;
     if (auto pyc = pyc_path(noarch_python_path(path.path, python), python.version)) {
@@ -128,7 +129,7 @@ Result<PackagePlan> plan_package(const PackageInfo& info, const LinkTarget& targ
     if (path.type != PathType::kDirectory) plan.files.push_back(std::move(destination));
   }
   if (noarch_python) {
-    const std::string python = (target.final_prefix / "bin" / "python").string();
+    const std::string python = (target.final_prefix / python_short_path(*target.python)).string();
     add_python_extras(info, *target.python, python, plan, ops, python_files);
   }
   plan.end_op = ops.size();
@@ -328,7 +329,7 @@ Result<LinkResult> link_packages(const std::vector<PackageToLink>& packages,
 Result<CompileOutcome> compile_python_files(const fs::path& write_prefix,
                                             const std::vector<std::string>& python_files,
                                             const PythonTarget& python) {
-  const fs::path interpreter = write_prefix / "bin" / "python";
+  const fs::path interpreter = write_prefix / python_short_path(python);
   std::error_code error;
   if (python_files.empty() || !fs::exists(interpreter, error)) return CompileOutcome::kNoPython;
   base::ProcessOptions options;

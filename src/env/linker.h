@@ -78,12 +78,12 @@ struct LinkResult {
                                                const LinkTarget& target, Journal* journal);
 
 enum class CompileOutcome {
-  kNoPython,  // the prefix has no bin/python: the .pyc stay recorded but absent, as with conda
+  kNoPython,  // no bin/pythonX.Y in the prefix: the .pyc stay recorded but absent, as with conda
   kCompiled,
-  kFailed,    // python exited non-zero
+  kFailed,  // python exited non-zero
 };
 
-// Runs `<write_prefix>/bin/python -Wi -m compileall -q -l -i - [-j 0]` in write_prefix with
+// Runs `<write_prefix>/bin/pythonX.Y -Wi -m compileall -q -l -i - [-j 0]` in write_prefix with
 // the .py paths on stdin, as conda does. Errors: kIo when python can not be started.
 [[nodiscard]] Result<CompileOutcome> compile_python_files(const std::filesystem::path& write_prefix,
                                                 const std::vector<std::string>& python_files,

@@ -11,11 +11,11 @@ namespace {
 
 constexpr std::string_view kChannelAlias = "https://conda.anaconda.org/";
 
-std::string padded(std::string_view text, int width, bool left) {
+// `text` left-aligned in a field of `width` (longer text is kept whole).
+std::string padded(std::string_view text, std::size_t width) {
   std::string out(text);
-  if (out.size() >= static_cast<std::size_t>(width)) return out;
-  const std::string fill(static_cast<std::size_t>(width) - out.size(), ' ');
-  return left ? out + fill : fill + out;
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
 }
 
 }  // namespace
@@ -49,12 +49,12 @@ ChannelNames channel_names(const conda::PackageRecord& record) {
 std::string format_list_table(const std::filesystem::path& prefix,
                               const std::vector<conda::PrefixRecord>& records) {
   std::string out = "# packages in environment at " + prefix.string() + ":\n#\n";
-  out += "# " + padded("Name", 23, true) + " " + padded("Version", 15, true) + " " +
-         padded("Build", 15, false) + "  Channel\n";
+  out += padded("# Name", 25) + "  " + padded("Version", 15) + "  " + padded("Build", 15) +
+         "  Channel\n";
   for (const conda::PrefixRecord& record : records) {
-    std::string line = padded(record.name, 25, true) + " " + padded(record.version, 15, true) +
-                       " " + padded(record.build, 15, false);
-    line += "  " + (record.features.empty() ? std::string() : "[" + record.features + "]");
+    std::string line = padded(record.name, 25) + "  " + padded(record.version, 15) + "  " +
+                       padded(record.build, 15);
+    if (!record.features.empty()) line += "  [" + record.features + "]";
     const std::string channel = channel_names(record).canonical;
     if (!channel.empty()) line += "  " + channel;
     out += line + "\n";

@@ -22,8 +22,10 @@ struct ChannelNames {
 };
 [[nodiscard]] ChannelNames channel_names(const conda::PackageRecord& record);
 
-// "# packages in environment at <prefix>:\n#\n# Name  Version  Build  Channel\n" and one
-// "%-25s %-15s %15s  [features]  <canonical channel>" line per record, as conda prints it.
+// "# packages in environment at <prefix>:\n#\n", then conda 26's table: name, version and
+// build left-aligned in fields of 25, 15 and 15 characters, two spaces between columns
+// (the "# Name  Version  Build  Channel" header too), then "  [features]" when the record
+// has some and "  <canonical channel>".
 [[nodiscard]] std::string format_list_table(const std::filesystem::path& prefix,
                                             const std::vector<conda::PrefixRecord>& records);
 

@@ -4,6 +4,7 @@
 
 #include "base/fs.h"
 #include "conda/prefix_record.h"
+#include "env/site_packages.h"
 
 namespace graft::env {
 namespace {
@@ -45,8 +46,29 @@ TEST(ListTable, UsesCondasColumns) {
   EXPECT_EQ(format_list_table("/envs/z", {zlib("https://conda.anaconda.org/conda-forge/linux-64")}),
             "# packages in environment at /envs/z:\n"
             "#\n"
-            "# Name                    Version                   Build  Channel\n"
-            "zlib                      1.2.11               h7b6447c_3    conda-forge\n");
+            "# Name                     Version          Build            Channel\n"
+            "zlib                       1.2.11           h7b6447c_3       conda-forge\n");
+}
+
+TEST(ListTable, PipPackagesAsConda26ListsThem) {
+  const conda::PrefixRecord pip = pypi_record({.name = "foo_bar", .version = "1.2.3"});
+  EXPECT_EQ(format_list_table("/e", {pip}),
+            "# packages in environment at /e:\n#\n"
+            "# Name                     Version          Build            Channel\n"
+            "foo-bar                    1.2.3            pypi_0           pypi\n");
+  EXPECT_EQ(format_list_json({pip}),
+            R"([
+  {
+    "base_url": "https://conda.anaconda.org/pypi",
+    "build_number": 0,
+    "build_string": "pypi_0",
+    "channel": "pypi",
+    "dist_name": "foo-bar-1.2.3-pypi_0",
+    "name": "foo-bar",
+    "platform": "pypi",
+    "version": "1.2.3"
+  }
+])");
 }
 
 }  // namespace

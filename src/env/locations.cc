@@ -8,8 +8,16 @@
 #include <set>
 #include <system_error>
 
+#include <sys/stat.h>
+
+#include <cmath>
+#include <ctime>
+
+#include <fmt/core.h>
+
 #include "base/fs.h"
 #include "base/strings.h"
+#include "env/frozen.h"
 
 namespace graft::env {
 namespace fs = std::filesystem;
@@ -219,12 +227,17 @@ std::optional<fs::path> active_prefix(const Environment& environment) {
   return normal_absolute(active);
 }
 
-std::string environment_name(const fs::path& root, const fs::path& prefix) {
+std::string environment_name(const fs::path& root, const fs::path& prefix,
+                             const std::vector<fs::path>& envs_dirs) {
   const fs::path normal_root = normal_absolute(root);
   const fs::path normal_prefix = normal_absolute(prefix);
   if (normal_prefix == normal_root) return "base";
-  if (normal_prefix.parent_path() == normal_root / "envs") return normal_prefix.filename().string();
-  return "";
+  const fs::path parent = normal_prefix.parent_path();
+  const bool in_envs_dir =
+      parent == normal_root / "envs" ||
+      std::any_of(envs_dirs.begin(), envs_dirs.end(),
+                  [&](const fs::path& dir) { return parent == normal_absolute(dir); });
+  return in_envs_dir ? normal_prefix.filename().string() : "";
 }
 
 Status remove_environment(const fs::path& prefix, const fs::path& registry) {
@@ -251,6 +264,47 @@ Status remove_environment(const fs::path& prefix, const fs::path& registry) {
     if (auto status = base::remove_tree(part); !status) return leftover(std::move(status).error());
   }
   return ok();
+}
+
+namespace {
+
+std::optional<double> modified_seconds(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return static_cast<double>(info.st_mtim.tv_sec) +
+         static_cast<double>(info.st_mtim.tv_nsec / 1000) / 1e6;
+}
+
+}  // namespace
+
+EnvironmentDetails environment_details(const fs::path& root, const fs::path& prefix,
+                                       const std::vector<fs::path>& envs_dirs) {
+  const fs::path meta = prefix / "conda-meta";
+  EnvironmentDetails details{.name = environment_name(root, prefix, envs_dirs),
+                             .frozen = frozen_reason(prefix).has_value(),
+                             .writable = ::access(meta.c_str(), W_OK) == 0};
+  if (auto text = base::read_file(meta / "created_at")) {
+    char* end = nullptr;
+    const std::string trimmed(base::trim(*text));
+    const double seconds = std::strtod(trimmed.c_str(), &end);
+    if (!trimmed.empty() && end == trimmed.c_str() + trimmed.size() && std::isfinite(seconds)) {
+      details.created = seconds;
+    }
+  }
+  details.last_modified = modified_seconds(meta / "history");
+  if (!details.last_modified) details.last_modified = modified_seconds(meta);
+  return details;
+}
+
+std::string iso_local_time(double seconds) {
+  const auto total_micros = static_cast<std::int64_t>(std::llround(seconds * 1e6));
+  const auto time = static_cast<std::time_t>(total_micros / 1000000);
+  const auto micros = total_micros % 1000000;
+  std::tm local{};
+  localtime_r(&time, &local);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &local);
+  return micros == 0 ? std::string(buffer) : fmt::format("{}.{:06}", buffer, micros);
 }
 
 }  // namespace graft::env

@@ -89,9 +89,29 @@ struct PrefixChoice {
 [[nodiscard]] std::optional<std::filesystem::path> active_prefix(const Environment& environment);
 
 // The name conda shows for `prefix`: "base" for the root prefix, the directory name of an
-// environment under <root>/envs, "" for one elsewhere. Compares lexically normal paths.
-[[nodiscard]] std::string environment_name(const std::filesystem::path& root,
-                                           const std::filesystem::path& prefix);
+// environment under <root>/envs or one of `envs_dirs`, "" for one elsewhere. Compares
+// lexically normal paths.
+[[nodiscard]] std::string environment_name(
+    const std::filesystem::path& root, const std::filesystem::path& prefix,
+    const std::vector<std::filesystem::path>& envs_dirs = {});
+
+// What `conda env list --json` (26) says of each environment in "envs_details".
+struct EnvironmentDetails {
+  std::string name;                     // environment_name(root, prefix, envs_dirs)
+  std::optional<double> created;        // conda-meta/created_at (seconds since the epoch)
+  std::optional<double> last_modified;  // mtime of conda-meta/history, else of conda-meta/
+  bool frozen = false;                  // conda-meta/frozen exists (CEP 22)
+  bool writable = false;                // this user may write conda-meta/
+};
+
+// Reads the details of the environment at `prefix` (missing files leave fields unset).
+[[nodiscard]] EnvironmentDetails environment_details(
+    const std::filesystem::path& root, const std::filesystem::path& prefix,
+    const std::vector<std::filesystem::path>& envs_dirs = {});
+
+// Python's datetime.fromtimestamp(seconds).isoformat(): local time,
+// "2026-12-02T15:30:12.256741" (no fraction when it is zero).
+[[nodiscard]] std::string iso_local_time(double seconds);
 
 // Deletes the environment at `prefix` so that no half-removed environment is ever visible:
 // renames it to a hidden ".graft-trash-<name>-*" directory beside it, unregisters it from

@@ -1,5 +1,7 @@
 #include "env/locations.h"
 
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -12,6 +14,40 @@ namespace graft::env {
 namespace {
 
 namespace fs = std::filesystem;
+
+TEST(EnvironmentDetails, ReadCreatedAtHistoryAndFrozen) {
+  auto dir = base::TempDir::create("graft-env-test-");
+  ASSERT_TRUE(dir);
+  const fs::path root = dir->path();
+  const fs::path prefix = root / "envs" / "ml";
+  testing::write_text(prefix / "conda-meta" / "created_at", "1796190282.256741");
+  testing::write_text(prefix / "conda-meta" / "frozen", "{}");
+  const EnvironmentDetails details = environment_details(root, prefix);
+  EXPECT_EQ(details.name, "ml");
+  ASSERT_TRUE(details.created.has_value());
+  EXPECT_DOUBLE_EQ(*details.created, 1796190282.256741);
+  EXPECT_TRUE(details.last_modified.has_value()) << "conda-meta/'s time without a history";
+  EXPECT_TRUE(details.frozen);
+  EXPECT_TRUE(details.writable);
+  const EnvironmentDetails bare = environment_details(root, root / "elsewhere");
+  EXPECT_EQ(bare.name, "");
+  EXPECT_FALSE(bare.created || bare.last_modified || bare.frozen || bare.writable);
+}
+
+TEST(IsoLocalTime, PrintsAsPythonsIsoformat) {
+  const char* saved = std::getenv("TZ");
+  const std::string old = saved == nullptr ? "" : saved;
+  ::setenv("TZ", "UTC", 1);
+  ::tzset();
+  EXPECT_EQ(iso_local_time(1796190282.256741), "2026-12-02T05:44:42.256741");
+  EXPECT_EQ(iso_local_time(1700000000.0), "2023-11-14T22:13:20");
+  if (saved == nullptr) {
+    ::unsetenv("TZ");
+  } else {
+    ::setenv("TZ", old.c_str(), 1);
+  }
+  ::tzset();
+}
 
 TEST(RootPrefix, FlagThenGraftThenCondaThenHome) {
   EXPECT_EQ(*root_prefix("/flag/", {{"GRAFT_ROOT_PREFIX", "/g"}}), fs::path("/flag"));

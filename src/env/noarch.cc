@@ -19,6 +19,10 @@ Result<PythonTarget> python_target(const conda::PackageRecord& python) {
   return target;
 }
 
+std::string python_short_path(const PythonTarget& python) {
+  return "bin/python" + python.version;
+}
+
 std::string noarch_python_path(std::string_view source_path, const PythonTarget& python) {
   constexpr std::string_view kSitePackages = "site-packages/";
   constexpr std::string_view kScripts = "python-scripts/";

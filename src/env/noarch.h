@@ -27,6 +27,10 @@ struct PythonTarget {
 // when its version has no "major.minor" ("'python' version '3' has no minor version").
 [[nodiscard]] Result<PythonTarget> python_target(const conda::PackageRecord& python);
 
+// The interpreter conda runs and names for noarch: python packages, relative to the
+// prefix: "bin/python<major.minor>" ("bin/python3.11"), never "bin/python".
+[[nodiscard]] std::string python_short_path(const PythonTarget& python);
+
 // Where a noarch: python package's file goes: "site-packages/x" -> "<site-packages>/x",
 // "python-scripts/x" -> "bin/x", anything else unchanged.
 [[nodiscard]] std::string noarch_python_path(std::string_view source_path,

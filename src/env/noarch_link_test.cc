@@ -17,21 +17,33 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using testing::read_text;
 
-TEST(NoarchLinkTest, MapsSitePackagesWritesEntryPointsAndCompiles) {
-  auto dir = base::TempDir::create("graft-noarch-");
-  ASSERT_TRUE(dir);
-  const fs::path pkgs = dir->path() / "pkgs";
-  const fs::path prefix = dir->path() / "envs/py";
-  fs::create_directories(pkgs);
-  // A "python" whose interpreter logs its arguments and stdin instead of compiling.
-  PackageToLink python{.info = testing::load(testing::make_package(
-                           pkgs, {.name = "python",
-                                  .version = "3.12.1",
-                                  .files = {{"bin/python",
-                                             "#!/bin/sh\necho \"$@\" > compile-args.txt\n"
-                                             "cat > compile-input.txt\n"}},
-                                  .executables = {"bin/python"}})),
-                       .requested_spec = "python=3.12"};
+class NoarchLinkTest : public testing::ScratchTest {
+ protected:
+  void SetUp() override {
+    ScratchTest::SetUp();
+    prefix_ = dir_->path() / "envs/py";
+  }
+
+  // A "python" 3.12.1 that ships only bin/python3.12 (`interpreter` its text), as conda
+  // needs: it runs and names bin/pythonX.Y, never bin/python.
+  PackageToLink python_package(const std::string& interpreter) {
+    return {.info = testing::load(
+                testing::make_package(pkgs_, {.name = "python",
+                                              .version = "3.12.1",
+                                              .files = {{"bin/python3.12", interpreter}},
+                                              .executables = {"bin/python3.12"}})),
+            .requested_spec = "python=3.12"};
+  }
+
+  fs::path prefix_;
+};
+
+TEST_F(NoarchLinkTest, MapsSitePackagesWritesEntryPointsAndCompiles) {
+  const fs::path& pkgs = pkgs_;
+  const fs::path& prefix = prefix_;
+  // Its interpreter logs its arguments and stdin instead of compiling.
+  PackageToLink python =
+      python_package("#!/bin/sh\necho \"$@\" > compile-args.txt\ncat > compile-input.txt\n");
   PackageToLink tool{
       .info = testing::load(testing::make_package(
           pkgs, {.name = "tool",
@@ -49,7 +61,7 @@ TEST(NoarchLinkTest, MapsSitePackagesWritesEntryPointsAndCompiles) {
   EXPECT_TRUE(fs::exists(prefix / site / "tool/__init__.py"));
   EXPECT_TRUE(fs::exists(prefix / "bin/tool-helper"));
   const std::string script = read_text(prefix / "bin/tool");
-  EXPECT_THAT(script, ::testing::StartsWith("#!" + prefix.string() + "/bin/python\n"));
+  EXPECT_THAT(script, ::testing::StartsWith("#!" + prefix.string() + "/bin/python3.12\n"));
   EXPECT_THAT(script, ::testing::HasSubstr("from tool import main\n"));
   EXPECT_EQ(fs::status(prefix / "bin/tool").permissions() & fs::perms::owner_exec,
             fs::perms::owner_exec);
@@ -67,15 +79,37 @@ TEST(NoarchLinkTest, MapsSitePackagesWritesEntryPointsAndCompiles) {
   ASSERT_EQ(paths.size(), 5u);
   EXPECT_EQ(paths[1].path, "site-packages/tool/__init__.py") << "conda keeps the package path";
   EXPECT_EQ(paths[3].path_type, "pyc_file");
+  EXPECT_FALSE(paths[3].size_in_bytes) << "the stand-in wrote no .pyc: no size, as conda";
   EXPECT_EQ(paths[4].path, "bin/tool");
   EXPECT_EQ(paths[4].path_type, "unix_python_entry_point");
+  // conda records the size of the entry point it wrote.
+  EXPECT_EQ(paths[4].size_in_bytes, fs::file_size(prefix / "bin/tool"));
 }
 
-TEST(NoarchLinkTest, NoarchPythonWithoutPythonIsAClearError) {
-  auto dir = base::TempDir::create("graft-noarch-");
-  ASSERT_TRUE(dir);
-  const fs::path pkgs = dir->path() / "pkgs";
-  fs::create_directories(pkgs);
+TEST_F(NoarchLinkTest, NoPycRecordsWithoutLinkJsonAsConda) {
+  const fs::path& pkgs = pkgs_;
+  const fs::path& prefix = prefix_;
+  PackageToLink python = python_package("#!/bin/sh\n");
+  // noarch: python in its record, but no info/link.json (pip in conda's test channel).
+  const fs::path bare_dir =
+      testing::make_package(pkgs, {.name = "bare",
+                                   .files = {{"site-packages/bare.py", "x = 1\n"}},
+                                   .noarch = conda::NoarchKind::kPython});
+  ASSERT_TRUE(fs::remove(bare_dir / "info/link.json"));
+  PackageToLink bare{.info = testing::load(bare_dir)};
+  ASSERT_EQ(bare.info.noarch, "python");
+  TransactionOptions options{.command = "t", .script_environment = {{"PATH", "/bin:/usr/bin"}}};
+  ASSERT_TRUE(apply(prefix, {}, {python, bare}, options));
+  auto records = load_records(prefix);
+  ASSERT_TRUE(records);
+  ASSERT_EQ((*records)[0].name, "bare");
+  EXPECT_THAT((*records)[0].files, ElementsAre("lib/python3.12/site-packages/bare.py"))
+      << "mapped as noarch: python, but no __pycache__ entry";
+}
+
+TEST_F(NoarchLinkTest, NoarchPythonWithoutPythonIsAClearError) {
+  const fs::path& pkgs = pkgs_;
+  const auto& dir = dir_;
   PackageToLink tool{.info = testing::load(testing::make_package(
                          pkgs, {.name = "tool",
                                 .files = {{"site-packages/tool.py", ""}},

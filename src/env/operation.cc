@@ -80,6 +80,18 @@ Status check_update_targets(const ChangeRequest& request, const Context& context
   return ok();
 }
 
+// The channels specs name exactly ("conda-forge::numpy"; not globs or regexes).
+std::vector<std::string> spec_channels(const std::vector<conda::MatchSpec>& specs) {
+  std::vector<std::string> out;
+  for (const conda::MatchSpec& spec : specs) {
+    const auto channel = spec.get(conda::MatchSpecField::kChannel);
+    if (!channel || channel->empty() || channel->find_first_of("*^$") != std::string_view::npos)
+      continue;
+    out.emplace_back(*channel);
+  }
+  return out;
+}
+
 Result<solve::Request> build_request(const ChangeRequest& change_request, const Context& context,
                                      const store::PackageCache& cache) {
   solve::Request request;
@@ -99,8 +111,9 @@ Result<solve::Request> build_request(const ChangeRequest& change_request, const 
     }
     return request;
   }
-  GRAFT_ASSIGN_OR_RETURN(auto channels,
-                         effective_channels(context.settings, change_request.channels));
+  GRAFT_ASSIGN_OR_RETURN(
+      auto channels,
+      effective_channels(context.settings, change_request.channels, spec_channels(context.specs)));
   GRAFT_ASSIGN_OR_RETURN(request.channels, load_channel_records(context.settings, cache, channels));
   if (change_request.action == Action::kUpdate) {
     request.update = context.specs;

@@ -168,7 +168,10 @@ Status read_link_json(const fs::path& file, PackageInfo& info) {
   simdjson::dom::object noarch;
   if (root["noarch"].get_object().get(noarch)) return ok();
   std::string_view type;
-  if (!noarch["type"].get_string().get(type)) info.noarch = std::string(type);
+  if (!noarch["type"].get_string().get(type)) {
+    info.noarch = std::string(type);
+    info.link_noarch = info.noarch;
+  }
   simdjson::dom::array entry_points;
   if (noarch["entry_points"].get_array().get(entry_points)) return ok();
   for (simdjson::dom::element element : entry_points) {

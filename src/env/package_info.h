@@ -41,6 +41,9 @@ struct PackageInfo {
   conda::PackageRecord record;
   std::vector<PackagePath> paths;   // in manifest order
   std::string noarch;               // "", "generic" or "python" (link.json, else record)
+  // noarch.type of info/link.json ("" without one). conda compiles .pyc files only for a
+  // package whose link.json says "python", whatever its record says.
+  std::string link_noarch;
   std::vector<std::string> entry_points;  // link.json noarch.entry_points ("cmd = mod:fn")
 };
 

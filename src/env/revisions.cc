@@ -121,13 +121,14 @@ std::string revision_lines(const HistoryEntry& entry) {
   return out + removed_lines + added_lines;
 }
 
-nlohmann::json revision_event(const HistoryEntry& entry, int number) {
-  nlohmann::json event = {{"date", entry.timestamp},
-                          {"rev", number},
-                          {"install", nlohmann::json::array()},
-                          {"remove", nlohmann::json::array()},
-                          {"upgrade", nlohmann::json::array()},
-                          {"downgrade", nlohmann::json::array()}};
+// One revision as conda's History.object_log() builds it, keys in its order.
+nlohmann::ordered_json revision_event(const HistoryEntry& entry, int number) {
+  nlohmann::ordered_json event = {{"date", entry.timestamp},
+                                  {"rev", number},
+                                  {"install", nlohmann::ordered_json::array()},
+                                  {"remove", nlohmann::ordered_json::array()},
+                                  {"upgrade", nlohmann::ordered_json::array()},
+                                  {"downgrade", nlohmann::ordered_json::array()}};
   if (!is_diff(entry)) {
     std::set<std::string> listed(entry.listed.begin(), entry.listed.end());
     for (const std::string& line : listed) event["install"].push_back(line);
@@ -147,7 +148,7 @@ nlohmann::json revision_event(const HistoryEntry& entry, int number) {
     const bool upgrade = std::tie(next.version, next.build, next.channel) >
                          std::tie(old.version, old.build, old.channel);
     event[upgrade ? "upgrade" : "downgrade"].push_back(
-        {{"new", joined(name, next)}, {"old", joined(name, old)}});
+        {{"old", joined(name, old)}, {"new", joined(name, next)}});
   }
   for (const auto& [name, dist] : changes.added) {
     if (changes.removed.count(name) == 0) event["install"].push_back(joined(name, dist));
@@ -230,12 +231,13 @@ std::string format_revisions(const std::vector<HistoryEntry>& entries) {
 }
 
 std::string format_revisions_json(const std::vector<HistoryEntry>& entries) {
-  nlohmann::json events = nlohmann::json::array();
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     events.push_back(revision_event(entries[i], static_cast<int>(i)));
   }
-  return events.dump(2, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace) +
-         "\n";
+  // No final newline: conda list's JSON output ends at the closing bracket.
+  return events.dump(2, ' ', /*ensure_ascii=*/true,
+                     nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::vector<std::string> requested_specs(const std::vector<HistoryEntry>& entries,

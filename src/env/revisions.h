@@ -60,7 +60,8 @@ struct Revision {
 [[nodiscard]] std::string format_revisions(const std::vector<HistoryEntry>& entries);
 
 // `conda list --revisions --json`: [{"date", "rev", "install", "remove", "upgrade",
-// "downgrade"}], keys sorted, two-space indent, ending in a newline. An upgrade is a change
+// "downgrade"}] in that key order (an upgrade or downgrade is {"old", "new"}), as conda 26
+// prints History.object_log(): two-space indent, no final newline. An upgrade is a change
 // whose (version, build, channel) compares greater as text, as conda decides it.
 [[nodiscard]] std::string format_revisions_json(const std::vector<HistoryEntry>& entries);
 

@@ -222,42 +222,43 @@ TEST(FormatRevisions, JsonIsCondasObjectLog) {
       "+c/noarch::b-2.0-0\n"
       "==> 2026-01-02 00:00:00 <==\n# cmd: conda install a=2 b=1\n-c/noarch::a-1.0-0\n"
       "-c/noarch::b-2.0-0\n+c/noarch::a-2.0-0\n+c/noarch::b-1.0-0\n+defaults::z-1-0\n";
+  // conda's key order (date, rev, install, remove, upgrade, downgrade; old before new) and
+  // no final newline, as conda 26's `list --revisions --json` prints them.
   EXPECT_EQ(format_revisions_json(parse_history(text)),
             R"([
   {
     "date": "2026-01-01 00:00:00",
-    "downgrade": [],
+    "rev": 0,
     "install": [
       "a-1.0-0-c/noarch",
       "b-2.0-0-c/noarch"
     ],
     "remove": [],
-    "rev": 0,
-    "upgrade": []
+    "upgrade": [],
+    "downgrade": []
   },
   {
     "date": "2026-01-02 00:00:00",
-    "downgrade": [
-      {
-        "new": "b-1.0-0-c/noarch",
-        "old": "b-2.0-0-c/noarch"
-      }
-    ],
+    "rev": 1,
     "install": [
       "z-1-0-defaults"
     ],
     "remove": [],
-    "rev": 1,
     "upgrade": [
       {
-        "new": "a-2.0-0-c/noarch",
-        "old": "a-1.0-0-c/noarch"
+        "old": "a-1.0-0-c/noarch",
+        "new": "a-2.0-0-c/noarch"
+      }
+    ],
+    "downgrade": [
+      {
+        "old": "b-2.0-0-c/noarch",
+        "new": "b-1.0-0-c/noarch"
       }
     ]
   }
-]
-)");
-  EXPECT_EQ(format_revisions_json({}), "[]\n");
+])");
+  EXPECT_EQ(format_revisions_json({}), "[]");
   // Not UTF-8 (conda would fail reading it): replaced, never an exception.
   EXPECT_THAT(format_revisions_json(parse_history("==> \xff <==\n+c::a-1-0\n")),
               ::testing::HasSubstr("\"date\": \"\\ufffd\""));

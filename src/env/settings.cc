@@ -146,7 +146,8 @@ Result<Settings> load_settings(const std::string& root_prefix_flag) {
 }
 
 Result<std::vector<std::string>> effective_channels(const Settings& settings,
-                                                    const ChannelChoice& choice) {
+                                                    const ChannelChoice& choice,
+                                                    const std::vector<std::string>& spec_channels) {
   std::vector<std::string> channels = choice.channels;
   if (!choice.override_channels) {
     for (const std::string& channel : settings.channels) {
@@ -154,6 +155,18 @@ Result<std::vector<std::string>> effective_channels(const Settings& settings,
         channels.push_back(channel);
       }
     }
+  }
+  std::vector<std::string> known;  // canonical names of `channels`
+  for (const std::string& channel : channels) {
+    auto parsed = conda::parse_channel(channel, settings.channel_context);
+    if (parsed) known.push_back(parsed->canonical_name);
+  }
+  for (const std::string& channel : spec_channels) {
+    GRAFT_ASSIGN_OR_RETURN(conda::Channel parsed,
+                           conda::parse_channel(channel, settings.channel_context));
+    if (std::find(known.begin(), known.end(), parsed.canonical_name) != known.end()) continue;
+    known.push_back(parsed.canonical_name);
+    channels.push_back(channel);
   }
   if (channels.empty()) {
     return fail(Error(ErrorCode::kInvalidArgument, "no channels to search")

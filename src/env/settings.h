@@ -48,8 +48,12 @@ struct ChannelChoice {
 };
 
 // The channels to use, highest priority first: choice.channels, then (unless
-// override_channels) the condarc channels. Errors: kInvalidArgument when none remain.
-[[nodiscard]] Result<std::vector<std::string>> effective_channels(const Settings& settings,
-                                                                  const ChannelChoice& choice);
+// override_channels) the condarc channels, then each channel a spec names
+// ("conda-forge::numpy", "file:///srv/chan::app==1.0=0") that is not among them yet, as
+// conda's solver adds them (names resolve like -c values: channel_alias, custom_channels).
+// Errors: kInvalidArgument when none remain or a spec's channel does not parse.
+[[nodiscard]] Result<std::vector<std::string>> effective_channels(
+    const Settings& settings, const ChannelChoice& choice,
+    const std::vector<std::string>& spec_channels = {});
 
 }  // namespace graft::env

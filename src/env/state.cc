@@ -39,43 +39,16 @@ Result<Json> read_state(const fs::path& prefix) {
   return state;
 }
 
-// Python's json.dumps(value, ensure_ascii=False): ", " between items, ": " after keys.
-void dump_python(const Json& value, std::string& out) {
-  const auto scalar = [](const Json& item) {
-    return item.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
-  };
-  if (value.is_object()) {
-    out += '{';
-    bool first = true;
-    for (const auto& [key, item] : value.items()) {
-      if (!first) out += ", ";
-      first = false;
-      out += scalar(Json(key));
-      out += ": ";
-      dump_python(item, out);
-    }
-    out += '}';
-  } else if (value.is_array()) {
-    out += '[';
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (i != 0) out += ", ";
-      dump_python(value[i], out);
-    }
-    out += ']';
-  } else {
-    out += scalar(value);
-  }
-}
-
 Status write_state(const fs::path& prefix, const Json& state) {
   std::error_code error;
   if (!fs::is_directory(prefix / "conda-meta", error)) {
     return fail(ErrorCode::kNotFound,
                 "'" + prefix.string() + "' is not an environment: it has no conda-meta directory");
   }
-  std::string text;
-  dump_python(state, text);
-  return base::write_file_atomic(state_file(prefix), text);
+  // conda 25.7+ writes json.dumps(state, indent=2, ensure_ascii=False): 2-space indent, no
+  // final newline.
+  return base::write_file_atomic(state_file(prefix), state.dump(2, ' ', /*ensure_ascii=*/false,
+                                                                Json::error_handler_t::replace));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // conda-meta/state: an environment's own variables, kept the way `conda env config vars`
-// keeps them: `{"env_vars": {"K": "V", ...}}`, written by Python's
-// json.dumps(state, ensure_ascii=False) (one line, ", " and ": " separators, no trailing
-// newline), variables in the order they were first set. `unset` does not delete a
+// keeps them: `{"env_vars": {"K": "V", ...}}`, written as conda 25.7+ writes it (Python's
+// json.dumps(state, indent=2, ensure_ascii=False): 2-space indent, no final newline),
+// variables in the order they were first set. `unset` does not delete a
 // variable: conda marks it "***unset***" and both conda and graft leave such variables out
 // when activating. Other top-level keys of the file are kept as they are.
 //

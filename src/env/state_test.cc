@@ -34,19 +34,38 @@ class StateTest : public ::testing::Test {
 
 TEST_F(StateTest, SetWritesCondasBytes) {
   ASSERT_TRUE(set_env_vars(prefix_, {{"MODEL", "bert"}, {"LR", "0.1"}}));
-  EXPECT_EQ(state(), R"({"env_vars": {"MODEL": "bert", "LR": "0.1"}})");
+  EXPECT_EQ(state(), R"({
+  "env_vars": {
+    "MODEL": "bert",
+    "LR": "0.1"
+  }
+})");
 }
 
 TEST_F(StateTest, SetEscapesAsPythonWithoutEnsureAscii) {
   ASSERT_TRUE(set_env_vars(prefix_, {{"NOTE", "caf\xc3\xa9 \"q\" \\ \t\x01"}}));
-  EXPECT_EQ(state(), "{\"env_vars\": {\"NOTE\": \"caf\xc3\xa9 \\\"q\\\" \\\\ \\t\\u0001\"}}");
+  EXPECT_EQ(
+      state(),
+      "{\n  \"env_vars\": {\n    \"NOTE\": \"caf\xc3\xa9 \\\"q\\\" \\\\ \\t\\u0001\"\n  }\n}");
 }
 
 TEST_F(StateTest, SetUpdatesInPlaceAppendsNewAndKeepsOtherKeys) {
   write_state(R"({"other": [1, {"x": true}], "env_vars": {"A": "1", "B": "2"}})");
   ASSERT_TRUE(set_env_vars(prefix_, {{"C", "3"}, {"A", "one"}, {"C", "three"}}));
   EXPECT_EQ(state(),
-            R"({"other": [1, {"x": true}], "env_vars": {"A": "one", "B": "2", "C": "three"}})");
+            R"({
+  "other": [
+    1,
+    {
+      "x": true
+    }
+  ],
+  "env_vars": {
+    "A": "one",
+    "B": "2",
+    "C": "three"
+  }
+})");
 }
 
 TEST_F(StateTest, UnsetMarksAsCondaDoesAndReadSkipsMarked) {
@@ -54,7 +73,12 @@ TEST_F(StateTest, UnsetMarksAsCondaDoesAndReadSkipsMarked) {
   auto not_set = unset_env_vars(prefix_, {"A", "MISSING"});
   ASSERT_TRUE(not_set) << not_set.error().message();
   EXPECT_THAT(*not_set, ElementsAre("MISSING"));
-  EXPECT_EQ(state(), R"({"env_vars": {"A": "***unset***", "B": "2"}})");
+  EXPECT_EQ(state(), R"({
+  "env_vars": {
+    "A": "***unset***",
+    "B": "2"
+  }
+})");
   auto variables = read_env_vars(prefix_);
   ASSERT_TRUE(variables);
   EXPECT_THAT(*variables, ElementsAre(Pair("B", "2")));

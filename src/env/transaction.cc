@@ -9,6 +9,8 @@
 #include <set>
 #include <system_error>
 
+#include <fmt/core.h>
+
 #include "base/fs.h"
 #include "base/interrupt.h"
 #include "base/subprocess.h"
@@ -47,6 +49,22 @@ std::int64_t now_or(std::int64_t seconds) {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// conda-meta/created_at as conda writes it: Python's str(time.time()), the shortest text
+// that reads back as the same double ("1796190282.256741"; "1700000000.0" for a whole
+// second).
+std::string created_at_text(std::int64_t fixed_seconds) {
+  const double seconds =
+      fixed_seconds != 0
+          ? static_cast<double>(fixed_seconds)
+          : static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()) /
+                1e6;
+  std::string text = fmt::format("{}", seconds);
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text;
 }
 
 ScriptContext script_context(const Run& run, const fs::path& script_root) {
@@ -114,6 +132,20 @@ std::string clobber_warning(const Clobber& clobber, const Run& run) {
          "': the file of '" + clobber.winner + "' is kept";
 }
 
+// conda records the size of the files linking creates (.pyc files, entry points) once
+// they exist; a .pyc python did not write stays without one.
+void record_created_sizes(const fs::path& write_root, std::vector<conda::PrefixRecord>& records) {
+  for (conda::PrefixRecord& record : records) {
+    if (!record.paths_data) continue;
+    for (conda::PathEntry& entry : record.paths_data->paths) {
+      if (entry.path_type != "pyc_file" && entry.path_type != "unix_python_entry_point") continue;
+      std::error_code error;
+      const auto size = fs::file_size(write_root / entry.path, error);
+      if (!error) entry.size_in_bytes = size;
+    }
+  }
+}
+
 Status link_and_record(Run& run) {
   std::optional<PythonTarget> python = find_python(run);
   LinkTarget target{.write_prefix = run.write_root, .final_prefix = run.prefix,
@@ -140,6 +172,7 @@ Status link_and_record(Run& run) {
                                     "python packages; they will run without cached bytecode");
     }
   }
+  record_created_sizes(run.write_root, linked.records);
   for (const conda::PrefixRecord& record : linked.records) {
     GRAFT_RETURN_IF_ERROR(write_record(run.write_root, record, run.journal));
   }
@@ -161,9 +194,9 @@ Status finish_new_environment(Run& run) {
   GRAFT_RETURN_IF_ERROR(link_and_record(run));
   if (run.options.before_commit) GRAFT_RETURN_IF_ERROR(run.options.before_commit(run.write_root));
   GRAFT_RETURN_IF_ERROR(append_history(run.write_root, history_entry(run)));
-  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(
-      run.write_root / "conda-meta" / "created_at",
-      std::to_string(now_or(run.options.now_seconds)), base::Durability::kNoFsync));
+  GRAFT_RETURN_IF_ERROR(base::write_file_atomic(run.write_root / "conda-meta" / "created_at",
+                                                created_at_text(run.options.now_seconds),
+                                                base::Durability::kNoFsync));
   GRAFT_RETURN_IF_ERROR(base::check_interrupt());
   if (auto renamed = base::rename_path(run.write_root, run.prefix); !renamed) {
     std::error_code error;

@@ -109,6 +109,8 @@ TEST_F(TransactionTest, LinksFilesRewritesPlaceholdersForTheFinalPrefix) {
   EXPECT_EQ(entries[3].sha256_in_prefix, entries[3].sha256);
   EXPECT_EQ(record.link->type, conda::LinkType::kHardLink);
   EXPECT_THAT(read_text(prefix_ / "conda-meta/history"), HasSubstr("# cmd: graft test\n"));
+  // Python's str(float): what conda writes (the time is fixed here).
+  EXPECT_EQ(read_text(prefix_ / "conda-meta/created_at"), "1700000000.0");
   EXPECT_THAT(envs_listing(), ::testing::ElementsAre("e")) << "no staging directory left";
 }
 
@@ -116,6 +118,9 @@ TEST_F(TransactionTest, CopyModeSharesNoInodes) {
   PackageToLink data = package({.name = "data", .files = {{"share/a.txt", "a\n"}}});
   TransactionOptions options{.mode = LinkMode::kCopy, .script_environment = {{"PATH", "/bin"}}};
   ASSERT_TRUE(apply(prefix_, {}, {data}, options));
+  // The clock's time keeps its sub-second part, as conda 26 writes it ("1796190282.256741").
+  EXPECT_THAT(read_text(prefix_ / "conda-meta/created_at"),
+              ::testing::MatchesRegex("[0-9]{10}\\.[0-9]{1,6}"));
   struct stat cache_stat, env_stat;
   ASSERT_EQ(::stat((data.info.directory / "share/a.txt").c_str(), &cache_stat), 0);
   ASSERT_EQ(::stat((prefix_ / "share/a.txt").c_str(), &env_stat), 0);

@@ -10,9 +10,18 @@ void fill(T& field, const T& fallback) {
   if (field == T{}) field = fallback;
 }
 
+// A record read from a channel's repodata, not the sparse one of an @EXPLICIT line:
+// repodata always gives a package's size or timestamp.
+bool from_repodata(const conda::PackageRecord& record) {
+  return record.size != 0 || record.timestamp != 0;
+}
+
 void merge_extras(std::vector<conda::JsonField>& extra,
-                  const std::vector<conda::JsonField>& fallback) {
+                  const std::vector<conda::JsonField>& fallback, bool channel_record) {
   for (const conda::JsonField& field : fallback) {
+    // conda takes arch and platform from the repodata's info (its records never get them
+    // from index.json), so they are left out when the channel's info does not set them.
+    if (channel_record && (field.key == "arch" || field.key == "platform")) continue;
     const bool present = std::any_of(extra.begin(), extra.end(), [&](const auto& existing) {
       return existing.key == field.key;
     });
@@ -43,7 +52,7 @@ conda::PackageRecord make_repodata_record(const conda::PackageRecord& record,
   fill(merged.license_family, index.license_family);
   fill(merged.package_type, index.package_type);
   fill(merged.python_site_packages_path, index.python_site_packages_path);
-  merge_extras(merged.extra, index.extra);
+  merge_extras(merged.extra, index.extra, from_repodata(record));
   merged.fn = facts.fn;
   merged.md5 = facts.md5;
   merged.sha256 = facts.sha256;

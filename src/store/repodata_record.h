@@ -24,7 +24,9 @@ struct ArchiveFacts {
 // index.json's (a list counts as set when non-empty, so a sparse record from an @EXPLICIT
 // line gets its depends from the package); fn, md5, sha256 and size are the archive's;
 // url is the record's, else the fetch URL; channel is the record's, else the URL without
-// its file name. Extra fields of both are kept, the record's winning.
+// its file name. Extra fields of both are kept, the record's winning, except index.json's
+// arch and platform for a channel's record (one with a size or timestamp): conda takes
+// those from the repodata's info only.
 [[nodiscard]] conda::PackageRecord make_repodata_record(const conda::PackageRecord& record,
                                                         const conda::PackageRecord& index,
                                                         const ArchiveFacts& facts);

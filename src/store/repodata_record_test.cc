@@ -53,9 +53,17 @@ TEST(RepodataRecordTest, ChannelRecordWinsOverIndexJson) {
   EXPECT_EQ(merged.depends, channel.depends);
   EXPECT_EQ(merged.url, channel.url);
   EXPECT_EQ(merged.channel, channel.channel);
-  ASSERT_EQ(merged.extra.size(), 2u);
+  // index.json's platform is not taken: conda gets arch and platform from the repodata.
+  ASSERT_EQ(merged.extra.size(), 1u);
   EXPECT_EQ(merged.extra[0].json, "\"aarch64\"");
-  EXPECT_EQ(merged.extra[1].key, "platform");
+}
+
+TEST(RepodataRecordTest, ChannelRecordGetsNoArchOrPlatformFromIndexJson) {
+  // conda 26 writes a record without arch and platform when the repodata's info does not
+  // set them, even for a package (python) whose index.json has them.
+  const conda::PackageRecord channel{.name = "zlib", .size = 105917, .fn = kFacts.fn};
+  const conda::PackageRecord merged = make_repodata_record(channel, kIndex, kFacts);
+  EXPECT_TRUE(merged.extra.empty());
 }
 
 }  // namespace

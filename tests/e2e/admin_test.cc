@@ -2,6 +2,8 @@
 // rely on: quiet progress when piped, condarc pkgs_dirs, and update of a missing package.
 #include <sys/stat.h>
 
+#include <regex>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -62,8 +64,23 @@ TEST_F(AdminTest, EnvListShowsEveryKnownEnvironmentWithActiveAndFrozenMarks) {
                         "alpha                  + " + (root_ / "envs/alpha").string() + "\n\n");
   e2e::Run json = run({"env", "list", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  EXPECT_EQ(json.out, "{\n  \"envs\": [\n    \"" + (dir_ / "proj/env").string() + "\",\n    \"" +
-                          (root_ / "envs/alpha").string() + "\"\n  ]\n}\n");
+  const std::string alpha = (root_ / "envs/alpha").string();
+  const std::string project = (dir_ / "proj/env").string();
+  const auto listed_json = nlohmann::json::parse(json.out);
+  EXPECT_EQ(listed_json["envs"], nlohmann::json({project, alpha}));
+  // conda 26's envs_details (no oracle holds it): name, created (conda-meta/created_at),
+  // last_modified, frozen and writable per environment, times as datetime.isoformat().
+  const auto& details = listed_json["envs_details"];
+  EXPECT_EQ(details[alpha]["name"], "alpha");
+  EXPECT_EQ(details[alpha]["frozen"], true);
+  EXPECT_EQ(details[alpha]["writable"], true);
+  EXPECT_EQ(details[project]["name"], "");
+  EXPECT_EQ(details[project]["frozen"], false);
+  const std::regex iso("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{6})?");
+  for (const std::string& prefix : {alpha, project}) {
+    EXPECT_TRUE(std::regex_match(details[prefix]["created"].get<std::string>(), iso)) << json.out;
+    EXPECT_TRUE(std::regex_match(details[prefix]["last_modified"].get<std::string>(), iso));
+  }
 }
 
 TEST_F(AdminTest, EnvListNamesTheRootPrefixBaseWhenItIsAnEnvironment) {
@@ -89,7 +106,7 @@ TEST_F(AdminTest, EnvRemoveDeletesTheEnvironmentAndItsRegistryLine) {
   EXPECT_FALSE(fs::exists(prefix));
   EXPECT_THAT(registry(), Not(HasSubstr(prefix.string())));
   EXPECT_TRUE(fs::is_empty(root_ / "envs")) << "no hidden trash directory is left behind";
-  EXPECT_EQ(run({"env", "list", "--json"}).out, "{\n  \"envs\": []\n}\n");
+  EXPECT_EQ(run({"env", "list", "--json"}).out, "{\n  \"envs\": [],\n  \"envs_details\": {}\n}\n");
 }
 
 TEST_F(AdminTest, EnvRemoveRefusesWhatItMustNotDelete) {

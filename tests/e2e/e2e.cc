@@ -74,6 +74,15 @@ std::string oracle_output(const std::string& step, const fs::path& t) {
                            t.string());
 }
 
+std::string with_graft_created_by(const std::string& conda_text) {
+  static const std::string version = [] {
+    const Run run = graft({"--version"});
+    return std::string(base::trim(run.out));
+  }();
+  return base::replace_all(conda_text, "# created-by: conda 26.7.1\n",
+                           "# created-by: " + version + "\n");
+}
+
 void install_oracle_conda_meta(const std::string& step, const fs::path& meta, const fs::path& t) {
   const fs::path oracle_meta = conformance_dir() / "oracle/conda-26.7.1" / (step + ".conda-meta");
   fs::create_directories(meta);

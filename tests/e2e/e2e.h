@@ -56,6 +56,11 @@ std::filesystem::path scratch_dir();
 // replaced, or "<missing oracle STEP>".
 std::string oracle_output(const std::string& step, const std::filesystem::path& t);
 
+// `conda_text` (an @EXPLICIT or requirements file conda wrote) with its "# created-by: conda
+// 26.7.1" line naming graft instead ("# created-by: graft VERSION", from `graft --version`):
+// the one line where graft deliberately does not copy conda's bytes.
+std::string with_graft_created_by(const std::string& conda_text);
+
 // Writes the oracle's `<step>.conda-meta/` files (an environment as conda made it: records
 // and history, no package files) into `meta`, with {CONF}, {T} (= `t`), {TS} and {EPOCH}
 // replaced.

@@ -177,6 +177,7 @@ TEST_F(InstallTest, MatchesCondaOnTestRecipes) {
   EXPECT_EQ(ours["actions"]["LINK"], theirs["actions"]["LINK"]);
   EXPECT_EQ(ours["actions"]["PREFIX"], theirs["actions"]["PREFIX"]);
   EXPECT_EQ(ours["dry_run"], true);
+  EXPECT_EQ(dry.out.back(), '}') << "conda's JSON ends at the closing brace, no newline";
   ASSERT_EQ(ours["actions"]["FETCH"].size(), 1u);
   EXPECT_EQ(ours["actions"]["FETCH"][0]["fn"], "another_dependent-2.0-0.conda");
   EXPECT_FALSE(fs::exists(root_ / "envs/dry"));

@@ -70,6 +70,14 @@ TEST_F(ProtectTest, AFrozenEnvironmentRefusesEveryChangeAndLeavesCondaMetaAlone)
         << name;
     EXPECT_THAT(refused.err, HasSubstr("--override-frozen")) << name;
     EXPECT_EQ(conda_meta(), before) << name;
+    if (command[0] == "env" && command[1] == "config") {
+      // Kept on purpose (issue 13 item 15): conda 26 sets variables of a frozen environment.
+      EXPECT_THAT(refused.err,
+                  HasSubstr("\nhint: graft refuses to change the variables of a frozen "
+                            "environment (CEP 22; conda allows it): pass --override-frozen to "
+                            "change them anyway, or run 'graft env unfreeze' first\n"))
+          << name;
+    }
   }
   EXPECT_EQ(read(prefix_ / "share/lib/v"), "1");
 }
@@ -79,7 +87,11 @@ TEST_F(ProtectTest, OverrideFrozenChangesItAndUnfreezeLiftsTheMark) {
   e2e::Run set =
       run({"env", "config", "vars", "set", "-n", "base-line", "SEED=7", "--override-frozen"});
   ASSERT_EQ(set.exit_code, 0) << set.err;
-  EXPECT_EQ(read(prefix_ / "conda-meta/state"), R"({"env_vars": {"SEED": "7"}})");
+  EXPECT_EQ(read(prefix_ / "conda-meta/state"), R"({
+  "env_vars": {
+    "SEED": "7"
+  }
+})");
   e2e::Run installed =
       run({"install", "-n", "base-line", "extra", "-y", "--override-frozen"}, true);
   ASSERT_EQ(installed.exit_code, 0) << installed.err;
@@ -112,7 +124,13 @@ TEST_F(ProtectTest, EnvConfigVarsWriteCondasStateAndRunAppliesThem) {
   }
   EXPECT_EQ(set.out, "");
   EXPECT_EQ(read(prefix_ / "conda-meta/state"),
-            R"({"env_vars": {"MODEL": "bert", "LR": "0.1", "URL": "http://x/?a=b"}})");
+            R"({
+  "env_vars": {
+    "MODEL": "bert",
+    "LR": "0.1",
+    "URL": "http://x/?a=b"
+  }
+})");
   EXPECT_EQ(run({"env", "config", "vars", "list", "-n", "base-line"}).out,
             "MODEL = bert\nLR = 0.1\nURL = http://x/?a=b\n");
 
@@ -121,7 +139,13 @@ TEST_F(ProtectTest, EnvConfigVarsWriteCondasStateAndRunAppliesThem) {
   EXPECT_EQ(unset.err,
             "graft: warning: variable 'NOPE' is not set in '" + prefix_.string() + "'\n");
   EXPECT_EQ(read(prefix_ / "conda-meta/state"),
-            R"({"env_vars": {"MODEL": "bert", "LR": "***unset***", "URL": "http://x/?a=b"}})");
+            R"({
+  "env_vars": {
+    "MODEL": "bert",
+    "LR": "***unset***",
+    "URL": "http://x/?a=b"
+  }
+})");
   EXPECT_EQ(run({"env", "config", "vars", "list", "-n", "base-line", "--json"}).out,
             "{\n  \"MODEL\": \"bert\",\n  \"URL\": \"http://x/?a=b\"\n}\n");
   e2e::Run ran = run({"run", "-n", "base-line", "--", "sh", "-c", "echo $MODEL ${LR-none}"});

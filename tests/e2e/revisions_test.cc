@@ -85,8 +85,16 @@ TEST_F(RevisionsTest, ListRevisionsMatchesConda) {
 
   e2e::Run json = verb("list", {"--revisions", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
+  // conda 26's key order and ending (no final newline); no oracle holds this output.
+  EXPECT_THAT(json.out, ::testing::StartsWith("[\n  {\n    \"date\": \""));
+  EXPECT_EQ(json.out.back(), ']');
   auto events = nlohmann::json::parse(json.out);
   ASSERT_EQ(events.size(), 3u);
+  std::vector<std::string> keys;
+  const auto ordered = nlohmann::ordered_json::parse(json.out);
+  for (const auto& [key, value] : ordered[0].items()) keys.push_back(key);
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"date", "rev", "install", "remove", "upgrade", "downgrade"}));
   const std::string noarch = channel() + "/noarch";
   EXPECT_EQ(events[0]["install"],
             nlohmann::json({"dependency-1.0-0-" + noarch, "dependent-1.0-0-" + noarch}));
