@@ -78,6 +78,15 @@ class ExperimentTest : public ChannelTest {
       }
     }
     wait_for_no_replicas(10s);
+    // An experiment that has ended may still be finishing (its linger, stopping replicas,
+    // closing the registry): wait for every graft process of this test, so the scratch
+    // directory is not removed under it (a remove racing its last writes left it behind).
+    wait_for_none(
+        [dir = dir_.string()](const fs::path&, const std::string& cmdline) {
+          return cmdline.find(GRAFT_BINARY) != std::string::npos &&
+                 cmdline.find(dir) != std::string::npos;
+        },
+        15s);
   }
 
   // Environment `env` holding model version `model`.
