@@ -1,0 +1,220 @@
+// scale_bench: a request on a conda-forge-size channel, phase by phase, against Python's
+// json.load of the same file measured in the same run.
+//
+//   scale_bench generate DIR [--platform N] [--noarch N] [--seed S]
+//       writes a generated channel (conda/generated_channel.h; default 600,000 linux-64 and
+//       150,000 noarch records) to DIR/linux-64/repodata.json and DIR/noarch/repodata.json,
+//       and the name of a package with a deep dependency tree to DIR/deep.txt;
+//   scale_bench run DIR [SPEC...]
+//       solves `create SPEC...` (default: the deep package) against DIR in several ways,
+//       each in a child process of its own so that its peak resident memory is its own:
+//       - full:  read both files, parse every record (parse_repodata), pool, solve;
+//       then runs python3's json.load of DIR/linux-64/repodata.json as often.
+//
+// Phases: read (the bytes into memory), index (the records or the index of names), pool
+// (solve's model: candidates, dependency keys, ranks), solve (libsolv and the transaction;
+// solve() minus the pool it builds again). Times are wall times of one run each (the first
+// of a fresh process, with the files in the page cache: run it twice), RSS is the child's
+// peak resident set (ru_maxrss). Not run by ctest.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "base/subprocess.h"
+#include "conda/generated_channel.h"
+#include "conda/repodata.h"
+#include "solve/model.h"
+#include "solve/solver.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using graft::conda::MatchSpec;
+using graft::solve::Request;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+struct Phases {
+  double read = 0;
+  double index = 0;
+  double pool = 0;
+  double solve = 0;
+  double records = 0;  // records that became candidates
+  double linked = 0;   // packages in the answer (-1: unsatisfiable)
+};
+
+// Runs `work` in a child; its phases come back through a pipe, its peak RSS (MB) from wait4.
+bool in_child(const std::function<Phases()>& work, Phases& phases, double& rss_mb) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return false;
+  const pid_t child = fork();
+  if (child == 0) {
+    close(pipe_fds[0]);
+    Phases result = work();
+    const bool written = write(pipe_fds[1], &result, sizeof result) == sizeof result;
+    _exit(written ? 0 : 1);
+  }
+  close(pipe_fds[1]);
+  const bool read_all = read(pipe_fds[0], &phases, sizeof phases) == sizeof phases;
+  close(pipe_fds[0]);
+  int status = 0;
+  rusage usage{};
+  wait4(child, &status, 0, &usage);
+  rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  return read_all && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+Request base_request(const std::vector<std::string>& specs) {
+  Request request;
+  request.options.subdir = "linux-64";
+  request.channels.push_back({.name = "generated"});
+  for (const std::string& text : specs) {
+    auto spec = MatchSpec::parse(text);
+    if (!spec) {
+      std::fprintf(stderr, "%s\n", spec.error().message().c_str());
+      std::exit(2);
+    }
+    request.install.push_back(std::move(*spec));
+  }
+  return request;
+}
+
+// The pool and solve phases of `request`, whose records are loaded.
+void pool_and_solve(const Request& request, Phases& phases) {
+  auto start = Clock::now();
+  {
+    graft::solve::detail::Model model(request);
+    phases.pool = ms_since(start);
+    phases.records = static_cast<double>(model.size());
+  }
+  start = Clock::now();
+  auto transaction = graft::solve::solve(request);
+  phases.solve = std::max(0.0, ms_since(start) - phases.pool);
+  phases.linked = transaction ? static_cast<double>(transaction->link.size()) : -1;
+  if (!transaction) std::fprintf(stderr, "%s\n", transaction.error().message().c_str());
+}
+
+Phases full_load(const fs::path& dir, const std::vector<std::string>& specs) {
+  Phases phases;
+  Request request = base_request(specs);
+  auto start = Clock::now();
+  std::vector<std::string> bytes;
+  for (const char* subdir : {"linux-64", "noarch"}) {
+    auto text = graft::base::read_file(dir / subdir / "repodata.json");
+    if (!text) std::exit(3);
+    bytes.push_back(std::move(*text));
+  }
+  phases.read = ms_since(start);
+  start = Clock::now();
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const std::string url = "file://" + (dir / (i == 0 ? "linux-64" : "noarch")).string();
+    auto repodata = graft::conda::parse_repodata(bytes[i], {.subdir_url = url});
+    if (!repodata) std::exit(4);
+    auto& records = request.channels[0].records;
+    records.insert(records.end(), std::make_move_iterator(repodata->records.begin()),
+                   std::make_move_iterator(repodata->records.end()));
+  }
+  phases.index = ms_since(start);
+  bytes.clear();
+  pool_and_solve(request, phases);
+  return phases;
+}
+
+void print(const char* label, const Phases& phases, double rss_mb, double python_ms) {
+  const double total = phases.read + phases.index + phases.pool + phases.solve;
+  std::printf(
+      "%-8s read %7.1f  index %7.1f  pool %7.1f  solve %7.1f  = %7.1f ms  %5.1fx json.load  "
+      "RSS %6.1f MB  (%.0f candidates, %.0f to link)\n",
+      label, phases.read, phases.index, phases.pool, phases.solve, total, python_ms / total, rss_mb,
+      phases.records, phases.linked);
+}
+
+// Wall time (ms) and peak RSS (MB) of python3's json.load of `path`.
+bool python_json_load(const fs::path& path, double& ms, double& rss_mb) {
+  rusage before{};
+  getrusage(RUSAGE_CHILDREN, &before);
+  const auto start = Clock::now();
+  auto result = graft::base::run_process(
+      {.argv = {"python3", "-c", "import json,sys; json.load(open(sys.argv[1]))", path.string()}});
+  ms = ms_since(start);
+  rusage after{};
+  getrusage(RUSAGE_CHILDREN, &after);
+  rss_mb = static_cast<double>(after.ru_maxrss) / 1024.0;
+  return result && result->exit_code == 0;
+}
+
+int generate(const fs::path& dir, int argc, char** argv) {
+  graft::conda::ChannelShape shape;
+  for (int i = 0; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const auto value = std::strtoull(argv[i + 1], nullptr, 10);
+    if (flag == "--platform")
+      shape.platform_records = value;
+    else if (flag == "--noarch")
+      shape.noarch_records = value;
+    else if (flag == "--seed")
+      shape.seed = value;
+    else
+      return std::fprintf(stderr, "unknown flag '%s'\n", flag.c_str()), 2;
+  }
+  const auto start = Clock::now();
+  const graft::conda::GeneratedChannel channel = graft::conda::generate_channel(shape);
+  for (const auto& [subdir, text] :
+       {std::pair{"linux-64", &channel.platform_json}, std::pair{"noarch", &channel.noarch_json}}) {
+    if (!graft::base::make_directories(dir / subdir) ||
+        !graft::base::write_file_atomic(dir / subdir / "repodata.json", *text)) {
+      return std::fprintf(stderr, "cannot write %s\n", (dir / subdir).c_str()), 1;
+    }
+  }
+  if (!graft::base::write_file_atomic(dir / "deep.txt", channel.deep_name + "\n")) return 1;
+  std::printf(
+      "%s: %zu names, linux-64 %.1f MB, noarch %.1f MB in %.0f ms; deep package '%s' "
+      "(%zu names in its closure)\n",
+      dir.c_str(), channel.names.size(), static_cast<double>(channel.platform_json.size()) / 1e6,
+      static_cast<double>(channel.noarch_json.size()) / 1e6, ms_since(start),
+      channel.deep_name.c_str(), channel.deep_closure);
+  return 0;
+}
+
+int run(const fs::path& dir, std::vector<std::string> specs) {
+  if (specs.empty()) {
+    auto deep = graft::base::read_file(dir / "deep.txt");
+    if (!deep) return std::fprintf(stderr, "%s\n", deep.error().message().c_str()), 1;
+    specs.push_back(deep->substr(0, deep->find('\n')));
+  }
+  double python_ms = 0;
+  double python_rss = 0;
+  if (!python_json_load(dir / "linux-64" / "repodata.json", python_ms, python_rss)) return 1;
+  std::printf("python3 json.load of linux-64/repodata.json: %.1f ms, RSS %.1f MB\n", python_ms,
+              python_rss);
+  Phases phases;
+  double rss = 0;
+  if (!in_child([&] { return full_load(dir, specs); }, phases, rss)) return 1;
+  print("full", phases, rss, python_ms);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string usage =
+      "usage: scale_bench generate DIR [--platform N] [--noarch N] [--seed S]\n"
+      "       scale_bench run DIR [SPEC...]\n";
+  if (argc < 3) return std::fputs(usage.c_str(), stderr), 2;
+  const std::string verb = argv[1];
+  if (verb == "generate") return generate(argv[2], argc - 3, argv + 3);
+  if (verb == "run") return run(argv[2], std::vector<std::string>(argv + 3, argv + argc));
+  return std::fputs(usage.c_str(), stderr), 2;
+}
