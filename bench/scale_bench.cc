@@ -5,13 +5,19 @@
 //       writes a generated channel (conda/generated_channel.h; default 600,000 linux-64 and
 //       150,000 noarch records) to DIR/linux-64/repodata.json and DIR/noarch/repodata.json,
 //       and the name of a package with a deep dependency tree to DIR/deep.txt;
-//   scale_bench run DIR [SPEC...]
+//   scale_bench run DIR [--quick] [SPEC...]
 //       solves `create SPEC...` (default: the deep package) against DIR in several ways,
 //       each in a child process of its own so that its peak resident memory is its own:
 //       - full:  read both files, parse every record (parse_repodata), pool, solve;
-//       then runs python3's json.load of DIR/linux-64/repodata.json as often.
+//       - cold:  solve/lazy_load.h without index caches (they are removed first): map both
+//                files (index), build the records the request reaches (read), pool, solve;
+//                it writes the index caches (DIR/<subdir>/repodata.json.graftmap);
+//       - warm:  the same with the index caches the cold run wrote;
+//       and python3's json.load of DIR/linux-64/repodata.json, run before them.
 //
-// Phases: read (the bytes into memory), index (the records or the index of names), pool
+// Phases: read (full: the bytes into memory; cold and warm: building the reached records
+// from the mapped files), index (full: every record; cold: one pass over each file for its
+// map; warm: reading the cached maps), pool
 // (solve's model: candidates, dependency keys, ranks), solve (libsolv and the transaction;
 // solve() minus the pool it builds again). Times are wall times of one run each (the first
 // of a fresh process, with the files in the page cache: run it twice), RSS is the child's
@@ -32,6 +38,7 @@
 #include "base/subprocess.h"
 #include "conda/generated_channel.h"
 #include "conda/repodata.h"
+#include "solve/lazy_load.h"
 #include "solve/model.h"
 #include "solve/solver.h"
 
@@ -132,6 +139,27 @@ Phases full_load(const fs::path& dir, const std::vector<std::string>& specs) {
   return phases;
 }
 
+Phases lazy_load(const fs::path& dir, const std::vector<std::string>& specs) {
+  Phases phases;
+  Request request = base_request(specs);
+  std::vector<graft::solve::RepodataInput> inputs;
+  for (const char* subdir : {"linux-64", "noarch"}) {
+    const fs::path path = dir / subdir / "repodata.json";
+    const std::string url = "file://" + (dir / subdir).string();
+    inputs.push_back(
+        {.path = path, .source = {.subdir_url = url}, .index_path = path.string() + ".graftmap"});
+  }
+  graft::solve::LoadStats stats;
+  if (auto loaded = graft::solve::load_reachable(inputs, request, &stats); !loaded) {
+    std::fprintf(stderr, "%s\n", loaded.error().message().c_str());
+    std::exit(5);
+  }
+  phases.index = stats.map_ms;
+  phases.read = stats.read_ms;
+  pool_and_solve(request, phases);
+  return phases;
+}
+
 void print(const char* label, const Phases& phases, double rss_mb, double python_ms) {
   const double total = phases.read + phases.index + phases.pool + phases.solve;
   std::printf(
@@ -189,6 +217,8 @@ int generate(const fs::path& dir, int argc, char** argv) {
 }
 
 int run(const fs::path& dir, std::vector<std::string> specs) {
+  const bool quick = !specs.empty() && specs[0] == "--quick";
+  if (quick) specs.erase(specs.begin());
   if (specs.empty()) {
     auto deep = graft::base::read_file(dir / "deep.txt");
     if (!deep) return std::fprintf(stderr, "%s\n", deep.error().message().c_str()), 1;
@@ -196,13 +226,23 @@ int run(const fs::path& dir, std::vector<std::string> specs) {
   }
   double python_ms = 0;
   double python_rss = 0;
-  if (!python_json_load(dir / "linux-64" / "repodata.json", python_ms, python_rss)) return 1;
-  std::printf("python3 json.load of linux-64/repodata.json: %.1f ms, RSS %.1f MB\n", python_ms,
-              python_rss);
   Phases phases;
   double rss = 0;
-  if (!in_child([&] { return full_load(dir, specs); }, phases, rss)) return 1;
-  print("full", phases, rss, python_ms);
+  if (!quick) {
+    if (!python_json_load(dir / "linux-64" / "repodata.json", python_ms, python_rss)) return 1;
+    std::printf("python3 json.load of linux-64/repodata.json: %.1f ms, RSS %.1f MB\n", python_ms,
+                python_rss);
+    if (!in_child([&] { return full_load(dir, specs); }, phases, rss)) return 1;
+    print("full", phases, rss, python_ms);
+  }
+  for (const char* subdir : {"linux-64", "noarch"}) {
+    std::error_code ignored;
+    fs::remove(dir / subdir / "repodata.json.graftmap", ignored);
+  }
+  if (!in_child([&] { return lazy_load(dir, specs); }, phases, rss)) return 1;
+  print("cold", phases, rss, python_ms);
+  if (!in_child([&] { return lazy_load(dir, specs); }, phases, rss)) return 1;
+  print("warm", phases, rss, python_ms);
   return 0;
 }
 
@@ -211,7 +251,7 @@ int run(const fs::path& dir, std::vector<std::string> specs) {
 int main(int argc, char** argv) {
   const std::string usage =
       "usage: scale_bench generate DIR [--platform N] [--noarch N] [--seed S]\n"
-      "       scale_bench run DIR [SPEC...]\n";
+      "       scale_bench run DIR [--quick] [SPEC...]   (--quick: no python, no full load)\n";
   if (argc < 3) return std::fputs(usage.c_str(), stderr), 2;
   const std::string verb = argv[1];
   if (verb == "generate") return generate(argv[2], argc - 3, argv + 3);

@@ -19,4 +19,12 @@ namespace graft::cli {
     const Settings& settings, const store::PackageCache& cache,
     const std::vector<std::string>& channel_values);
 
+// As load_channel_records, but into `request` (whose specs, installed and virtual packages
+// are set) and only the records the request can reach (solve/lazy_load.h), each file's map
+// cached beside it as <key>.graftmap. Errors: those of load_channel_records.
+[[nodiscard]] Status load_reachable_records(const Settings& settings,
+                                            const store::PackageCache& cache,
+                                            const std::vector<std::string>& channel_values,
+                                            solve::Request& request);
+
 }  // namespace graft::cli

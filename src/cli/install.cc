@@ -137,13 +137,13 @@ Result<solve::Request> build_request(const InstallFlags& flags, const Context& c
     return request;
   }
   GRAFT_ASSIGN_OR_RETURN(auto channels, effective_channels(context.settings, flags.channels));
-  GRAFT_ASSIGN_OR_RETURN(request.channels, load_channel_records(context.settings, cache, channels));
   if (flags.action == Action::kUpdate) {
     request.update = context.specs;
     request.update_all = flags.all;
   } else {
     request.install = context.specs;
   }
+  GRAFT_RETURN_IF_ERROR(load_reachable_records(context.settings, cache, channels, request));
   return request;
 }
 

@@ -1,0 +1,214 @@
+#include "solve/lazy_load.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/mapped_file.h"
+#include "conda/match_spec.h"
+#include "conda/repodata_map.h"
+#include "solve/index_cache.h"
+
+namespace graft::solve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::string display_of(const RepodataInput& input) {
+  return input.source.display_name.empty() ? input.source.subdir_url + "/repodata.json"
+                                           : input.source.display_name;
+}
+
+// One input file, mapped, and the records chosen from it so far.
+struct Mapped {
+  base::MappedFile file;
+  conda::RepodataMap map;
+  std::vector<const conda::MappedRecord*> selected;
+};
+
+// The map of `input`: from its index cache when that is usable, else made and cached.
+Result<conda::RepodataMap> map_input(const RepodataInput& input, const base::MappedFile& file,
+                                     LoadStats& stats) {
+  const std::string display = display_of(input);
+  std::optional<IndexKey> key;
+  if (!input.index_path.empty()) {
+    if (auto found = index_key(input.path, input.etag)) key = std::move(*found);
+  }
+  if (key) {
+    auto cached = read_index_cache(input.index_path, *key);
+    if (cached && std::holds_alternative<conda::RepodataMap>(*cached)) {
+      ++stats.from_cache;
+      return std::get<conda::RepodataMap>(std::move(*cached));
+    }
+    stats.notes.push_back(
+        display + ": " +
+        (cached ? describe(std::get<CacheMiss>(*cached)) : cached.error().message()));
+  }
+  GRAFT_ASSIGN_OR_RETURN(
+      conda::RepodataMap map,
+      conda::map_repodata(file.bytes(), display,
+                          {.release = [&file](std::size_t end) { file.drop_pages_before(end); }}));
+  if (key) {
+    if (auto written = write_index_cache(input.index_path, *key, map); !written) {
+      stats.notes.push_back(display + ": index cache not written: " + written.error().message());
+    }
+  }
+  return map;
+}
+
+// The dependency closure of a request over the mapped files.
+class Closure {
+ public:
+  Closure(std::span<const RepodataInput> inputs, std::vector<Mapped>& mapped)
+      : inputs_(inputs), mapped_(mapped) {}
+
+  void reach(const std::string& name) {
+    if (reached_.insert(name).second) frontier_.push_back(name);
+  }
+  void reach_spec(const conda::MatchSpec& spec) {
+    if (!spec.has_exact_name()) everything_ = true;
+    reach(spec.name());
+  }
+  void reach_text(const std::string& text);
+  void roots(const Request& request);
+  [[nodiscard]] Status run(LoadStats& stats);
+  [[nodiscard]] bool everything() const { return everything_; }
+  [[nodiscard]] const std::unordered_set<std::string>& reached() const { return reached_; }
+
+ private:
+  [[nodiscard]] Status level(LoadStats& stats);
+
+  std::span<const RepodataInput> inputs_;
+  std::vector<Mapped>& mapped_;
+  std::unordered_set<std::string> reached_;
+  std::vector<std::string> frontier_;
+  // Dependency text -> the exact name it is about ("" when it does not parse).
+  std::unordered_map<std::string, std::string> names_of_text_;
+  bool everything_ = false;
+};
+
+void Closure::reach_text(const std::string& text) {
+  auto [entry, fresh] = names_of_text_.try_emplace(text);
+  if (fresh) {
+    auto spec = conda::MatchSpec::parse(text);
+    if (!spec) return;  // the solver ignores it for reachability too
+    if (!spec->has_exact_name()) everything_ = true;
+    entry->second = spec->name();
+  }
+  if (!entry->second.empty()) reach(entry->second);
+}
+
+void Closure::roots(const Request& request) {
+  for (const auto* specs : {&request.install, &request.update, &request.remove, &request.pins}) {
+    for (const auto& spec : *specs) reach_spec(spec);
+  }
+  for (const auto* records : {&request.installed, &request.virtual_packages}) {
+    for (const auto& record : *records) {
+      reach(record.name);
+      for (const auto& text : record.depends) reach_text(text);
+    }
+  }
+  reach("pip");
+}
+
+// Reads the records of the names reached last and reaches what they depend on.
+Status Closure::level(LoadStats& stats) {
+  const std::vector<std::string> names = std::move(frontier_);
+  frontier_.clear();
+  stats.names += names.size();
+  for (std::size_t i = 0; i < mapped_.size(); ++i) {
+    Mapped& each = mapped_[i];
+    std::vector<const conda::MappedRecord*> chosen;
+    for (const std::string& name : names) {
+      for (const conda::MappedRecord& record : each.map.named(name)) chosen.push_back(&record);
+    }
+    if (chosen.empty()) continue;
+    each.selected.insert(each.selected.end(), chosen.begin(), chosen.end());
+    conda::RepodataSource source = inputs_[i].source;
+    source.duplicates = conda::DuplicateArchives::kKeepBoth;
+    GRAFT_ASSIGN_OR_RETURN(
+        conda::Repodata read,
+        conda::read_mapped_records(each.file.bytes(), each.map, std::move(chosen), source));
+    for (const conda::PackageRecord& record : read.records) {
+      for (const std::string& text : record.depends) reach_text(text);
+    }
+  }
+  return ok();
+}
+
+Status Closure::run(LoadStats& stats) {
+  while (!frontier_.empty() && !everything_) GRAFT_RETURN_IF_ERROR(level(stats));
+  return ok();
+}
+
+std::vector<std::string> unreached_names(const std::vector<Mapped>& mapped,
+                                         const std::unordered_set<std::string>& reached) {
+  std::vector<std::string> names;
+  for (const Mapped& each : mapped) {
+    for (const std::string& name : each.map.names) {
+      if (!reached.contains(name)) names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+}  // namespace
+
+void add_pip_dependency(std::vector<conda::PackageRecord>& records) {
+  for (conda::PackageRecord& record : records) {
+    const bool python = record.name == "python" &&
+                        (record.version.starts_with("2.") || record.version.starts_with("3."));
+    if (python &&
+        std::find(record.depends.begin(), record.depends.end(), "pip") == record.depends.end()) {
+      record.depends.push_back("pip");
+    }
+  }
+}
+
+Status load_reachable(std::span<const RepodataInput> inputs, Request& request, LoadStats* stats) {
+  LoadStats local;
+  LoadStats& figures = stats != nullptr ? *stats : local;
+  auto start = Clock::now();
+  std::vector<Mapped> mapped;
+  for (const RepodataInput& input : inputs) {
+    if (input.channel >= request.channels.size()) {
+      return fail(ErrorCode::kInternal, "repodata input for a channel the request does not have");
+    }
+    GRAFT_ASSIGN_OR_RETURN(base::MappedFile file,
+                           base::MappedFile::open(input.path, base::Populate::kOnDemand));
+    GRAFT_ASSIGN_OR_RETURN(conda::RepodataMap map, map_input(input, file, figures));
+    mapped.push_back({.file = std::move(file), .map = std::move(map)});
+  }
+  figures.map_ms += ms_since(start);
+  start = Clock::now();
+  Closure closure(inputs, mapped);
+  closure.roots(request);
+  GRAFT_RETURN_IF_ERROR(closure.run(figures));
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Mapped& each = mapped[i];
+    if (closure.everything()) {
+      each.selected.clear();
+      for (const conda::MappedRecord& record : each.map.records) each.selected.push_back(&record);
+    }
+    GRAFT_ASSIGN_OR_RETURN(conda::Repodata read,
+                           conda::read_mapped_records(each.file.bytes(), each.map,
+                                                      std::move(each.selected), inputs[i].source));
+    add_pip_dependency(read.records);
+    figures.records += read.records.size();
+    auto& records = request.channels[inputs[i].channel].records;
+    records.insert(records.end(), std::make_move_iterator(read.records.begin()),
+                   std::make_move_iterator(read.records.end()));
+  }
+  if (!closure.everything()) request.other_names = unreached_names(mapped, closure.reached());
+  figures.read_ms += ms_since(start);
+  return ok();
+}
+
+}  // namespace graft::solve
