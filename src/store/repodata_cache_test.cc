@@ -116,7 +116,9 @@ TEST_F(RepodataCacheTest, DownloadWritesCondasCacheFiles) {
   std::vector<std::string> keys;
   for (const auto& [key, value] : info.items()) keys.push_back(key);
   EXPECT_EQ(keys, (std::vector<std::string>{"url", "etag", "mod", "cache_control", "mtime_ns",
-                                            "size", "refresh_ns"}));
+                                            "size", "refresh_ns", "has_zst"}));
+  EXPECT_EQ(info["has_zst"]["value"], false);  // the server has no repodata.json.zst
+  EXPECT_EQ(info["has_zst"]["last_checked"], "2027-01-15T08:00:00+00:00");
   EXPECT_EQ(info["url"], server_->url("/linux-64"));
   EXPECT_EQ(info["etag"], server_->etag_of("/linux-64/repodata.json"));
   EXPECT_EQ(info["mod"], "Sat, 21 Nov 2026 10:00:00 GMT");
@@ -127,6 +129,49 @@ TEST_F(RepodataCacheTest, DownloadWritesCondasCacheFiles) {
   EXPECT_EQ(info["mtime_ns"], json_stat.st_mtim.tv_sec * 1000000000LL + json_stat.st_mtim.tv_nsec);
   EXPECT_EQ(info["refresh_ns"], 1'800'000'000LL * 1000000000LL);
   EXPECT_EQ(list_dir(pkgs_->path() / "cache").size(), 2u);  // no temporaries left
+}
+
+TEST_F(RepodataCacheTest, ZstIsFetchedWhenTheChannelHasItAndRevalidatedWithItsEtag) {
+  const std::string json = R"({"info":{"subdir":"linux-64"},"packages":{"from-zst":{}}})";
+  write_served("linux-64/repodata.json.zst", compressed(json, "zstd"));
+  options_.local_repodata_ttl = 0;
+  auto file = fetch_one("linux-64");
+  ASSERT_TRUE(file.has_value()) << file.error().message();
+  EXPECT_EQ(*base::read_file(file->path), json);
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json"), 0);
+  EXPECT_EQ(info_of(*file)["etag"], server_->etag_of("/linux-64/repodata.json.zst"));
+  EXPECT_EQ(info_of(*file)["has_zst"]["value"], true);
+  auto again = fetch_one("linux-64");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->origin, RepodataOrigin::kRevalidated);
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json.zst"), 2);
+  EXPECT_EQ(list_dir(pkgs_->path() / "cache").size(), 2u);  // no temporaries left
+}
+
+TEST_F(RepodataCacheTest, AChannelWithoutZstIsNotAskedForItAgain) {
+  options_.local_repodata_ttl = 0;
+  ASSERT_TRUE(fetch_one("linux-64"));
+  ASSERT_TRUE(fetch_one("linux-64"));
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json.zst"), 1);
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json"), 2);
+}
+
+TEST_F(RepodataCacheTest, AZstBombIsRefused) {
+  write_served("linux-64/repodata.json.zst",
+               compressed("{" + std::string(200 << 20, ' ') + "}", "zstd"));
+  auto files = fetch({source("linux-64")});
+  ASSERT_FALSE(files.has_value());
+  EXPECT_EQ(files.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(files.error().message(),
+            "fetching repodata of 'test/linux-64': '" +
+                server_->url("/linux-64/repodata.json.zst") +
+                "' expands to more than 100 times its size: refused as a decompression bomb");
+  EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
+  write_served("linux-64/repodata.json.zst", "not zstd");
+  files = fetch({source("linux-64")});
+  ASSERT_FALSE(files.has_value());
+  EXPECT_NE(files.error().message().find("is not valid zstd data"), std::string::npos);
+  EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
 }
 
 TEST_F(RepodataCacheTest, FreshCacheIsUsedThenRevalidatedWithEtag) {
