@@ -13,7 +13,11 @@
 //                files (index), build the records the request reaches (read), pool, solve;
 //                it writes the index caches (DIR/<subdir>/repodata.json.graftmap);
 //       - warm:  the same with the index caches the cold run wrote;
-//       and python3's json.load of DIR/linux-64/repodata.json, run before them.
+//       and python3's json.load of DIR/linux-64/repodata.json, run before them; then the
+//       graft binary itself (`create --dry-run`): from file://DIR with an empty package
+//       cache (cold, JSON and index caches written) and again (warm), and from DIR served
+//       over loopback HTTP (python3's http.server) as CEP 16 shards with an empty cache,
+//       with the share of shards it fetched. `generate` writes the shards too.
 //
 // Phases: read (full: the bytes into memory; cold and warm: building the reached records
 // from the mapped files), index (full: every record; cold: one pass over each file for its
@@ -22,6 +26,8 @@
 // solve() minus the pool it builds again). Times are wall times of one run each (the first
 // of a fresh process, with the files in the page cache: run it twice), RSS is the child's
 // peak resident set (ru_maxrss). Not run by ctest.
+#include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,9 +44,12 @@
 #include "base/subprocess.h"
 #include "conda/generated_channel.h"
 #include "conda/repodata.h"
+#include "conda/shards.h"
 #include "solve/lazy_load.h"
 #include "solve/model.h"
 #include "solve/solver.h"
+
+extern char** environ;
 
 namespace {
 
@@ -183,6 +192,20 @@ bool python_json_load(const fs::path& path, double& ms, double& rss_mb) {
   return result && result->exit_code == 0;
 }
 
+// CEP 16 shards of `json` beside it, as `graft index --shards` writes them.
+bool write_shards(const fs::path& subdir, const std::string& json) {
+  auto sharded = graft::conda::make_shards(json);
+  if (!sharded || !graft::base::make_directories(subdir / "shards")) return false;
+  for (const auto& [hash, bytes] : sharded->shards) {
+    if (!graft::base::write_file_atomic(subdir / "shards" / (hash + ".msgpack.zst"), bytes,
+                                        graft::base::Durability::kNoFsync)) {
+      return false;
+    }
+  }
+  return graft::base::write_file_atomic(subdir / "repodata_shards.msgpack.zst", sharded->index)
+      .has_value();
+}
+
 int generate(const fs::path& dir, int argc, char** argv) {
   graft::conda::ChannelShape shape;
   for (int i = 0; i + 1 < argc; i += 2) {
@@ -202,7 +225,8 @@ int generate(const fs::path& dir, int argc, char** argv) {
   for (const auto& [subdir, text] :
        {std::pair{"linux-64", &channel.platform_json}, std::pair{"noarch", &channel.noarch_json}}) {
     if (!graft::base::make_directories(dir / subdir) ||
-        !graft::base::write_file_atomic(dir / subdir / "repodata.json", *text)) {
+        !graft::base::write_file_atomic(dir / subdir / "repodata.json", *text) ||
+        !write_shards(dir / subdir, *text)) {
       return std::fprintf(stderr, "cannot write %s\n", (dir / subdir).c_str()), 1;
     }
   }
@@ -213,6 +237,92 @@ int generate(const fs::path& dir, int argc, char** argv) {
       dir.c_str(), channel.names.size(), static_cast<double>(channel.platform_json.size()) / 1e6,
       static_cast<double>(channel.noarch_json.size()) / 1e6, ms_since(start),
       channel.deep_name.c_str(), channel.deep_closure);
+  return 0;
+}
+
+// tools/serve_channel.py: a loopback HTTP server for a channel directory, logging requests.
+const std::string kServe = std::string(GRAFT_SOURCE_DIR) + "/tools/serve_channel.py";
+
+struct GraftRun {
+  double ms = 0;
+  double rss_mb = 0;
+  bool ok = false;
+};
+
+// `graft create --dry-run` of `specs` from `channel`, with its own root prefix and HOME
+// under `scratch` (so the package cache starts as `scratch` left it).
+GraftRun graft_create(const fs::path& scratch, const std::string& channel,
+                      const std::vector<std::string>& specs) {
+  const fs::path graft =
+      fs::canonical("/proc/self/exe").parent_path().parent_path() / "src" / "graft";
+  std::vector<std::string> argv = {
+      graft.string(), "create",    "--root-prefix", (scratch / "root").string(), "-n",
+      "bench",        "--dry-run", "--json",        "--override-channels",       "-c",
+      channel,        "-y"};
+  argv.insert(argv.end(), specs.begin(), specs.end());
+  auto environment = graft::base::current_environment();
+  environment["HOME"] = (scratch / "home").string();
+  std::error_code ignored;
+  fs::create_directories(scratch / "home", ignored);
+  rusage before{};
+  getrusage(RUSAGE_CHILDREN, &before);
+  const auto start = Clock::now();
+  auto result = graft::base::run_process({.argv = argv, .environment = environment});
+  GraftRun run{.ms = ms_since(start)};
+  rusage after{};
+  getrusage(RUSAGE_CHILDREN, &after);
+  run.rss_mb = static_cast<double>(after.ru_maxrss) / 1024.0;
+  run.ok = result && result->exit_code == 0;
+  if (!run.ok)
+    std::fprintf(stderr, "graft failed: %s\n", result ? result->stderr_text.c_str() : "");
+  return run;
+}
+
+// The graft binary end to end: file:// cold (empty package cache) and warm, then the same
+// channel served over loopback HTTP as CEP 16 shards with an empty cache.
+int graft_runs(const fs::path& dir, const std::vector<std::string>& specs, double python_ms) {
+  auto scratch = graft::base::TempDir::create("graft-scale-bench-");
+  if (!scratch) return 1;
+  const auto print_run = [&](const char* label, const GraftRun& run, const std::string& extra) {
+    std::printf("%-22s %7.1f ms  %5.1fx json.load  RSS %6.1f MB%s\n", label, run.ms,
+                python_ms > 0 ? python_ms / run.ms : 0.0, run.rss_mb, extra.c_str());
+  };
+  const std::string file_channel = "file://" + fs::canonical(dir).string();
+  print_run("graft file:// cold", graft_create(scratch->path() / "file", file_channel, specs), "");
+  print_run("graft file:// warm", graft_create(scratch->path() / "file", file_channel, specs), "");
+  const fs::path log = scratch->path() / "requests.log";
+  const fs::path port_file = scratch->path() / "port";
+  std::vector<std::string> words = {"python3", kServe, fs::canonical(dir).string(), log.string(),
+                                    port_file.string()};
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  pid_t server = -1;
+  if (posix_spawnp(&server, "python3", nullptr, nullptr, argv.data(), environ) != 0) return 1;
+  for (int i = 0; i < 200 && !fs::exists(port_file); ++i) usleep(50'000);
+  const std::string url = "http://127.0.0.1:" + graft::base::read_file(port_file).value_or("0");
+  const GraftRun sharded = graft_create(scratch->path() / "http", url, specs);
+  kill(server, SIGTERM);
+  waitpid(server, nullptr, 0);
+  std::size_t fetched = 0;
+  const std::string requests = graft::base::read_file(log).value_or("");
+  for (std::size_t at = requests.find("/shards/"); at != std::string::npos;
+       at = requests.find("/shards/", at + 1)) {
+    ++fetched;
+  }
+  std::size_t shards = 0;
+  for (const char* subdir : {"linux-64", "noarch"}) {
+    std::error_code error;
+    for (auto it = fs::directory_iterator(dir / subdir / "shards", error);
+         !error && it != fs::directory_iterator(); ++it)
+      ++shards;
+  }
+  print_run("graft http shards cold", sharded,
+            "  (" + std::to_string(fetched) + " of " + std::to_string(shards) + " shards = " +
+                std::to_string(100.0 * static_cast<double>(fetched) /
+                               static_cast<double>(std::max<std::size_t>(shards, 1)))
+                    .substr(0, 4) +
+                "%)");
   return 0;
 }
 
@@ -243,7 +353,7 @@ int run(const fs::path& dir, std::vector<std::string> specs) {
   print("cold", phases, rss, python_ms);
   if (!in_child([&] { return lazy_load(dir, specs); }, phases, rss)) return 1;
   print("warm", phases, rss, python_ms);
-  return 0;
+  return graft_runs(dir, specs, python_ms);
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ class MappedFile {
   [[nodiscard]] static Result<MappedFile> open(const std::filesystem::path& path,
                                                Populate populate = Populate::kAll);
 
+  // No file: bytes() is empty.
+  [[nodiscard]] static MappedFile empty() { return MappedFile(); }
+
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;
   MappedFile(const MappedFile&) = delete;

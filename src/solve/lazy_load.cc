@@ -24,11 +24,13 @@ std::string display_of(const RepodataInput& input) {
                                            : input.source.display_name;
 }
 
-// One input file, mapped, and the records chosen from it so far.
+// One input file, mapped, and the records chosen from it so far; or a sharded subdir and
+// the documents of the shards fetched so far.
 struct Mapped {
   base::MappedFile file;
-  conda::RepodataMap map;
+  conda::RepodataMap map;  // of a sharded subdir: only its names
   std::vector<const conda::MappedRecord*> selected;
+  std::vector<std::string> documents;
 };
 
 // The map of `input`: from its index cache when that is usable, else made and cached.
@@ -87,6 +89,8 @@ class Closure {
   std::vector<Mapped>& mapped_;
   std::unordered_set<std::string> reached_;
   std::vector<std::string> frontier_;
+  [[nodiscard]] Result<conda::Repodata> read_level(std::size_t input,
+                                                   const std::vector<std::string>& names);
   // Dependency text -> the exact name it is about ("" when it does not parse).
   std::unordered_map<std::string, std::string> names_of_text_;
   bool everything_ = false;
@@ -116,24 +120,40 @@ void Closure::roots(const Request& request) {
   reach("pip");
 }
 
+// The records of `names` in input `input` (all twins kept), noting what was chosen.
+Result<conda::Repodata> Closure::read_level(std::size_t input,
+                                            const std::vector<std::string>& names) {
+  Mapped& each = mapped_[input];
+  conda::RepodataSource source = inputs_[input].source;
+  source.duplicates = conda::DuplicateArchives::kKeepBoth;
+  if (inputs_[input].shards) {
+    std::vector<std::string> held;
+    for (const std::string& name : names) {
+      if (std::binary_search(each.map.names.begin(), each.map.names.end(), name)) {
+        held.push_back(name);
+      }
+    }
+    if (held.empty()) return conda::Repodata{};
+    GRAFT_ASSIGN_OR_RETURN(std::string document, inputs_[input].shards->fetch(held));
+    each.documents.push_back(std::move(document));
+    return conda::parse_repodata(each.documents.back(), source);
+  }
+  std::vector<const conda::MappedRecord*> chosen;
+  for (const std::string& name : names) {
+    for (const conda::MappedRecord& record : each.map.named(name)) chosen.push_back(&record);
+  }
+  if (chosen.empty()) return conda::Repodata{};
+  each.selected.insert(each.selected.end(), chosen.begin(), chosen.end());
+  return conda::read_mapped_records(each.file.bytes(), each.map, std::move(chosen), source);
+}
+
 // Reads the records of the names reached last and reaches what they depend on.
 Status Closure::level(LoadStats& stats) {
   const std::vector<std::string> names = std::move(frontier_);
   frontier_.clear();
   stats.names += names.size();
   for (std::size_t i = 0; i < mapped_.size(); ++i) {
-    Mapped& each = mapped_[i];
-    std::vector<const conda::MappedRecord*> chosen;
-    for (const std::string& name : names) {
-      for (const conda::MappedRecord& record : each.map.named(name)) chosen.push_back(&record);
-    }
-    if (chosen.empty()) continue;
-    each.selected.insert(each.selected.end(), chosen.begin(), chosen.end());
-    conda::RepodataSource source = inputs_[i].source;
-    source.duplicates = conda::DuplicateArchives::kKeepBoth;
-    GRAFT_ASSIGN_OR_RETURN(
-        conda::Repodata read,
-        conda::read_mapped_records(each.file.bytes(), each.map, std::move(chosen), source));
+    GRAFT_ASSIGN_OR_RETURN(conda::Repodata read, read_level(i, names));
     for (const conda::PackageRecord& record : read.records) {
       for (const std::string& text : record.depends) reach_text(text);
     }
@@ -159,6 +179,33 @@ std::vector<std::string> unreached_names(const std::vector<Mapped>& mapped,
   return names;
 }
 
+// Every record of input `input` that the closure chose, as parse_repodata builds them.
+Result<std::vector<conda::PackageRecord>> chosen_records(const RepodataInput& input, Mapped& each,
+                                                         bool everything) {
+  if (input.shards) {
+    if (everything) {
+      each.documents.clear();
+      GRAFT_ASSIGN_OR_RETURN(std::string all, input.shards->fetch(each.map.names));
+      each.documents.push_back(std::move(all));
+    }
+    std::vector<conda::PackageRecord> records;
+    for (const std::string& document : each.documents) {
+      GRAFT_ASSIGN_OR_RETURN(conda::Repodata read, conda::parse_repodata(document, input.source));
+      records.insert(records.end(), std::make_move_iterator(read.records.begin()),
+                     std::make_move_iterator(read.records.end()));
+    }
+    return records;
+  }
+  if (everything) {
+    each.selected.clear();
+    for (const conda::MappedRecord& record : each.map.records) each.selected.push_back(&record);
+  }
+  GRAFT_ASSIGN_OR_RETURN(conda::Repodata read,
+                         conda::read_mapped_records(each.file.bytes(), each.map,
+                                                    std::move(each.selected), input.source));
+  return std::move(read.records);
+}
+
 }  // namespace
 
 void add_pip_dependency(std::vector<conda::PackageRecord>& records) {
@@ -181,6 +228,11 @@ Status load_reachable(std::span<const RepodataInput> inputs, Request& request, L
     if (input.channel >= request.channels.size()) {
       return fail(ErrorCode::kInternal, "repodata input for a channel the request does not have");
     }
+    if (input.shards) {
+      Mapped& each = mapped.emplace_back(Mapped{.file = base::MappedFile::empty()});
+      each.map.names = input.shards->names;
+      continue;
+    }
     GRAFT_ASSIGN_OR_RETURN(base::MappedFile file,
                            base::MappedFile::open(input.path, base::Populate::kOnDemand));
     GRAFT_ASSIGN_OR_RETURN(conda::RepodataMap map, map_input(input, file, figures));
@@ -192,19 +244,13 @@ Status load_reachable(std::span<const RepodataInput> inputs, Request& request, L
   closure.roots(request);
   GRAFT_RETURN_IF_ERROR(closure.run(figures));
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    Mapped& each = mapped[i];
-    if (closure.everything()) {
-      each.selected.clear();
-      for (const conda::MappedRecord& record : each.map.records) each.selected.push_back(&record);
-    }
-    GRAFT_ASSIGN_OR_RETURN(conda::Repodata read,
-                           conda::read_mapped_records(each.file.bytes(), each.map,
-                                                      std::move(each.selected), inputs[i].source));
-    add_pip_dependency(read.records);
-    figures.records += read.records.size();
+    GRAFT_ASSIGN_OR_RETURN(std::vector<conda::PackageRecord> read,
+                           chosen_records(inputs[i], mapped[i], closure.everything()));
+    add_pip_dependency(read);
+    figures.records += read.size();
     auto& records = request.channels[inputs[i].channel].records;
-    records.insert(records.end(), std::make_move_iterator(read.records.begin()),
-                   std::make_move_iterator(read.records.end()));
+    records.insert(records.end(), std::make_move_iterator(read.begin()),
+                   std::make_move_iterator(read.end()));
   }
   if (!closure.everything()) request.other_names = unreached_names(mapped, closure.reached());
   figures.read_ms += ms_since(start);

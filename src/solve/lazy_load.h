@@ -19,6 +19,8 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,7 +31,18 @@
 
 namespace graft::solve {
 
+// A subdir served as CEP 16 shards (store/shards.h fetches them).
+struct ShardSource {
+  std::vector<std::string> names;  // every name of its shard index, sorted
+  // A repodata.json document (conda/shards.h: shard_repodata) of the records of `names`
+  // (names the index has). Called once per step of the closure, so that the shards of one
+  // step are fetched together.
+  std::function<Result<std::string>(std::span<const std::string> names)> fetch;
+};
+
 struct RepodataInput {
+  // When set, the records come from these shards and `path` and `index_path` are unused.
+  std::optional<ShardSource> shards;
   std::filesystem::path path;    // the repodata.json
   conda::RepodataSource source;  // as parse_repodata takes it
   std::size_t channel = 0;       // which Request::channels entry its records join

@@ -162,10 +162,10 @@ Error offline_error(const std::vector<std::string>& missing, const fs::path& cac
 
 // Turns one download outcome into the cached file (called under the cache lock).
 Result<RepodataOrigin> apply(Entry& entry, const Result<DownloadResult>& result,
-                             std::int64_t now_ns) {
+                             std::int64_t now_ns, const RepodataOptions& options) {
   const SubdirSource& source = *entry.source;
   if (!result && result.error().code() == ErrorCode::kNotFound) {
-    if (source.subdir == "noarch") {
+    if (source.subdir == "noarch" && !options.missing_is_empty) {
       return fail(Error(ErrorCode::kNotFound, "channel '" + channel_display(source) +
                                                   "' is not available: " + result.error().message())
                       .with_hint("check the channel name and URL"));
@@ -322,7 +322,7 @@ Result<std::vector<RepodataFile>> fetch_repodata(const PackageCache& cache,
   std::optional<Error> first_error;
   for (std::size_t k = 0; k < plan.to_request.size(); ++k) {
     Entry& entry = plan.entries[plan.to_request[k]];
-    auto origin = apply(entry, results[k], now_ns);
+    auto origin = apply(entry, results[k], now_ns, options);
     if (origin) plan.files[plan.to_request[k]].origin = *origin;
     if (!origin && !first_error) first_error = std::move(origin).error();
     (void)base::remove_tree(entry.staged);

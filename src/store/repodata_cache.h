@@ -50,6 +50,9 @@ struct RepodataOptions {
   std::string repodata_fn = "repodata.json";
   // A response larger than this once decoded is refused (kCorrupt) and never cached.
   std::uint64_t max_bytes = kMaxRepodataBytes;
+  // A missing file counts as an empty subdir for noarch too (for optional files such as
+  // CEP 16 shard indexes: "{}" is cached and the origin is kMissingSubdir).
+  bool missing_is_empty = false;
   DownloadOptions download;
   // The current time; nullopt = the system clock. Tests pass a fixed time.
   std::optional<std::chrono::system_clock::time_point> now;
