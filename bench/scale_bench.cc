@@ -26,6 +26,7 @@
 // solve() minus the pool it builds again). Times are wall times of one run each (the first
 // of a fresh process, with the files in the page cache: run it twice), RSS is the child's
 // peak resident set (ru_maxrss). Not run by ctest.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -243,6 +244,25 @@ int generate(const fs::path& dir, int argc, char** argv) {
 // tools/serve_channel.py: a loopback HTTP server for a channel directory, logging requests.
 const std::string kServe = std::string(GRAFT_SOURCE_DIR) + "/tools/serve_channel.py";
 
+// Starts `argv` with `environment`, stdout to /dev/null and stderr to `err`; its pid or -1.
+pid_t spawn(std::vector<std::string> argv, std::vector<std::string> environment,
+            const fs::path& err) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> args;
+  for (std::string& word : argv) args.push_back(word.data());
+  args.push_back(nullptr);
+  std::vector<char*> env;
+  for (std::string& entry : environment) env.push_back(entry.data());
+  env.push_back(nullptr);
+  pid_t child = -1;
+  const int spawned = posix_spawnp(&child, args[0], &actions, nullptr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  return spawned == 0 ? child : -1;
+}
+
 struct GraftRun {
   double ms = 0;
   double rss_mb = 0;
@@ -260,21 +280,23 @@ GraftRun graft_create(const fs::path& scratch, const std::string& channel,
       "bench",        "--dry-run", "--json",        "--override-channels",       "-c",
       channel,        "-y"};
   argv.insert(argv.end(), specs.begin(), specs.end());
-  auto environment = graft::base::current_environment();
-  environment["HOME"] = (scratch / "home").string();
   std::error_code ignored;
   fs::create_directories(scratch / "home", ignored);
-  rusage before{};
-  getrusage(RUSAGE_CHILDREN, &before);
+  std::vector<std::string> environment = {"HOME=" + (scratch / "home").string(),
+                                          "PATH=" + std::string(std::getenv("PATH"))};
+  GraftRun run;
   const auto start = Clock::now();
-  auto result = graft::base::run_process({.argv = argv, .environment = environment});
-  GraftRun run{.ms = ms_since(start)};
-  rusage after{};
-  getrusage(RUSAGE_CHILDREN, &after);
-  run.rss_mb = static_cast<double>(after.ru_maxrss) / 1024.0;
-  run.ok = result && result->exit_code == 0;
-  if (!run.ok)
-    std::fprintf(stderr, "graft failed: %s\n", result ? result->stderr_text.c_str() : "");
+  const pid_t child = spawn(argv, environment, scratch / "graft.err");
+  int status = 0;
+  rusage usage{};
+  if (child > 0) wait4(child, &status, 0, &usage);
+  run.ms = ms_since(start);
+  run.rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  run.ok = child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!run.ok) {
+    std::fprintf(stderr, "graft failed: %s\n",
+                 graft::base::read_file(scratch / "graft.err").value_or("").c_str());
+  }
   return run;
 }
 

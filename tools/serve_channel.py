@@ -20,7 +20,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             out.write(self.path + "\n")
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=root))
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 refuses a client's parallel connections
+    daemon_threads = True
+
+
+server = Server(("127.0.0.1", 0), functools.partial(Handler, directory=root))
 with open(port_file + ".tmp", "w") as out:
     out.write(str(server.server_address[1]))
 os.rename(port_file + ".tmp", port_file)

@@ -80,6 +80,9 @@ struct DownloadRequest {
   std::string if_modified_since;
   // Progress bar label; the URL's file name when empty.
   std::string label;
+  // Whether DownloadResult::sha256/md5 are computed (always when a digest is expected).
+  // Repodata does not need them: hashing hundreds of MB costs more than copying them.
+  bool compute_digests = true;
 };
 
 // Decoded bytes below which max_expansion is not checked (small files compress well).

@@ -174,10 +174,9 @@ Result<DownloadResult> copy_local(const DownloadRequest& request, const Download
     task->set(0, static_cast<std::uint64_t>(info.st_size));
   }
   GRAFT_ASSIGN_OR_RETURN(TempFile temp, TempFile::create(request.destination));
-  DigestPair digests;
+  DigestPair digests{.enabled = wants_digests(request)};
   GRAFT_RETURN_IF_ERROR(copy_stream(fd, request, source, temp, digests, result, task));
-  result.sha256 = digests.sha256.finish_hex();
-  result.md5 = digests.md5.finish_hex();
+  digests.finish(result);
   if (task != nullptr) task->finish();
   GRAFT_RETURN_IF_ERROR(verify_digests(request, result));
   GRAFT_RETURN_IF_ERROR(temp.commit(request.destination));

@@ -256,7 +256,8 @@ std::vector<DownloadRequest> make_requests(const Plan& plan, std::span<const std
                         .max_expansion = kMaxRepodataExpansion,
                         .if_none_match = conditional ? entry.state.etag : std::string(),
                         .if_modified_since = conditional ? entry.state.mod : std::string(),
-                        .label = display(*entry.source)});
+                        .label = display(*entry.source),
+                        .compute_digests = false});
   }
   return requests;
 }
