@@ -257,7 +257,8 @@ std::vector<DownloadRequest> make_requests(const Plan& plan, std::span<const std
                         .if_none_match = conditional ? entry.state.etag : std::string(),
                         .if_modified_since = conditional ? entry.state.mod : std::string(),
                         .label = display(*entry.source),
-                        .compute_digests = false});
+                        .compute_digests = false,
+                        .link_local = true});
   }
   return requests;
 }

@@ -286,6 +286,17 @@ TEST_F(RepodataCacheTest, FileChannelIsReadOnlineAndOfflineAndRechecked) {
   EXPECT_EQ((*files)[0].origin, RepodataOrigin::kDownloaded);
   EXPECT_EQ(*base::read_file((*files)[1].path), kNoarchRepodata);
   EXPECT_EQ((*files)[2].origin, RepodataOrigin::kMissingSubdir);
+  struct stat served_stat {};
+  struct stat cached_stat {};
+  ASSERT_EQ(::stat((served_->path() / "noarch/repodata.json").c_str(), &served_stat), 0);
+  ASSERT_EQ(::stat((*files)[1].path.c_str(), &cached_stat), 0);
+  EXPECT_EQ(cached_stat.st_ino, served_stat.st_ino);  // linked, not copied (one filesystem)
+  write_served("noarch/repodata.json", "{}");  // replaced by rename: the cache keeps its copy
+  EXPECT_EQ(*base::read_file((*files)[1].path), kNoarchRepodata);
+  auto changed = fetch(sources);
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ((*changed)[1].origin, RepodataOrigin::kDownloaded);
+  EXPECT_EQ(*base::read_file((*changed)[1].path), "{}");
   auto again = fetch(sources);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ((*again)[0].origin, RepodataOrigin::kRevalidated);
