@@ -115,6 +115,26 @@ TEST_F(LazyLoadTest, AnswersAsTheFullLoadDoes) {
   EXPECT_LT(solved, cases.size());
 }
 
+TEST_F(LazyLoadTest, InstalledPackagesAndPinsAreReachedAsTheFullLoadReachesThem) {
+  // An environment holding the deep package: an update of pip must see its dependencies.
+  Request full_request = full({channel_->deep_name});
+  auto installed = solve(full_request);
+  ASSERT_TRUE(installed.has_value()) << installed.error().message();
+  const auto with_environment = [&](Request request) {
+    request.install.clear();
+    request.update = testing::specs({"pip"});
+    request.installed = installed->link;
+    request.pins = testing::specs({"python 3.11.*"});
+    return request;
+  };
+  Request lazy_request = with_environment(request({}));
+  ASSERT_TRUE(load_reachable(inputs_, lazy_request).has_value());
+  const auto answer = solve(lazy_request);
+  EXPECT_TRUE(answer.has_value()) << outcome(answer);
+  EXPECT_EQ(outcome(answer), outcome(solve(with_environment(full_request))));
+  EXPECT_LT(lazy_request.channels[0].records.size(), full_request.channels[0].records.size() / 2);
+}
+
 TEST_F(LazyLoadTest, ASpecWithoutAnExactNameLoadsEverything) {
   LoadStats stats;
   const Request loaded = lazy({"pyt*"}, &stats);
