@@ -117,6 +117,7 @@ Status load_reachable_records(const Settings& settings, const store::PackageCach
     input.path = files[file].path;
     input.source = source_of(files[file].url);
     input.index_path = std::filesystem::path(files[file].path).replace_extension(".graftmap");
+    input.etag = files[file].etag;
     ++file;
   }
   solve::LoadStats stats;

@@ -225,7 +225,8 @@ Plan make_plan(const PackageCache& cache, std::span<const SubdirSource> sources,
   const bool offline = options.network == NetworkMode::kOffline;
   for (std::size_t i = 0; i < sources.size(); ++i) {
     const Entry& entry = plan.entries.emplace_back(plan_entry(cache, sources[i], options));
-    plan.files.push_back(RepodataFile{.path = entry.json_path, .url = entry.subdir_url});
+    plan.files.push_back(
+        RepodataFile{.path = entry.json_path, .url = entry.subdir_url, .etag = entry.state.etag});
     const bool cached = entry.state.json_exists;
     if (!is_remote_url(sources[i].channel_url)) {
       plan.to_request.push_back(i);  // file:// is always re-checked, as in conda
@@ -326,6 +327,7 @@ Result<std::vector<RepodataFile>> fetch_repodata(const PackageCache& cache,
     Entry& entry = plan.entries[plan.to_request[k]];
     auto origin = apply(entry, results[k], now_ns, options);
     if (origin) plan.files[plan.to_request[k]].origin = *origin;
+    if (origin) plan.files[plan.to_request[k]].etag = entry.state.etag;
     if (!origin && !first_error) first_error = std::move(origin).error();
     (void)base::remove_tree(entry.staged);
     (void)base::remove_tree(zst_path(entry));

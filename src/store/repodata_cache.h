@@ -75,6 +75,7 @@ struct RepodataFile {
   std::filesystem::path path;  // the cached repodata bytes: `<pkgs>/cache/<key>.json`
   std::string url;             // the subdir URL, "<channel_url>/<subdir>"
   RepodataOrigin origin = RepodataOrigin::kCached;
+  std::string etag;  // the ETag the cached bytes were served with; "" when unknown
 };
 
 // One file per source, in order. Errors: kNotFound (noarch missing: "channel 'x' is not

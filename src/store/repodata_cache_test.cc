@@ -108,6 +108,7 @@ TEST_F(RepodataCacheTest, DownloadWritesCondasCacheFiles) {
   ASSERT_TRUE(file.has_value()) << file.error().message();
   EXPECT_EQ(file->origin, RepodataOrigin::kDownloaded);
   EXPECT_EQ(file->url, server_->url("/linux-64"));
+  EXPECT_EQ(file->etag, server_->etag_of("/linux-64/repodata.json"));
   EXPECT_EQ(file->path,
             pkgs_->path() / "cache" / (repodata_cache_key(server_->url("/linux-64")) + ".json"));
   EXPECT_EQ(*base::read_file(file->path), kLinuxRepodata);
@@ -181,6 +182,7 @@ TEST_F(RepodataCacheTest, FreshCacheIsUsedThenRevalidatedWithEtag) {
   auto fresh = fetch_one("linux-64");
   ASSERT_TRUE(fresh.has_value());
   EXPECT_EQ(fresh->origin, RepodataOrigin::kCached);
+  EXPECT_EQ(fresh->etag, server_->etag_of("/linux-64/repodata.json"));  // keys the index cache
   EXPECT_EQ(server_->requests("/linux-64/repodata.json"), 1);
 
   options_.now = start_ + seconds(400);
