@@ -33,14 +33,23 @@ struct Mapped {
   std::vector<std::string> documents;
 };
 
+// The key of `input`'s index cache when it describes `file` (the mapped bytes): stat()ed
+// before and after the mapping was made, the same both times and of the mapped size; a file
+// replaced meanwhile gets no cache (neither read nor written).
+std::optional<IndexKey> mapped_key(const RepodataInput& input,
+                                   const std::optional<IndexKey>& before,
+                                   const base::MappedFile& file) {
+  if (input.index_path.empty() || !before || before->size != file.bytes().size())
+    return std::nullopt;
+  auto after = index_key(input.path, input.etag);
+  if (!after || *after != *before) return std::nullopt;
+  return before;
+}
+
 // The map of `input`: from its index cache when that is usable, else made and cached.
 Result<conda::RepodataMap> map_input(const RepodataInput& input, const base::MappedFile& file,
-                                     LoadStats& stats) {
+                                     const std::optional<IndexKey>& key, LoadStats& stats) {
   const std::string display = display_of(input);
-  std::optional<IndexKey> key;
-  if (!input.index_path.empty()) {
-    if (auto found = index_key(input.path, input.etag)) key = std::move(*found);
-  }
   if (key) {
     auto cached = read_index_cache(input.index_path, *key);
     if (cached && std::holds_alternative<conda::RepodataMap>(*cached)) {
@@ -233,9 +242,12 @@ Status load_reachable(std::span<const RepodataInput> inputs, Request& request, L
       each.map.names = input.shards->names;
       continue;
     }
+    std::optional<IndexKey> before;
+    if (auto key = index_key(input.path, input.etag)) before = std::move(*key);
     GRAFT_ASSIGN_OR_RETURN(base::MappedFile file,
                            base::MappedFile::open(input.path, base::Populate::kOnDemand));
-    GRAFT_ASSIGN_OR_RETURN(conda::RepodataMap map, map_input(input, file, figures));
+    GRAFT_ASSIGN_OR_RETURN(conda::RepodataMap map,
+                           map_input(input, file, mapped_key(input, before, file), figures));
     mapped.push_back({.file = std::move(file), .map = std::move(map)});
   }
   figures.map_ms += ms_since(start);
