@@ -88,7 +88,7 @@ Result<std::vector<solve::ChannelRecords>> load_channel_records(
 
 Status load_reachable_records(const Settings& settings, const store::PackageCache& cache,
                               const std::vector<std::string>& channel_values,
-                              solve::Request& request) {
+                              solve::Request& request, solve::Reach reach) {
   GRAFT_ASSIGN_OR_RETURN(ChannelSources sources, channel_sources(settings, channel_values));
   request.channels.clear();
   for (const conda::Channel& channel : sources.channels) {
@@ -121,7 +121,7 @@ Status load_reachable_records(const Settings& settings, const store::PackageCach
     ++file;
   }
   solve::LoadStats stats;
-  GRAFT_RETURN_IF_ERROR(solve::load_reachable(inputs, request, &stats));
+  GRAFT_RETURN_IF_ERROR(solve::load_reachable(inputs, request, &stats, reach));
   for (const std::string& note : stats.notes) spdlog::debug("{}", note);
   return ok();
 }

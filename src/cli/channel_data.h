@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "cli/settings.h"
+#include "solve/lazy_load.h"
 #include "solve/solver.h"
 #include "store/package_cache.h"
 
@@ -25,6 +26,7 @@ namespace graft::cli {
 [[nodiscard]] Status load_reachable_records(const Settings& settings,
                                             const store::PackageCache& cache,
                                             const std::vector<std::string>& channel_values,
-                                            solve::Request& request);
+                                            solve::Request& request,
+                                            solve::Reach reach = solve::Reach::kDependencies);
 
 }  // namespace graft::cli

@@ -87,7 +87,7 @@ class Closure {
   }
   void reach_text(const std::string& text);
   void roots(const Request& request);
-  [[nodiscard]] Status run(LoadStats& stats);
+  [[nodiscard]] Status run(LoadStats& stats, Reach reach);
   [[nodiscard]] bool everything() const { return everything_; }
   [[nodiscard]] const std::unordered_set<std::string>& reached() const { return reached_; }
 
@@ -103,6 +103,7 @@ class Closure {
   // Dependency text -> the exact name it is about ("" when it does not parse).
   std::unordered_map<std::string, std::string> names_of_text_;
   bool everything_ = false;
+  bool follow_ = true;  // whether loaded records' dependencies are reached
 };
 
 void Closure::reach_text(const std::string& text) {
@@ -164,14 +165,19 @@ Status Closure::level(LoadStats& stats) {
   for (std::size_t i = 0; i < mapped_.size(); ++i) {
     GRAFT_ASSIGN_OR_RETURN(conda::Repodata read, read_level(i, names));
     for (const conda::PackageRecord& record : read.records) {
+      if (!follow_) break;
       for (const std::string& text : record.depends) reach_text(text);
     }
   }
   return ok();
 }
 
-Status Closure::run(LoadStats& stats) {
-  while (!frontier_.empty() && !everything_) GRAFT_RETURN_IF_ERROR(level(stats));
+Status Closure::run(LoadStats& stats, Reach reach) {
+  while (!frontier_.empty() && !everything_) {
+    if (reach == Reach::kNamesOnly) follow_ = false;
+    GRAFT_RETURN_IF_ERROR(level(stats));
+    if (reach == Reach::kNamesOnly) break;
+  }
   return ok();
 }
 
@@ -228,7 +234,8 @@ void add_pip_dependency(std::vector<conda::PackageRecord>& records) {
   }
 }
 
-Status load_reachable(std::span<const RepodataInput> inputs, Request& request, LoadStats* stats) {
+Status load_reachable(std::span<const RepodataInput> inputs, Request& request, LoadStats* stats,
+                      Reach reach) {
   LoadStats local;
   LoadStats& figures = stats != nullptr ? *stats : local;
   auto start = Clock::now();
@@ -254,7 +261,7 @@ Status load_reachable(std::span<const RepodataInput> inputs, Request& request, L
   start = Clock::now();
   Closure closure(inputs, mapped);
   closure.roots(request);
-  GRAFT_RETURN_IF_ERROR(closure.run(figures));
+  GRAFT_RETURN_IF_ERROR(closure.run(figures, reach));
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     GRAFT_ASSIGN_OR_RETURN(std::vector<conda::PackageRecord> read,
                            chosen_records(inputs[i], mapped[i], closure.everything()));

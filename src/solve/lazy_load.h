@@ -64,8 +64,14 @@ struct LoadStats {
 // request.channels[input.channel].records (in file order, with add_pip_dependency
 // applied), and sets request.other_names. Errors: kNotFound, kIo (a file), kCorrupt (a
 // file cut short or malformed where a reached record lies).
+// How far the load goes from the request's names.
+enum class Reach {
+  kDependencies,  // the whole dependency closure: what a solve needs
+  kNamesOnly,     // only the names the request's specs give (`graft search`)
+};
+
 [[nodiscard]] Status load_reachable(std::span<const RepodataInput> inputs, Request& request,
-                                    LoadStats* stats = nullptr);
+                                    LoadStats* stats = nullptr, Reach reach = Reach::kDependencies);
 
 // conda's add_pip_as_python_dependency as conda applies it while loading: python 2 and 3
 // records get a "pip" dependency when they have none.

@@ -135,6 +135,19 @@ TEST_F(LazyLoadTest, InstalledPackagesAndPinsAreReachedAsTheFullLoadReachesThem)
   EXPECT_LT(lazy_request.channels[0].records.size(), full_request.channels[0].records.size() / 2);
 }
 
+TEST_F(LazyLoadTest, NamesOnlyReadsTheRequestedNamesAndNoDependency) {
+  Request names_only = request({channel_->deep_name});
+  ASSERT_TRUE(load_reachable(inputs_, names_only, nullptr, Reach::kNamesOnly).has_value());
+  std::size_t expected = 0;
+  for (const auto& record : full({}).channels[0].records) {
+    expected += record.name == channel_->deep_name || record.name == "pip" ? 1 : 0;
+  }
+  EXPECT_EQ(names_only.channels[0].records.size(), expected);
+  for (const auto& record : names_only.channels[0].records) {
+    EXPECT_TRUE(record.name == channel_->deep_name || record.name == "pip") << record.name;
+  }
+}
+
 TEST_F(LazyLoadTest, ASpecWithoutAnExactNameLoadsEverything) {
   LoadStats stats;
   const Request loaded = lazy({"pyt*"}, &stats);
