@@ -139,7 +139,8 @@ TEST_F(LazyLoadTest, NamesOnlyReadsTheRequestedNamesAndNoDependency) {
   Request names_only = request({channel_->deep_name});
   ASSERT_TRUE(load_reachable(inputs_, names_only, nullptr, Reach::kNamesOnly).has_value());
   std::size_t expected = 0;
-  for (const auto& record : full({}).channels[0].records) {
+  const Request everything = full({});
+  for (const auto& record : everything.channels[0].records) {
     expected += record.name == channel_->deep_name || record.name == "pip" ? 1 : 0;
   }
   EXPECT_EQ(names_only.channels[0].records.size(), expected);
