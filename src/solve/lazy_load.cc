@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "base/mapped_file.h"
+#include "base/parallel.h"
 #include "conda/match_spec.h"
 #include "conda/repodata_map.h"
 #include "solve/index_cache.h"
@@ -27,7 +28,7 @@ std::string display_of(const RepodataInput& input) {
 // One input file, mapped, and the records chosen from it so far; or a sharded subdir and
 // the documents of the shards fetched so far.
 struct Mapped {
-  base::MappedFile file;
+  base::MappedFile file = base::MappedFile::empty();
   conda::RepodataMap map;  // of a sharded subdir: only its names
   std::vector<const conda::MappedRecord*> selected;
   std::vector<std::string> documents;
@@ -221,6 +222,20 @@ Result<std::vector<conda::PackageRecord>> chosen_records(const RepodataInput& in
   return std::move(read.records);
 }
 
+// Maps one input into `out` (a sharded one: only its names).
+Status map_one(const RepodataInput& input, Mapped& out, LoadStats& stats) {
+  if (input.shards) {
+    out.map.names = input.shards->names;
+    return ok();
+  }
+  std::optional<IndexKey> before;
+  if (auto key = index_key(input.path, input.etag)) before = std::move(*key);
+  GRAFT_ASSIGN_OR_RETURN(out.file, base::MappedFile::open(input.path, base::Populate::kOnDemand));
+  GRAFT_ASSIGN_OR_RETURN(out.map,
+                         map_input(input, out.file, mapped_key(input, before, out.file), stats));
+  return ok();
+}
+
 }  // namespace
 
 void add_pip_dependency(std::vector<conda::PackageRecord>& records) {
@@ -239,23 +254,26 @@ Status load_reachable(std::span<const RepodataInput> inputs, Request& request, L
   LoadStats local;
   LoadStats& figures = stats != nullptr ? *stats : local;
   auto start = Clock::now();
-  std::vector<Mapped> mapped;
   for (const RepodataInput& input : inputs) {
     if (input.channel >= request.channels.size()) {
       return fail(ErrorCode::kInternal, "repodata input for a channel the request does not have");
     }
-    if (input.shards) {
-      Mapped& each = mapped.emplace_back(Mapped{.file = base::MappedFile::empty()});
-      each.map.names = input.shards->names;
-      continue;
+  }
+  // Files are mapped in parallel (a platform subdir and noarch: two passes at once).
+  std::vector<Mapped> mapped(inputs.size());
+  std::vector<LoadStats> per_input(inputs.size());
+  std::vector<Status> mapping(inputs.size());
+  {
+    // (base::parallel_for runs so few items inline.)
+    base::WorkerPool pool(std::min<std::size_t>(inputs.size(), base::default_file_threads()));
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      pool.submit([&, i] { mapping[i] = map_one(inputs[i], mapped[i], per_input[i]); });
     }
-    std::optional<IndexKey> before;
-    if (auto key = index_key(input.path, input.etag)) before = std::move(*key);
-    GRAFT_ASSIGN_OR_RETURN(base::MappedFile file,
-                           base::MappedFile::open(input.path, base::Populate::kOnDemand));
-    GRAFT_ASSIGN_OR_RETURN(conda::RepodataMap map,
-                           map_input(input, file, mapped_key(input, before, file), figures));
-    mapped.push_back({.file = std::move(file), .map = std::move(map)});
+  }
+  for (Status& each : mapping) GRAFT_RETURN_IF_ERROR(std::move(each));
+  for (LoadStats& each : per_input) {
+    figures.from_cache += each.from_cache;
+    figures.notes.insert(figures.notes.end(), each.notes.begin(), each.notes.end());
   }
   figures.map_ms += ms_since(start);
   start = Clock::now();
