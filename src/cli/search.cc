@@ -74,10 +74,20 @@ int run_search(const SearchFlags& flags) {
   if (!channels) return report_error(channels.error());
   auto cache = store::PackageCache::open(settings->pkgs_dirs);
   if (!cache) return report_error(cache.error());
-  auto loaded = env::load_channel_records(*settings, *cache, *channels);
-  if (!loaded) return report_error(loaded.error());
+  // A spec naming one package reads only that name's records; a pattern reads every record.
+  solve::Request request;
+  if (spec->has_exact_name()) {
+    request.install.push_back(*spec);
+    auto loaded =
+        env::load_reachable_records(*settings, *cache, *channels, request, solve::Reach::kNamesOnly);
+    if (!loaded) return report_error(loaded.error());
+  } else {
+    auto loaded = env::load_channel_records(*settings, *cache, *channels);
+    if (!loaded) return report_error(loaded.error());
+    request.channels = std::move(*loaded);
+  }
   std::vector<Found> found;
-  for (const solve::ChannelRecords& channel : *loaded) {
+  for (const solve::ChannelRecords& channel : request.channels) {
     for (const conda::PackageRecord& record : channel.records) {
       if (spec->matches(record)) found.push_back({&record, channel.name});
     }

@@ -284,21 +284,27 @@ Error json_syntax_error(std::string_view source, std::string_view bytes,
   } catch (const nlohmann::json::parse_error& error) {
     const std::size_t offset =
         std::min<std::size_t>(error.byte > 0 ? error.byte - 1 : 0, bytes.size());
-    const std::string_view before = bytes.substr(0, offset);
-    const std::size_t line =
-        1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
-    const std::size_t line_start = before.rfind('\n');
-    const std::size_t column =
-        offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
     std::string reason = error.what();
     const std::size_t cut = reason.find(": ", reason.find("column"));
     if (cut != std::string::npos) reason = reason.substr(cut + 2);
-    return Error(ErrorCode::kCorrupt, std::string(source) + ":" + std::to_string(line) + ":" +
-                                          std::to_string(column) + ": invalid JSON: " + reason);
+    return json_error_at(source, bytes, offset, reason);
   } catch (const std::exception&) {
   }
   return Error(ErrorCode::kCorrupt,
                std::string(source) + ": invalid JSON: " + simdjson::error_message(code));
+}
+
+Error json_error_at(std::string_view source, std::string_view bytes, std::size_t offset,
+                    std::string_view reason) {
+  const std::string_view before = bytes.substr(0, std::min(offset, bytes.size()));
+  const std::size_t line =
+      1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+  const std::size_t line_start = before.rfind('\n');
+  const std::size_t column =
+      before.size() - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+  return Error(ErrorCode::kCorrupt, std::string(source) + ":" + std::to_string(line) + ":" +
+                                        std::to_string(column) +
+                                        ": invalid JSON: " + std::string(reason));
 }
 
 Error field_error(std::string_view source, std::string_view field, std::string_view expected) {

@@ -57,6 +57,9 @@ class JsonWriter {
 
 // A JSON syntax error in `bytes`, located by line and column:
 // "<source>:<line>:<column>: invalid JSON: <reason>". Also reports non-UTF-8 input.
+// "<source>:<line>:<column>: invalid JSON: <reason>" (kCorrupt) for byte `offset` of `bytes`.
+[[nodiscard]] Error json_error_at(std::string_view source, std::string_view bytes,
+                                  std::size_t offset, std::string_view reason);
 [[nodiscard]] Error json_syntax_error(std::string_view source, std::string_view bytes,
                                       simdjson::error_code code);
 

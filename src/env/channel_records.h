@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "env/settings.h"
+#include "solve/lazy_load.h"
 #include "solve/solver.h"
 #include "store/package_cache.h"
 
@@ -18,5 +19,14 @@ namespace graft::env {
 [[nodiscard]] Result<std::vector<solve::ChannelRecords>> load_channel_records(
     const Settings& settings, const store::PackageCache& cache,
     const std::vector<std::string>& channel_values);
+
+// As load_channel_records, but into `request` (whose specs, installed and virtual packages
+// are set) and only the records the request can reach (solve/lazy_load.h), each file's map
+// cached beside it as <key>.graftmap. Errors: those of load_channel_records.
+[[nodiscard]] Status load_reachable_records(const Settings& settings,
+                                            const store::PackageCache& cache,
+                                            const std::vector<std::string>& channel_values,
+                                            solve::Request& request,
+                                            solve::Reach reach = solve::Reach::kDependencies);
 
 }  // namespace graft::env

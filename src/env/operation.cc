@@ -114,13 +114,13 @@ Result<solve::Request> build_request(const ChangeRequest& change_request, const 
   GRAFT_ASSIGN_OR_RETURN(
       auto channels,
       effective_channels(context.settings, change_request.channels, spec_channels(context.specs)));
-  GRAFT_ASSIGN_OR_RETURN(request.channels, load_channel_records(context.settings, cache, channels));
   if (change_request.action == Action::kUpdate) {
     request.update = context.specs;
     request.update_all = change_request.all;
   } else {
     request.install = context.specs;
   }
+  GRAFT_RETURN_IF_ERROR(load_reachable_records(context.settings, cache, channels, request));
   return request;
 }
 

@@ -11,7 +11,7 @@
 
 #include "base/fs.h"
 #include "base/interrupt.h"
-#include "env/mapped_file.h"
+#include "base/mapped_file.h"
 #include "env/prefix_fs.h"
 
 namespace graft::env {
@@ -34,7 +34,7 @@ Result<PrefixRecords> load_records_keeping_broken(const fs::path& prefix,
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
     auto record = [&]() -> Result<conda::PrefixRecord> {
-      GRAFT_ASSIGN_OR_RETURN(MappedFile text, MappedFile::open(file));
+      GRAFT_ASSIGN_OR_RETURN(base::MappedFile text, base::MappedFile::open(file));
       return conda::parse_prefix_record(text.bytes(), file.string(), parts);
     }();
     if (record) {

@@ -46,7 +46,13 @@ Status check_requested_names(const Model& model, const Request& request) {
     message = "packages '" + base::join(missing, "', '") + "' are not available from the channels";
   }
   Error error(ErrorCode::kNotFound, message);
-  if (std::string close = base::closest_match(missing[0], model.names()); !close.empty()) {
+  std::vector<std::string> names = model.names();
+  if (!request.other_names.empty()) {
+    names.insert(names.end(), request.other_names.begin(), request.other_names.end());
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+  }
+  if (std::string close = base::closest_match(missing[0], names); !close.empty()) {
     return fail(std::move(error).with_hint("did you mean '" + close + "'?"));
   }
   return fail(std::move(error).with_hint("check the name, or add a channel that has it"));

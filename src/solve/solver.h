@@ -63,6 +63,9 @@ struct Request {
   std::vector<ChannelRecords> channels;                // highest priority first
   std::vector<conda::MatchSpec> pins;                  // conda-meta/pinned
   std::vector<conda::PackageRecord> virtual_packages;  // see virtual_packages.h
+  // Names the channels hold whose records were not loaded (lazy_load.h): only for the
+  // "did you mean" hint of a name that is not available.
+  std::vector<std::string> other_names;
   Options options;
 };
 

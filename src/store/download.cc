@@ -173,8 +173,7 @@ bool is_retryable_status(long status) {
 
 // A complete 2xx body: check its digest, then rename it into place.
 Result<DownloadResult> commit(Transfer& transfer) {
-  transfer.result.sha256 = transfer.digests->sha256.finish_hex();
-  transfer.result.md5 = transfer.digests->md5.finish_hex();
+  transfer.digests->finish(transfer.result);
   GRAFT_RETURN_IF_ERROR(detail::verify_digests(*transfer.request, transfer.result));
   GRAFT_RETURN_IF_ERROR(transfer.temp->commit(transfer.request->destination));
   return transfer.result;
@@ -251,6 +250,7 @@ void MultiRunner::start(Transfer& transfer) {
     return finish(transfer, tl::unexpected(std::move(truncated).error()));
   }
   transfer.digests = std::make_unique<detail::DigestPair>();
+  transfer.digests->enabled = detail::wants_digests(*transfer.request);
   transfer.result.bytes = 0;
   transfer.error_buffer[0] = '\0';
   api_.multi_add_handle(multi_, transfer.easy);

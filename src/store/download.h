@@ -80,6 +80,14 @@ struct DownloadRequest {
   std::string if_modified_since;
   // Progress bar label; the URL's file name when empty.
   std::string label;
+  // Whether DownloadResult::sha256/md5 are computed (always when a digest is expected).
+  // Repodata does not need them: hashing hundreds of MB costs more than copying them.
+  bool compute_digests = true;
+  // A local source that needs no digest may be hard-linked (or reflinked) into place
+  // instead of copied: for files graft only reads and replaces by rename, like cached
+  // repodata. A change to the source in place then shows in the destination too (its size
+  // and mtime with it).
+  bool link_local = false;
 };
 
 // Decoded bytes below which max_expansion is not checked (small files compress well).

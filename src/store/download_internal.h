@@ -34,13 +34,27 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-// sha256 and md5 of the bytes of one attempt.
+// Whether a request's bytes are hashed: asked for, or needed to check what it expects.
+[[nodiscard]] inline bool wants_digests(const DownloadRequest& request) {
+  return request.compute_digests || !request.expected_sha256.empty() ||
+         !request.expected_md5.empty();
+}
+
+// sha256 and md5 of the bytes of one attempt (nothing when `enabled` is false).
 struct DigestPair {
   base::Hasher sha256{base::DigestKind::kSha256};
   base::Hasher md5{base::DigestKind::kMd5};
+  bool enabled = true;
   void update(std::string_view bytes) {
+    if (!enabled) return;
     sha256.update(bytes);
     md5.update(bytes);
+  }
+  // Into result.sha256 and result.md5 ("" when not enabled).
+  void finish(DownloadResult& result) {
+    if (!enabled) return;
+    result.sha256 = sha256.finish_hex();
+    result.md5 = md5.finish_hex();
   }
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -151,6 +152,23 @@ Status verify_digests(const DownloadRequest& request, const DownloadResult& resu
                                        " bytes its record declares");
 }
 
+// Places `source` at `destination` through a temporary name (base::link_or_copy: a hard
+// link, else a reflink, else a copy); false when that fails: the caller streams it.
+bool link_into_place(const std::filesystem::path& source,
+                     const std::filesystem::path& destination) {
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path temp =
+      destination.parent_path() /
+      (std::string(kTempPrefix) + destination.filename().string() + "-link-" +
+       std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  auto placed = base::link_or_copy(source, temp);
+  if (!placed || !base::rename_path(temp, destination)) {
+    ::unlink(temp.c_str());
+    return false;
+  }
+  return true;
+}
+
 Result<DownloadResult> copy_local(const DownloadRequest& request, const DownloadOptions& options) {
   GRAFT_ASSIGN_OR_RETURN(const std::filesystem::path source, local_path_of(request.url));
   GRAFT_ASSIGN_OR_RETURN(const int fd, open_source(request, source));
@@ -167,6 +185,13 @@ Result<DownloadResult> copy_local(const DownloadRequest& request, const Download
     result.not_modified = true;
     return result;
   }
+  if (request.link_local && !wants_digests(request) && request.expected_size == 0 &&
+      (request.max_bytes == 0 || static_cast<std::uint64_t>(info.st_size) <= request.max_bytes)) {
+    if (link_into_place(source, request.destination)) {
+      result.bytes = static_cast<std::uint64_t>(info.st_size);
+      return result;
+    }
+  }
   base::ProgressTask* task = nullptr;
   if (options.progress != nullptr && options.progress->enabled()) {
     task = options.progress->add_task(request.label.empty() ? url_basename(request.url)
@@ -174,10 +199,9 @@ Result<DownloadResult> copy_local(const DownloadRequest& request, const Download
     task->set(0, static_cast<std::uint64_t>(info.st_size));
   }
   GRAFT_ASSIGN_OR_RETURN(TempFile temp, TempFile::create(request.destination));
-  DigestPair digests;
+  DigestPair digests{.enabled = wants_digests(request)};
   GRAFT_RETURN_IF_ERROR(copy_stream(fd, request, source, temp, digests, result, task));
-  result.sha256 = digests.sha256.finish_hex();
-  result.md5 = digests.md5.finish_hex();
+  digests.finish(result);
   if (task != nullptr) task->finish();
   GRAFT_RETURN_IF_ERROR(verify_digests(request, result));
   GRAFT_RETURN_IF_ERROR(temp.commit(request.destination));

@@ -50,6 +50,9 @@ struct RepodataOptions {
   std::string repodata_fn = "repodata.json";
   // A response larger than this once decoded is refused (kCorrupt) and never cached.
   std::uint64_t max_bytes = kMaxRepodataBytes;
+  // A missing file counts as an empty subdir for noarch too (for optional files such as
+  // CEP 16 shard indexes: "{}" is cached and the origin is kMissingSubdir).
+  bool missing_is_empty = false;
   DownloadOptions download;
   // The current time; nullopt = the system clock. Tests pass a fixed time.
   std::optional<std::chrono::system_clock::time_point> now;
@@ -72,6 +75,7 @@ struct RepodataFile {
   std::filesystem::path path;  // the cached repodata bytes: `<pkgs>/cache/<key>.json`
   std::string url;             // the subdir URL, "<channel_url>/<subdir>"
   RepodataOrigin origin = RepodataOrigin::kCached;
+  std::string etag;  // the ETag the cached bytes were served with; "" when unknown
 };
 
 // One file per source, in order. Errors: kNotFound (noarch missing: "channel 'x' is not

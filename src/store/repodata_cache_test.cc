@@ -108,6 +108,7 @@ TEST_F(RepodataCacheTest, DownloadWritesCondasCacheFiles) {
   ASSERT_TRUE(file.has_value()) << file.error().message();
   EXPECT_EQ(file->origin, RepodataOrigin::kDownloaded);
   EXPECT_EQ(file->url, server_->url("/linux-64"));
+  EXPECT_EQ(file->etag, server_->etag_of("/linux-64/repodata.json"));
   EXPECT_EQ(file->path,
             pkgs_->path() / "cache" / (repodata_cache_key(server_->url("/linux-64")) + ".json"));
   EXPECT_EQ(*base::read_file(file->path), kLinuxRepodata);
@@ -116,7 +117,9 @@ TEST_F(RepodataCacheTest, DownloadWritesCondasCacheFiles) {
   std::vector<std::string> keys;
   for (const auto& [key, value] : info.items()) keys.push_back(key);
   EXPECT_EQ(keys, (std::vector<std::string>{"url", "etag", "mod", "cache_control", "mtime_ns",
-                                            "size", "refresh_ns"}));
+                                            "size", "refresh_ns", "has_zst"}));
+  EXPECT_EQ(info["has_zst"]["value"], false);  // the server has no repodata.json.zst
+  EXPECT_EQ(info["has_zst"]["last_checked"], "2027-01-15T08:00:00+00:00");
   EXPECT_EQ(info["url"], server_->url("/linux-64"));
   EXPECT_EQ(info["etag"], server_->etag_of("/linux-64/repodata.json"));
   EXPECT_EQ(info["mod"], "Sat, 21 Nov 2026 10:00:00 GMT");
@@ -129,6 +132,49 @@ TEST_F(RepodataCacheTest, DownloadWritesCondasCacheFiles) {
   EXPECT_EQ(list_dir(pkgs_->path() / "cache").size(), 2u);  // no temporaries left
 }
 
+TEST_F(RepodataCacheTest, ZstIsFetchedWhenTheChannelHasItAndRevalidatedWithItsEtag) {
+  const std::string json = R"({"info":{"subdir":"linux-64"},"packages":{"from-zst":{}}})";
+  write_served("linux-64/repodata.json.zst", compressed(json, "zstd"));
+  options_.local_repodata_ttl = 0;
+  auto file = fetch_one("linux-64");
+  ASSERT_TRUE(file.has_value()) << file.error().message();
+  EXPECT_EQ(*base::read_file(file->path), json);
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json"), 0);
+  EXPECT_EQ(info_of(*file)["etag"], server_->etag_of("/linux-64/repodata.json.zst"));
+  EXPECT_EQ(info_of(*file)["has_zst"]["value"], true);
+  auto again = fetch_one("linux-64");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->origin, RepodataOrigin::kRevalidated);
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json.zst"), 2);
+  EXPECT_EQ(list_dir(pkgs_->path() / "cache").size(), 2u);  // no temporaries left
+}
+
+TEST_F(RepodataCacheTest, AChannelWithoutZstIsNotAskedForItAgain) {
+  options_.local_repodata_ttl = 0;
+  ASSERT_TRUE(fetch_one("linux-64"));
+  ASSERT_TRUE(fetch_one("linux-64"));
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json.zst"), 1);
+  EXPECT_EQ(server_->requests("/linux-64/repodata.json"), 2);
+}
+
+TEST_F(RepodataCacheTest, AZstBombIsRefused) {
+  write_served("linux-64/repodata.json.zst",
+               compressed("{" + std::string(200 << 20, ' ') + "}", "zstd"));
+  auto files = fetch({source("linux-64")});
+  ASSERT_FALSE(files.has_value());
+  EXPECT_EQ(files.error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(files.error().message(),
+            "fetching repodata of 'test/linux-64': '" +
+                server_->url("/linux-64/repodata.json.zst") +
+                "' expands to more than 100 times its size: refused as a decompression bomb");
+  EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
+  write_served("linux-64/repodata.json.zst", "not zstd");
+  files = fetch({source("linux-64")});
+  ASSERT_FALSE(files.has_value());
+  EXPECT_NE(files.error().message().find("is not valid zstd data"), std::string::npos);
+  EXPECT_TRUE(list_dir(cache_->repodata_dir()).empty());
+}
+
 TEST_F(RepodataCacheTest, FreshCacheIsUsedThenRevalidatedWithEtag) {
   server_->set_cache_control("max-age=300");
   ASSERT_TRUE(fetch_one("linux-64"));
@@ -136,6 +182,7 @@ TEST_F(RepodataCacheTest, FreshCacheIsUsedThenRevalidatedWithEtag) {
   auto fresh = fetch_one("linux-64");
   ASSERT_TRUE(fresh.has_value());
   EXPECT_EQ(fresh->origin, RepodataOrigin::kCached);
+  EXPECT_EQ(fresh->etag, server_->etag_of("/linux-64/repodata.json"));  // keys the index cache
   EXPECT_EQ(server_->requests("/linux-64/repodata.json"), 1);
 
   options_.now = start_ + seconds(400);
@@ -241,6 +288,17 @@ TEST_F(RepodataCacheTest, FileChannelIsReadOnlineAndOfflineAndRechecked) {
   EXPECT_EQ((*files)[0].origin, RepodataOrigin::kDownloaded);
   EXPECT_EQ(*base::read_file((*files)[1].path), kNoarchRepodata);
   EXPECT_EQ((*files)[2].origin, RepodataOrigin::kMissingSubdir);
+  struct stat served_stat {};
+  struct stat cached_stat {};
+  ASSERT_EQ(::stat((served_->path() / "noarch/repodata.json").c_str(), &served_stat), 0);
+  ASSERT_EQ(::stat((*files)[1].path.c_str(), &cached_stat), 0);
+  EXPECT_EQ(cached_stat.st_ino, served_stat.st_ino);  // linked, not copied (one filesystem)
+  write_served("noarch/repodata.json", "{}");  // replaced by rename: the cache keeps its copy
+  EXPECT_EQ(*base::read_file((*files)[1].path), kNoarchRepodata);
+  auto changed = fetch(sources);
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ((*changed)[1].origin, RepodataOrigin::kDownloaded);
+  EXPECT_EQ(*base::read_file((*changed)[1].path), "{}");
   auto again = fetch(sources);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ((*again)[0].origin, RepodataOrigin::kRevalidated);

@@ -1,17 +1,18 @@
-#include "env/mapped_file.h"
+#include "base/mapped_file.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "base/fs.h"
 
-namespace graft::env {
+namespace graft::base {
 
-Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
+Result<MappedFile> MappedFile::open(const std::filesystem::path& path, Populate populate) {
   MappedFile file;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat status {};
@@ -19,7 +20,8 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
       static_cast<std::size_t>(status.st_size) >= kMinMappedBytes) {
     const auto size = static_cast<std::size_t>(status.st_size);
     // MAP_POPULATE maps every cached page in one go instead of one fault per 16 pages.
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    const int flags = MAP_PRIVATE | (populate == Populate::kAll ? MAP_POPULATE : 0);
+    void* mapping = ::mmap(nullptr, size, PROT_READ, flags, fd, 0);
     if (mapping != MAP_FAILED) {
       file.mapping_ = mapping;
       file.mapped_size_ = size;
@@ -29,7 +31,7 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
   if (fd >= 0) ::close(fd);
   if (file.mapping_ != nullptr) return file;
   // Small, empty, special or unmappable files (and every error, worded as read_file words it).
-  GRAFT_ASSIGN_OR_RETURN(file.copy_, base::read_file(path));
+  GRAFT_ASSIGN_OR_RETURN(file.copy_, read_file(path));
   file.bytes_ = file.copy_;
   return file;
 }
@@ -50,6 +52,13 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
   return *this;
 }
 
+void MappedFile::drop_pages_before(std::size_t end) const {
+  if (mapping_ == nullptr) return;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t length = std::min(end, mapped_size_) / page * page;
+  if (length > 0) ::madvise(mapping_, length, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   release();
 }
@@ -61,4 +70,4 @@ void MappedFile::release() {
   bytes_ = {};
 }
 
-}  // namespace graft::env
+}  // namespace graft::base

@@ -1,4 +1,4 @@
-#include "env/mapped_file.h"
+#include "base/mapped_file.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "base/fs.h"
 
-namespace graft::env {
+namespace graft::base {
 namespace {
 
 namespace fs = std::filesystem;
@@ -20,7 +20,7 @@ fs::path write(const fs::path& dir, const std::string& name, const std::string& 
 
 // Whether `path` is mapped into this process (a line of /proc/self/maps names it).
 bool is_mapped(const fs::path& path) {
-  auto maps = base::read_file("/proc/self/maps");
+  auto maps = read_file("/proc/self/maps");
   return maps && maps->find(" " + fs::canonical(path).string() + "\n") != std::string::npos;
 }
 
@@ -46,13 +46,29 @@ TEST(MappedFileTest, ReadsWhatTheFileHolds) {
   }
 }
 
+TEST(MappedFileTest, DroppedPagesReadTheSameAgain) {
+  auto dir = base::TempDir::create("graft-mapped-");
+  ASSERT_TRUE(dir.has_value());
+  std::string content(1 << 20, 'a');
+  for (std::size_t i = 0; i < content.size(); i += 4096)
+    content[i] = static_cast<char>('a' + i % 26);
+  const fs::path path = write(dir->path(), "big.json", content);
+  auto file = MappedFile::open(path, Populate::kOnDemand);
+  ASSERT_TRUE(file.has_value());
+  EXPECT_EQ(file->bytes(), content);  // every page read once
+  file->drop_pages_before(content.size() / 2);
+  EXPECT_EQ(file->bytes(), content);
+  file->drop_pages_before(content.size() + 4096);  // past the end: the whole mapping
+  EXPECT_EQ(file->bytes().substr(content.size() - 10), content.substr(content.size() - 10));
+}
+
 TEST(MappedFileTest, MissingFileFailsAsReadFileDoes) {
   auto dir = base::TempDir::create("graft-mapped-");
   ASSERT_TRUE(dir.has_value());
   const fs::path missing = dir->path() / "missing.json";
   auto file = MappedFile::open(missing);
   ASSERT_FALSE(file.has_value());
-  auto expected = base::read_file(missing);
+  auto expected = read_file(missing);
   ASSERT_FALSE(expected.has_value());
   EXPECT_EQ(file.error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(file.error().message(), expected.error().message());
@@ -62,7 +78,7 @@ TEST(MappedFileTest, DirectoryFailsAsReadFileDoes) {
   auto dir = base::TempDir::create("graft-mapped-");
   ASSERT_TRUE(dir.has_value());
   auto file = MappedFile::open(dir->path());
-  auto expected = base::read_file(dir->path());
+  auto expected = read_file(dir->path());
   ASSERT_EQ(file.has_value(), expected.has_value());
   if (!file) {
     EXPECT_EQ(file.error().message(), expected.error().message());
@@ -98,4 +114,4 @@ TEST(MappedFileTest, MappingOutlivesARenameOverTheFile) {
 }
 
 }  // namespace
-}  // namespace graft::env
+}  // namespace graft::base

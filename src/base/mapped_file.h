@@ -9,10 +9,15 @@
 
 #include "base/result.h"
 
-namespace graft::env {
+namespace graft::base {
+
+enum class Populate {
+  kAll,       // map every cached page at once (MAP_POPULATE): for files read whole
+  kOnDemand,  // fault pages in as they are read: for big files read in a few places
+};
 
 // Owns a private read-only mapping of one file of at least kMinMappedBytes (smaller, empty
-// or non-regular files are read into a string with base::read_file: mapping them saves
+// or non-regular files are read into a string with read_file: mapping them saves
 // nothing). Move-only; the bytes stay valid until it is destroyed. Reading bytes() from
 // several threads is safe; moving while another thread reads is not.
 // A mapping shows later writes to the file. graft replaces records by rename, which leaves
@@ -23,9 +28,13 @@ class MappedFile {
  public:
   static constexpr std::size_t kMinMappedBytes = 64 * 1024;
 
-  // Maps `path`. Errors are those of base::read_file, worded the same way ("cannot open
+  // Maps `path`. Errors are those of read_file, worded the same way ("cannot open
   // '<path>': ...", kNotFound when it does not exist, kIo otherwise).
-  [[nodiscard]] static Result<MappedFile> open(const std::filesystem::path& path);
+  [[nodiscard]] static Result<MappedFile> open(const std::filesystem::path& path,
+                                               Populate populate = Populate::kAll);
+
+  // No file: bytes() is empty.
+  [[nodiscard]] static MappedFile empty() { return MappedFile(); }
 
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;
@@ -35,6 +44,11 @@ class MappedFile {
 
   // The file's contents (size in bytes = the file's size when opened).
   [[nodiscard]] std::string_view bytes() const { return bytes_; }
+
+  // Says the bytes before `end` will not be read again soon: their pages leave this
+  // process's resident set (the page cache keeps them; reading them again faults them back
+  // in). Nothing for a file that was read into memory.
+  void drop_pages_before(std::size_t end) const;
 
  private:
   MappedFile() = default;
@@ -46,4 +60,4 @@ class MappedFile {
   std::string_view bytes_;
 };
 
-}  // namespace graft::env
+}  // namespace graft::base
