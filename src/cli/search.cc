@@ -78,8 +78,8 @@ int run_search(const SearchFlags& flags) {
   solve::Request request;
   if (spec->has_exact_name()) {
     request.install.push_back(*spec);
-    auto loaded =
-        env::load_reachable_records(*settings, *cache, *channels, request, solve::Reach::kNamesOnly);
+    auto loaded = env::load_reachable_records(*settings, *cache, *channels, request,
+                                              solve::Reach::kNamesOnly);
     if (!loaded) return report_error(loaded.error());
   } else {
     auto loaded = env::load_channel_records(*settings, *cache, *channels);
