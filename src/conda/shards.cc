@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <map>
-#include <optional>
 
-#include <msgpack.h>
 #include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
@@ -19,110 +17,13 @@ using Json = nlohmann::json;
 constexpr const char* kSections[] = {"packages", "packages.conda"};
 constexpr const char* kDigestFields[] = {"md5", "sha256"};
 
-// msgpack-c's object tree as JSON (binary stays binary: shards carry digests as bytes).
-// nullopt for what JSON can not hold (an ext type, a map key that is not a string).
-std::optional<Json> to_json(const msgpack_object& object) {
-  switch (object.type) {
-    case MSGPACK_OBJECT_NIL: return Json(nullptr);
-    case MSGPACK_OBJECT_BOOLEAN: return Json(object.via.boolean);
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return Json(object.via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return Json(object.via.i64);
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return Json(object.via.f64);
-    case MSGPACK_OBJECT_STR: return Json(std::string(object.via.str.ptr, object.via.str.size));
-    case MSGPACK_OBJECT_BIN: {
-      const auto* bytes = reinterpret_cast<const std::uint8_t*>(object.via.bin.ptr);
-      return Json::binary(std::vector<std::uint8_t>(bytes, bytes + object.via.bin.size));
-    }
-    case MSGPACK_OBJECT_ARRAY: {
-      Json out = Json::array();
-      for (std::uint32_t i = 0; i < object.via.array.size; ++i) {
-        auto item = to_json(object.via.array.ptr[i]);
-        if (!item) return std::nullopt;
-        out.push_back(std::move(*item));
-      }
-      return out;
-    }
-    case MSGPACK_OBJECT_MAP: {
-      Json out = Json::object();
-      for (std::uint32_t i = 0; i < object.via.map.size; ++i) {
-        const msgpack_object_kv& entry = object.via.map.ptr[i];
-        if (entry.key.type != MSGPACK_OBJECT_STR) return std::nullopt;
-        auto value = to_json(entry.val);
-        if (!value) return std::nullopt;
-        out[std::string(entry.key.via.str.ptr, entry.key.via.str.size)] = std::move(*value);
-      }
-      return out;
-    }
-    default: return std::nullopt;
-  }
-}
-
 Result<Json> parse_msgpack(std::string_view bytes, std::string_view source, std::string_view what) {
-  msgpack_unpacked unpacked;
-  msgpack_unpacked_init(&unpacked);
-  std::size_t offset = 0;
-  const msgpack_unpack_return code =
-      msgpack_unpack_next(&unpacked, bytes.data(), bytes.size(), &offset);
-  std::optional<Json> value;
-  if (code == MSGPACK_UNPACK_SUCCESS && offset == bytes.size()) value = to_json(unpacked.data);
-  msgpack_unpacked_destroy(&unpacked);
-  if (!value) {
+  Json value = Json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+  if (value.is_discarded()) {
     return fail(ErrorCode::kCorrupt,
                 "'" + std::string(source) + "' is not " + std::string(what) + ": not msgpack data");
   }
-  return std::move(*value);
-}
-
-// JSON (with binary values) as msgpack, packed by msgpack-c.
-void pack(msgpack_packer& packer, const Json& value) {
-  switch (value.type()) {
-    case Json::value_t::null: msgpack_pack_nil(&packer); break;
-    case Json::value_t::boolean:
-      value.get<bool>() ? msgpack_pack_true(&packer) : msgpack_pack_false(&packer);
-      break;
-    case Json::value_t::number_unsigned:
-      msgpack_pack_uint64(&packer, value.get<std::uint64_t>());
-      break;
-    case Json::value_t::number_integer:
-      msgpack_pack_int64(&packer, value.get<std::int64_t>());
-      break;
-    case Json::value_t::number_float: msgpack_pack_double(&packer, value.get<double>()); break;
-    case Json::value_t::string: {
-      const std::string& text = value.get_ref<const std::string&>();
-      msgpack_pack_str_with_body(&packer, text.data(), text.size());
-      break;
-    }
-    case Json::value_t::binary: {
-      const auto& bytes = value.get_binary();
-      msgpack_pack_bin_with_body(&packer, bytes.data(), bytes.size());
-      break;
-    }
-    case Json::value_t::array:
-      msgpack_pack_array(&packer, value.size());
-      for (const Json& item : value) pack(packer, item);
-      break;
-    case Json::value_t::object:
-      msgpack_pack_map(&packer, value.size());
-      for (const auto& [key, item] : value.items()) {
-        msgpack_pack_str_with_body(&packer, key.data(), key.size());
-        pack(packer, item);
-      }
-      break;
-    default: msgpack_pack_nil(&packer); break;
-  }
-}
-
-// `value` as zstd-compressed msgpack.
-Result<std::string> packed_and_compressed(const Json& value) {
-  msgpack_sbuffer buffer;
-  msgpack_sbuffer_init(&buffer);
-  msgpack_packer packer;
-  msgpack_packer_init(&packer, &buffer, msgpack_sbuffer_write);
-  pack(packer, value);
-  auto compressed = base::zstd_compress(std::string_view(buffer.data, buffer.size));
-  msgpack_sbuffer_destroy(&buffer);
-  return compressed;
+  return value;
 }
 
 Error not_a(std::string_view source, std::string_view what, std::string_view reason) {
@@ -245,7 +146,10 @@ Result<ShardedRepodata> make_shards(std::string_view repodata_json) {
   ShardedRepodata out;
   Json hashes = Json::object();
   for (const auto& [name, shard] : by_name) {
-    GRAFT_ASSIGN_OR_RETURN(std::string compressed, packed_and_compressed(shard));
+    const std::vector<std::uint8_t> packed = Json::to_msgpack(shard);
+    GRAFT_ASSIGN_OR_RETURN(std::string compressed,
+                           base::zstd_compress(std::string_view(
+                               reinterpret_cast<const char*>(packed.data()), packed.size())));
     const std::string hex = base::sha256_hex(compressed);
     const std::string digest = *base::hex_decode(hex);
     hashes[name] = Json::binary(std::vector<std::uint8_t>(digest.begin(), digest.end()));
@@ -257,7 +161,10 @@ Result<ShardedRepodata> make_shards(std::string_view repodata_json) {
       {"version", 1},
       {"info", {{"subdir", subdir}, {"base_url", "./"}, {"shards_base_url", "./shards/"}}},
       {"shards", hashes}};
-  GRAFT_ASSIGN_OR_RETURN(out.index, packed_and_compressed(index));
+  const std::vector<std::uint8_t> packed = Json::to_msgpack(index);
+  GRAFT_ASSIGN_OR_RETURN(
+      out.index, base::zstd_compress(std::string_view(reinterpret_cast<const char*>(packed.data()),
+                                                      packed.size())));
   return out;
 }
 
