@@ -18,5 +18,7 @@ find_package(SQLite3 REQUIRED)
 find_package(Boost REQUIRED)
 find_package(prometheus-cpp REQUIRED)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+# msgpack-c (Debian libmsgpack-dev): CEP 16 shards.
+pkg_check_modules(MSGPACK REQUIRED IMPORTED_TARGET msgpack)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(SOLV REQUIRED IMPORTED_TARGET libsolv)

@@ -50,6 +50,42 @@ TEST(ShardsTest, ShardsGiveTheRecordsOfTheJson) {
   EXPECT_EQ(index->shard_of("no-such-name"), nullptr);
 }
 
+// What msgpack-c writes reads back with another msgpack implementation (nlohmann's):
+// CEP 16's layout, digests as 32 raw bytes.
+TEST(ShardsTest, TheIndexIsStandardMsgpackInCep16sLayout) {
+  const GeneratedChannel channel =
+      generate_channel({.seed = 4, .platform_records = 200, .noarch_records = 10});
+  auto sharded = make_shards(channel.platform_json);
+  ASSERT_TRUE(sharded.has_value()) << sharded.error().message();
+  const std::string bytes = decompressed(sharded->index);
+  const auto index = nlohmann::json::from_msgpack(bytes.begin(), bytes.end(), true, false);
+  ASSERT_FALSE(index.is_discarded());
+  EXPECT_EQ(index["version"], 1);
+  EXPECT_EQ(index["info"]["shards_base_url"], "./shards/");
+  ASSERT_FALSE(index["shards"].empty());
+  for (const auto& [name, hash] : index["shards"].items()) {
+    ASSERT_TRUE(hash.is_binary()) << name;
+    EXPECT_EQ(hash.get_binary().size(), 32u) << name;
+  }
+  const std::string shard = decompressed(sharded->shards.front().second);
+  const auto first = nlohmann::json::from_msgpack(shard.begin(), shard.end(), true, false);
+  ASSERT_FALSE(first.is_discarded());
+  EXPECT_TRUE(first.contains("packages") && first.contains("packages.conda"));
+}
+
+// Found by the sanitizer job's fuzzing: msgpack-c allocates what a header declares, so a
+// map of 2^32-1 entries in five bytes asked for 128 GB. Sizes are checked against the bytes
+// left first.
+TEST(ShardsTest, DeclaredSizesBeyondTheInputAreRefusedBeforeAllocating) {
+  for (const std::string& bytes :
+       {std::string("\xdf\xff\xff\xff\xff", 5), std::string("\xdd\xff\xff\xff\xff\x01", 6),
+        std::string("\xdb\xff\xff\xff\xff", 5), std::string("\x92\x01", 2)}) {
+    auto index = read_shard_index(bytes, "index");
+    ASSERT_FALSE(index.has_value());
+    EXPECT_EQ(index.error().message(), "'index' is not a shard index: not msgpack data");
+  }
+}
+
 TEST(ShardsTest, BadShardsAreClearErrors) {
   using Json = nlohmann::json;
   const auto msgpack = [](const Json& value) {
