@@ -284,17 +284,23 @@ TEST(ControllerTest, ATreatmentThatStartsFailingLateIsCaughtInItsWindow) {
   EXPECT_NEAR(decision->metrics["alpha"].get<double>(), 0.05 / 2 * 6 / (9.8696044 * 9), 1e-6);
 }
 
-// A variant at weight 0 that still got a few users in the window (requests in flight when
-// the weights changed) is no sample ratio mismatch: the check covers variants with weight.
-TEST(ControllerTest, AZeroWeightVariantsStragglersAreNoSampleRatioMismatch) {
-  std::mt19937_64 random(9);
-  Simulation run;
+// Steps 50 and 100: a healthy first window advances to the last, where the baseline's
+// weight is 0.
+void advance_to_the_last_step(Simulation& run, std::mt19937_64& random) {
   run.controller = Controller::create(plan({50, 100})).value();
   run.controller.start();
   ASSERT_EQ(run.look({window("baseline", 1000, 500, 0, 20, random),
                       window("treatment", 1000, 500, 0, 20, random)})
                 .action,
             Action::kAdvance);
+}
+
+// A variant at weight 0 that still got a few users in the window (requests in flight when
+// the weights changed) is no sample ratio mismatch: the check covers variants with weight.
+TEST(ControllerTest, AZeroWeightVariantsStragglersAreNoSampleRatioMismatch) {
+  std::mt19937_64 random(9);
+  Simulation run;
+  ASSERT_NO_FATAL_FAILURE(advance_to_the_last_step(run, random));
   ASSERT_EQ(run.controller.weights(), (Weights{{"baseline", 0}, {"treatment", 100}}));
   Decision decision = run.look(
       {window("baseline", 3, 3, 0, 20, random), window("treatment", 1000, 500, 0, 20, random)});
@@ -305,12 +311,7 @@ TEST(ControllerTest, AZeroWeightVariantsStragglersAreNoSampleRatioMismatch) {
 TEST(ControllerTest, ManyUsersOfAZeroWeightVariantAreASampleRatioMismatch) {
   std::mt19937_64 random(10);
   Simulation run;
-  run.controller = Controller::create(plan({50, 100})).value();
-  run.controller.start();
-  ASSERT_EQ(run.look({window("baseline", 1000, 500, 0, 20, random),
-                      window("treatment", 1000, 500, 0, 20, random)})
-                .action,
-            Action::kAdvance);
+  ASSERT_NO_FATAL_FAILURE(advance_to_the_last_step(run, random));
   Decision decision = run.look(
       {window("baseline", 400, 200, 0, 20, random), window("treatment", 600, 300, 0, 20, random)});
   EXPECT_EQ(decision.action, Action::kHold);
