@@ -364,7 +364,7 @@ class Run final : public ExperimentControl {
     while (true) {
       wake_.wait_for(lock, o_.poll_interval);
       drain_log();
-      const bool interrupted = o_.interrupted != nullptr && o_.interrupted->load();
+      const bool interrupted = interrupt_requested();
       if ((interrupted || stop_requested_) && !ended()) {
         auto decision = controller_->stop(clock_.wall());
         if (decision) {
@@ -390,6 +390,9 @@ class Run final : public ExperimentControl {
       if (ended()) break;
     }
   }
+
+  // Ctrl-C or SIGTERM reached `graft exp start` (RunnerOptions::interrupted).
+  bool interrupt_requested() const { return o_.interrupted != nullptr && o_.interrupted->load(); }
 
   bool ended() const {
     const State state = controller_->state();
@@ -543,12 +546,11 @@ class Run final : public ExperimentControl {
   }
 
   Result<RunOutcome> finish() {
-    const bool interrupted = o_.interrupted != nullptr && o_.interrupted->load();
-    if (server_ && !interrupted) {
+    if (server_ && !interrupt_requested()) {
       std::unique_lock lock(mutex_);
       drain_log();  // the final figures are in the registry while the API still answers
       const auto until = clock_.steady() + kEndLinger;
-      while (clock_.steady() < until && !(o_.interrupted != nullptr && o_.interrupted->load())) {
+      while (clock_.steady() < until && !interrupt_requested()) {
         wake_.wait_for(lock, std::chrono::milliseconds(100));
       }
     }
